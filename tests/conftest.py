@@ -1,0 +1,54 @@
+"""Shared fixtures.
+
+``shared_datasets`` points at ``../shared/datasets`` beside the checkout (CI has it);
+tests that need it skip cleanly where it is absent.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from ase import Atoms
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED_DATASETS = REPO.parent / "shared" / "datasets"
+
+
+@pytest.fixture(scope="session")
+def repo_root() -> Path:
+    return REPO
+
+
+@pytest.fixture(scope="session")
+def shared_datasets() -> Path:
+    if not SHARED_DATASETS.is_dir():
+        pytest.skip("../shared/datasets is not beside the checkout (offline dataset copies absent)")
+    return SHARED_DATASETS
+
+
+@pytest.fixture(scope="session")
+def alnicu_path(shared_datasets: Path) -> Path:
+    path = shared_datasets / "AlNiCu" / "dataset_AlNiCu.extxyz"
+    if not path.is_file():
+        pytest.skip(f"{path.name} missing from ../shared/datasets")
+    return path
+
+
+def rattled_multispecies_cell(seed: int = 0) -> Atoms:
+    """A periodic fcc Al-Ni-Cu cell with every species present, rattled off symmetry."""
+    from ase.build import bulk
+
+    rng = np.random.default_rng(seed)
+    atoms = bulk("Cu", "fcc", a=3.6, cubic=True).repeat((2, 2, 2))
+    symbols = np.array(["Al", "Ni", "Cu"])[rng.integers(0, 3, len(atoms))]
+    symbols[:3] = ["Al", "Ni", "Cu"]
+    atoms.set_chemical_symbols(list(symbols))
+    atoms.positions += rng.normal(scale=0.1, size=atoms.positions.shape)
+    return atoms
+
+
+@pytest.fixture
+def rattled_cell() -> Atoms:
+    return rattled_multispecies_cell()
