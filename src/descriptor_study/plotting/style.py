@@ -1,0 +1,66 @@
+"""One colour and marker per representation and per dataset, kept across every figure."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+
+REPRESENTATION_COLOURS = {
+    "ACSF": "#1f77b4",
+    "ACSF-X": "#17becf",
+    "SOAP": "#d62728",
+    "SOAPlite": "#ff7f0e",
+    "CHSF": "#2ca02c",
+    "CHSF-mix": "#98df8a",
+    "ACE": "#9467bd",
+    "MBTR": "#8c564b",
+}
+
+DATASET_COLOURS = {
+    "Si": "#1f77b4",
+    "CHON": "#d62728",
+    "AlNiCu": "#2ca02c",
+    "TiO2": "#ff7f0e",
+    "Si-demo": "#1f77b4",
+    "AlNiCu-demo": "#2ca02c",
+}
+
+_FALLBACK = ["#e377c2", "#7f7f7f", "#bcbd22", "#17becf", "#393b79", "#637939"]
+
+
+def representation_colour(name: str) -> str:
+    return REPRESENTATION_COLOURS.get(name, _FALLBACK[hash(name) % len(_FALLBACK)])
+
+
+def dataset_colour(name: str) -> str:
+    return DATASET_COLOURS.get(name, _FALLBACK[sum(map(ord, name)) % len(_FALLBACK)])
+
+
+def dataset_label(name: str) -> str:
+    """Legend label; demo datasets are named as classical-potential demo data."""
+    if name == "Si-demo":
+        return "Si-demo (Stillinger-Weber demo data)"
+    if name == "AlNiCu-demo":
+        return "AlNiCu-demo (EMT demo data)"
+    return name
+
+
+def save(fig: "plt.Figure", stem: str | Path) -> list[Path]:
+    """Write ``<stem>.pdf`` and ``<stem>.png`` (atomically) and close the figure."""
+    import os
+
+    stem = Path(stem)
+    stem.parent.mkdir(parents=True, exist_ok=True)
+    out = []
+    for ext in ("pdf", "png"):
+        path = stem.with_suffix(f".{ext}")
+        tmp = path.with_name(f".{path.name}.tmp")
+        fig.savefig(tmp, format=ext, dpi=150, bbox_inches="tight")
+        os.replace(tmp, path)
+        out.append(path)
+    plt.close(fig)
+    return out
