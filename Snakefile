@@ -1,0 +1,25 @@
+# Sensitivity and dimensionality of atomic-environment representations:
+# a re-run of Onat, Ortner and Kermode, J. Chem. Phys. 153, 144106 (2020).
+#
+#   snakemake --cores 2                                  embedded demo data (no network)
+#   snakemake --cores N --configfile config/paper.yaml   the paper's four datasets
+
+configfile: "config/config.yaml"
+
+
+include: "workflow/rules/common.smk"        # config validation, wildcards, target lists
+include: "workflow/rules/datasets.smk"      # data/<dataset>.extxyz
+include: "workflow/rules/representations.smk"  # results/representations/<dataset>/<rep>.h5
+include: "workflow/rules/tables.smk"        # Table I
+include: "workflow/rules/sensitivity.smk"   # Figures 3-5, slope table
+include: "workflow/rules/dimensionality.smk"  # Figures 6-8, compressibility table
+include: "workflow/rules/regression.smk"    # Figure 9, best-RMSE table
+
+
+rule all:
+    input:
+        "results/tables/table1.csv",
+        "results/tables/table1.md",
+        SENSITIVITY_TARGETS,
+        DIMENSIONALITY_TARGETS,
+        REGRESSION_TARGETS,

@@ -1,0 +1,18 @@
+"""Rule `represent`: one (dataset, representation) → results/representations/<dataset>/<rep>.h5."""
+
+from descriptor_study.pipeline import represent_dataset
+from descriptor_study.runlog import run_step
+
+
+def main(smk):
+    represent_dataset(
+        dataset_path=smk.input[0],
+        out_path=smk.output[0],
+        representation=getattr(smk.params, "rep", None) or smk.wildcards.rep,
+        params=smk.params.params,
+        species=smk.params.species,
+        n_jobs=smk.threads,
+    )
+
+
+run_step(snakemake, main)  # noqa: F821

@@ -1,0 +1,71 @@
+# Config validation (before any job), wildcard constraints and target lists.
+
+import re
+import sys
+from pathlib import Path
+
+from descriptor_study.config import validate_config
+from descriptor_study.errors import ConfigError
+
+try:
+    validate_config(config, Path(workflow.basedir) / "workflow/schemas/config.schema.yaml")
+except ConfigError as exc:
+    sys.exit(f"Invalid configuration: {exc}")
+
+DATASETS = list(config["datasets"])
+REPRESENTATIONS = list(config["representations"])
+THREADS = int(config.get("threads", 2))
+SENS = config.get("sensitivity", {})
+DIM = config.get("dimensionality", {})
+REG = config.get("regression", {})
+
+wildcard_constraints:
+    dataset="|".join(map(re.escape, DATASETS)) if DATASETS else "NONE",
+    rep="|".join(map(re.escape, REPRESENTATIONS)) if REPRESENTATIONS else "NONE",
+    panel="fig3|fig4|fig5a|fig5b|fig5c|fig5d",
+    method="cur|fps|pca",
+    model="rr|krr",
+
+
+def rep_params(rep, section=None):
+    """Parameters of a representation: the study's section overrides the main ones."""
+    params = dict(config["representations"].get(rep) or {})
+    if section is not None:
+        params.update((config.get(section, {}).get("representations", {}) or {}).get(rep) or {})
+    return params
+
+
+REPRESENTATION_FILES = expand(
+    "results/representations/{dataset}/{rep}.h5", dataset=DATASETS, rep=REPRESENTATIONS
+)
+
+# --- targets of each study ---------------------------------------------------------------
+SENSITIVITY_PANELS = ["fig3", "fig4", "fig5a", "fig5b", "fig5c", "fig5d"]
+SENSITIVITY_REPS = list(config.get("sensitivity", {}).get("representations", {}) or REPRESENTATIONS)
+
+
+def figure_files(stem):
+    return [f"results/figures/{stem}.pdf", f"results/figures/{stem}.png"]
+
+
+SENSITIVITY_TARGETS = (
+    figure_files("figure3") + figure_files("figure4") + figure_files("figure5")
+    + ["results/tables/sensitivity_slopes.csv", "results/tables/sensitivity_slopes.md"]
+) if SENS else []
+
+DIM_METHODS = DIM.get("methods", ["cur", "fps", "pca"])
+ACE_DEGREE_DATASET = DIM.get("ace_degree_dataset")
+ACE_DEGREES = DIM.get("ace_degrees", []) if "ACE" in REPRESENTATIONS and ACE_DEGREE_DATASET else []
+MBTR_STD_DATASET = DIM.get("standardised_mbtr_dataset") if "MBTR" in REPRESENTATIONS else None
+FPS_DATASET = DIM.get("fps_dataset", DATASETS[0])
+
+DIMENSIONALITY_TARGETS = (
+    figure_files("figure6") + figure_files("figure7") + figure_files("figure8")
+    + ["results/tables/compressibility.csv", "results/tables/compressibility.md"]
+) if DIM else []
+
+REGRESSION_DATASETS = REG.get("datasets", []) if REG else []
+REGRESSION_TARGETS = (
+    [f for d in REGRESSION_DATASETS for f in figure_files(f"figure9_{d}")]
+    + ["results/tables/regression_best.csv", "results/tables/regression_best.md"]
+) if REGRESSION_DATASETS else []

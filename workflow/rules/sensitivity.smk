@@ -1,0 +1,41 @@
+# Section VI.A: c-Si built in code, one dV(t) curve per (panel, representation),
+# the slope table and Figures 3-5.
+
+
+rule sensitivity_curve:
+    output:
+        "results/sensitivity/{panel}/{rep}.csv",
+    params:
+        params=lambda wc: rep_params(wc.rep, "sensitivity"),
+        settings={k: v for k, v in SENS.items() if k != "representations"},
+    threads: 1
+    resources:
+        mem_mb=4000,
+        runtime=60,
+    log:
+        "logs/sensitivity/{panel}/{rep}.log",
+    script:
+        "../../scripts/sensitivity_curve.py"
+
+
+rule sensitivity_slopes:
+    input:
+        expand("results/sensitivity/{panel}/{rep}.csv", panel=SENSITIVITY_PANELS, rep=SENSITIVITY_REPS),
+    output:
+        csv="results/tables/sensitivity_slopes.csv",
+        md="results/tables/sensitivity_slopes.md",
+    log:
+        "logs/sensitivity/slopes.log",
+    script:
+        "../../scripts/sensitivity_slopes.py"
+
+
+rule sensitivity_figures:
+    input:
+        expand("results/sensitivity/{panel}/{rep}.csv", panel=SENSITIVITY_PANELS, rep=SENSITIVITY_REPS),
+    output:
+        figure_files("figure3") + figure_files("figure4") + figure_files("figure5"),
+    log:
+        "logs/sensitivity/figures.log",
+    script:
+        "../../scripts/sensitivity_figures.py"
