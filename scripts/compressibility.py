@@ -1,0 +1,12 @@
+"""Rule `compressibility`: features needed to bring the CUR error below 1e-3 and the plateau."""
+
+from descriptor_study.runlog import run_step
+from descriptor_study.selection import compressibility_from_files
+from descriptor_study.tables import write_table
+
+
+def main(smk):
+    write_table(compressibility_from_files(smk.input), smk.output.csv, smk.output.md, title="Compressibility (CUR)")
+
+
+run_step(snakemake, main)  # noqa: F821

@@ -1,0 +1,11 @@
+"""Rule `figure8`: CUR against FPS on one dataset."""
+
+from descriptor_study.plotting.dimensionality import figure8_from_files
+from descriptor_study.runlog import run_step
+
+
+def main(smk):
+    figure8_from_files(smk.input.cur, smk.input.fps, smk.params.dataset, smk.output[0])
+
+
+run_step(snakemake, main)  # noqa: F821

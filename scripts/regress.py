@@ -1,0 +1,22 @@
+"""Rule `regress`: RR or KRR test/train RMSE against the number of CUR-selected features."""
+
+from descriptor_study.pipeline import regress_dataset
+from descriptor_study.runlog import run_step
+
+
+def main(smk):
+    regress_dataset(
+        model=smk.wildcards.model,
+        h5=smk.input.h5,
+        ranking_csv=smk.input.ranking,
+        dataset_path=smk.input.data,
+        out_csv=smk.output[0],
+        hyper=smk.params.hyper,
+        search=smk.params.search,
+        split=smk.params.split,
+        n_top=smk.params.n_top,
+        e0=smk.params.e0,
+    )
+
+
+run_step(snakemake, main)  # noqa: F821

@@ -1,0 +1,12 @@
+"""Rule `regression_table`: best test RMSE per (model, dataset, representation)."""
+
+from descriptor_study.regression import best_rmse_from_files
+from descriptor_study.runlog import run_step
+from descriptor_study.tables import write_table
+
+
+def main(smk):
+    write_table(best_rmse_from_files(smk.input), smk.output.csv, smk.output.md, title="Best test RMSE (eV/atom)")
+
+
+run_step(snakemake, main)  # noqa: F821

@@ -1,0 +1,12 @@
+"""Rule `sensitivity_slopes`: asymptotic slope k per (representation, panel) with a verdict."""
+
+from descriptor_study.runlog import run_step
+from descriptor_study.sensitivity import slope_table_from_files
+from descriptor_study.tables import write_table
+
+
+def main(smk):
+    write_table(slope_table_from_files(smk.input), smk.output.csv, smk.output.md, title="Sensitivity slopes")
+
+
+run_step(snakemake, main)  # noqa: F821
