@@ -1,0 +1,181 @@
+"""Pinned public sources of the paper's datasets, fetched through pooch and checked.
+
+A source is checked by its git blob sha1 (``sha1(b"blob <len>\\0" + data)``, which the
+hosting repository publishes implicitly) and by sha256 where one is known.  A
+``mirror`` directory (``<mirror>/<dataset>/<file name>``) is searched before the
+network, for offline clusters and CI.  Nothing half-written or unverified is left
+behind: a bad download is deleted from the cache and the output is written atomically.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from ..errors import ChecksumError, DatasetError
+
+log = logging.getLogger(__name__)
+
+_RAW = "https://raw.githubusercontent.com/{owner}/{repo}/{commit}/{path}"
+_RESULTS = dict(owner="DescriptorZoo", repo="sensitivity-dimensionality-results",
+                commit="e0c6e1946a62b8c94dcce669625a6bfd90e23f5f")
+_MATERIALS = dict(owner="DescriptorZoo", repo="Materials-Datasets",
+                  commit="9c9040fde2a4e8f7c720a2937e7e478bdd54910d")
+
+#: PROTOCOL section 1: name → where and how to check
+PINNED_SOURCES: dict[str, dict[str, Any]] = {
+    "Si": {
+        "url": _RAW.format(**_RESULTS, path="datasets/Si/Si.extxyz.7z"),
+        "git_sha1": "aa52dd9750db3acc4580392d429242cac9e93a3a",
+        "sha256": None,
+        "archive": "7z",
+        "energy_key": None,
+    },
+    "CHON": {
+        "url": _RAW.format(**_MATERIALS, path="CHON/dataset_CHON.extxyz"),
+        "git_sha1": "ce44176dcc39f4bb6767f6893f68b848b3a04a1f",
+        "sha256": None,
+        "archive": None,
+        "energy_key": None,
+    },
+    "AlNiCu": {
+        "url": _RAW.format(**_MATERIALS, path="AlNiCu/dataset_AlNiCu.extxyz"),
+        "git_sha1": "b590657c69c41b12ce6ac7e6bdf1647677a1fda4",
+        "sha256": "7859e0156f599ab9de9bec6bf633f1c36d98737510b3d16c224e520e79908638",
+        "archive": None,
+        "energy_key": "nomad_total_energy",
+    },
+    "TiO2": {
+        "url": _RAW.format(**_RESULTS, path="datasets/TiO2/TiO2.extxyz.7z"),
+        "git_sha1": "851458da6c6f43b58d3db541a4cb1879e838b68c",
+        "sha256": None,
+        "archive": "7z",
+        "energy_key": None,
+    },
+}
+
+
+def git_blob_sha1(data: bytes) -> str:
+    return hashlib.sha1(b"blob " + str(len(data)).encode() + b"\0" + data).hexdigest()
+
+
+def file_git_blob_sha1(path: str | os.PathLike) -> str:
+    path = Path(path)
+    h = hashlib.sha1(b"blob " + str(path.stat().st_size).encode() + b"\0")
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def file_sha256(path: str | os.PathLike) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def verify(path: str | os.PathLike, spec: dict[str, Any], label: str | None = None) -> None:
+    """Raise ``ChecksumError`` unless ``path`` matches the spec's git sha1 and sha256."""
+    label = label or str(path)
+    if spec.get("git_sha1"):
+        got = file_git_blob_sha1(path)
+        if got != spec["git_sha1"]:
+            raise ChecksumError(f"{label}: git blob sha1 is {got}, expected {spec['git_sha1']}")
+    if spec.get("sha256"):
+        got = file_sha256(path)
+        if got != spec["sha256"]:
+            raise ChecksumError(f"{label}: sha256 is {got}, expected {spec['sha256']}")
+
+
+def resolve_spec(spec: dict[str, Any]) -> dict[str, Any]:
+    """A config entry ``{"source": "AlNiCu", ...}`` merged over the pinned source."""
+    spec = dict(spec)
+    source = spec.pop("source", None)
+    if source is not None:
+        if source not in PINNED_SOURCES:
+            raise DatasetError(
+                f"datasets.{spec.get('name', source)}.source: unknown source {source!r}; "
+                f"pinned sources are {sorted(PINNED_SOURCES)}"
+            )
+        spec = {**PINNED_SOURCES[source], "source": source, **{k: v for k, v in spec.items() if v is not None}}
+    if "url" not in spec:
+        raise DatasetError(f"dataset {spec.get('name')!r}: no url or pinned source")
+    return spec
+
+
+def fetch_raw(spec: dict[str, Any], mirror: str | os.PathLike | None = None,
+              cache_dir: str | os.PathLike | None = None) -> Path:
+    """The verified raw file (archive or extxyz) for ``spec``: mirror first, then the network."""
+    import pooch
+
+    basename = spec["url"].rsplit("/", 1)[-1]
+    names = [n for n in (spec.get("name"), spec.get("source")) if n]
+    if mirror:
+        for name in names:
+            candidate = Path(mirror) / name / basename
+            if candidate.is_file():
+                log.info("using mirrored %s", candidate)
+                verify(candidate, spec, label=str(candidate))
+                return candidate
+        log.info("%s not in mirror %s; downloading", basename, mirror)
+    cache = Path(cache_dir or pooch.os_cache("descriptor_study"))
+    cache.mkdir(parents=True, exist_ok=True)
+    fname = f"{spec.get('source') or spec.get('name')}-{basename}"
+    known = f"sha256:{spec['sha256']}" if spec.get("sha256") else None
+    try:
+        path = Path(pooch.retrieve(spec["url"], known_hash=known, fname=fname, path=cache, progressbar=False))
+    except ValueError as exc:  # pooch: hash mismatch (it has already removed the file)
+        raise ChecksumError(f"{spec['url']}: {exc}") from None
+    except Exception as exc:
+        raise DatasetError(f"{spec['url']}: download failed ({type(exc).__name__}: {exc})") from None
+    try:
+        verify(path, spec, label=spec["url"])
+    except ChecksumError:
+        path.unlink(missing_ok=True)
+        raise
+    return path
+
+
+def unpack(raw: Path, spec: dict[str, Any], dest: Path) -> None:
+    """Copy or unpack ``raw`` to ``dest`` atomically (7-zip: the one .extxyz/.xyz member)."""
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    tmp = dest.with_name(f".{dest.name}.tmp{os.getpid()}")
+    try:
+        if spec.get("archive") == "7z":
+            import py7zr
+
+            with tempfile.TemporaryDirectory(dir=dest.parent) as workdir:
+                try:
+                    with py7zr.SevenZipFile(raw, "r") as archive:
+                        members = [n for n in archive.getnames() if n.endswith((".extxyz", ".xyz"))]
+                        if len(members) != 1:
+                            raise DatasetError(f"{raw}: expected one .extxyz/.xyz member, found {members}")
+                        archive.extract(path=workdir, targets=members)
+                except py7zr.exceptions.Bad7zFile as exc:
+                    raise DatasetError(f"{raw}: not a 7-zip archive ({exc})") from None
+                shutil.move(str(Path(workdir) / members[0]), tmp)
+        elif spec.get("archive") in (None, "none"):
+            shutil.copyfile(raw, tmp)
+        else:
+            raise DatasetError(f"{raw}: unknown archive type {spec.get('archive')!r}")
+        os.replace(tmp, dest)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+
+
+def fetch_dataset(spec: dict[str, Any], dest: str | os.PathLike, mirror: str | os.PathLike | None = None,
+                  cache_dir: str | os.PathLike | None = None) -> Path:
+    """Fetch (mirror first), verify and unpack a dataset's raw extxyz to ``dest``."""
+    spec = resolve_spec(spec)
+    dest = Path(dest)
+    raw = fetch_raw(spec, mirror=mirror, cache_dir=cache_dir)
+    unpack(raw, spec, dest)
+    return dest
