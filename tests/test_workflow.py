@@ -40,3 +40,29 @@ def test_invalid_config_stops_before_any_job(repo_root, tmp_path):
     assert res.returncode != 0
     assert "config key threads" in res.stderr + res.stdout
     assert not (tmp_path / "data").exists() and not (tmp_path / "results").exists()
+
+
+def _mirror() -> Path | None:
+    env = os.environ.get("DESCRIPTOR_STUDY_MIRROR")
+    if env:
+        return Path(env)
+    here = Path(__file__).resolve().parents[2] / "shared" / "datasets"
+    return here if here.is_dir() else None
+
+
+def test_paper_dataset_through_the_mirror(repo_root, tmp_path):
+    mirror = _mirror()
+    if mirror is None:
+        pytest.skip("no dataset mirror (DESCRIPTOR_STUDY_MIRROR unset and ../shared/datasets absent)")
+    res = snakemake(
+        repo_root, "--cores", "1", "data/AlNiCu.extxyz",
+        "--configfile", str(repo_root / "config/paper.yaml"),
+        "--config", f'data={{"mirror": "{mirror}", "cache": "data/cache"}}',
+        cwd=tmp_path,
+    )
+    assert res.returncode == 0, res.stderr[-3000:]
+    from descriptor_study.datasets import read_structures
+
+    structures = read_structures(tmp_path / "data/AlNiCu.extxyz", require_energy=False)
+    assert len(structures) == 3337 and sum(len(a) for a in structures) == 27987
+

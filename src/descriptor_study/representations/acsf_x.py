@@ -1,0 +1,205 @@
+"""ACSF-X: Imbalzano et al.'s systematic symmetry-function set (J. Chem. Phys. 148,
+241730, 2018) with the tanh³ cutoff, in our own vectorised numpy code.
+
+Why our own code: DScribe's ACSF has only the cosine cutoff and one cutoff radius per
+descriptor, while this set uses f(R) = tanh³(1 − R/rc) and three radii (4, 8, 12 bohr).
+The same code run with ``cutoff_function="cos"`` and ``eta_convention="absolute"``
+reproduces DScribe's ACSF (the tests check it), which validates the sums.
+
+The set, for n = 8 intervals and a radius rc (in bohr), m = 0..n:
+η_m = (n^(m/n)/rc)², Rs_m = rc/n^(m/n); shifted pairs (Rs_j, 1/(Rs_j − Rs_(j−1))²) for
+j = 1..n.  Radial: 9 centred G2 (Rs = 0) and 8 shifted G2, at rc = 4, 8 and 12 bohr
+(51 per neighbour species).  Angular G4: 9 η_m × ζ ∈ {1, 2, 4, 8, 16} × λ = ±1 at rc = 4
+bohr and 9 η_m × ζ ∈ {1, 2, 4} × λ = ±1 at rc = 8 bohr (144 per species pair).
+Counts 51·S + 144·S(S+1)/2 (195, 534, 1017, 1644).
+
+``eta_convention``: ``"amp"`` (default, the authors' values) evaluates AMP's Gaussian
+descriptor, exp(−η (R − Rs)²/rc²) and, for G4, exp(−η (R_ij² + R_ik² + R_jk²)/rc²), with
+the η_m numbers above; ``"absolute"`` reads η_m as bohr⁻² (Imbalzano's meaning) and
+evaluates exp(−η (R − Rs)²).  G4 = 2^(1−ζ) Σ_{j} Σ_{k>j} (1 + λ cosθ_ijk)^ζ · (Gaussian)
+· f(R_ij) f(R_ik) f(R_jk), as in AMP and DScribe.  Feature order as DScribe: radial
+blocks per neighbour species, then angular blocks per species pair in DScribe's order
+((0,0), (0,1), (1,1), (0,2), ...).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import scipy.sparse as sp
+from ase import Atoms
+from ase.neighborlist import neighbor_list
+
+from ._common import package_versions
+from .base import Representation
+
+BOHR = 0.52917721067  # Å
+N_INTERVALS = 8
+RADIAL_RC_BOHR = (4.0, 8.0, 12.0)
+ANGULAR_SETS = ((4.0, (1, 2, 4, 8, 16)), (8.0, (1, 2, 4)))
+
+
+def imbalzano_grid(rc_bohr: float, n: int = N_INTERVALS):
+    """(η_m, Rs_m) for m = 0..n and the shifted (Rs_j, η_j), j = 1..n, in bohr units."""
+    m = np.arange(n + 1)
+    eta = (n ** (m / n) / rc_bohr) ** 2
+    rs = rc_bohr / n ** (m / n)
+    shifted_rs = rs[1:]
+    shifted_eta = 1.0 / (rs[1:] - rs[:-1]) ** 2
+    return eta, rs, shifted_rs, shifted_eta
+
+
+def cutoff_function(r: np.ndarray, rc: float, kind: str) -> np.ndarray:
+    inside = r < rc
+    if kind == "tanh3":
+        out = np.tanh(1.0 - r / rc) ** 3
+    elif kind == "cos":
+        out = 0.5 * (np.cos(np.pi * r / rc) + 1.0)
+    else:
+        raise ValueError(f"unknown cutoff function {kind!r}")
+    return np.where(inside, out, 0.0)
+
+
+def _pairs(atoms: Atoms, rc: float, centers: np.ndarray | None):
+    i, j, d, D = neighbor_list("ijdD", atoms, rc)
+    if centers is not None:
+        keep = np.isin(i, centers)
+        i, j, d, D = i[keep], j[keep], d[keep], D[keep]
+    order = np.lexsort((j, i))
+    return i[order], j[order], d[order], D[order]
+
+
+def radial_block(atoms, centers, species_index, n_species, rc, etas, rss, gauss, cutoff):
+    """G2 values, shape (n_centres, n_species, len(etas)); distances in Å.
+
+    ``gauss(eta, r, rs, rc)`` is the exponent's argument convention.
+    """
+    rows = np.arange(len(atoms)) if centers is None else np.asarray(centers)
+    pos = -np.ones(len(atoms), dtype=int)
+    pos[rows] = np.arange(len(rows))
+    i, j, d, _ = _pairs(atoms, rc, centers)
+    fc = cutoff_function(d, rc, cutoff)
+    vals = np.exp(-gauss(np.asarray(etas)[None, :], d[:, None], np.asarray(rss)[None, :], rc)) * fc[:, None]
+    key = pos[i] * n_species + species_index[j]
+    acc = sp.csr_matrix((np.ones(len(key)), (key, np.arange(len(key)))), shape=(len(rows) * n_species, len(key)))
+    return np.asarray(acc @ vals).reshape(len(rows), n_species, len(etas))
+
+
+def angular_block(atoms, centers, species_index, n_species, rc, params, gauss_sum, cutoff, chunk=200_000):
+    """G4 values, shape (n_centres, n_pairs, len(params)); params rows (η, ζ, λ)."""
+    rows = np.arange(len(atoms)) if centers is None else np.asarray(centers)
+    pos = -np.ones(len(atoms), dtype=int)
+    pos[rows] = np.arange(len(rows))
+    pair_index = np.full((n_species, n_species), -1)
+    # DScribe's order of species pairs: (0,0), (0,1), (1,1), (0,2), (1,2), (2,2), ...
+    for p, (b, a) in enumerate((b, a) for b in range(n_species) for a in range(b + 1)):
+        pair_index[a, b] = pair_index[b, a] = p
+    n_pairs = n_species * (n_species + 1) // 2
+    params = np.asarray(params, dtype=float)
+    eta, zeta, lam = params[:, 0], params[:, 1], params[:, 2]
+    out = np.zeros((len(rows) * n_pairs, len(params)))
+    i, j, d, D = _pairs(atoms, rc, centers)
+    if len(i) == 0:
+        return out.reshape(len(rows), n_pairs, len(params))
+    fc = cutoff_function(d, rc, cutoff)
+    # all (j, k) neighbour pairs with j before k in each centre's list
+    starts = np.searchsorted(i, np.unique(i))
+    counts = np.diff(np.append(starts, len(i)))
+    a_list, b_list = [], []
+    for n in np.unique(counts):
+        if n < 2:
+            continue
+        cs = starts[counts == n]
+        ja, kb = np.triu_indices(n, k=1)
+        a_list.append((cs[:, None] + ja[None, :]).ravel())
+        b_list.append((cs[:, None] + kb[None, :]).ravel())
+    if not a_list:
+        return out.reshape(len(rows), n_pairs, len(params))
+    A, B = np.concatenate(a_list), np.concatenate(b_list)
+    for s in range(0, len(A), chunk):
+        a, b = A[s : s + chunk], B[s : s + chunk]
+        rij, rik = d[a], d[b]
+        vjk = D[b] - D[a]
+        rjk = np.sqrt(np.einsum("ij,ij->i", vjk, vjk))
+        cos = np.einsum("ij,ij->i", D[a], D[b]) / (rij * rik)
+        fprod = fc[a] * fc[b] * cutoff_function(rjk, rc, cutoff)
+        live = fprod != 0.0
+        if not np.any(live):
+            continue
+        a, b, rij, rik, rjk, cos, fprod = a[live], b[live], rij[live], rik[live], rjk[live], cos[live], fprod[live]
+        r2 = (rij**2 + rik**2 + rjk**2)[:, None]
+        vals = (
+            2.0 ** (1.0 - zeta)[None, :]
+            * (1.0 + lam[None, :] * cos[:, None]) ** zeta[None, :]
+            * np.exp(-gauss_sum(eta[None, :], r2, rc))
+            * fprod[:, None]
+        )
+        key = pos[i[a]] * n_pairs + pair_index[species_index[j[a]], species_index[j[b]]]
+        acc = sp.csr_matrix((np.ones(len(key)), (key, np.arange(len(key)))), shape=(out.shape[0], len(key)))
+        out += acc @ vals
+    return out.reshape(len(rows), n_pairs, len(params))
+
+
+class ACSFX(Representation):
+    name = "ACSF-X"
+
+    def __init__(self, species, eta_convention: str = "amp", cutoff_function: str = "tanh3") -> None:
+        if eta_convention not in ("amp", "absolute"):
+            raise ValueError(f"eta_convention must be 'amp' or 'absolute', not {eta_convention!r}")
+        if cutoff_function not in ("tanh3", "cos"):
+            raise ValueError(f"cutoff_function must be 'tanh3' or 'cos', not {cutoff_function!r}")
+        super().__init__(
+            species, eta_convention=eta_convention, cutoff_function=cutoff_function,
+            n_intervals=N_INTERVALS, radial_rc_bohr=list(RADIAL_RC_BOHR),
+            angular_sets=[[rc, list(z)] for rc, z in ANGULAR_SETS], library="descriptor_study (numpy)",
+        )
+        self._radial = []  # (rc_Å, etas, rss_Å) per radius
+        for rc_b in RADIAL_RC_BOHR:
+            eta, _, srs, seta = imbalzano_grid(rc_b)
+            etas = np.concatenate([eta, seta])
+            rss = np.concatenate([np.zeros_like(eta), srs]) * BOHR
+            self._radial.append((rc_b * BOHR, self._eta(etas), rss))
+        self._angular = []
+        for rc_b, zetas in ANGULAR_SETS:
+            eta, *_ = imbalzano_grid(rc_b)
+            params = [(e, z, l) for e in self._eta(eta) for z in zetas for l in (-1.0, 1.0)]
+            self._angular.append((rc_b * BOHR, params))
+
+    def _eta(self, eta_bohr_units: np.ndarray) -> np.ndarray:
+        # "absolute": bohr⁻² → Å⁻²; "amp": the number as handed to AMP
+        return eta_bohr_units / BOHR**2 if self.params["eta_convention"] == "absolute" else eta_bohr_units
+
+    def _gauss(self, eta, r, rs, rc):
+        arg = eta * (r - rs) ** 2
+        return arg / rc**2 if self.params["eta_convention"] == "amp" else arg
+
+    def _gauss_sum(self, eta, r2, rc):
+        arg = eta * r2
+        return arg / rc**2 if self.params["eta_convention"] == "amp" else arg
+
+    @property
+    def n_features(self) -> int:
+        s = len(self.species)
+        n_rad = sum(len(e) for _, e, _ in self._radial)
+        n_ang = sum(len(p) for _, p in self._angular)
+        return n_rad * s + n_ang * s * (s + 1) // 2
+
+    def _compute(self, atoms: Atoms, centers: np.ndarray | None) -> np.ndarray:
+        index = {s: k for k, s in enumerate(self.species)}
+        species_index = np.array([index[s] for s in atoms.get_chemical_symbols()])
+        S = len(self.species)
+        cut = self.params["cutoff_function"]
+        radial = np.concatenate(
+            [radial_block(atoms, centers, species_index, S, rc, etas, rss, self._gauss, cut)
+             for rc, etas, rss in self._radial],
+            axis=2,
+        )
+        angular = np.concatenate(
+            [angular_block(atoms, centers, species_index, S, rc, params, self._gauss_sum, cut)
+             for rc, params in self._angular],
+            axis=2,
+        )
+        n = radial.shape[0]
+        return np.concatenate([radial.reshape(n, -1), angular.reshape(n, -1)], axis=1)
+
+    def library_versions(self) -> dict[str, str]:
+        return package_versions("ase", "scipy")

@@ -1,0 +1,193 @@
+"""ACSF, ACSF-X, SOAP, SOAPlite and MBTR: invariances, hand-computed values, feature
+counts, agreement of our ACSF-X engine with DScribe, and Table I counts on AlNiCu."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from ase import Atoms
+from ase.build import bulk
+
+from descriptor_study.errors import SpeciesError
+from descriptor_study.representations import build
+from descriptor_study.representations.acsf import BOHR, G4_SET
+from descriptor_study.representations.acsf_x import angular_block, radial_block
+
+FIVE = ["ACSF", "ACSF-X", "SOAP", "SOAPlite", "MBTR"]
+ALNICU = ["Al", "Ni", "Cu"]
+
+
+def _rel(a: np.ndarray, b: np.ndarray) -> float:
+    return float(np.linalg.norm(a - b) / np.linalg.norm(a))
+
+
+def _rotation(seed: int = 3) -> np.ndarray:
+    q, _ = np.linalg.qr(np.random.default_rng(seed).normal(size=(3, 3)))
+    return q * np.sign(np.linalg.det(q))
+
+
+@pytest.fixture(scope="module")
+def reps():
+    return {name: build(name, ALNICU) for name in FIVE}
+
+
+@pytest.mark.parametrize("name", FIVE)
+def test_rotation_invariance(reps, rattled_cell, name):
+    rot = _rotation()
+    turned = rattled_cell.copy()
+    turned.set_cell(rattled_cell.cell.array @ rot.T, scale_atoms=False)
+    turned.positions = rattled_cell.positions @ rot.T
+    a, b = reps[name].compute(rattled_cell), reps[name].compute(turned)
+    assert _rel(a, b) < 1e-9
+
+
+@pytest.mark.parametrize("name", FIVE)
+def test_translation_invariance(reps, rattled_cell, name):
+    moved = rattled_cell.copy()
+    moved.positions += np.array([0.37, -1.21, 2.9])
+    assert _rel(reps[name].compute(rattled_cell), reps[name].compute(moved)) < 1e-9
+
+
+@pytest.mark.parametrize("name", FIVE)
+def test_permutation_invariance(reps, rattled_cell, name):
+    perm = np.random.default_rng(5).permutation(len(rattled_cell))
+    shuffled = rattled_cell[perm]
+    a, b = reps[name].compute(rattled_cell), reps[name].compute(shuffled)
+    if reps[name].per_structure:
+        assert _rel(a, b) < 1e-9
+    else:
+        assert _rel(a[perm], b) < 1e-9
+
+
+@pytest.mark.parametrize("name", ["ACSF", "ACSF-X", "SOAP", "SOAPlite"])
+def test_selected_centres_equal_full_rows(reps, rattled_cell, name):
+    full = reps[name].compute(rattled_cell)
+    part = reps[name].compute(rattled_cell, centers=[4, 0, 17])
+    assert np.allclose(part, full[[4, 0, 17]], rtol=1e-12, atol=1e-14)
+
+
+@pytest.mark.parametrize("name", FIVE)
+def test_compute_many_stacks_structures(reps, rattled_cell, name):
+    other = bulk("Ni", "fcc", a=3.52, cubic=True)
+    other.positions += np.random.default_rng(1).normal(scale=0.05, size=other.positions.shape)
+    matrix, offsets = reps[name].compute_many([rattled_cell, other], n_jobs=2, progress=False)
+    per = 1 if reps[name].per_structure else None
+    assert list(offsets) == [0, per or len(rattled_cell), (per or len(rattled_cell)) + (per or len(other))]
+    assert np.allclose(matrix[offsets[1]:], reps[name].compute(other), rtol=1e-12, atol=1e-14)
+
+
+@pytest.mark.parametrize(
+    "name, counts",
+    [
+        ("ACSF", [51, 145, 282, 462]),
+        ("ACSF-X", [195, 534, 1017, 1644]),
+        ("SOAP", [450, 1710, 3780, 6660]),
+        ("SOAPlite", [450, 1710, 3780, 6660]),
+        ("MBTR", [200, 900, 2400, 5000]),
+    ],
+)
+def test_feature_counts(name, counts):
+    species = ["H", "C", "N", "O"]
+    assert [build(name, species[:s]).n_features for s in range(1, 5)] == counts
+
+
+def test_species_not_listed(reps):
+    atoms = bulk("Fe", "bcc", a=2.87, cubic=True)
+    with pytest.raises(SpeciesError, match=r"structure 1 contains \['Fe'\]"):
+        reps["SOAP"].compute_many([bulk("Cu", "fcc", a=3.6), atoms], progress=False, source="set.extxyz")
+
+
+# --- hand-computed values ---------------------------------------------------------------
+
+def _triangle() -> Atoms:
+    return Atoms("Si3", positions=[[0, 0, 0], [2.3, 0, 0], [0.4, 2.1, 0.3]], pbc=False)
+
+
+def test_acsf_g2_g4_by_hand():
+    atoms = _triangle()
+    rep = build("ACSF", ["Si"])
+    row = rep.compute(atoms, centers=[0])[0]
+    rc = 6.5
+    r = {(0, 1): 2.3, (0, 2): math.dist([0, 0, 0], [0.4, 2.1, 0.3]), (1, 2): math.dist([2.3, 0, 0], [0.4, 2.1, 0.3])}
+    fc = {k: 0.5 * (math.cos(math.pi * v / rc) + 1) for k, v in r.items()}
+    eta = 9 / (1e4 * BOHR**2)
+    g2 = sum(math.exp(-eta * r[k] ** 2) * fc[k] for k in [(0, 1), (0, 2)])
+    assert row[0] == pytest.approx(g2, rel=1e-10)
+    eta4, zeta, lam = G4_SET[1]  # (1, 1, +1)
+    eta4 = eta4 / (1e4 * BOHR**2)
+    cos = np.dot([2.3, 0, 0], [0.4, 2.1, 0.3]) / (r[(0, 1)] * r[(0, 2)])
+    g4 = (
+        2 ** (1 - zeta) * (1 + lam * cos) ** zeta
+        * math.exp(-eta4 * (r[(0, 1)] ** 2 + r[(0, 2)] ** 2 + r[(1, 2)] ** 2))
+        * fc[(0, 1)] * fc[(0, 2)] * fc[(1, 2)]
+    )
+    assert row[8 + 1] == pytest.approx(g4, rel=1e-10)
+
+
+def test_acsf_x_g2_g4_by_hand():
+    atoms = _triangle()
+    row = build("ACSF-X", ["Si"]).compute(atoms, centers=[0])[0]
+    r01, r02 = 2.3, math.dist([0, 0, 0], [0.4, 2.1, 0.3])
+    r12 = math.dist([2.3, 0, 0], [0.4, 2.1, 0.3])
+    # radial block for rc = 12 bohr starts at 2*17; its first function: m = 0, Rs = 0
+    rc = 12 * BOHR
+    f = lambda x: math.tanh(1 - x / rc) ** 3 if x < rc else 0.0  # noqa: E731
+    eta0 = (1 / 12.0) ** 2  # n^(0/n) / rc_bohr, squared; AMP divides by rc²
+    g2 = sum(math.exp(-eta0 * x**2 / rc**2) * f(x) for x in (r01, r02))
+    assert row[34] == pytest.approx(g2, rel=1e-10)
+    # shifted function j = 3 at rc = 12 bohr: Rs_3, eta = 1/(Rs_3 - Rs_2)^2 (bohr units)
+    rs = lambda m: 12.0 / 8 ** (m / 8)  # noqa: E731
+    eta_s, rs3 = 1 / (rs(3) - rs(2)) ** 2, rs(3) * BOHR
+    g2s = sum(math.exp(-eta_s * (x - rs3) ** 2 / rc**2) * f(x) for x in (r01, r02))
+    assert row[34 + 9 + 2] == pytest.approx(g2s, rel=1e-10)
+    # angular: rc = 8 bohr block starts after 51 radial + 90 (rc = 4 bohr) features;
+    # its first function: eta_0, zeta = 1, lambda = -1
+    rc = 8 * BOHR
+    f = lambda x: math.tanh(1 - x / rc) ** 3 if x < rc else 0.0  # noqa: E731
+    eta0 = (1 / 8.0) ** 2
+    cos = np.dot([2.3, 0, 0], [0.4, 2.1, 0.3]) / (r01 * r02)
+    g4 = (1 - cos) * math.exp(-eta0 * (r01**2 + r02**2 + r12**2) / rc**2) * f(r01) * f(r02) * f(r12)
+    assert row[51 + 90] == pytest.approx(g4, rel=1e-10)
+
+
+def test_acsf_x_engine_matches_dscribe(rattled_cell):
+    """Our G2/G4 sums with the cosine cutoff and absolute η equal DScribe's ACSF."""
+    from dscribe.descriptors import ACSF as DScribeACSF
+
+    rc = 5.0
+    g2 = [[0.05, 0.0], [0.4, 2.5], [1.2, 3.1]]
+    g4 = [[0.01, 1.0, -1.0], [0.05, 2.0, 1.0], [0.2, 4.0, -1.0]]
+    species = ALNICU
+    ref = DScribeACSF(r_cut=rc, g2_params=g2, g4_params=g4, species=species, periodic=True).create(rattled_cell)
+    order = {s: k for k, s in enumerate(sorted(species, key=lambda s: {"Al": 13, "Ni": 28, "Cu": 29}[s]))}
+    idx = np.array([order[s] for s in rattled_cell.get_chemical_symbols()])
+    gauss = lambda eta, r, rs, rc_: eta * (r - rs) ** 2  # noqa: E731
+    gsum = lambda eta, r2, rc_: eta * r2  # noqa: E731
+    rad = radial_block(rattled_cell, None, idx, 3, rc, [p[0] for p in g2], [p[1] for p in g2], gauss, "cos")
+    ang = angular_block(rattled_cell, None, idx, 3, rc, g4, gsum, "cos")
+    # DScribe per species: [G1, G2 x3]; then G4 x3 per pair
+    ref_rad = ref[:, :12].reshape(-1, 3, 4)[:, :, 1:]
+    ref_ang = ref[:, 12:].reshape(-1, 6, 3)
+    assert np.allclose(rad, ref_rad, rtol=1e-10, atol=1e-13)
+    assert np.allclose(ang, ref_ang, rtol=1e-10, atol=1e-13)
+
+
+# --- Table I counts on the real AlNiCu set ----------------------------------------------
+
+@pytest.mark.slow
+@pytest.mark.shared_data
+def test_alnicu_table1_counts(alnicu_path):
+    from descriptor_study.datasets import read_structures
+
+    structures = read_structures(alnicu_path, require_energy=False)
+    counts = {}
+    for name in ["ACSF", "ACSF-X", "SOAP", "MBTR"]:
+        rep = build(name, ALNICU)
+        X, _ = rep.compute_many(structures, n_jobs=2, progress=False)
+        counts[name] = (int(np.count_nonzero(np.any(X != 0, axis=0))), X.shape[1])
+    assert counts["ACSF"][0] == 282
+    assert counts["ACSF-X"][1] == 1017
+    assert counts["SOAP"][0] == 3780
+    assert counts["MBTR"][0] == 2400
