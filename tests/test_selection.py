@@ -1,0 +1,143 @@
+"""CUR, FPS and PCA against direct reference implementations (scikit-matter's textbook
+CUR and FPS, the pseudo-inverse error formula, numpy eigenvalues)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from skmatter.feature_selection import CUR, FPS
+
+from descriptor_study import storage
+from descriptor_study.selection import (
+    ZERO_LEVEL,
+    compressibility,
+    cur_errors_for,
+    cur_ranking,
+    drop_zero_columns,
+    fps_ranking,
+    pca_spectrum,
+    plateau_start,
+    run_selection,
+)
+
+
+def _random(shape, seed):
+    rng = np.random.default_rng(seed)
+    return rng.normal(size=shape) * rng.uniform(0.1, 3.0, size=shape[1])
+
+
+def _rank_deficient(seed):
+    rng = np.random.default_rng(seed)
+    return rng.normal(size=(120, 8)) @ rng.normal(size=(8, 30))
+
+
+def _duplicated(seed):
+    X = _random((90, 20), seed)
+    return np.hstack([X, X[:, [3, 7]] * 1.0, 2.5 * X[:, [11]]])
+
+
+def _near_collinear(seed):
+    X = _random((100, 25), seed)
+    X[:, 5] = X[:, 4] + 1e-3 * X[:, 6]
+    return X
+
+
+MATRICES = {
+    "random tall": lambda: _random((200, 40), 1),
+    "random square": lambda: _random((60, 60), 2),
+    "random wide": lambda: _random((30, 80), 3),
+    "random large (Lanczos path)": lambda: _random((700, 420), 4),
+    "rank deficient": lambda: _rank_deficient(5),
+    "duplicated columns": lambda: _duplicated(6),
+    "near collinear": lambda: _near_collinear(7),
+}
+
+
+@pytest.mark.parametrize("name", list(MATRICES))
+def test_cur_selects_what_skmatter_selects(name):
+    X = MATRICES[name]()
+    ours = cur_ranking(X)
+    n = ours.n_exact  # selections made while the residual is above round-off
+    assert n >= min(np.linalg.matrix_rank(X), X.shape[1]) - 1
+    ref = CUR(n_to_select=n, recompute_every=1, k=1).fit(X).selected_idx_
+    assert np.array_equal(ours.selected[:n], ref)
+    assert sorted(ours.selected) == list(range(X.shape[1]))
+
+
+@pytest.mark.parametrize("name", [k for k in MATRICES if "large" not in k])
+def test_cur_errors_match_the_direct_formula(name):
+    X = MATRICES[name]()
+    ours = cur_ranking(X)
+    direct = cur_errors_for(X, ours.selected[: ours.n_exact])
+    assert np.max(np.abs(direct - ours.errors[: ours.n_exact])) < 1e-10
+    assert ours.errors[-1] < 1e-10
+    assert np.all(np.diff(ours.errors) <= 1e-12)
+
+
+def test_rank_deficient_curve_reaches_zero_at_the_rank():
+    X = _rank_deficient(8)
+    ours = cur_ranking(X)
+    assert ours.errors[6] > 1e-6 and ours.errors[7] < 1e-12  # rank 8
+    assert ours.n_exact == 8
+
+
+@pytest.mark.parametrize("name", ["random tall", "random wide", "duplicated columns"])
+def test_fps_matches_skmatter_and_a_direct_loop(name):
+    X = MATRICES[name]()
+    ours = fps_ranking(X)
+    ref = FPS(n_to_select=X.shape[1], initialize=0).fit(X).selected_idx_
+    assert np.array_equal(ours.selected, ref)
+    # direct O(d^2) loop on explicit distances
+    D = np.linalg.norm(X[:, :, None] - X[:, None, :], axis=0)
+    chosen = [0]
+    while len(chosen) < X.shape[1]:
+        mind = D[:, chosen].min(axis=1)
+        mind[chosen] = -1
+        chosen.append(int(np.argmax(mind)))
+    assert ours.selected.tolist() == chosen
+    assert np.max(np.abs(cur_errors_for(X, ours.selected[:15]) - ours.errors[:15])) < 1e-10
+
+
+def test_pca_matches_numpy():
+    X = _random((80, 12), 9)
+    Xc = X - X.mean(axis=0)
+    s = np.linalg.svd(Xc, compute_uv=False) ** 2
+    assert np.allclose(pca_spectrum(X), s / s.sum(), rtol=1e-10, atol=1e-15)
+    wide = _random((10, 30), 10)
+    ratios = pca_spectrum(wide)
+    assert len(ratios) == 30 and ratios[:9].min() > ZERO_LEVEL and ratios[10:].max() < ZERO_LEVEL
+
+
+def test_drop_zero_columns():
+    X = _random((10, 5), 11)
+    X[:, [1, 3]] = 0.0
+    kept_X, kept = drop_zero_columns(X)
+    assert kept.tolist() == [0, 2, 4] and kept_X.shape == (10, 3)
+
+
+def test_selection_csv_uses_full_column_numbers(tmp_path):
+    X = _random((50, 6), 12)
+    X = np.insert(X, 2, 0.0, axis=1)  # column 2 all zero
+    stored = storage.StoredRepresentation(
+        matrix=X, offsets=np.arange(51), n_atoms=np.ones(50, int), representation="R", dataset="D",
+        species=["Si"], params={}, versions={},
+    )
+    df = run_selection("cur", stored, tmp_path / "cur.csv")
+    back = pd.read_csv(tmp_path / "cur.csv")
+    assert list(back.columns) == ["rank", "feature", "percent", "error"]
+    assert 2 not in back["feature"].tolist() and sorted(back["feature"]) == [0, 1, 3, 4, 5, 6]
+    assert back["percent"].iloc[-1] == 100.0
+    assert np.allclose(back["error"], df["error"], rtol=1e-15)
+    pca = run_selection("pca", stored, tmp_path / "pca.csv")
+    assert np.isclose(pca["variance_ratio"].sum(), 1.0)
+
+
+def test_compressibility_on_known_rank():
+    X = _rank_deficient(13)  # rank 8 of 30 columns
+    r = cur_ranking(X)
+    df = pd.DataFrame({"rank": np.arange(1, 31), "error": r.errors})
+    assert plateau_start(r.errors) == 8
+    table = compressibility({("R", "D"): df})
+    row = table.iloc[0]
+    assert row["n_plateau"] == 8 and row["n_below_1e-3"] <= 8 and row["percent_plateau"] == round(800 / 30, 1)
