@@ -58,6 +58,11 @@ class Representation(ABC):
     def compute(self, atoms: Atoms, centers: Sequence[int] | None = None) -> np.ndarray:
         """Descriptor rows of one structure (float64, C-contiguous)."""
         self.check_species(atoms)
+        if not np.any(atoms.pbc) and atoms.cell.volume > 0:
+            # a cluster: its box means nothing to a descriptor, but a large one slows
+            # cell-binned neighbour searches (Figure 3's 200 Å box)
+            atoms = atoms.copy()
+            atoms.set_cell(None)
         c = None if centers is None else np.asarray(centers, dtype=int)
         if self.per_structure and c is not None:
             raise ValueError(f"{self.name} is a global representation: no centre atoms")

@@ -1,0 +1,90 @@
+"""Figures 3, 4 and 5 of the paper from the sensitivity curves."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Iterable
+
+import numpy as np
+
+from ..representations.registry import PAPER_ORDER
+from ..sensitivity import PANELS, read_curves
+from .style import plt, representation_colour, save
+
+
+def _order(reps: Iterable[str]) -> list[str]:
+    reps = list(dict.fromkeys(reps))
+    return sorted(reps, key=lambda r: PAPER_ORDER.index(r) if r in PAPER_ORDER else 99)
+
+
+def _guide(ax, x0: float, y0: float, slope: float, decades: float = 1.0, label: str | None = None) -> None:
+    """A slope triangle with its lower-left corner at (x0, y0)."""
+    x1 = x0 * 10**decades
+    y1 = y0 * 10 ** (slope * decades)
+    ax.plot([x0, x1, x1, x0], [y0, y0, y1, y0], color="0.35", lw=0.8)
+    ax.text(x1 * 1.15, np.sqrt(y0 * y1), label or f"{slope:g}", fontsize=8, color="0.25", va="center")
+
+
+def figure3(curves: dict, stem) -> list[Path]:
+    fig, ax = plt.subplots(figsize=(5.5, 4))
+    for rep in _order(r for (p, r) in curves if p == "fig3"):
+        df = curves[("fig3", rep)]
+        y = np.where(df["dV"] > 0, df["dV"], np.nan)
+        ax.plot(df["t"], y, label=rep, color=representation_colour(rep), lw=1.2, marker=".", ms=3)
+    ax.set_yscale("log")
+    ax.set_xlabel("rotation angle θ (degrees)")
+    ax.set_ylabel(r"$\|dV\| = \|V(\theta) - V(0)\| / \|V(0)\|$")
+    ax.axhline(1e-9, color="0.4", ls="--", lw=0.8)
+    ax.text(1, 1.4e-9, "1e-9", fontsize=8, color="0.3")
+    ax.set_xlim(0, 90)
+    ax.set_title("Figure 3: rotation of a 2×2×2 c-Si cluster")
+    ax.legend(fontsize=8, ncol=2)
+    return save(fig, stem)
+
+
+def figure4(curves: dict, stem) -> list[Path]:
+    fig, ax = plt.subplots(figsize=(5.5, 4.5))
+    for rep in _order(r for (p, r) in curves if p == "fig4"):
+        df = curves[("fig4", rep)]
+        v = df["dV"].to_numpy()
+        scaled = 0.1 * v / np.max(v)  # through (0.1, 0.1), as in the paper
+        ax.loglog(df["t"], np.where(scaled > 0, scaled, np.nan), label=rep, color=representation_colour(rep), lw=1.2)
+    _guide(ax, 1e-7, 1e-6, 1.0)
+    _guide(ax, 1e-4, 1e-9, 2.0)
+    ax.set_xlabel("dx (Å)")
+    ax.set_ylabel(r"$\|dV\|$ (rescaled through (0.1, 0.1))")
+    ax.set_title("Figure 4: mixed perturbation of one atom")
+    ax.legend(fontsize=8, ncol=2)
+    return save(fig, stem)
+
+
+def figure5(curves: dict, stem) -> list[Path]:
+    panels = ["fig5a", "fig5b", "fig5c", "fig5d"]
+    fig, axes = plt.subplots(2, 2, figsize=(10, 8))
+    for ax, panel, letter in zip(axes.ravel(), panels, "abcd"):
+        reps = _order(r for (p, r) in curves if p == panel)
+        lo = []
+        for rep in reps:
+            df = curves[(panel, rep)]
+            v = df["dV"].to_numpy()
+            ax.loglog(df["t"], np.where(v > 0, v, np.nan), label=rep, color=representation_colour(rep), lw=1.2)
+            lo.append(df["t"].min())
+        if lo:
+            t0 = min(lo)
+            _guide(ax, t0 * 10, 1e-12 if panel != "fig5b" else 1e-14, 1.0)
+            _guide(ax, t0 * 1e3, 1e-12 if panel != "fig5b" else 1e-14, 2.0)
+        ax.axhline(1e-8, color="0.6", ls=":", lw=0.8)
+        ax.set_title(f"({letter}) {PANELS[panel]}", fontsize=10)
+        ax.set_xlabel("t (Å)")
+        ax.set_ylabel(r"$\|dV_i\| / \|V_i\|$ of the centre atom")
+    handles, labels = axes[0, 0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="lower center", ncol=len(labels), fontsize=9, frameon=False)
+    fig.suptitle("Figure 5: radial and tangential perturbations of a neighbour (MBTR: whole structure)")
+    fig.tight_layout(rect=(0, 0.05, 1, 0.97))
+    return save(fig, stem)
+
+
+def figures_from_files(paths: Iterable[str | Path], outdir: str | Path) -> list[Path]:
+    curves = read_curves(paths)
+    outdir = Path(outdir)
+    return figure3(curves, outdir / "figure3") + figure4(curves, outdir / "figure4") + figure5(curves, outdir / "figure5")

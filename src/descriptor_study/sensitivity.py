@@ -1,0 +1,339 @@
+"""The sensitivity study (PROTOCOL section 3, the paper's Figures 3–5).
+
+A reference crystal (diamond Si, a = 5.43 Å, 4×4×4 cubic cells, periodic), perturbation
+paths built on it, the change dV(t) = ‖V(t) − V(0)‖ / ‖V(0)‖ of a representation along a
+path, and the slope k of log dV against log t as t → 0 (k = 1: linearly stable).
+
+Atom-centred descriptors are evaluated only where the metric needs them: the centre
+atom for the radial and tangential paths; for the mixed path only the atoms within reach
+of the moved atom (their rows are the only ones that change; ‖V(0)‖ is taken once over
+all atoms).  Global representations (MBTR) are evaluated on the whole structure.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterable, Sequence
+
+import numpy as np
+import pandas as pd
+from ase import Atoms
+from ase.build import bulk
+from ase.neighborlist import neighbor_list
+
+log = logging.getLogger(__name__)
+
+A_SI = 5.43
+#: the authors' random tangential direction (Figure 5c, 5d), projected ⊥ the bond before use
+AUTHORS_DIRECTION = (0.079, 1.396, 0.1999)
+#: relative dV below this is treated as round-off (the paper's lower bound)
+NOISE_FLOOR = 1e-8
+#: a representation's rows change only within this distance (Å) of a moved atom
+REACH = 7.5
+
+PANELS = {
+    "fig3": "rotation",
+    "fig4": "mixed",
+    "fig5a": "radial (4th shell)",
+    "fig5b": "tangential, high symmetry (1st shell)",
+    "fig5c": "tangential, random (1st shell, pre-perturbed)",
+    "fig5d": "tangential, random (2nd shell, pre-perturbed)",
+}
+#: the slope the paper reports as t → 0
+EXPECTED_SLOPE = {"fig4": 1.0, "fig5a": 1.0, "fig5b": 2.0, "fig5c": 1.0, "fig5d": 1.0}
+
+
+def reference_crystal(repeat: int = 4, a: float = A_SI) -> tuple[Atoms, int]:
+    """Periodic diamond Si, ``repeat``³ cubic cells, and the index of the centre atom."""
+    atoms = bulk("Si", "diamond", a=a, cubic=True).repeat((repeat, repeat, repeat))
+    centre = int(np.argmin(np.linalg.norm(atoms.positions - atoms.cell.sum(axis=0) / 2, axis=1)))
+    return atoms, centre
+
+
+def neighbour_shells(atoms: Atoms, centre: int, cutoff: float = 6.5, decimals: int = 2):
+    """Neighbours of ``centre`` within ``cutoff`` grouped by distance.
+
+    Returns a list of (distance, [(atom index, displacement vector from the centre), ...]).
+    """
+    i, j, d, D = neighbor_list("ijdD", atoms, cutoff)
+    keep = i == centre
+    shells: dict[float, list] = {}
+    for jj, dd, vec in zip(j[keep], d[keep], D[keep]):
+        shells.setdefault(round(float(dd), decimals), []).append((int(jj), vec))
+    return sorted(shells.items())
+
+
+# --- paths ---------------------------------------------------------------------------
+
+@dataclass
+class Path_:
+    """A perturbation path: structures along t and what the metric looks at."""
+
+    panel: str
+    t: np.ndarray
+    make: Callable[[float], Atoms]  # t -> structure
+    reference: Atoms  # V(0) is computed on this
+    metric_atoms: np.ndarray | None  # rows entering dV (None: all)
+    moved: list[int] = field(default_factory=list)  # atoms that move along the path
+    unit: str = "Å"
+
+
+def log_grid(lo: float, hi: float, step: float = 0.2) -> np.ndarray:
+    n = int(round((hi - lo) / step)) + 1
+    return 10.0 ** np.linspace(lo, hi, n)
+
+
+def _rotation_matrix(axis: str, theta: float) -> np.ndarray:
+    c, s = math.cos(theta), math.sin(theta)
+    if axis == "x":
+        return np.array([[1, 0, 0], [0, c, -s], [0, s, c]])
+    if axis == "y":
+        return np.array([[c, 0, s], [0, 1, 0], [-s, 0, c]])
+    return np.array([[c, -s, 0], [s, c, 0], [0, 0, 1]])
+
+
+def rotation_path(axis: str = "y", degrees: Sequence[float] = tuple(range(0, 91))) -> Path_:
+    """Figure 3: a 2×2×2 c-Si cluster in a 200 Å box, one atom at the origin, rotated."""
+    cluster = bulk("Si", "diamond", a=A_SI, cubic=True).repeat((2, 2, 2))
+    cluster.positions -= cluster.positions[0]
+    cluster.set_cell([200.0, 200.0, 200.0])
+    cluster.pbc = False
+
+    def make(theta_deg: float) -> Atoms:
+        out = cluster.copy()
+        out.positions = cluster.positions @ _rotation_matrix(axis, math.radians(theta_deg)).T
+        return out
+
+    return Path_("fig3", np.asarray(degrees, dtype=float), make, cluster, None, list(range(len(cluster))), "degree")
+
+
+def mixed_path(direction: str = "x", t: np.ndarray | None = None) -> Path_:
+    """Figure 4: the centre atom of the periodic crystal moved by dx along +x (or [111])."""
+    atoms, centre = reference_crystal()
+    t = log_grid(-8, -1) if t is None else t
+    u = np.array([1.0, 0.0, 0.0]) if direction == "x" else np.ones(3)  # authors' Julia path: (dx, dx, dx)
+
+    def make(dx: float) -> Atoms:
+        out = atoms.copy()
+        out.positions[centre] += dx * u
+        return out
+
+    return Path_("fig4", t, make, atoms, None, [centre])
+
+
+def _neighbour(atoms: Atoms, centre: int, shell: int, prefer: np.ndarray | None = None):
+    """(index, displacement) of a neighbour in the given shell (0-based), the one closest to ``prefer``."""
+    shells = neighbour_shells(atoms, centre)
+    members = shells[shell][1]
+    if prefer is None:
+        return members[0]
+    return min(members, key=lambda m: np.linalg.norm(m[1] - prefer))
+
+
+def radial_path(variant: str = "radial", t: np.ndarray | None = None) -> Path_:
+    """Figure 5a: the 4th-shell neighbour at (0, 0, a) moved along its bond (or the authors' direction)."""
+    atoms, centre = reference_crystal()
+    j, bond = _neighbour(atoms, centre, 3, prefer=np.array([0.0, 0.0, A_SI]))
+    t = log_grid(-8, -1) if t is None else t
+    u = bond / np.linalg.norm(bond) if variant == "radial" else np.array([1.0, -1.0, -1.0]) / math.sqrt(3)
+
+    def make(dx: float) -> Atoms:
+        out = atoms.copy()
+        out.positions[j] += dx * u
+        return out
+
+    return Path_("fig5a", t, make, atoms, np.array([centre]), [j])
+
+
+def radial_preperturbation(atoms: Atoms, centre: int, seed: int, amplitude: float = 0.02, cutoff: float = 6.5) -> Atoms:
+    """Every neighbour within ``cutoff`` scaled along its bond by 1 + 2·amplitude·(ξ − 0.5)."""
+    rng = np.random.default_rng(seed)
+    out = atoms.copy()
+    for _, members in neighbour_shells(atoms, centre, cutoff):
+        for j, vec in members:
+            xi = rng.uniform()
+            out.positions[j] = out.positions[centre] + vec * (1.0 + 2.0 * amplitude * (xi - 0.5))
+    return out
+
+
+def tangential_path(panel: str, direction: str = "authors", seed: int = 0, t: np.ndarray | None = None) -> Path_:
+    """Figures 5b–d: one neighbour moved on its sphere, R(t) = (R0 + tU)·‖R0‖/‖R0 + tU‖."""
+    atoms, centre = reference_crystal()
+    t = log_grid(-6, 0) if t is None else t
+    if panel == "fig5b":
+        shell, u = 0, np.array([0.0, 1.0, -1.0])
+        base = atoms
+        j, _ = _neighbour(atoms, centre, shell, prefer=np.array([1.0, 1.0, 1.0]) * A_SI / 4)
+    else:
+        shell = 0 if panel == "fig5c" else 1
+        base = radial_preperturbation(atoms, centre, seed)
+        if direction == "authors":
+            u = np.array(AUTHORS_DIRECTION)
+        else:
+            u = np.random.default_rng(seed + 1).normal(size=3)
+        j, _ = _neighbour(atoms, centre, shell)
+    R0 = base.positions[j] - base.positions[centre]
+    U = u - (u @ R0) / (R0 @ R0) * R0
+    U /= np.linalg.norm(U)
+    r0 = np.linalg.norm(R0)
+
+    def make(step: float) -> Atoms:
+        out = base.copy()
+        R = R0 + step * U
+        out.positions[j] = base.positions[centre] + R * r0 / np.linalg.norm(R)
+        return out
+
+    return Path_(panel, t, make, base, np.array([centre]), [j])
+
+
+def build_path(panel: str, settings: dict[str, Any] | None = None, t: np.ndarray | None = None) -> Path_:
+    s = settings or {}
+    if panel == "fig3":
+        return rotation_path(s.get("rotation_axis", "y"))
+    if panel == "fig4":
+        return mixed_path(str(s.get("mixed_direction", "x")), t)
+    if panel == "fig5a":
+        return radial_path(s.get("radial_variant", "radial"), t)
+    if panel in ("fig5b", "fig5c", "fig5d"):
+        return tangential_path(panel, s.get("tangential_direction", "authors"), int(s.get("seed", 0)), t)
+    raise ValueError(f"unknown panel {panel!r}")
+
+
+# --- curves --------------------------------------------------------------------------
+
+def _rows(rep, atoms: Atoms, centres: np.ndarray | None) -> np.ndarray:
+    if rep.per_structure:
+        return rep.compute(atoms)
+    return rep.compute(atoms, centers=None if centres is None else list(map(int, centres)))
+
+
+def affected_atoms(path: Path_, reach: float = REACH) -> np.ndarray:
+    """Atoms whose descriptor can change along the path (within ``reach`` of a moved atom)."""
+    atoms = path.reference
+    if not np.all(atoms.pbc):
+        return np.arange(len(atoms))
+    i, j = neighbor_list("ij", atoms, reach)
+    near = set(path.moved)
+    for m in path.moved:
+        near.update(j[i == m].tolist())
+    return np.array(sorted(near))
+
+
+def sensitivity_curve(rep, path: Path_, reduced: bool = True, progress: bool = False) -> pd.DataFrame:
+    """dV(t) = ‖V(t) − V(0)‖/‖V(0)‖ along ``path`` (columns t, dV)."""
+    from tqdm.auto import tqdm
+
+    if rep.per_structure:
+        rows, norm_rows = None, None
+    elif path.metric_atoms is not None:
+        rows, norm_rows = path.metric_atoms, path.metric_atoms
+    elif reduced and path.panel != "fig3":
+        rows, norm_rows = affected_atoms(path), None
+    else:
+        rows, norm_rows = None, None
+    v0_norm = np.linalg.norm(_rows(rep, path.reference, norm_rows))
+    v0 = _rows(rep, path.reference, rows)
+    out = []
+    for t in tqdm(path.t, desc=f"{rep.name} {path.panel}", disable=not progress):
+        v = _rows(rep, path.make(float(t)), rows)
+        out.append(np.linalg.norm(v - v0) / v0_norm)
+    return pd.DataFrame({"t": path.t, "dV": np.asarray(out)})
+
+
+def local_slopes(t: np.ndarray, dV: np.ndarray) -> np.ndarray:
+    """d log dV / d log t by central differences (NaN where dV is not positive)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        y = np.log10(np.where(dV > 0, dV, np.nan))
+        return np.gradient(y, np.log10(t))
+
+
+def asymptotic_slope(t: np.ndarray, dV: np.ndarray, noise_floor: float = NOISE_FLOOR,
+                     n_points: int = 8) -> tuple[float, tuple[float, float]]:
+    """Slope k of log dV against log t as t → 0, and the t range it was fitted on.
+
+    The window: the ``n_points`` smallest t whose dV lies above ``noise_floor``
+    (10⁻⁸, the paper's lower bound), that is the small-t end of the curve that is
+    not round-off.
+    """
+    t, dV = np.asarray(t), np.asarray(dV)
+    ok = np.flatnonzero(dV > noise_floor)
+    if len(ok) < 2:
+        return float("nan"), (float("nan"), float("nan"))
+    window = ok[:n_points]
+    k = np.polyfit(np.log10(t[window]), np.log10(dV[window]), 1)[0]
+    return float(k), (float(t[window[0]]), float(t[window[-1]]))
+
+
+def verdict(k: float, tol: float = 0.15) -> str:
+    if not np.isfinite(k):
+        return "below noise floor"
+    if abs(k - 1) <= tol:
+        return "linearly stable (k ≈ 1)"
+    if abs(k - 2) <= tol:
+        return "slope 2 (linearly unstable)"
+    return f"other (k = {k:.2f})"
+
+
+def dip_report(t: np.ndarray, dV: np.ndarray, noise_floor: float = NOISE_FLOOR, tol: float = 0.3) -> dict[str, Any]:
+    """A blind spot: a window where dV grows slower than linearly (local slope below
+    1 − tol) or falls as t grows.  The pre-asymptotic bend from slope 1 to 2 is not one."""
+    t, dV = np.asarray(t), np.asarray(dV)
+    s = local_slopes(t, dV)
+    valid = dV > noise_floor
+    odd = valid & (s < 1.0 - tol)
+    falling = valid[1:] & valid[:-1] & (np.diff(dV) < 0)
+    idx = np.flatnonzero(odd)
+    return {
+        "dip": bool(odd.any() or falling.any()),
+        "t_range": (float(t[idx[0]]), float(t[idx[-1]])) if len(idx) else None,
+        "min_slope": float(np.nanmin(np.where(valid, s, np.nan))) if valid.any() else float("nan"),
+        "falling": bool(falling.any()),
+    }
+
+
+# --- workflow files ------------------------------------------------------------------
+
+def run_panel(panel: str, representation: str, params: dict[str, Any] | None, settings: dict[str, Any] | None,
+              out_csv: str | Path) -> pd.DataFrame:
+    """One (panel, representation) curve written to CSV (columns t, dV)."""
+    from .representations import build
+
+    rep = build(representation, ["Si"], params)
+    path = build_path(panel, settings)
+    df = sensitivity_curve(rep, path, progress=True)
+    out_csv = Path(out_csv)
+    out_csv.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out_csv.with_name(f".{out_csv.name}.tmp")
+    df.to_csv(tmp, index=False, float_format="%.17g")
+    os.replace(tmp, out_csv)
+    return df
+
+
+def slope_table(curves: dict[tuple[str, str], pd.DataFrame]) -> pd.DataFrame:
+    """k per (representation, panel) with a verdict; rotation panels report max dV instead."""
+    rows = []
+    for (panel, rep), df in curves.items():
+        if panel == "fig3":
+            rows.append({"representation": rep, "panel": panel, "path": PANELS[panel], "k": float("nan"),
+                         "t_min": float("nan"), "t_max": float("nan"), "expected": float("nan"),
+                         "verdict": f"max dV = {df['dV'].max():.1e}", "dip": False})
+            continue
+        k, (lo, hi) = asymptotic_slope(df["t"].to_numpy(), df["dV"].to_numpy())
+        dip = dip_report(df["t"].to_numpy(), df["dV"].to_numpy())
+        rows.append({"representation": rep, "panel": panel, "path": PANELS[panel], "k": round(k, 3),
+                     "t_min": lo, "t_max": hi, "expected": EXPECTED_SLOPE[panel], "verdict": verdict(k),
+                     "dip": dip["dip"]})
+    return pd.DataFrame(rows)
+
+
+def read_curves(paths: Iterable[str | Path]) -> dict[tuple[str, str], pd.DataFrame]:
+    """``results/sensitivity/<panel>/<rep>.csv`` files → {(panel, rep): curve}."""
+    return {(Path(p).parent.name, Path(p).stem): pd.read_csv(p) for p in paths}
+
+
+def slope_table_from_files(paths: Iterable[str | Path]) -> pd.DataFrame:
+    return slope_table(read_curves(paths))

@@ -1,0 +1,141 @@
+"""Sensitivity study: the crystal, path geometry, reduced evaluation, slope estimation,
+and the paper's slopes on real representations."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from descriptor_study.representations import build
+from descriptor_study.sensitivity import (
+    asymptotic_slope,
+    build_path,
+    dip_report,
+    log_grid,
+    mixed_path,
+    neighbour_shells,
+    reference_crystal,
+    rotation_path,
+    sensitivity_curve,
+    tangential_path,
+    radial_path,
+)
+
+SENSITIVITY_PARAMS = {
+    "CHSF": {"n": 6, "l": 6},
+    "CHSF-mix": {"n": 6, "l": 6},
+    "SOAPlite": {"n_max": 6, "l_max": 6},
+    "ACE": {"degree": 18},
+}
+
+
+@pytest.fixture(scope="module")
+def reps():
+    return {name: build(name, ["Si"], params) for name, params in SENSITIVITY_PARAMS.items()}
+
+
+def test_reference_crystal_shells():
+    atoms, centre = reference_crystal()
+    assert len(atoms) == 512 and all(atoms.pbc)
+    shells = neighbour_shells(atoms, centre, 6.5)
+    assert [round(d, 2) for d, _ in shells] == [2.35, 3.84, 4.5, 5.43, 5.92]
+    assert [len(m) for _, m in shells] == [4, 12, 12, 6, 12]
+
+
+def _moved(path, t):
+    a, b = path.reference, path.make(t)
+    return np.flatnonzero(np.linalg.norm(b.positions - a.positions, axis=1) > 0)
+
+
+@pytest.mark.parametrize("panel", ["fig5b", "fig5c", "fig5d"])
+def test_tangential_paths_stay_on_the_sphere(panel):
+    path = tangential_path(panel, seed=3)
+    centre = int(path.metric_atoms[0])
+    j = path.moved[0]
+    r0 = np.linalg.norm(path.reference.positions[j] - path.reference.positions[centre])
+    for t in (1e-6, 1e-3, 0.5):
+        atoms = path.make(t)
+        assert _moved(path, t).tolist() == [j]
+        assert abs(np.linalg.norm(atoms.positions[j] - atoms.positions[centre]) - r0) < 1e-12
+    expected_shell = 2.35 if panel != "fig5d" else 3.84
+    assert abs(r0 - expected_shell) < 0.1
+
+
+def test_radial_path_moves_along_the_bond():
+    path = radial_path("radial")
+    centre, j = int(path.metric_atoms[0]), path.moved[0]
+    bond = path.reference.positions[j] - path.reference.positions[centre]
+    assert np.allclose(bond, [0, 0, 5.43], atol=1e-9)
+    moved = path.make(0.01).positions[j] - path.reference.positions[j]
+    assert np.allclose(moved, [0, 0, 0.01], atol=1e-14)
+    assert _moved(path, 0.01).tolist() == [j]
+
+
+def test_preperturbation_is_seeded_and_radial():
+    a = tangential_path("fig5c", seed=5).reference
+    b = tangential_path("fig5c", seed=5).reference
+    c = tangential_path("fig5c", seed=6).reference
+    assert np.array_equal(a.positions, b.positions) and not np.array_equal(a.positions, c.positions)
+    ref, centre = reference_crystal()
+    for _, members in neighbour_shells(ref, centre):
+        for j, vec in members:
+            new = a.positions[j] - a.positions[centre]
+            assert np.linalg.norm(np.cross(new, vec)) < 1e-9  # still along its bond
+            assert abs(np.linalg.norm(new) / np.linalg.norm(vec) - 1) <= 0.02 + 1e-12
+
+
+def test_reduced_evaluation_equals_full(reps):
+    rep = reps["CHSF"]
+    path = mixed_path(t=np.array([1e-6, 1e-3, 0.05]))
+    full = sensitivity_curve(rep, path, reduced=False)
+    reduced = sensitivity_curve(rep, path, reduced=True)
+    # dV is relative to ‖V(0)‖: the two agree to 1e-12 of ‖V(0)‖ (the rows come from
+    # different neighbour enumerations, equal to round-off)
+    assert np.max(np.abs(reduced["dV"] - full["dV"])) < 1e-12
+    assert np.allclose(reduced["dV"], full["dV"], rtol=1e-6)
+
+
+@pytest.mark.parametrize("k", [1.0, 2.0, 1.37])
+def test_slope_estimator_recovers_power_laws(k):
+    t = log_grid(-8, -1)
+    dV = 3.0 * t**k
+    est, _ = asymptotic_slope(t, dV, noise_floor=0)
+    assert abs(est - k) < 1e-6
+    noisy = np.maximum(dV, 1e-9) + 1e-12  # a noise floor below 1e-8 is skipped
+    est, (lo, _) = asymptotic_slope(t, noisy)
+    assert abs(est - k) < 1e-3 and 3 * lo**k > 1e-8
+
+
+def test_dip_detection_on_synthetic_curves():
+    t = log_grid(-6, 0)
+    smooth = t + t**2
+    dipped = smooth.copy()
+    dipped[20] = dipped[19] * 0.5
+    assert not dip_report(t, smooth)["dip"]
+    assert dip_report(t, dipped)["dip"]
+
+
+@pytest.mark.parametrize("name", list(SENSITIVITY_PARAMS))
+def test_rotation_is_round_off(reps, name):
+    path = rotation_path("y", degrees=[0, 17, 45, 90])
+    curve = sensitivity_curve(reps[name], path)
+    assert curve["dV"].max() < 1e-9
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", list(SENSITIVITY_PARAMS))
+@pytest.mark.parametrize("panel, expected", [("fig4", 1.0), ("fig5a", 1.0), ("fig5b", 2.0), ("fig5c", 1.0), ("fig5d", 1.0)])
+def test_paper_slopes(reps, name, panel, expected):
+    t = log_grid(-8, -1, 0.5) if panel in ("fig4", "fig5a") else log_grid(-6, 0, 0.5)
+    path = build_path(panel, {"seed": 0}, t=t)
+    curve = sensitivity_curve(reps[name], path)
+    k, _ = asymptotic_slope(curve["t"].to_numpy(), curve["dV"].to_numpy(), n_points=5)
+    assert abs(k - expected) <= 0.15, k
+
+
+def test_chsf_blind_spot_in_5c_and_chsf_mix_without_it(reps):
+    path = build_path("fig5c", {"seed": 0})
+    chsf = sensitivity_curve(reps["CHSF"], path)
+    mix = sensitivity_curve(reps["CHSF-mix"], path)
+    assert dip_report(chsf["t"].to_numpy(), chsf["dV"].to_numpy())["dip"]
+    assert not dip_report(mix["t"].to_numpy(), mix["dV"].to_numpy())["dip"]
