@@ -16,6 +16,7 @@ def main(smk):
         split=smk.params.split,
         n_top=smk.params.n_top,
         e0=smk.params.e0,
+        targets=smk.params.targets,
     )
 
 

@@ -56,7 +56,7 @@ def drop_zero_columns(X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return X[:, kept], kept
 
 
-def standardise(X: np.ndarray) -> np.ndarray:
+def standardise_columns(X: np.ndarray) -> np.ndarray:
     """Each column centred and scaled to unit variance (constant columns left at zero)."""
     mean = X.mean(axis=0)
     std = X.std(axis=0)
@@ -274,8 +274,7 @@ def pca_spectrum(X: np.ndarray) -> np.ndarray:
 
 # --- workflow files ------------------------------------------------------------------
 
-def run_selection(method: str, stored, out_csv: str | Path, standardise_features: bool = False,
-                  standardise: bool | None = None) -> pd.DataFrame:
+def run_selection(method: str, stored, out_csv: str | Path, standardise: bool = False) -> pd.DataFrame:
     """Rank the non-zero features of a stored representation; write the curve as CSV.
 
     Columns: rank (1-based), feature (column index in the full .h5 matrix), percent
@@ -283,11 +282,9 @@ def run_selection(method: str, stored, out_csv: str | Path, standardise_features
     """
     import os
 
-    if standardise is not None:
-        standardise_features = standardise
     X, kept = drop_zero_columns(stored.matrix)
-    if standardise_features:
-        X = globals()["standardise"](X)
+    if standardise:  # Figure 6g's Si(STD)
+        X = standardise_columns(X)
     n = X.shape[1]
     log.info("%s on %s/%s: %d x %d (non-zero columns)", method, stored.dataset, stored.representation, *X.shape)
     if method == "cur":

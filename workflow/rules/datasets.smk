@@ -14,3 +14,17 @@ rule dataset:
         runtime=30,
     script:
         "../../scripts/make_dataset.py"
+
+
+rule pinned_file:
+    """Single pinned files (the authors' Si regression split and targets), from the mirror."""
+    output:
+        "data/{group}/{name}.txt",
+    params:
+        mirror=config.get("data", {}).get("mirror"),
+    wildcard_constraints:
+        group="Si-GAP-RR",
+    log:
+        "logs/datasets/{group}-{name}.log",
+    script:
+        "../../scripts/pinned_file.py"

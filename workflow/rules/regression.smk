@@ -8,6 +8,7 @@ rule regress:
         ranking="results/dimensionality/cur/{dataset}/{rep}.csv",
         data="data/{dataset}.extxyz",
         split=[REG["split"]["file"]] if REG.get("split", {}).get("file") else [],
+        targets=[REG["targets"]["file"]] if (REG.get("targets") or {}).get("file") else [],
     output:
         "results/regression/{model}/{dataset}/{rep}.csv",
     params:
@@ -16,6 +17,7 @@ rule regress:
         split=REG.get("split", {}),
         n_top=REG.get("n_top", 65),
         e0=lambda wc: config["datasets"][wc.dataset].get("e0"),
+        targets=REG.get("targets"),
     threads: THREADS
     resources:
         mem_mb=8000,

@@ -60,6 +60,43 @@ PINNED_SOURCES: dict[str, dict[str, Any]] = {
 }
 
 
+#: single files the paper's regression needs (the authors' Si split and targets); no public
+#: URL is pinned for them, so they come from ``<mirror>/<name>``, checked
+PINNED_FILES: dict[str, dict[str, Any]] = {
+    "Si-GAP-RR/targets.txt": {
+        "git_sha1": "771abedb5bc21926cc76129a49d27cc5deb0f8b7",
+        "sha256": "f86443dac8455f77d33d99913afe2e58d66a0dd180894c90265479eb7e5add82",
+    },
+    "Si-GAP-RR/train_test_split_list.txt": {
+        "git_sha1": "2697eaf4140ced33c44160536e0851bb45878a22",
+        "sha256": "5f71805d2fc1b798532c0a7c64e0738df4901dfdff85aed7e984d82a33570c4f",
+    },
+}
+
+
+def fetch_pinned_file(name: str, dest: str | os.PathLike, mirror: str | os.PathLike | None) -> Path:
+    """Copy a pinned single file from the mirror to ``dest``, checked, atomically."""
+    if name not in PINNED_FILES:
+        raise DatasetError(f"{name}: not a pinned file; known: {sorted(PINNED_FILES)}")
+    if not mirror or not (Path(mirror) / name).is_file():
+        raise DatasetError(
+            f"{name}: not found in the mirror ({mirror or 'data.mirror is not set'}); no public URL is pinned "
+            f"for it: place the authors' file at <mirror>/{name}"
+        )
+    source = Path(mirror) / name
+    verify(source, PINNED_FILES[name], label=str(source))
+    dest = Path(dest)
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    tmp = dest.with_name(f".{dest.name}.tmp{os.getpid()}")
+    try:
+        shutil.copyfile(source, tmp)
+        os.replace(tmp, dest)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+    return dest
+
+
 def git_blob_sha1(data: bytes) -> str:
     return hashlib.sha1(b"blob " + str(len(data)).encode() + b"\0" + data).hexdigest()
 

@@ -1,0 +1,135 @@
+"""Figures 6 (CUR), 7 (PCA) and 8 (CUR against FPS), one panel per representation."""
+
+from __future__ import annotations
+
+import math
+import re
+from pathlib import Path
+from typing import Iterable
+
+import numpy as np
+import pandas as pd
+
+from ..representations.registry import PAPER_ORDER
+from ..selection import MACHINE_EPS, ZERO_LEVEL
+from .style import dataset_colour, dataset_label, plt, representation_colour, save
+
+#: the paper's panel order (a–g); CHSF-mix, when present, gets an extra panel
+PANEL_ORDER = ["ACSF-X", "ACSF", "SOAP", "SOAPlite", "CHSF", "ACE", "MBTR", "CHSF-mix"]
+
+
+def _read(paths: Iterable[str | Path]) -> dict[str, dict[str, pd.DataFrame]]:
+    """``.../<method>/<dataset>/<rep>.csv`` → {rep: {dataset: curve}}."""
+    out: dict[str, dict[str, pd.DataFrame]] = {}
+    for p in paths:
+        p = Path(p)
+        out.setdefault(p.stem, {})[p.parent.name] = pd.read_csv(p)
+    return out
+
+
+def _grid(n_panels: int):
+    cols = 4 if n_panels > 4 else n_panels
+    rows = math.ceil(n_panels / cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(4.2 * cols, 3.6 * rows), squeeze=False)
+    for ax in axes.ravel()[n_panels:]:
+        ax.axis("off")
+    return fig, axes.ravel()
+
+
+def _floor(y: np.ndarray, lo: float = 1e-17) -> np.ndarray:
+    return np.where(y > lo, y, lo)
+
+
+def figure6(curves: dict[str, dict[str, pd.DataFrame]], stem, mbtr_std: dict[str, pd.DataFrame] | None = None,
+            ace_degrees: dict[int, pd.DataFrame] | None = None, ace_degree_dataset: str | None = None) -> list[Path]:
+    reps = [r for r in PANEL_ORDER if r in curves] + [r for r in curves if r not in PANEL_ORDER]
+    n_panels = len(reps) + (1 if ace_degrees else 0)
+    fig, axes = _grid(n_panels)
+    letters = "abcdefghijkl"
+    for k, rep in enumerate(reps):
+        ax = axes[k]
+        for dataset, df in curves[rep].items():
+            ax.plot(df["percent"], _floor(df["error"].to_numpy()), color=dataset_colour(dataset),
+                    label=f"{dataset_label(dataset)} ({len(df)})")
+        if rep == "MBTR" and mbtr_std:
+            for dataset, df in mbtr_std.items():
+                ax.plot(df["percent"], _floor(df["error"].to_numpy()), color=dataset_colour(dataset), ls="--",
+                        label=f"{dataset}(STD) ({len(df)})")
+        ax.set_yscale("log")
+        ax.set_title(f"({letters[k]}) {rep}", fontsize=10, color=representation_colour(rep))
+        ax.set_xlabel("features selected (%)")
+        ax.set_ylabel(r"$\|X - CC^+X\|_F / \|X\|_F$")
+        ax.legend(fontsize=7)
+        ax.set_xlim(0, 100)
+    if ace_degrees:
+        ax = axes[len(reps)]
+        cmap = plt.get_cmap("viridis")
+        for i, (deg, df) in enumerate(sorted(ace_degrees.items())):
+            ax.plot(df["percent"], _floor(df["error"].to_numpy()), color=cmap(i / max(1, len(ace_degrees) - 1)),
+                    label=f"degree {deg} ({len(df)})")
+        ax.set_yscale("log")
+        ax.set_title(f"({letters[len(reps)]}) ACE on {ace_degree_dataset or ''} by degree", fontsize=10)
+        ax.set_xlabel("features selected (%)")
+        ax.legend(fontsize=7)
+        ax.set_xlim(0, 100)
+    fig.suptitle("Figure 6: CUR feature selection (legend: number of non-zero features)")
+    fig.tight_layout(rect=(0, 0, 1, 0.96))
+    return save(fig, stem)
+
+
+def figure7(curves: dict[str, dict[str, pd.DataFrame]], stem) -> list[Path]:
+    reps = [r for r in PANEL_ORDER if r in curves] + [r for r in curves if r not in PANEL_ORDER]
+    fig, axes = _grid(len(reps))
+    for k, rep in enumerate(reps):
+        ax = axes[k]
+        for dataset, df in curves[rep].items():
+            ax.plot(df["percent"], _floor(df["variance_ratio"].to_numpy(), 1e-20), color=dataset_colour(dataset),
+                    label=f"{dataset_label(dataset)} ({len(df)})")
+        ax.axhline(ZERO_LEVEL, color="tab:blue", ls="--", lw=0.9, label="zero level (1e-12)")
+        ax.axhline(MACHINE_EPS, color="black", ls="--", lw=0.9, label="machine precision")
+        ax.set_yscale("log")
+        ax.set_ylim(1e-20, 2)
+        ax.set_title(f"({'abcdefgh'[k]}) {rep}", fontsize=10, color=representation_colour(rep))
+        ax.set_xlabel("principal components (%)")
+        ax.set_ylabel("explained variance ratio")
+        ax.legend(fontsize=7)
+        ax.set_xlim(0, 100)
+    fig.suptitle("Figure 7: PCA explained variance")
+    fig.tight_layout(rect=(0, 0, 1, 0.96))
+    return save(fig, stem)
+
+
+def figure8(cur: dict[str, pd.DataFrame], fps: dict[str, pd.DataFrame], dataset: str, stem) -> list[Path]:
+    reps = [r for r in PANEL_ORDER if r in cur] + [r for r in cur if r not in PANEL_ORDER]
+    fig, axes = _grid(len(reps))
+    for k, rep in enumerate(reps):
+        ax = axes[k]
+        ax.plot(cur[rep]["percent"], _floor(cur[rep]["error"].to_numpy()), color="tab:red", label="CUR")
+        if rep in fps:
+            ax.plot(fps[rep]["percent"], _floor(fps[rep]["error"].to_numpy()), color="tab:blue", label="FPS")
+        ax.set_yscale("log")
+        ax.set_title(f"({'abcdefgh'[k]}) {rep} ({len(cur[rep])})", fontsize=10, color=representation_colour(rep))
+        ax.set_xlabel("features selected (%)")
+        ax.set_ylabel(r"$\|X - CC^+X\|_F / \|X\|_F$")
+        ax.legend(fontsize=8)
+        ax.set_xlim(0, 100)
+    fig.suptitle(f"Figure 8: CUR against FPS on {dataset_label(dataset)}")
+    fig.tight_layout(rect=(0, 0, 1, 0.96))
+    return save(fig, stem)
+
+
+def figure6_from_files(curves, mbtr_std, ace_degrees, out) -> list[Path]:
+    std = {Path(p).parent.name: pd.read_csv(p) for p in mbtr_std}
+    degrees = {int(re.search(r"degree(\d+)", Path(p).stem).group(1)): pd.read_csv(p) for p in ace_degrees}
+    dataset = Path(list(ace_degrees)[0]).parent.name if ace_degrees else None
+    return figure6(_read(curves), Path(out).with_suffix(""), std, degrees, dataset)
+
+
+def figure7_from_files(curves, out) -> list[Path]:
+    return figure7(_read(curves), Path(out).with_suffix(""))
+
+
+def figure8_from_files(cur, fps, dataset, out) -> list[Path]:
+    c = {rep: d[dataset] for rep, d in _read(cur).items()}
+    f = {rep: d[dataset] for rep, d in _read(fps).items()}
+    return figure8(c, f, dataset, Path(out).with_suffix(""))

@@ -1,0 +1,46 @@
+"""Figure 9: RR and KRR RMSE per atom against the number of CUR-selected features."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Iterable
+
+import pandas as pd
+
+from ..regression import read_sweeps
+from ..representations.registry import PAPER_ORDER
+from .style import dataset_label, plt, representation_colour, save
+
+
+def figure9(sweeps: dict[str, dict[str, pd.DataFrame]], stem, dataset: str, n_top: int = 65) -> list[Path]:
+    """``sweeps[model][rep]``: columns n, train_rmse, test_rmse, percent."""
+    fig, axes = plt.subplots(2, 2, figsize=(11, 8.5))
+    for row, model in enumerate(["rr", "krr"]):
+        reps = sorted(sweeps.get(model, {}), key=lambda r: PAPER_ORDER.index(r) if r in PAPER_ORDER else 99)
+        for col, full in enumerate([False, True]):
+            ax = axes[row, col]
+            for rep in reps:
+                df = sweeps[model][rep]
+                part = df if full else df[df["n"] <= n_top]
+                x = part["percent"] if full else part["n"]
+                colour = representation_colour(rep)
+                ax.plot(x, part["train_rmse"], color=colour, lw=2.6, alpha=0.85, label=rep)
+                ax.plot(x, part["test_rmse"], color=colour, lw=1.0)
+            ax.set_yscale("log")
+            ax.set_xlabel("features selected by CUR (%)" if full else "number of CUR-selected features")
+            ax.set_ylabel("RMSE (eV/atom)")
+            letter = "abcd"[2 * row + col]
+            ax.set_title(f"({letter}) {model.upper()}, {'all features' if full else f'top {n_top}'}", fontsize=10)
+            ax.grid(True, which="major", alpha=0.3)
+    handles, labels = axes[0, 0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="lower center", ncol=max(1, len(labels)), fontsize=9, frameon=False)
+    fig.suptitle(f"Figure 9: regression on {dataset_label(dataset)} — thick: training, thin: test")
+    fig.tight_layout(rect=(0, 0.05, 1, 0.96))
+    return save(fig, stem)
+
+
+def figure9_from_files(rr: Iterable[str | Path], krr: Iterable[str | Path], dataset: str, out) -> list[Path]:
+    sweeps: dict[str, dict[str, pd.DataFrame]] = {"rr": {}, "krr": {}}
+    for (model, _, rep), df in read_sweeps(list(rr) + list(krr)).items():
+        sweeps[model][rep] = df
+    return figure9(sweeps, Path(out).with_suffix(""), dataset)
