@@ -8,7 +8,7 @@ from typing import Iterable
 import numpy as np
 
 from ..representations.registry import PAPER_ORDER
-from ..sensitivity import PANELS, read_curves
+from ..sensitivity import NOISE_FLOOR, PANELS, read_curves
 from .style import plt, representation_colour, save
 
 
@@ -73,7 +73,7 @@ def figure5(curves: dict, stem) -> list[Path]:
             t0 = min(lo)
             _guide(ax, t0 * 10, 1e-12 if panel != "fig5b" else 1e-14, 1.0)
             _guide(ax, t0 * 1e3, 1e-12 if panel != "fig5b" else 1e-14, 2.0)
-        ax.axhline(1e-8, color="0.6", ls=":", lw=0.8)
+        ax.axhline(NOISE_FLOOR, color="0.6", ls=":", lw=0.8)  # round-off floor of the slope fits
         ax.set_title(f"({letter}) {PANELS[panel]}", fontsize=10)
         ax.set_xlabel("t (Å)")
         ax.set_ylabel(r"$\|dV_i\| / \|V_i\|$ of the centre atom")

@@ -1,0 +1,75 @@
+"""The representation stage on the real AlNiCu set against the bare library call.
+
+    python benchmarks/bench_representations.py [--n-jobs 2] [--limit N]
+
+For each library-backed representation: our ``compute_many`` (species check, row
+assembly, output checks) against the library's own call with the same parameters and
+the same number of jobs.  Own-code representations (ACSF-X, CHSF, CHSF-mix, ACE) are
+timed alone.  Writes benchmarks/out/representations.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = ROOT.parent / "shared" / "datasets" / "AlNiCu" / "dataset_AlNiCu.extxyz"
+
+
+def bare_calls(rep, structures, n_jobs):
+    """The library call our class wraps, with the same parameters."""
+    name = rep.name
+    if name == "ACSF":
+        d = rep._descriptor(True)
+        return lambda: d.create(structures, n_jobs=n_jobs)
+    if name == "SOAPlite":
+        d = rep._descriptor(True)
+        return lambda: d.create(structures, n_jobs=n_jobs)
+    if name == "MBTR":
+        k2, k3 = rep._pair(True)
+        return lambda: (k2.create(structures, n_jobs=n_jobs), k3.create(structures, n_jobs=n_jobs))
+    if name == "SOAP":
+        from quippy.descriptors import Descriptor
+
+        d = Descriptor(rep.quip_args)
+        return lambda: [d.calc(a) for a in structures]
+    return None
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--n-jobs", type=int, default=2)
+    ap.add_argument("--limit", type=int, default=None)
+    args = ap.parse_args()
+    from descriptor_study.datasets import read_structures
+    from descriptor_study.representations import build
+
+    structures = read_structures(DATA, require_energy=False)[: args.limit]
+    n_env = sum(len(a) for a in structures)
+    lines = [f"AlNiCu: {len(structures)} structures, {n_env} environments, n_jobs = {args.n_jobs}", "",
+             "| rep | ours (s) | bare library call (s) | ratio | ms per environment |", "|---|---|---|---|---|"]
+    for name in ["ACSF", "SOAP", "SOAPlite", "MBTR", "ACSF-X", "CHSF", "CHSF-mix", "ACE"]:
+        rep = build(name, ["Al", "Ni", "Cu"])
+        t = time.perf_counter()
+        rep.compute_many(structures, n_jobs=args.n_jobs, progress=False)
+        ours = time.perf_counter() - t
+        bare = bare_calls(rep, structures, args.n_jobs)
+        if bare is not None:
+            t = time.perf_counter()
+            bare()
+            ref = time.perf_counter() - t
+            lines.append(f"| {name} | {ours:.1f} | {ref:.1f} | {ours / ref:.2f} | {1e3 * ours / n_env:.2f} |")
+        else:
+            lines.append(f"| {name} | {ours:.1f} | (own code) | | {1e3 * ours / n_env:.2f} |")
+        print(lines[-1], flush=True)
+    out = ROOT / "benchmarks" / "out"
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "representations.md").write_text("\n".join(lines) + "\n")
+
+
+if __name__ == "__main__":
+    main()
