@@ -31,6 +31,11 @@ def test_ridge_qr_equals_normal_equations():
     for lam in (1e-6, 0.3, 10.0):
         direct = np.linalg.solve(A.T @ A + lam * np.eye(12), A.T @ y)
         assert np.allclose(ridge_qr(A, y, lam), direct, rtol=1e-10, atol=1e-12)
+    wide = rng.normal(size=(30, 90))  # more features than structures: the row-space route
+    yw = rng.normal(size=30)
+    for lam in (0.1, 0.3, 10.0):  # well-conditioned normal equations
+        direct = np.linalg.solve(wide.T @ wide + lam * np.eye(90), wide.T @ yw)
+        assert np.allclose(ridge_qr(wide, yw, lam), direct, rtol=1e-10, atol=1e-12)
 
 
 def test_kernel_ridge_equals_scikit_learn():

@@ -106,13 +106,21 @@ def normalise(train: np.ndarray, test: np.ndarray) -> tuple[np.ndarray, np.ndarr
 
 
 def ridge_qr(A: np.ndarray, y: np.ndarray, lam: float) -> np.ndarray:
-    """argmin ‖A c − y‖² + λ‖c‖² by QR of [A; √λ I] against [y; 0]."""
-    n = A.shape[1]
+    """argmin ‖A c − y‖² + λ‖c‖² by QR of [A; √λ I] against [y; 0].
+
+    With more features than rows (n > N) the solution lies in A's row space: with
+    Aᵀ = Q L (QR), c = Q z and z solves the N-dimensional stacked system [Lᵀ; √λ I],
+    the same least-squares problem in a basis of that space (O(n N²) instead of O(n³)).
+    """
+    import scipy.linalg
+
+    N, n = A.shape
+    if n > N:
+        Q, L = np.linalg.qr(A.T)  # A = Lᵀ Qᵀ
+        return Q @ ridge_qr(L.T, y, lam)
     stacked = np.vstack([A, np.sqrt(lam) * np.eye(n)])
     rhs = np.concatenate([y, np.zeros(n)])
     q, r = np.linalg.qr(stacked)
-    import scipy.linalg
-
     return scipy.linalg.solve_triangular(r, q.T @ rhs)
 
 
