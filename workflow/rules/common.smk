@@ -48,6 +48,13 @@ def figure_files(stem):
     return [f"results/figures/{stem}.pdf", f"results/figures/{stem}.png"]
 
 
+def reported_figure(stem, category):
+    """PDF and PNG of a figure; the PNG goes into `snakemake --report` with its caption."""
+    caption = f"../report/{re.sub(r'_.*', '', stem)}.rst"
+    png = report(f"results/figures/{stem}.png", caption=caption, category=category)
+    return [f"results/figures/{stem}.pdf", png]
+
+
 SENSITIVITY_TARGETS = (
     figure_files("figure3") + figure_files("figure4") + figure_files("figure5")
     + ["results/tables/sensitivity_slopes.csv", "results/tables/sensitivity_slopes.md"]

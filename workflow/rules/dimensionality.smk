@@ -46,7 +46,7 @@ rule figure6:
             degree=ACE_DEGREES,
         ),
     output:
-        figure_files("figure6"),
+        reported_figure("figure6", "Dimensionality"),
     log:
         "logs/dimensionality/figure6.log",
     script:
@@ -57,7 +57,7 @@ rule figure7:
     input:
         curves=dimensionality_curves("pca"),
     output:
-        figure_files("figure7"),
+        reported_figure("figure7", "Dimensionality"),
     log:
         "logs/dimensionality/figure7.log",
     script:
@@ -69,7 +69,7 @@ rule figure8:
         cur=dimensionality_curves("cur", [FPS_DATASET]),
         fps=dimensionality_curves("fps", [FPS_DATASET]),
     output:
-        figure_files("figure8"),
+        reported_figure("figure8", "Dimensionality"),
     params:
         dataset=FPS_DATASET,
     log:

@@ -33,8 +33,7 @@ rule figure9:
         rr=expand("results/regression/rr/{{dataset}}/{rep}.csv", rep=REPRESENTATIONS),
         krr=expand("results/regression/krr/{{dataset}}/{rep}.csv", rep=REPRESENTATIONS),
     output:
-        "results/figures/figure9_{dataset}.pdf",
-        "results/figures/figure9_{dataset}.png",
+        reported_figure("figure9_{dataset}", "Regression"),
     log:
         "logs/regression/figure9_{dataset}.log",
     script:

@@ -34,7 +34,9 @@ rule sensitivity_figures:
     input:
         expand("results/sensitivity/{panel}/{rep}.csv", panel=SENSITIVITY_PANELS, rep=SENSITIVITY_REPS),
     output:
-        figure_files("figure3") + figure_files("figure4") + figure_files("figure5"),
+        reported_figure("figure3", "Sensitivity")
+        + reported_figure("figure4", "Sensitivity")
+        + reported_figure("figure5", "Sensitivity"),
     log:
         "logs/sensitivity/figures.log",
     script:
