@@ -12,7 +12,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from ase import Atoms
 from ase.build import bulk
 
 from descriptor_study.datasets import (
@@ -20,7 +19,6 @@ from descriptor_study.datasets import (
     fetch_dataset,
     git_blob_sha1,
     read_structures,
-    si_demo,
     alnicu_demo,
     write_structures,
 )

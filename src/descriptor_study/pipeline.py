@@ -71,15 +71,13 @@ def regress_dataset(
     n_top: int = 65,
     e0: dict[str, float] | None = None,
     targets: dict[str, Any] | None = None,
-) -> "pd.DataFrame":
+):
     """RR or KRR RMSE against the number of CUR-ranked features for one (dataset, representation).
 
     ``targets`` (``{"file": ..., "code": 1}``) takes energies from a targets file such as the
     paper's Si ``targets.txt`` (lines ``n_atoms energy code``, in the dataset's order) and
     keeps the structures whose code matches; the split indexes those structures.
     """
-    import os
-
     import pandas as pd
 
     from . import regression as rg
@@ -129,9 +127,5 @@ def regress_dataset(
     for k, v in chosen.items():
         df[k] = v
     df["hyperparameters_from"] = how
-    out_csv = Path(out_csv)
-    out_csv.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out_csv.with_name(f".{out_csv.name}.tmp")
-    df.to_csv(tmp, index=False, float_format="%.10g")
-    os.replace(tmp, out_csv)
+    storage.write_csv(df, out_csv)
     return df

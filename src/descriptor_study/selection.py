@@ -43,6 +43,8 @@ import pandas as pd
 import scipy.linalg
 import scipy.sparse.linalg
 
+from . import storage
+
 log = logging.getLogger(__name__)
 
 #: explained-variance ratios below this are "zero" (the paper's zero level)
@@ -280,7 +282,6 @@ def run_selection(method: str, stored, out_csv: str | Path, standardise: bool = 
     Columns: rank (1-based), feature (column index in the full .h5 matrix), percent
     (100·rank / number of non-zero features), and error (CUR, FPS) or variance_ratio (PCA).
     """
-    import os
 
     X, kept = drop_zero_columns(stored.matrix)
     if standardise:  # Figure 6g's Si(STD)
@@ -302,11 +303,7 @@ def run_selection(method: str, stored, out_csv: str | Path, standardise: bool = 
                            "percent": 100.0 * np.arange(1, n + 1) / n, "variance_ratio": ratios})
     else:
         raise ValueError(f"unknown selection method {method!r}")
-    out_csv = Path(out_csv)
-    out_csv.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out_csv.with_name(f".{out_csv.name}.tmp")
-    df.to_csv(tmp, index=False, float_format="%.17g")
-    os.replace(tmp, out_csv)
+    storage.write_csv(df, out_csv)
     return df
 
 

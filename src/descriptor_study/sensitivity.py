@@ -14,13 +14,14 @@ from __future__ import annotations
 
 import logging
 import math
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
 
 import numpy as np
 import pandas as pd
+
+from . import storage
 from ase import Atoms
 from ase.build import bulk
 from ase.neighborlist import neighbor_list
@@ -311,11 +312,7 @@ def run_panel(panel: str, representation: str, params: dict[str, Any] | None, se
     rep = build(representation, ["Si"], params)
     path = build_path(panel, settings)
     df = sensitivity_curve(rep, path, progress=True)
-    out_csv = Path(out_csv)
-    out_csv.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out_csv.with_name(f".{out_csv.name}.tmp")
-    df.to_csv(tmp, index=False, float_format="%.17g")
-    os.replace(tmp, out_csv)
+    storage.write_csv(df, out_csv)
     return df
 
 

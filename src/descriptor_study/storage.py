@@ -92,6 +92,20 @@ def read(path: str | os.PathLike) -> StoredRepresentation:
         )
 
 
+def write_csv(df, path: str | os.PathLike) -> Path:
+    """Write a results table as CSV atomically (full float precision)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
+    try:
+        df.to_csv(tmp, index=False, float_format="%.17g")
+        os.replace(tmp, path)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+    return path
+
+
 def _jsonable(obj: Any) -> Any:
     if isinstance(obj, np.ndarray):
         return obj.tolist()

@@ -10,7 +10,6 @@ from typing import Iterable
 import numpy as np
 import pandas as pd
 
-from ..representations.registry import PAPER_ORDER
 from ..selection import MACHINE_EPS, ZERO_LEVEL
 from .style import dataset_colour, dataset_label, plt, representation_colour, save
 
