@@ -43,14 +43,24 @@ def _near_collinear(seed):
     return X
 
 
+def _clustered(seed):
+    """Top singular values within 1e-3 of each other: the hard case for an eigensolver."""
+    rng = np.random.default_rng(seed)
+    U = np.linalg.qr(rng.normal(size=(150, 60)))[0]
+    V = np.linalg.qr(rng.normal(size=(70, 60)))[0]
+    s = np.concatenate([1.0 + 1e-3 * rng.random(12), 0.5 * rng.random(48)])
+    return (U * s) @ V.T
+
+
 MATRICES = {
     "random tall": lambda: _random((200, 40), 1),
     "random square": lambda: _random((60, 60), 2),
     "random wide": lambda: _random((30, 80), 3),
-    "random large (Lanczos path)": lambda: _random((700, 420), 4),
+    "random large (iterative path)": lambda: _random((700, 420), 4),
     "rank deficient": lambda: _rank_deficient(5),
     "duplicated columns": lambda: _duplicated(6),
     "near collinear": lambda: _near_collinear(7),
+    "clustered spectrum": lambda: _clustered(8),
 }
 
 
@@ -63,6 +73,18 @@ def test_cur_selects_what_skmatter_selects(name):
     ref = CUR(n_to_select=n, recompute_every=1, k=1).fit(X).selected_idx_
     assert np.array_equal(ours.selected[:n], ref)
     assert sorted(ours.selected) == list(range(X.shape[1]))
+
+
+@pytest.mark.parametrize("name", [k for k in MATRICES if "large" not in k])
+def test_carried_subspace_eigensolver_selects_what_skmatter_selects(name):
+    """The iterative eigensolver (used above 300 rows) forced on from the first selection."""
+    X = MATRICES[name]()
+    ours = cur_ranking(X, dense_below=4)
+    n = ours.n_exact
+    ref = CUR(n_to_select=n, recompute_every=1, k=1).fit(X).selected_idx_
+    assert np.array_equal(ours.selected[:n], ref)
+    direct = cur_errors_for(X, ours.selected[:n])
+    assert np.max(np.abs(direct - ours.errors[:n])) < 1e-10
 
 
 @pytest.mark.parametrize("name", [k for k in MATRICES if "large" not in k])
