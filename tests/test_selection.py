@@ -87,6 +87,25 @@ def test_carried_subspace_eigensolver_selects_what_skmatter_selects(name):
     assert np.max(np.abs(direct - ours.errors[:n])) < 1e-10
 
 
+def test_iterative_eigensolver_on_a_spectrum_graded_down_to_round_off():
+    """Singular values from 1 to 1e-14: K = R Rᵀ spans 28 decades, the carried products
+    K V drift and must be refreshed; the selections equal the dense solver's and,
+    above an error of 1e-6, scikit-matter's."""
+    rng = np.random.default_rng(9)
+    U = np.linalg.qr(rng.normal(size=(200, 70)))[0]
+    V = np.linalg.qr(rng.normal(size=(90, 70)))[0]
+    X = (U * np.logspace(0, -14, 70)) @ V.T
+    iterative = cur_ranking(X, dense_below=4)
+    dense = cur_ranking(X, dense_below=10**9)
+    n = min(iterative.n_exact, dense.n_exact)
+    assert n >= 60
+    assert np.array_equal(iterative.selected[:n], dense.selected[:n])
+    assert np.max(np.abs(iterative.errors[:n] - dense.errors[:n])) < 1e-12
+    above = int(np.sum(dense.errors > 1e-6))
+    ref = CUR(n_to_select=above, recompute_every=1, k=1).fit(X).selected_idx_
+    assert np.array_equal(iterative.selected[:above], ref)
+
+
 @pytest.mark.parametrize("name", [k for k in MATRICES if "large" not in k])
 def test_cur_errors_match_the_direct_formula(name):
     X = MATRICES[name]()

@@ -148,8 +148,6 @@ class _CarriedSubspace:
     """
 
     def __init__(self, K: np.ndarray, start: np.ndarray, kmax: int = 60, kkeep: int = 20):
-        from scipy.linalg.blas import dsymm
-
         m = K.shape[0]
         self.kmax, self.kkeep = kmax, kkeep
         self.V = np.zeros((kmax + 1, m))
@@ -158,9 +156,17 @@ class _CarriedSubspace:
         V0 = np.linalg.qr(start.T)[0].T
         k = V0.shape[0]
         self.V[:k] = V0
-        self.W[:k] = dsymm(1.0, K, V0.T, lower=1).T
         self.k = k
+        self.rng = np.random.default_rng(1)
+        self._refresh_W(K)
+
+    def _refresh_W(self, K: np.ndarray) -> None:
+        from scipy.linalg.blas import dsymm
+
+        k = self.k
+        self.W[:k] = dsymm(1.0, K, self.V[:k].T, lower=1).T
         self._refresh_T()
+        self.theta_at_refresh = float(np.linalg.eigvalsh(self.T[:k, :k])[-1])
 
     def _refresh_T(self) -> None:
         k = self.k
@@ -169,14 +175,24 @@ class _CarriedSubspace:
 
     def top(self, K: np.ndarray, pivot: int, tol: float = 1e-10) -> np.ndarray:
         """The leading eigenvector, to a residual of tol·θ or, once K's own round-off
-        stops the residual from falling (below 1e-6·θ, no 10% gain in 30 products), there."""
-        from scipy.linalg.blas import dsymm, dsymv
+        stops the residual from falling (below 1e-6·θ, no 10% gain in 30 products, after
+        W has been recomputed), there.
 
-        best, since = np.inf, 0
+        W = K V is carried through the reflections with absolute errors of the size of
+        the largest K seen; it is recomputed whenever θ has fallen 1000-fold since the
+        last time, or the residual stalls.
+        """
+        from scipy.linalg.blas import dsymv
+
+        best, since, fresh = np.inf, 0, False
         while True:
             k = self.k
             V, W = self.V[:k], self.W[:k]
             theta, S = np.linalg.eigh(self.T[:k, :k])
+            if theta[-1] < 1e-3 * self.theta_at_refresh and not fresh:
+                self._refresh_W(K)
+                fresh = True
+                continue
             s = S[:, -1]
             y = s @ V
             r = s @ W - theta[-1] * y
@@ -185,15 +201,13 @@ class _CarriedSubspace:
                 best, since = rn, 0
             else:
                 since += 1
-            stalled = since >= 30 and best <= 1e-6
-            if rn <= tol or stalled:
+            if rn <= tol or (since >= 30 and best <= 1e-6):
                 true_rn = np.linalg.norm(dsymv(1.0, K, y, lower=1) - theta[-1] * y) / theta[-1]
-                if true_rn <= max(tol, 2.0 * rn if stalled else 0.0):
+                if true_rn <= tol or (fresh and true_rn <= 2.0 * rn):
                     return y
-                # W has drifted from K V: recompute it
-                self.W[:k] = dsymm(1.0, K, V.T, lower=1).T
-                self._refresh_T()
-                best, since = np.inf, 0
+            if (since >= 30 or rn <= tol) and not fresh:
+                self._refresh_W(K)
+                best, since, fresh = np.inf, 0, True
                 continue
             if since > 2000:
                 raise RuntimeError(f"CUR eigensolver: no convergence (residual {rn:.2e}·θ)")
@@ -206,8 +220,18 @@ class _CarriedSubspace:
                 V, W = self.V[:k], self.W[:k]
             t = r
             t[:pivot] = 0.0
-            t -= (V @ t) @ V
-            t -= (V @ t) @ V
+            size = np.linalg.norm(t)
+            for _ in range(3):  # Gram-Schmidt, repeated while it cancels most of t
+                t -= (V @ t) @ V
+                if np.linalg.norm(t) > 1e-3 * size:
+                    break
+                size = np.linalg.norm(t)
+            if not np.linalg.norm(t) > 1e-12 * np.linalg.norm(r):
+                # r is numerically inside the basis: continue with a fresh direction
+                t = self.rng.standard_normal(len(t))
+                t[:pivot] = 0.0
+                t -= (V @ t) @ V
+                t -= (V @ t) @ V
             t /= np.linalg.norm(t)
             Kt = dsymv(1.0, K, t, lower=1)
             self.V[k], self.W[k] = t, Kt
@@ -226,8 +250,9 @@ class _CarriedSubspace:
         W -= np.outer(a, Kep - 2.0 * h[p] * Kh)
         W -= 2.0 * np.outer(W @ h, h)
         W[:, p] = 0.0
-        # re-orthonormalise; a direction (nearly) inside the deleted row is dropped
-        lam, E = np.linalg.eigh(np.eye(k) - np.outer(a, a))
+        # re-orthonormalise (on the actual Gram matrix, which also removes the drift of
+        # earlier steps); a direction (nearly) inside the deleted row is dropped
+        lam, E = np.linalg.eigh(V @ V.T)
         keep = lam > 1e-4
         M = E[:, keep] / np.sqrt(lam[keep])
         k = int(keep.sum())
