@@ -13,7 +13,7 @@ import pandas as pd
 from ..selection import MACHINE_EPS, ZERO_LEVEL
 from .style import dataset_colour, dataset_label, plt, representation_colour, save
 
-#: the paper's panel order (a–g); CHSF-mix, when present, gets an extra panel
+#: the paper's panel order (a–g); CHSF-mix, when present, gets an extra panel after 6h
 PANEL_ORDER = ["ACSF-X", "ACSF", "SOAP", "SOAPlite", "CHSF", "ACE", "MBTR", "CHSF-mix"]
 
 
@@ -35,6 +35,20 @@ def _grid(n_panels: int):
     return fig, axes.ravel()
 
 
+LETTERS = "abcdefghijkl"
+CUR_ERROR = r"$\|X - CC^+X\|_F / \|X\|_F$"
+
+
+def _style_panel(ax, title: str, colour: str, xlabel: str, ylabel: str, legend_size: int = 7) -> None:
+    """The layout every panel of Figures 6–8 shares: log y, percent on x from 0 to 100."""
+    ax.set_yscale("log")
+    ax.set_title(title, fontsize=10, color=colour)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.legend(fontsize=legend_size)
+    ax.set_xlim(0, 100)
+
+
 def _floor(y: np.ndarray, lo: float = 1e-17) -> np.ndarray:
     return np.where(y > lo, y, lo)
 
@@ -42,10 +56,13 @@ def _floor(y: np.ndarray, lo: float = 1e-17) -> np.ndarray:
 def figure6(curves: dict[str, dict[str, pd.DataFrame]], stem, mbtr_std: dict[str, pd.DataFrame] | None = None,
             ace_degrees: dict[int, pd.DataFrame] | None = None, ace_degree_dataset: str | None = None) -> list[Path]:
     reps = [r for r in PANEL_ORDER if r in curves] + [r for r in curves if r not in PANEL_ORDER]
-    n_panels = len(reps) + (1 if ace_degrees else 0)
-    fig, axes = _grid(n_panels)
-    letters = "abcdefghijkl"
-    for k, rep in enumerate(reps):
+    # the paper's panels a–g, then h for ACE by degree, then extras such as CHSF-mix
+    n_paper = sum(r in PANEL_ORDER[:7] for r in reps)
+    slots = list(range(n_paper)) + [n_paper + 1 + i for i in range(len(reps) - n_paper)]
+    if not ace_degrees:
+        slots = list(range(len(reps)))
+    fig, axes = _grid(len(reps) + (1 if ace_degrees else 0))
+    for rep, k in zip(reps, slots):
         ax = axes[k]
         for dataset, df in curves[rep].items():
             ax.plot(df["percent"], _floor(df["error"].to_numpy()), color=dataset_colour(dataset),
@@ -54,23 +71,15 @@ def figure6(curves: dict[str, dict[str, pd.DataFrame]], stem, mbtr_std: dict[str
             for dataset, df in mbtr_std.items():
                 ax.plot(df["percent"], _floor(df["error"].to_numpy()), color=dataset_colour(dataset), ls="--",
                         label=f"{dataset}(STD) ({len(df)})")
-        ax.set_yscale("log")
-        ax.set_title(f"({letters[k]}) {rep}", fontsize=10, color=representation_colour(rep))
-        ax.set_xlabel("features selected (%)")
-        ax.set_ylabel(r"$\|X - CC^+X\|_F / \|X\|_F$")
-        ax.legend(fontsize=7)
-        ax.set_xlim(0, 100)
+        _style_panel(ax, f"({LETTERS[k]}) {rep}", representation_colour(rep), "features selected (%)", CUR_ERROR)
     if ace_degrees:
-        ax = axes[len(reps)]
+        ax = axes[n_paper]
         cmap = plt.get_cmap("viridis")
         for i, (deg, df) in enumerate(sorted(ace_degrees.items())):
             ax.plot(df["percent"], _floor(df["error"].to_numpy()), color=cmap(i / max(1, len(ace_degrees) - 1)),
                     label=f"degree {deg} ({len(df)})")
-        ax.set_yscale("log")
-        ax.set_title(f"({letters[len(reps)]}) ACE on {ace_degree_dataset or ''} by degree", fontsize=10)
-        ax.set_xlabel("features selected (%)")
-        ax.legend(fontsize=7)
-        ax.set_xlim(0, 100)
+        _style_panel(ax, f"({LETTERS[n_paper]}) ACE on {ace_degree_dataset or ''} by degree",
+                     representation_colour("ACE"), "features selected (%)", CUR_ERROR)
     fig.suptitle("Figure 6: CUR feature selection (legend: number of non-zero features)")
     fig.tight_layout(rect=(0, 0, 1, 0.96))
     return save(fig, stem)
@@ -86,13 +95,9 @@ def figure7(curves: dict[str, dict[str, pd.DataFrame]], stem) -> list[Path]:
                     label=f"{dataset_label(dataset)} ({len(df)})")
         ax.axhline(ZERO_LEVEL, color="tab:blue", ls="--", lw=0.9, label="zero level (1e-12)")
         ax.axhline(MACHINE_EPS, color="black", ls="--", lw=0.9, label="machine precision")
-        ax.set_yscale("log")
+        _style_panel(ax, f"({LETTERS[k]}) {rep}", representation_colour(rep), "principal components (%)",
+                     "explained variance ratio")
         ax.set_ylim(1e-20, 2)
-        ax.set_title(f"({'abcdefgh'[k]}) {rep}", fontsize=10, color=representation_colour(rep))
-        ax.set_xlabel("principal components (%)")
-        ax.set_ylabel("explained variance ratio")
-        ax.legend(fontsize=7)
-        ax.set_xlim(0, 100)
     fig.suptitle("Figure 7: PCA explained variance")
     fig.tight_layout(rect=(0, 0, 1, 0.96))
     return save(fig, stem)
@@ -106,12 +111,8 @@ def figure8(cur: dict[str, pd.DataFrame], fps: dict[str, pd.DataFrame], dataset:
         ax.plot(cur[rep]["percent"], _floor(cur[rep]["error"].to_numpy()), color="tab:red", label="CUR")
         if rep in fps:
             ax.plot(fps[rep]["percent"], _floor(fps[rep]["error"].to_numpy()), color="tab:blue", label="FPS")
-        ax.set_yscale("log")
-        ax.set_title(f"({'abcdefgh'[k]}) {rep} ({len(cur[rep])})", fontsize=10, color=representation_colour(rep))
-        ax.set_xlabel("features selected (%)")
-        ax.set_ylabel(r"$\|X - CC^+X\|_F / \|X\|_F$")
-        ax.legend(fontsize=8)
-        ax.set_xlim(0, 100)
+        _style_panel(ax, f"({LETTERS[k]}) {rep} ({len(cur[rep])})", representation_colour(rep),
+                     "features selected (%)", CUR_ERROR, legend_size=8)
     fig.suptitle(f"Figure 8: CUR against FPS on {dataset_label(dataset)}")
     fig.tight_layout(rect=(0, 0, 1, 0.96))
     return save(fig, stem)
