@@ -4,7 +4,13 @@
 #   snakemake --cores 2                                  embedded demo data (no network)
 #   snakemake --cores N --configfile config/paper.yaml   the paper's four datasets
 
-configfile: "config/config.yaml"
+from pathlib import Path
+
+# A config file named on the command line (--configfile) describes the whole study; the
+# embedded default is read only when none is named (--config KEY=VALUE overrides either).
+if not workflow.overwrite_configfiles:
+
+    configfile: Path(workflow.basedir) / "config/config.yaml"
 
 
 include: "workflow/rules/common.smk"        # config validation, wildcards, target lists

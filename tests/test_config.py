@@ -38,6 +38,10 @@ def test_shipped_configs_are_valid(repo_root, schema, name):
         (lambda c: c["regression"].update(datasets=["nowhere"]), "regression.datasets[0]"),
         (lambda c: c["dimensionality"].update(fps_dataset="CHON"), "dimensionality.fps_dataset"),
         (lambda c: c.update(treads=2), "treads"),
+        (lambda c: c.update(representations={}), "representations"),
+        (lambda c: c["representations"].pop("ACE"), "dimensionality.ace_degree_dataset"),
+        (lambda c: c["representations"].pop("MBTR"), "dimensionality.standardised_mbtr_dataset"),
+        (lambda c: c["dimensionality"].update(methods=[]), "dimensionality.methods"),
         (lambda c: c["regression"]["split"].update(train_fraction=1.5), "regression.split.train_fraction"),
     ],
 )

@@ -35,6 +35,51 @@ def test_dry_run_lists_every_figure_and_table1(repo_root, tmp_path, configfile):
     assert "figure9_" in out
 
 
+def planned_wildcards(repo: Path, *args: str) -> dict[str, set[str]]:
+    """Dry run of the repository's own Snakefile from the repository (as the README says to
+    call it): wildcard name → the set of values over every planned job."""
+    res = snakemake(repo, "-n", "--forceall", *args, cwd=repo)
+    assert res.returncode == 0, res.stderr[-3000:]
+    found: dict[str, set[str]] = {}
+    for line in res.stdout.splitlines():
+        line = line.strip()
+        if line.startswith("wildcards:"):
+            for item in line[len("wildcards:"):].split(","):
+                key, _, value = item.strip().partition("=")
+                found.setdefault(key, set()).add(value)
+    return found
+
+
+def test_paper_config_plans_only_the_paper_datasets(repo_root):
+    planned = planned_wildcards(repo_root, "--configfile", "config/paper.yaml")
+    assert planned["dataset"] == {"Si", "CHON", "AlNiCu", "TiO2"}
+    assert planned["rep"] == {"ACSF", "ACSF-X", "SOAP", "SOAPlite", "CHSF", "CHSF-mix", "ACE", "MBTR"}
+
+
+def test_default_config_plans_only_the_demo_datasets(repo_root):
+    planned = planned_wildcards(repo_root)
+    assert planned["dataset"] == {"Si-demo", "AlNiCu-demo"}
+
+
+def test_user_config_plans_only_what_it_names(repo_root, tmp_path):
+    user = tmp_path / "mine.yaml"
+    user.write_text(
+        "datasets:\n  AlNiCu-demo: {generator: alnicu_demo, seed: 3, n_structures: 20}\n"
+        "representations:\n  SOAP: {n_max: 4, l_max: 4}\n  CHSF: {}\n"
+    )
+    planned = planned_wildcards(repo_root, "--configfile", str(user))
+    assert planned["dataset"] == {"AlNiCu-demo"}
+    assert planned["rep"] == {"SOAP", "CHSF"}
+    assert set(planned) == {"dataset", "rep"}  # no sensitivity panel, selection method or model
+
+
+def test_dimensionality_methods_choose_the_figures(repo_root):
+    res = snakemake(repo_root, "-n", "--forceall", "--config", "dimensionality={methods: [cur]}", cwd=repo_root)
+    assert res.returncode == 0, res.stderr[-3000:]
+    assert "figure6.png" in res.stdout and "figure7.png" not in res.stdout and "figure8.png" not in res.stdout
+    assert "method=pca" not in res.stdout and "method=fps" not in res.stdout
+
+
 def test_invalid_config_stops_before_any_job(repo_root, tmp_path):
     res = snakemake(repo_root, "-n", "--configfile", str(repo_root / "config/config.yaml"), "--config", "threads=0", cwd=tmp_path)
     assert res.returncode != 0

@@ -66,6 +66,12 @@ def validate_config(config: dict[str, Any], schema: dict[str, Any] | str | Path)
                 f"config key {key}: dataset {name!r} is not in 'datasets' ({', '.join(sorted(datasets))})"
             )
     reps = set(config.get("representations", {}))
+    dim = config.get("dimensionality", {}) or {}
+    for key, rep in (("ace_degree_dataset", "ACE"), ("standardised_mbtr_dataset", "MBTR")):
+        if dim.get(key) is not None and rep not in reps:
+            raise ConfigError(
+                f"config key dimensionality.{key}: needs {rep} in 'representations' (set it to null or add {rep})"
+            )
     for name in config.get("regression", {}).get("hyperparameters", {}):
         if name not in reps:
             raise ConfigError(

@@ -67,8 +67,10 @@ MBTR_STD_DATASET = DIM.get("standardised_mbtr_dataset") if "MBTR" in REPRESENTAT
 FPS_DATASET = DIM.get("fps_dataset", DATASETS[0])
 
 DIMENSIONALITY_TARGETS = (
-    figure_files("figure6") + figure_files("figure7") + figure_files("figure8")
-    + ["results/tables/compressibility.csv", "results/tables/compressibility.md"]
+    (figure_files("figure6") + ["results/tables/compressibility.csv", "results/tables/compressibility.md"]
+     if "cur" in DIM_METHODS else [])
+    + (figure_files("figure7") if "pca" in DIM_METHODS else [])
+    + (figure_files("figure8") if "fps" in DIM_METHODS else [])
 ) if DIM else []
 
 REGRESSION_DATASETS = REG.get("datasets", []) if REG else []
