@@ -20,6 +20,7 @@ include: "workflow/rules/tables.smk"        # Table I
 include: "workflow/rules/sensitivity.smk"   # Figures 3-5, slope table
 include: "workflow/rules/dimensionality.smk"  # Figures 6-8, compressibility table
 include: "workflow/rules/regression.smk"    # Figure 9, best-RMSE table
+include: "workflow/rules/reproduction.smk"  # published results, reproduction report
 
 
 rule all:
@@ -29,3 +30,4 @@ rule all:
         SENSITIVITY_TARGETS,
         DIMENSIONALITY_TARGETS,
         REGRESSION_TARGETS,
+        REPRODUCTION_TARGETS,

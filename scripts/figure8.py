@@ -1,11 +1,12 @@
 """Rule `figure8`: CUR against FPS on one dataset."""
 
 from descriptor_study.plotting.dimensionality import figure8_from_files
-from descriptor_study.runlog import run_step
+from descriptor_study.runlog import published_dir, run_step
 
 
 def main(smk):
-    figure8_from_files(smk.input.cur, smk.input.fps, smk.params.dataset, smk.output[0])
+    figure8_from_files(smk.input.cur, smk.input.fps, smk.params.dataset, smk.output[0], published_dir(smk),
+                       smk.params.compare_as)
 
 
 run_step(snakemake, main)  # noqa: F821

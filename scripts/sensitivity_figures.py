@@ -3,11 +3,11 @@
 from pathlib import Path
 
 from descriptor_study.plotting.sensitivity import figures_from_files
-from descriptor_study.runlog import run_step
+from descriptor_study.runlog import published_dir, run_step
 
 
 def main(smk):
-    figures_from_files(smk.input, Path(smk.output[0]).parent)
+    figures_from_files(smk.input.curves, Path(smk.output[0]).parent, published_dir(smk))
 
 
 run_step(snakemake, main)  # noqa: F821

@@ -14,6 +14,7 @@ from ase import Atoms
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED_DATASETS = REPO.parent / "shared" / "datasets"
+SHARED_PUBLISHED = REPO.parent / "shared" / "published" / "results"
 
 
 @pytest.fixture(scope="session")
@@ -26,6 +27,14 @@ def shared_datasets() -> Path:
     if not SHARED_DATASETS.is_dir():
         pytest.skip("../shared/datasets is not beside the checkout (offline dataset copies absent)")
     return SHARED_DATASETS
+
+
+@pytest.fixture(scope="session")
+def published_dir() -> Path:
+    """The authors' published result files (offline copy of the pinned commit's results/)."""
+    if not (SHARED_PUBLISHED / "CUR_results.json").is_file():
+        pytest.skip("../shared/published/results is not beside the checkout (published results absent)")
+    return SHARED_PUBLISHED
 
 
 @pytest.fixture(scope="session")

@@ -141,3 +141,15 @@ def test_chsf_blind_spot_in_5c_and_chsf_mix_without_it(reps):
     mix = sensitivity_curve(reps["CHSF-mix"], path)
     assert dip_report(chsf["t"].to_numpy(), chsf["dV"].to_numpy())["dip"]
     assert not dip_report(mix["t"].to_numpy(), mix["dV"].to_numpy())["dip"]
+
+
+def test_authors_mixed_direction_follows_the_code_that_computed_each_representation():
+    from descriptor_study.sensitivity import build_path, resolve_settings
+
+    t = np.array([1e-3])
+    for rep, direction in [("ACE", "111"), ("CHSF-mix", "111"), ("SOAP", "x"), ("MBTR", "x")]:
+        settings = resolve_settings({"mixed_direction": "authors"}, rep)
+        assert settings["mixed_direction"] == direction
+        moved = build_path("fig4", settings, t).make(1e-3).positions - build_path("fig4", settings, t).make(0.0).positions
+        expected = np.array([1e-3, 1e-3, 1e-3]) if direction == "111" else np.array([1e-3, 0, 0])
+        assert np.allclose(moved[np.abs(moved).sum(axis=1) > 0], expected, atol=1e-15)

@@ -24,3 +24,11 @@ def run_step(smk: Any, main: Callable[[Any], None]) -> None:
     except StudyError as exc:
         logging.getLogger("descriptor_study").error("%s", exc)
         sys.exit(1)
+
+
+def published_dir(smk: Any):
+    """The folder of the published result files a rule has as input ``published``, or None."""
+    from pathlib import Path
+
+    files = list(getattr(smk.input, "published", []) or [])
+    return Path(files[0]).parent if files else None

@@ -193,6 +193,19 @@ def tangential_path(panel: str, direction: str = "authors", seed: int = 0, t: np
     return Path_(panel, t, make, base, np.array([centre]), [j])
 
 
+#: representations the authors computed through their Julia code, whose Figure 4 path moved
+#: the atom by (dx, dx, dx); their Python path (SOAP, SOAPlite, ACSF, MBTR) moved it along x
+AUTHORS_JULIA_PATH = ("ACE", "CHSF", "CHSF-mix", "ACSF-X")
+
+
+def resolve_settings(settings: dict[str, Any] | None, representation: str) -> dict[str, Any]:
+    """``mixed_direction: authors`` → the direction the authors' code took for this representation."""
+    s = dict(settings or {})
+    if s.get("mixed_direction") == "authors":
+        s["mixed_direction"] = "111" if representation in AUTHORS_JULIA_PATH else "x"
+    return s
+
+
 def build_path(panel: str, settings: dict[str, Any] | None = None, t: np.ndarray | None = None) -> Path_:
     s = settings or {}
     if panel == "fig3":
@@ -310,7 +323,7 @@ def run_panel(panel: str, representation: str, params: dict[str, Any] | None, se
     from .representations import build
 
     rep = build(representation, ["Si"], params)
-    path = build_path(panel, settings)
+    path = build_path(panel, resolve_settings(settings, representation))
     df = sensitivity_curve(rep, path, progress=True)
     storage.write_csv(df, out_csv)
     return df

@@ -27,6 +27,11 @@ wildcard_constraints:
     model="rr|krr",
 
 
+def dataset_spec(name):
+    """A dataset's config entry less the keys that only say how to compare it."""
+    return {k: v for k, v in config["datasets"][name].items() if k != "compare_as"}
+
+
 def rep_params(rep, section=None):
     """Parameters of a representation: the study's section overrides the main ones."""
     params = dict(config["representations"].get(rep) or {})
@@ -78,3 +83,39 @@ REGRESSION_TARGETS = (
     [f for d in REGRESSION_DATASETS for f in figure_files(f"figure9_{d}")]
     + ["results/tables/regression_best.csv", "results/tables/regression_best.md"]
 ) if REGRESSION_DATASETS else []
+
+# --- the published results and the reproduction report ------------------------------------
+from descriptor_study.published import PUBLISHED_FILES
+from descriptor_study.reproduction import compare_as
+
+PUB = config.get("published", {}) or {}
+COMPARE = bool(PUB.get("compare", False))
+OVERLAY = COMPARE and bool(PUB.get("overlay", True))
+PUBLISHED_INPUT = [f"data/published/{name}" for name in PUBLISHED_FILES] if COMPARE else []
+OVERLAY_INPUT = PUBLISHED_INPUT if OVERLAY else []
+#: our dataset → the published dataset it stands for (None: no counterpart)
+COMPARE_AS = {d: compare_as(spec) for d, spec in config["datasets"].items()}
+COMPARABLE = [d for d in DATASETS if COMPARE_AS[d]] if COMPARE else []
+
+REPORT_SENSITIVITY = [
+    {"panel": p, "rep": r, "path": f"results/sensitivity/{p}/{r}.csv"}
+    for p in SENSITIVITY_PANELS for r in SENSITIVITY_REPS
+] if (COMPARE and SENS) else []
+REPORT_DIMENSIONALITY = ([
+    {"method": m, "dataset": d, "variant": r, "path": f"results/dimensionality/{m}/{d}/{r}.csv"}
+    for m in DIM_METHODS for d in COMPARABLE for r in REPRESENTATIONS
+    if m != "fps" or d == FPS_DATASET  # FPS runs on Figure 8's dataset only
+] + [
+    {"method": "cur", "dataset": ACE_DEGREE_DATASET, "variant": f"ACE-degree{g}",
+     "path": f"results/dimensionality/cur/{ACE_DEGREE_DATASET}/ACE-degree{g}.csv"}
+    for g in ACE_DEGREES if ACE_DEGREE_DATASET in COMPARABLE
+] + [
+    {"method": "cur", "dataset": MBTR_STD_DATASET, "variant": "MBTR-std",
+     "path": f"results/dimensionality/cur/{MBTR_STD_DATASET}/MBTR-std.csv"}
+    for _ in [0] if MBTR_STD_DATASET in COMPARABLE
+]) if DIM else []
+REPORT_REGRESSION = [
+    {"model": m, "dataset": d, "rep": r, "path": f"results/regression/{m}/{d}/{r}.csv"}
+    for m in ["rr", "krr"] for d in REGRESSION_DATASETS if d in COMPARABLE for r in REPRESENTATIONS
+]
+REPRODUCTION_TARGETS = ["results/reproduction.csv", "results/reproduction.md"]

@@ -5,7 +5,7 @@ rule dataset:
     output:
         "data/{dataset}.extxyz",
     params:
-        spec=lambda wc: {"name": wc.dataset, **config["datasets"][wc.dataset]},
+        spec=lambda wc: {"name": wc.dataset, **dataset_spec(wc.dataset)},
         mirror=config.get("data", {}).get("mirror"),
         cache=config.get("data", {}).get("cache", "data/cache"),
     log:

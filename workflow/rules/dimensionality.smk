@@ -45,8 +45,11 @@ rule figure6:
             dataset=[ACE_DEGREE_DATASET] if ACE_DEGREES else [],
             degree=ACE_DEGREES,
         ),
+        published=OVERLAY_INPUT,
     output:
         reported_figure("figure6", "Dimensionality"),
+    params:
+        compare_as=COMPARE_AS,
     log:
         "logs/dimensionality/figure6.log",
     script:
@@ -56,8 +59,11 @@ rule figure6:
 rule figure7:
     input:
         curves=dimensionality_curves("pca"),
+        published=OVERLAY_INPUT,
     output:
         reported_figure("figure7", "Dimensionality"),
+    params:
+        compare_as=COMPARE_AS,
     log:
         "logs/dimensionality/figure7.log",
     script:
@@ -68,10 +74,12 @@ rule figure8:
     input:
         cur=dimensionality_curves("cur", [FPS_DATASET]),
         fps=dimensionality_curves("fps", [FPS_DATASET]),
+        published=OVERLAY_INPUT,
     output:
         reported_figure("figure8", "Dimensionality"),
     params:
         dataset=FPS_DATASET,
+        compare_as=COMPARE_AS,
     log:
         "logs/dimensionality/figure8.log",
     script:

@@ -32,8 +32,11 @@ rule figure9:
     input:
         rr=expand("results/regression/rr/{{dataset}}/{rep}.csv", rep=REPRESENTATIONS),
         krr=expand("results/regression/krr/{{dataset}}/{rep}.csv", rep=REPRESENTATIONS),
+        published=OVERLAY_INPUT,
     output:
         reported_figure("figure9_{dataset}", "Regression"),
+    params:
+        compare_as=lambda wc: COMPARE_AS.get(wc.dataset),
     log:
         "logs/regression/figure9_{dataset}.log",
     script:

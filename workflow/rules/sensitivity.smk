@@ -32,7 +32,8 @@ rule sensitivity_slopes:
 
 rule sensitivity_figures:
     input:
-        expand("results/sensitivity/{panel}/{rep}.csv", panel=SENSITIVITY_PANELS, rep=SENSITIVITY_REPS),
+        curves=expand("results/sensitivity/{panel}/{rep}.csv", panel=SENSITIVITY_PANELS, rep=SENSITIVITY_REPS),
+        published=OVERLAY_INPUT,
     output:
         reported_figure("figure3", "Sensitivity")
         + reported_figure("figure4", "Sensitivity")

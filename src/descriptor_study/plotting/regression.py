@@ -9,11 +9,13 @@ import pandas as pd
 
 from ..regression import read_sweeps
 from ..representations.registry import PAPER_ORDER
-from .style import dataset_label, plt, representation_colour, save
+from .style import PUBLISHED_STYLE, dataset_label, plt, published_label, representation_colour, save
 
 
-def figure9(sweeps: dict[str, dict[str, pd.DataFrame]], stem, dataset: str, n_top: int = 65) -> list[Path]:
-    """``sweeps[model][rep]``: columns n, train_rmse, test_rmse, percent."""
+def figure9(sweeps: dict[str, dict[str, pd.DataFrame]], stem, dataset: str, n_top: int = 65,
+            published: dict[str, dict[str, pd.DataFrame]] | None = None) -> list[Path]:
+    """``sweeps[model][rep]``: columns n, train_rmse, test_rmse, percent; ``published`` the same
+    shape (the authors' test RMSE, drawn dashed)."""
     fig, axes = plt.subplots(2, 2, figsize=(11, 8.5))
     for row, model in enumerate(["rr", "krr"]):
         reps = sorted(sweeps.get(model, {}), key=lambda r: PAPER_ORDER.index(r) if r in PAPER_ORDER else 99)
@@ -26,6 +28,11 @@ def figure9(sweeps: dict[str, dict[str, pd.DataFrame]], stem, dataset: str, n_to
                 colour = representation_colour(rep)
                 ax.plot(x, part["train_rmse"], color=colour, lw=2.6, alpha=0.85, label=rep)
                 ax.plot(x, part["test_rmse"], color=colour, lw=1.0)
+                pub = ((published or {}).get(model) or {}).get(rep)
+                if pub is not None:
+                    pp = pub if full else pub[pub["n"] <= n_top]
+                    ax.plot(pp["percent"] if full else pp["n"], pp["test_rmse"], color=colour,
+                            label=published_label(f"{rep} test"), **PUBLISHED_STYLE)
             ax.set_yscale("log")
             ax.set_xlabel("features selected by CUR (%)" if full else "number of CUR-selected features")
             ax.set_ylabel("RMSE (eV/atom)")
@@ -39,8 +46,18 @@ def figure9(sweeps: dict[str, dict[str, pd.DataFrame]], stem, dataset: str, n_to
     return save(fig, stem)
 
 
-def figure9_from_files(rr: Iterable[str | Path], krr: Iterable[str | Path], dataset: str, out) -> list[Path]:
+def figure9_from_files(rr: Iterable[str | Path], krr: Iterable[str | Path], dataset: str, out,
+                       published_dir=None, compare_as: str | None = None) -> list[Path]:
     sweeps: dict[str, dict[str, pd.DataFrame]] = {"rr": {}, "krr": {}}
     for (model, _, rep), df in read_sweeps(list(rr) + list(krr)).items():
         sweeps[model][rep] = df
-    return figure9(sweeps, Path(out).with_suffix(""), dataset)
+    published: dict[str, dict[str, pd.DataFrame]] = {}
+    if published_dir and compare_as:
+        from .. import published as pub
+
+        for model, reps in sweeps.items():
+            for rep in reps:
+                df = pub.regression(published_dir, model, compare_as, rep, missing_ok=True)
+                if df is not None:
+                    published.setdefault(model, {})[rep] = df
+    return figure9(sweeps, Path(out).with_suffix(""), dataset, published=published)

@@ -9,7 +9,7 @@ import numpy as np
 
 from ..representations.registry import PAPER_ORDER
 from ..sensitivity import NOISE_FLOOR, PANELS, read_curves
-from .style import plt, representation_colour, save
+from .style import PUBLISHED_STYLE, plt, published_label, representation_colour, save
 
 
 def _order(reps: Iterable[str]) -> list[str]:
@@ -25,12 +25,24 @@ def _guide(ax, x0: float, y0: float, slope: float, decades: float = 1.0, label: 
     ax.text(x1 * 1.15, np.sqrt(y0 * y1), label or f"{slope:g}", fontsize=8, color="0.25", va="center")
 
 
-def figure3(curves: dict, stem) -> list[Path]:
+def _published_line(ax, published: dict | None, key: tuple[str, str], transform=None) -> None:
+    """The authors' curve of this (panel, representation), dashed in the same colour."""
+    df = (published or {}).get(key)
+    if df is None:
+        return
+    v = df["dV"].to_numpy()
+    v = transform(v) if transform else v
+    ax.plot(df["t"], np.where(v > 0, v, np.nan), color=representation_colour(key[1]), label=published_label(key[1]),
+            **PUBLISHED_STYLE)
+
+
+def figure3(curves: dict, stem, published: dict | None = None) -> list[Path]:
     fig, ax = plt.subplots(figsize=(5.5, 4))
     for rep in _order(r for (p, r) in curves if p == "fig3"):
         df = curves[("fig3", rep)]
         y = np.where(df["dV"] > 0, df["dV"], np.nan)
         ax.plot(df["t"], y, label=rep, color=representation_colour(rep), lw=1.2, marker=".", ms=3)
+        _published_line(ax, published, ("fig3", rep))
     ax.set_yscale("log")
     ax.set_xlabel("rotation angle θ (degrees)")
     ax.set_ylabel(r"$\|dV\| = \|V(\theta) - V(0)\| / \|V(0)\|$")
@@ -42,13 +54,14 @@ def figure3(curves: dict, stem) -> list[Path]:
     return save(fig, stem)
 
 
-def figure4(curves: dict, stem) -> list[Path]:
+def figure4(curves: dict, stem, published: dict | None = None) -> list[Path]:
     fig, ax = plt.subplots(figsize=(5.5, 4.5))
     for rep in _order(r for (p, r) in curves if p == "fig4"):
         df = curves[("fig4", rep)]
         v = df["dV"].to_numpy()
         scaled = 0.1 * v / np.max(v)  # through (0.1, 0.1), as in the paper
         ax.loglog(df["t"], np.where(scaled > 0, scaled, np.nan), label=rep, color=representation_colour(rep), lw=1.2)
+        _published_line(ax, published, ("fig4", rep), lambda u: 0.1 * u / np.max(u))
     _guide(ax, 1e-7, 1e-6, 1.0)
     _guide(ax, 1e-4, 1e-9, 2.0)
     ax.set_xlabel("dx (Å)")
@@ -58,7 +71,7 @@ def figure4(curves: dict, stem) -> list[Path]:
     return save(fig, stem)
 
 
-def figure5(curves: dict, stem) -> list[Path]:
+def figure5(curves: dict, stem, published: dict | None = None) -> list[Path]:
     panels = ["fig5a", "fig5b", "fig5c", "fig5d"]
     fig, axes = plt.subplots(2, 2, figsize=(10, 8))
     for ax, panel, letter in zip(axes.ravel(), panels, "abcd"):
@@ -68,6 +81,7 @@ def figure5(curves: dict, stem) -> list[Path]:
             df = curves[(panel, rep)]
             v = df["dV"].to_numpy()
             ax.loglog(df["t"], np.where(v > 0, v, np.nan), label=rep, color=representation_colour(rep), lw=1.2)
+            _published_line(ax, published, (panel, rep))
             lo.append(df["t"].min())
         if lo:
             t0 = min(lo)
@@ -78,13 +92,22 @@ def figure5(curves: dict, stem) -> list[Path]:
         ax.set_xlabel("t (Å)")
         ax.set_ylabel(r"$\|dV_i\| / \|V_i\|$ of the centre atom")
     handles, labels = axes[0, 0].get_legend_handles_labels()
-    fig.legend(handles, labels, loc="lower center", ncol=len(labels), fontsize=9, frameon=False)
+    fig.legend(handles, labels, loc="lower center", ncol=min(len(labels), 8), fontsize=9, frameon=False)
     fig.suptitle("Figure 5: radial and tangential perturbations of a neighbour (MBTR: whole structure)")
     fig.tight_layout(rect=(0, 0.05, 1, 0.97))
     return save(fig, stem)
 
 
-def figures_from_files(paths: Iterable[str | Path], outdir: str | Path) -> list[Path]:
+def figures_from_files(paths: Iterable[str | Path], outdir: str | Path, published_dir=None) -> list[Path]:
     curves = read_curves(paths)
+    published = {}
+    if published_dir:
+        from .. import published as pub
+
+        for panel, rep in curves:
+            df = pub.sensitivity(published_dir, panel, rep, missing_ok=True)
+            if df is not None:
+                published[(panel, rep)] = df
     outdir = Path(outdir)
-    return figure3(curves, outdir / "figure3") + figure4(curves, outdir / "figure4") + figure5(curves, outdir / "figure5")
+    return (figure3(curves, outdir / "figure3", published) + figure4(curves, outdir / "figure4", published)
+            + figure5(curves, outdir / "figure5", published))

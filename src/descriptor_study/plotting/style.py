@@ -49,6 +49,14 @@ def dataset_label(name: str) -> str:
     return name
 
 
+#: how a published curve is drawn beside ours: dashed, same colour, thinner
+PUBLISHED_STYLE = {"ls": (0, (4, 2)), "lw": 1.0, "alpha": 0.9}
+
+
+def published_label(label: str) -> str:
+    return f"{label} published"
+
+
 def save(fig: "plt.Figure", stem: str | Path) -> list[Path]:
     """Write ``<stem>.pdf`` and ``<stem>.png`` (atomically) and close the figure."""
     import os

@@ -1,0 +1,118 @@
+"""The reproduction report: curve metrics, tolerances and verdicts on synthetic curves that
+agree and that do not, and the whole comparison against the published files."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from descriptor_study import reproduction as rp
+
+
+def error_curve(n: int, decades_per_feature: float) -> pd.DataFrame:
+    """A CUR-like curve: the error falls by ``decades_per_feature`` per selected feature."""
+    rank = np.arange(1, n + 1)
+    return pd.DataFrame({"rank": rank, "percent": 100.0 * rank / n, "error": 10.0 ** (-decades_per_feature * rank)})
+
+
+def test_percent_to_reach_is_the_first_point_at_or_below_the_level():
+    df = error_curve(200, 0.1)  # 1e-3 at rank 30
+    assert rp.percent_to_reach(df["percent"], df["error"]) == pytest.approx(15.0)
+    assert math.isnan(rp.percent_to_reach(df["percent"], df["error"], level=1e-30))
+
+
+def test_value_at_percent_interpolates_in_log():
+    df = error_curve(100, 0.1)
+    assert rp.value_at_percent(df["percent"], df["error"], 25.0) == pytest.approx(10 ** -2.5, rel=1e-12)
+    assert rp.value_at_percent(df["percent"], df["error"], 25.5) == pytest.approx(10 ** -2.55, rel=1e-12)
+    assert math.isnan(rp.value_at_percent(df["percent"], df["error"], 0.5))
+
+
+def verdicts(rows):
+    return {r["item"].rsplit("/", 1)[-1]: r["verdict"] for r in rows}
+
+
+def test_curves_that_agree_within_tolerance_agree():
+    published = error_curve(300, 0.05)
+    ours = published.assign(error=published["error"] * 1.5)  # 0.18 decades, under log10(2)
+    got = verdicts(rp.curve_cells("Figure 6", "cur", "SOAP", "AlNiCu", published, ours))
+    assert set(got.values()) == {"agree"}, got
+    assert set(got) == {"percent_to_1e-3", "first", "at_10", "at_25", "at_50"}
+
+
+def test_curves_that_fall_at_another_rate_differ():
+    published = error_curve(300, 0.05)   # 1e-3 at 20 %
+    ours = error_curve(300, 0.02)        # 1e-3 at 50 %
+    got = verdicts(rp.curve_cells("Figure 6", "cur", "ACE", "AlNiCu", published, ours))
+    assert got["percent_to_1e-3"] == "differ"
+    assert got["at_10"] == "differ" and got["at_25"] == "differ"
+    assert got["first"] == "agree"  # 10^-0.05 against 10^-0.02: 0.03 decades
+
+
+def test_shift_of_ten_points_is_the_edge_of_the_percent_tolerance():
+    published = error_curve(100, 0.1)   # 30 %
+    assert verdicts(rp.curve_cells("F", "cur", "r", "d", published, error_curve(100, 0.075)))["percent_to_1e-3"] \
+        == "agree"  # 40 %: exactly +10 points
+    assert verdicts(rp.curve_cells("F", "cur", "r", "d", published, error_curve(100, 0.07)))["percent_to_1e-3"] \
+        == "differ"  # 43 %
+
+
+def test_values_both_below_the_floor_agree_and_never_reaching_agrees_only_on_both_sides():
+    tol = rp.TOLERANCES["error"]
+    assert tol.agrees(1e-9, 1e-13)          # both at the round-off floor of one code or the other
+    assert not tol.agrees(1e-9, 1e-4)
+    pct = rp.TOLERANCES["percent"]
+    assert pct.agrees(float("nan"), float("nan"))
+    assert not pct.agrees(30.0, float("nan"))
+
+
+def power_law(k: float, a: float = 1.0) -> pd.DataFrame:
+    t = 10.0 ** np.arange(-8, -0.99, 0.2)
+    return pd.DataFrame({"t": t, "dV": a * t**k})
+
+
+def test_sensitivity_cells_compare_slope_and_level():
+    same = verdicts(rp.sensitivity_cells("fig5a", "CHSF", power_law(1.0, 1.0), power_law(1.0, 2.0)))
+    assert same == {"slope": "agree", "level": "agree"}  # 0.3 decades apart
+    steeper = verdicts(rp.sensitivity_cells("fig5b", "SOAP", power_law(2.0, 1.0), power_law(1.0, 1e-3)))
+    assert steeper["slope"] == "differ"
+    lower = verdicts(rp.sensitivity_cells("fig4", "ACE", power_law(1.0, 1.0), power_law(1.0, 1e-2)))
+    assert lower == {"slope": "agree", "level": "differ"}
+
+
+def test_rotation_cells_agree_when_both_are_round_off():
+    theta = np.arange(0, 91.0)
+    small = pd.DataFrame({"t": theta, "dV": 1e-14 * (1 + theta)})
+    large = pd.DataFrame({"t": theta, "dV": 1e-6 * (1 + theta)})
+    assert rp.sensitivity_cells("fig3", "ACE", small, small * 0.5)[0]["verdict"] == "agree"
+    assert rp.sensitivity_cells("fig3", "ACE", small, large)[0]["verdict"] == "differ"
+
+
+def test_regression_cells_at_published_feature_counts():
+    n = np.array([1, 2, 5, 10, 20])
+    published = pd.DataFrame({"n": n, "train_rmse": 1.0 / n, "test_rmse": 1.0 / n, "percent": n / 20 * 100})
+    ours = published.assign(test_rmse=published["test_rmse"] * np.array([1, 1, 1, 1.5, 3.0]))
+    got = verdicts(rp.regression_cells("rr", "SOAP", "Si", published, ours))
+    # best: 0.05 published, 0.15 ours (a factor 3)
+    assert got == {"best": "differ", "n1": "agree", "n2": "agree", "n5": "agree", "n10": "agree", "n20": "differ"}
+
+
+def test_demo_datasets_have_no_counterpart_and_the_report_says_so():
+    run = rp.RunResults(compare_as={"Si-demo": None, "AlNiCu-demo": None})
+    df = rp.compare(run, None)
+    assert list(df["verdict"]) == ["no counterpart", "no counterpart"]
+    md = rp.markdown(df)
+    assert md.splitlines()[2].startswith("**0 of 0 compared cells agree")
+    assert "Si-demo stands for no published dataset" in md
+
+
+def test_reasons_attach_to_matching_cells_only():
+    rows = rp.curve_cells("Figure 6", "cur", "ACE", "AlNiCu", error_curve(50, 0.1), error_curve(50, 0.01))
+    rows += rp.curve_cells("Figure 6", "cur", "SOAP", "AlNiCu", error_curve(50, 0.1), error_curve(50, 0.1))
+    rp.attach_reasons(rows, [{"match": {"representation": "ACE", "verdict": "differ"}, "reason": "why ACE"}])
+    for r in rows:
+        expected = "why ACE" if (r["representation"] == "ACE" and r["verdict"] == "differ") else ""
+        assert r["reason"] == expected

@@ -1,0 +1,39 @@
+# The authors' published results (pinned, checked) and the reproduction report:
+# results/reproduction.{csv,md}, every comparable number against the published one.
+
+
+rule published_file:
+    """One of the authors' published result files, from its pinned commit (mirror first)."""
+    output:
+        "data/published/{name}",
+    params:
+        mirror=PUB.get("mirror"),
+        cache=config.get("data", {}).get("cache", "data/cache"),
+    wildcard_constraints:
+        name="|".join(map(re.escape, PUBLISHED_FILES)),
+    log:
+        "logs/published/{name}.log",
+    script:
+        "../../scripts/published_file.py"
+
+
+rule reproduction:
+    input:
+        table1="results/tables/table1.csv",
+        sensitivity=[e["path"] for e in REPORT_SENSITIVITY],
+        dimensionality=[e["path"] for e in REPORT_DIMENSIONALITY],
+        regression=[e["path"] for e in REPORT_REGRESSION],
+        published=PUBLISHED_INPUT,
+    output:
+        csv="results/reproduction.csv",
+        md=report("results/reproduction.md", caption="../report/reproduction.rst", category="Reproduction"),
+    params:
+        compare_as=COMPARE_AS,
+        not_run=PUB.get("not_run", {}),
+        sensitivity=REPORT_SENSITIVITY,
+        dimensionality=REPORT_DIMENSIONALITY,
+        regression=REPORT_REGRESSION,
+    log:
+        "logs/reproduction.log",
+    script:
+        "../../scripts/reproduction.py"
