@@ -1,4 +1,4 @@
-"""CHSF and CHSF-mix against a loop-by-loop evaluation of PROTOCOL's formulas, their
+"""CHSF and CHSF-mix against a loop-by-loop evaluation of the formulas of the authors' code, their
 invariances, centre-subset evaluation, and the optional Julia backend plumbing."""
 
 from __future__ import annotations
