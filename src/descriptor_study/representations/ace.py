@@ -33,8 +33,9 @@ sum (O(3) invariance).  ``radial_start = 1`` is the ACE1/ACEpotentials conventio
 (n = k + 1 ≥ 1, what ace-jax's ``build_spec`` gives); ``radial_start = 0`` is the ACE.jl
 2020 SHIP convention (Jacobi degree from 0).  The paper's feature counts 30, 63, 115, 190
 (degrees 6, 9, 12, 15) are reproduced exactly by ``radial_start = 0`` with
-``correlation_order = 2``; PROTOCOL's correlation order 4 gives 29, 104, 338, 1016
-(radial_start = 1) or 114, 401, 1263, 3615 (radial_start = 0).
+``correlation_order = 2`` (SHIPDescriptor's default bodyorder 3); correlation order 4 (the
+paper text's 5-body) gives 29, 104, 338, 1016 (radial_start = 1) or 114, 401, 1263, 3615
+(radial_start = 0).
 
 Species.  ``species_resolved = False`` is the paper's basis: every atom is one species.
 ``species_resolved = True`` resolves neighbour species through the radial channel
@@ -42,6 +43,39 @@ Species.  ``species_resolved = False`` is the paper's basis: every atom is one s
 multi-species basis) and the centre species through blocks: the row of an atom of
 species s holds its B values in block s and zeros elsewhere (ACEpotentials'
 ``site_descriptors`` layout).
+
+Bases (``basis``).  ``"ace-jax"`` (the default) is the coupled B-basis described above,
+with ace-jax's coupling coefficients.  ``"ships2020"`` is the feature set and the
+normalisation of the descriptor the paper's dimensionality and regression studies used:
+``SHIPDescriptor(deg = D, rcut = 6.5)`` of SHIPs.jl v0.5.x (ACE.jl before its rename,
+``src/descriptors.jl``, re-exported by DescriptorZoo.jl).  Its defaults are bodyorder 3
+(correlation order 2), ``PolyTransform(2, r0 = 2.5)``, ``PolyCutoff1s(2, rcut)`` whose inner
+bound is 0 (``pairpots/transforms.jl``) and wL = 1.5 (``SparseSHIP``), i.e. here
+``basis: ships2020, correlation_order: 2, radial_start: 0, r0: 2.5, rin_factor: 0``.
+SHIPs evaluates
+
+    R_k(r) = c (1 - x)^2 Q_k(x),   c = sqrt(2 / |t(Rc) - t(rin)|)   (TransformedJacobi),
+    A_{zklm} = Σ_{j of species z} R_k(r_ij) Y_lm(r̂_ij)   (orthonormal Y, Y_00 = 1/√(4π)),
+    B_{zk}   = A_{zk00}                                         (one neighbour),
+    B_{zk,z'k',l} = g / √(2l+1) · Re Σ_m A_{zklm} conj(A_{z'k'lm})  (two neighbours),
+
+with g = √2 when (z, k) = (z', k') and 1 otherwise (the norm that SHIPs' permutation
+Gramian filter, ``alg_filter_rpi_basis``, gives to a symmetric pair), the complex
+Clebsch–Gordan vector of (l, l) → 0 being the unit vector (-1)^m/√(2l+1).  The sum over m
+is the same with the real harmonics used here.  A body is kept when its levels
+Σ (k + radial_start + wL·l) ≤ degree (SHIPs: k + wL·l, so radial_start = 0); the columns
+follow SHIPs' order (one-neighbour functions of every species first, then pairs in the
+order of SHIPs' index tuples ν₁ ≤ ν₂ into the (k, l) list sorted by level).  There is no
+constant column.  Only correlation orders 1 and 2 are offered with this basis: SHIPs'
+higher-order couplings (an SVD of the Clebsch–Gordan products, then the Gramian filter)
+have no closed form to reproduce here.
+
+``r0``.  With ``PolyTransform`` t = ((1 + r0)/(1 + r))^p and the affine map to x, the
+factor (1 + r0)^p cancels from x: r0 does not change the shape of any radial function.
+It enters SHIPs' descriptors only through c = sqrt(2/|t(Rc) - t(rin)|), which scales the
+one-neighbour features by c and the pair features by c².  ``radial_scale`` switches that
+factor on (default: on for ``"ships2020"``, off for ``"ace-jax"``, which keeps today's
+numbers of the default basis; there r0 matters only with ``radial_scale: true``).
 
 ``r_nn`` (for rin = ``rin_factor``·r_nn): JuLIP's ``rnn(species)`` is the nearest-neighbour
 distance of the element's reference crystal; here it is read from ASE's reference
@@ -63,6 +97,7 @@ from ase import Atoms
 from .base import Representation
 
 BACKENDS = ("jax", "julia")
+BASES = ("ace-jax", "ships2020")
 
 
 # --------------------------------------------------------------------------- helpers
@@ -169,6 +204,58 @@ def _coupling(correlation_order: int, degree: float, wL: float, radial_start: in
     }
 
 
+@functools.lru_cache(maxsize=16)
+def ships_spec(
+    correlation_order: int, degree: float, wL: float, radial_start: int, n_channels: int = 1
+) -> dict:
+    """Features of SHIPs v0.5.x's ``SHIPBasis`` for correlation order ≤ 2, in SHIPs' order.
+
+    Per feature: ``one`` (z, k) for a one-neighbour function, ``pairs`` (z1, k1, z2, k2,
+    l, g) for a two-neighbour one.  Order as ``generate_ZKL_tuples``: correlation order 1
+    then 2; within it the sorted species tuples in Julia's column-major order, then the
+    index tuples ν₁ ≤ ν₂ into the one-particle (k, l) list sorted stably by level
+    (generated k outer, l inner), then for two different species the swapped species
+    tuple when it gives a different product.
+    """
+    if correlation_order > 2:
+        raise ValueError("ships2020 basis: correlation_order must be 1 or 2")
+    tol = 1e-9
+    lev = lambda k, l: k + radial_start + wL * l  # noqa: E731
+    kl = [
+        (k, l)
+        for k in range(int(math.floor(degree + tol)) + 1)
+        for l in range(int(math.floor(degree / wL + tol)) + 1)
+        if lev(k, l) <= degree + tol
+    ]
+    kl.sort(key=lambda c: lev(*c))  # stable, as Julia's sortperm
+    one = [(z, k) for z in range(n_channels) for (k, l) in kl if l == 0]
+    pairs = []
+    if correlation_order >= 2:
+        zz = [(z1, z2) for z2 in range(n_channels) for z1 in range(n_channels) if z1 <= z2]
+        for z1, z2 in zz:
+            for a in range(len(kl)):
+                for b in range(a, len(kl)):
+                    (k1, l1), (k2, l2) = kl[a], kl[b]
+                    if l1 != l2 or lev(k1, l1) + lev(k2, l2) > degree + tol:
+                        continue
+                    g = math.sqrt(2.0) if (z1 == z2 and a == b) else 1.0
+                    pairs.append((z1, k1, z2, k2, l1, g))
+                    if z1 != z2 and a != b:
+                        pairs.append((z2, k1, z1, k2, l1, 1.0))
+    labels = tuple(((z, k, 0),) for z, k in one) + tuple(
+        tuple(sorted(((z1, k1, l), (z2, k2, l)))) for z1, k1, z2, k2, l, _ in pairs
+    )
+    n_k = 1 + max([k for _, k in one] + [max(p[1], p[3]) for p in pairs])
+    return {
+        "n_k": n_k,
+        "lmax": max([p[4] for p in pairs], default=0),
+        "n_B": len(one) + len(pairs),
+        "one": tuple(one),
+        "pairs": tuple(pairs),
+        "labels": labels,
+    }
+
+
 def _x64():
     import jax
 
@@ -195,11 +282,24 @@ class ACE(Representation):
         rin_factor: float = 0.66,
         radial_start: int = 1,
         species_resolved: bool = False,
+        basis: str = "ace-jax",
+        radial_scale: bool | None = None,
         backend: str = "jax",
         chunk_size: int = 256,
     ) -> None:
         if backend not in BACKENDS:
             raise ValueError(f"ACE: backend must be one of {BACKENDS}, got {backend!r}")
+        if basis not in BASES:
+            raise ValueError(f"ACE: basis must be one of {BASES}, got {basis!r}")
+        if basis == "ships2020" and backend != "jax":
+            raise ValueError("ACE: the ships2020 basis is evaluated by the jax backend only")
+        if basis == "ships2020" and correlation_order > 2:
+            raise ValueError(
+                "ACE: the ships2020 basis offers correlation_order 1 or 2 "
+                f"(SHIPDescriptor's default bodyorder 3 is 2), got {correlation_order}"
+            )
+        if radial_scale is None:
+            radial_scale = basis == "ships2020"
         if radial_start not in (0, 1):
             raise ValueError(f"ACE: radial_start must be 0 or 1, got {radial_start!r}")
         if correlation_order < 1 or degree <= 0 or wL <= 0 or cutoff <= 0:
@@ -217,6 +317,8 @@ class ACE(Representation):
             rin_factor=float(rin_factor),
             radial_start=int(radial_start),
             species_resolved=bool(species_resolved),
+            basis=basis,
+            radial_scale=bool(radial_scale),
             backend=backend,
         )
         self.cutoff = float(cutoff)
@@ -234,10 +336,13 @@ class ACE(Representation):
             raise ValueError(f"ACE: rin = {self.rin} must lie in [0, cutoff)")
         self.radial_start = int(radial_start)
         self.species_resolved = bool(species_resolved)
+        self.basis = basis
+        self.radial_scale = bool(radial_scale)
         self.backend = backend
         self.chunk_size = int(chunk_size)
         self.n_channels = len(self.species) if self.species_resolved else 1
-        self._spec = _coupling(
+        build_spec = ships_spec if basis == "ships2020" else _coupling
+        self._spec = build_spec(
             self.correlation_order, self.degree, self.wL, self.radial_start, self.n_channels
         )
         self._fn = None
@@ -272,6 +377,13 @@ class ACE(Representation):
     def _transform(self, r):
         return ((1.0 + self.r0) / (1.0 + r)) ** self.transform_power
 
+    @property
+    def radial_factor(self) -> float:
+        """c = sqrt(2/|t(Rc) - t(rin)|) when ``radial_scale`` (SHIPs' TransformedJacobi), else 1."""
+        if not self.radial_scale:
+            return 1.0
+        return math.sqrt(2.0 / abs(self._transform(self.cutoff) - self._transform(self.rin)))
+
     def radial_coordinate(self, r: np.ndarray) -> np.ndarray:
         """x(r) ∈ [-1, 1] on [rin, Rc] (numpy)."""
         t, tin, tcut = self._transform(np.asarray(r, float)), self._transform(self.rin), self._transform(self.cutoff)
@@ -291,13 +403,19 @@ class ACE(Representation):
             P.append(A[1] * x + B[1])
         for k in range(2, len(A)):
             P.append((A[k] * x + B[k]) * P[k - 1] + C[k] * P[k - 2])
-        env = (1.0 - x) ** self.pcut
+        env = self.radial_factor * (1.0 - x) ** self.pcut
         return jnp.where(inside[..., None], jnp.stack(P, axis=-1) * env[..., None], 0.0)
 
     # ------------------------------------------------------------------ jitted core
     def _kernel(self):
-        if self._fn is not None:
-            return self._fn
+        """The jitted evaluator; its constant arrays (coupling coefficients, weights) are
+        made under x64 so that they are float64, like the evaluation."""
+        if self._fn is None:
+            with _x64():
+                self._fn = self._kernel_ships() if self.basis == "ships2020" else self._kernel_b()
+        return self._fn
+
+    def _kernel_b(self):
         import jax
         import jax.numpy as jnp
         from ace_jax.eval.harmonics import real_spherical_harmonics
@@ -325,8 +443,44 @@ class ACE(Representation):
             )
             return Bt.T
 
-        self._fn = jax.jit(f)
-        return self._fn
+        return jax.jit(f)
+
+    def _kernel_ships(self):
+        """Jitted SHIPs v0.5.x features (``ships2020``) of a padded batch of centres."""
+        import jax
+        import jax.numpy as jnp
+        from ace_jax.eval.harmonics import real_spherical_harmonics
+
+        sp = self._spec
+        lmax, nz, n_k = sp["lmax"], self.n_channels, sp["n_k"]
+        one = np.array(sp["one"], np.int32).reshape(-1, 2)
+        one_ch = jnp.asarray(one[:, 0] * n_k + one[:, 1])
+        pairs = sp["pairs"]
+        c1 = jnp.asarray(np.array([z1 * n_k + k1 for z1, k1, _, _, _, _ in pairs], np.int32))
+        c2 = jnp.asarray(np.array([z2 * n_k + k2 for _, _, z2, k2, _, _ in pairs], np.int32))
+        # W[p, lm] = g_p / √(2 l_p + 1) on the m's of l_p, so B_p = Σ_lm W A_c1 A_c2
+        l_of = np.repeat(np.arange(lmax + 1), 2 * np.arange(lmax + 1) + 1)
+        W = np.zeros((len(pairs), (lmax + 1) ** 2))
+        for p, (_, _, _, _, l, g) in enumerate(pairs):
+            W[p, l_of == l] = g / math.sqrt(2 * l + 1)
+        W = jnp.asarray(W)
+
+        def f(rij, zj, mask):
+            r = jnp.linalg.norm(jnp.where(mask[..., None], rij, 1.0), axis=-1)
+            R = self._radial_jax(r) * mask[..., None]                       # (C, K, n_k)
+            if nz > 1:
+                R = (R[..., None, :] * jax.nn.one_hot(zj, nz, dtype=R.dtype)[..., None]).reshape(
+                    R.shape[:2] + (nz * n_k,)
+                )
+            Y = real_spherical_harmonics(jnp.where(mask[..., None], rij, 1.0), lmax)
+            A = jnp.einsum("ckn,ckm->cnm", R, Y)                            # (C, nz·n_k, lm)
+            B1 = A[:, one_ch, 0]
+            if not pairs:
+                return B1
+            B2 = jnp.einsum("cpm,cpm,pm->cp", A[:, c1, :], A[:, c2, :], W)
+            return jnp.concatenate([B1, B2], axis=1)
+
+        return jax.jit(f)
 
     # ------------------------------------------------------------------ neighbours
     def _environments(self, atoms: Atoms, centers: np.ndarray | None):
@@ -504,5 +658,7 @@ class ACE(Representation):
 
     def describe(self) -> dict[str, Any]:
         d = super().describe()
-        d["params"].update(r_nn=self.r_nn, rin=self.rin, n_basis=self.n_basis)
+        d["params"].update(
+            r_nn=self.r_nn, rin=self.rin, n_basis=self.n_basis, radial_factor=self.radial_factor
+        )
         return d
