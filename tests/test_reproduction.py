@@ -116,3 +116,35 @@ def test_reasons_attach_to_matching_cells_only():
     for r in rows:
         expected = "why ACE" if (r["representation"] == "ACE" and r["verdict"] == "differ") else ""
         assert r["reason"] == expected
+
+
+def test_published_curves_compared_with_themselves_agree_and_a_changed_one_differs(published_dir):
+    """The whole comparison through the published reader: AlNiCu curves of the published
+    file stand in for ours (under our own dataset name), once as they are and once with
+    SOAP's curve made to fall ten times slower."""
+    from descriptor_study import published as pub
+
+    dims = {}
+    for rep in ["SOAP", "MBTR", "CHSF"]:
+        dims[("cur", "mine", rep)] = pub.curve(published_dir, "cur", rep, "AlNiCu")
+        dims[("pca", "mine", rep)] = pub.curve(published_dir, "pca", rep, "AlNiCu")
+    counts = pub.feature_counts(published_dir)
+    table1 = counts[counts["dataset"] == "AlNiCu"].rename(columns={"n_nonzero": "nonzero"}).assign(dataset="mine")
+    run = rp.RunResults(compare_as={"mine": "AlNiCu", "demo": None}, table1=table1, dimensionality=dims)
+    df = rp.compare(run, published_dir, not_run={"Si": "no copy here"}, deviations=[])
+    compared = df[df["verdict"].isin(["agree", "differ"])]
+    assert len(compared) == 7 + 3 * 5 + 3 * 4  # Table I's AlNiCu column; 5 metrics per CUR curve, 4 per PCA
+    assert set(compared["verdict"]) == {"agree"}
+    assert set(df.loc[df["verdict"] == "not run", "dataset"]) == {"Si", "CHON", "TiO2"}
+    assert df.loc[(df["verdict"] == "not run") & (df["dataset"] == "Si"), "reason"].item() == "no copy here"
+    assert df.loc[df["verdict"] == "no counterpart", "dataset"].tolist() == ["demo"]
+
+    slow = dims[("cur", "mine", "SOAP")].copy()
+    slow["error"] = slow["error"] ** 0.1
+    run.dimensionality[("cur", "mine", "SOAP")] = slow
+    df = rp.compare(run, published_dir, deviations=[])
+    soap = df[(df["representation"] == "SOAP") & (df["figure"] == "Figure 6")]
+    assert soap.set_index("metric").loc["% of features to reach error 0.001", "verdict"] == "differ"
+    assert (df[df["verdict"] == "differ"]["representation"] == "SOAP").all()
+    assert rp.summary(df).startswith(f"{(df['verdict'] == 'agree').sum()} of "
+                                     f"{df['verdict'].isin(['agree', 'differ']).sum()} compared cells agree")

@@ -38,7 +38,7 @@ def test_dry_run_lists_every_figure_and_table1(repo_root, tmp_path, configfile):
 def planned_wildcards(repo: Path, *args: str) -> dict[str, set[str]]:
     """Dry run of the repository's own Snakefile from the repository (as the README says to
     call it): wildcard name → the set of values over every planned job."""
-    res = snakemake(repo, "-n", "--forceall", *args, cwd=repo)
+    res = snakemake(repo, "-n", "--forceall", "--nolock", *args, cwd=repo)
     assert res.returncode == 0, res.stderr[-3000:]
     found: dict[str, set[str]] = {}
     for line in res.stdout.splitlines():
@@ -74,7 +74,8 @@ def test_user_config_plans_only_what_it_names(repo_root, tmp_path):
 
 
 def test_dimensionality_methods_choose_the_figures(repo_root):
-    res = snakemake(repo_root, "-n", "--forceall", "--config", "dimensionality={methods: [cur]}", cwd=repo_root)
+    res = snakemake(repo_root, "-n", "--forceall", "--nolock", "--config", "dimensionality={methods: [cur]}",
+                    cwd=repo_root)
     assert res.returncode == 0, res.stderr[-3000:]
     assert "figure6.png" in res.stdout and "figure7.png" not in res.stdout and "figure8.png" not in res.stdout
     assert "method=pca" not in res.stdout and "method=fps" not in res.stdout
