@@ -418,7 +418,6 @@ class ACE(Representation):
     def _kernel_b(self):
         import jax
         import jax.numpy as jnp
-        from ace_jax.eval.harmonics import real_spherical_harmonics
 
         sp = self._spec
         lmax, nz, n_k, n_B = sp["lmax"], self.n_channels, sp["n_k"], sp["n_B"]
@@ -428,14 +427,7 @@ class ACE(Representation):
 
         def f(rij, zj, mask):
             # rij (C, K, 3), zj (C, K) neighbour channel, mask (C, K)
-            r = jnp.linalg.norm(jnp.where(mask[..., None], rij, 1.0), axis=-1)
-            R = self._radial_jax(r) * mask[..., None]                       # (C, K, n_k)
-            if nz > 1:
-                R = (R[..., None, :] * jax.nn.one_hot(zj, nz, dtype=R.dtype)[..., None]).reshape(
-                    R.shape[:2] + (nz * n_k,)
-                )
-            Y = real_spherical_harmonics(jnp.where(mask[..., None], rij, 1.0), lmax)
-            Afull = jnp.einsum("ckn,ckm->cnm", R, Y)
+            Afull = self._atomic_basis_jax(rij, zj, mask, lmax, nz, n_k)
             A = Afull[:, a_r, a_y]                                         # (C, n_A)
             AA = jnp.concatenate([jnp.prod(A[:, g], axis=-1) for g in specs], axis=1)
             Bt = jax.ops.segment_sum(
@@ -445,11 +437,26 @@ class ACE(Representation):
 
         return jax.jit(f)
 
+    def _atomic_basis_jax(self, rij, zj, mask, lmax: int, nz: int, n_k: int):
+        """A[c, z·n_k + k, lm] = Σ_j R_k(r_cj) δ(z_j, z) Y_lm(r̂_cj) of a padded batch of centres
+        (rij (C, K, 3), zj (C, K) neighbour channel, mask (C, K) real neighbours)."""
+        import jax
+        import jax.numpy as jnp
+        from ace_jax.eval.harmonics import real_spherical_harmonics
+
+        r = jnp.linalg.norm(jnp.where(mask[..., None], rij, 1.0), axis=-1)
+        R = self._radial_jax(r) * mask[..., None]                           # (C, K, n_k)
+        if nz > 1:
+            R = (R[..., None, :] * jax.nn.one_hot(zj, nz, dtype=R.dtype)[..., None]).reshape(
+                R.shape[:2] + (nz * n_k,)
+            )
+        Y = real_spherical_harmonics(jnp.where(mask[..., None], rij, 1.0), lmax)
+        return jnp.einsum("ckn,ckm->cnm", R, Y)
+
     def _kernel_ships(self):
         """Jitted SHIPs v0.5.x features (``ships2020``) of a padded batch of centres."""
         import jax
         import jax.numpy as jnp
-        from ace_jax.eval.harmonics import real_spherical_harmonics
 
         sp = self._spec
         lmax, nz, n_k = sp["lmax"], self.n_channels, sp["n_k"]
@@ -466,14 +473,7 @@ class ACE(Representation):
         W = jnp.asarray(W)
 
         def f(rij, zj, mask):
-            r = jnp.linalg.norm(jnp.where(mask[..., None], rij, 1.0), axis=-1)
-            R = self._radial_jax(r) * mask[..., None]                       # (C, K, n_k)
-            if nz > 1:
-                R = (R[..., None, :] * jax.nn.one_hot(zj, nz, dtype=R.dtype)[..., None]).reshape(
-                    R.shape[:2] + (nz * n_k,)
-                )
-            Y = real_spherical_harmonics(jnp.where(mask[..., None], rij, 1.0), lmax)
-            A = jnp.einsum("ckn,ckm->cnm", R, Y)                            # (C, nz·n_k, lm)
+            A = self._atomic_basis_jax(rij, zj, mask, lmax, nz, n_k)       # (C, nz·n_k, lm)
             B1 = A[:, one_ch, 0]
             if not pairs:
                 return B1
