@@ -112,3 +112,50 @@ def test_paper_dataset_through_the_mirror(repo_root, tmp_path):
     structures = read_structures(tmp_path / "data/AlNiCu.extxyz", require_energy=False)
     assert len(structures) == 3337 and sum(len(a) for a in structures) == 27987
 
+
+
+def test_default_config_report_says_the_demo_sets_have_no_counterpart(repo_root, tmp_path):
+    """The embedded default compares nothing (offline, demo data) and says so."""
+    user = tmp_path / "demo.yaml"
+    user.write_text(
+        "datasets:\n  AlNiCu-demo: {generator: alnicu_demo, seed: 3, n_structures: 10}\n"
+        "representations:\n  CHSF: {n: 3, l: 3}\n"
+    )
+    res = snakemake(repo_root, "--cores", "1", "results/reproduction.md", "--configfile", str(user), cwd=tmp_path)
+    assert res.returncode == 0, res.stderr[-3000:]
+    md = (tmp_path / "results/reproduction.md").read_text()
+    assert "**0 of 0 compared cells agree" in md
+    assert "AlNiCu-demo stands for no published dataset" in md
+    assert not (tmp_path / "data/published").exists()
+
+
+def test_comparable_dataset_is_reported_and_overlaid(repo_root, tmp_path, alnicu_path, published_dir):
+    """A small file: dataset that stands for AlNiCu, run through the repository's Snakefile:
+    the published files come from the mirror, checked; the report compares Table I and the
+    CUR curve; Figure 6 carries the published curve."""
+    from ase.io import read, write
+
+    frames = read(alnicu_path, index=":")
+    subset = tmp_path / "alnicu-part.extxyz"
+    write(subset, [a for a in frames if len(a) >= 8][:6])
+    user = tmp_path / "mine.yaml"
+    user.write_text(
+        f"datasets:\n  part: {{file: {subset}, energy_key: nomad_total_energy, compare_as: AlNiCu}}\n"
+        "representations:\n  CHSF:\n    multi_species: {n: 16, l: 4, radial_cutoff: 8.0, angular_cutoff: 6.5, "
+        "species_weights: aenet}\n"
+        "dimensionality: {methods: [cur], ace_degree_dataset: null, standardised_mbtr_dataset: null}\n"
+        f"published: {{compare: true, overlay: true, mirror: {published_dir}, not_run: {{Si: not here}}}}\n"
+    )
+    res = snakemake(repo_root, "--cores", "1", "--configfile", str(user), cwd=tmp_path)
+    assert res.returncode == 0, res.stderr[-3000:]
+    import pandas as pd
+
+    report = pd.read_csv(tmp_path / "results/reproduction.csv")
+    count = report[(report["figure"] == "Table I") & (report["representation"] == "CHSF")]
+    assert count["published"].tolist() == [44] and count["dataset"].tolist() == ["AlNiCu"]
+    cur = report[(report["figure"] == "Figure 6") & (report["representation"] == "CHSF")]
+    assert len(cur) >= 4 and set(cur["verdict"]) <= {"agree", "differ"}
+    assert report.loc[report["dataset"] == "Si", "reason"].tolist() == ["not here"]
+    assert (tmp_path / "results/figures/figure6.png").stat().st_size > 0
+    md = (tmp_path / "results/reproduction.md").read_text()
+    assert md.splitlines()[2].startswith("**") and "compared cells agree" in md.splitlines()[2]
