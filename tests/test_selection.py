@@ -182,3 +182,29 @@ def test_compressibility_on_known_rank():
     table = compressibility({("R", "D"): df})
     row = table.iloc[0]
     assert row["n_plateau"] == 8 and row["n_below_1e-3"] <= 8 and row["percent_plateau"] == round(800 / 30, 1)
+
+
+def test_a_stalled_iterative_step_falls_back_to_the_dense_solver(monkeypatch):
+    """When the carried-subspace eigensolver gives up (as it once did on the real AlNiCu SOAP
+    matrix after 2352 selections), that step is solved densely and the ranking goes on:
+    the selections equal the all-dense ones."""
+    from descriptor_study import selection
+
+    rng = np.random.default_rng(5)
+    X = rng.standard_normal((300, 120)) @ np.diag(np.logspace(0, -6, 120))
+    original, calls = selection._CarriedSubspace.top, {"n": 0}
+
+    def flaky(self, K, pivot, tol=1e-10):
+        calls["n"] += 1
+        if calls["n"] in (3, 40):
+            raise RuntimeError("CUR eigensolver: no convergence (test)")
+        return original(self, K, pivot, tol)
+
+    monkeypatch.setattr(selection._CarriedSubspace, "top", flaky)
+    iterative = cur_ranking(X, dense_below=4)
+    dense = cur_ranking(X, dense_below=10**9)
+    assert calls["n"] > 40
+    n = min(iterative.n_exact, dense.n_exact)
+    assert n > 100
+    assert np.array_equal(iterative.selected[:n], dense.selected[:n])
+    assert np.allclose(iterative.errors[:n], dense.errors[:n], rtol=1e-8, atol=1e-14)

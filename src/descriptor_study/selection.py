@@ -286,6 +286,18 @@ def cur_ranking(X: np.ndarray, floor: float = 1e-13, progress: bool = False,
         single_thread.restore_original_limits()
 
 
+def _dense_top(K: np.ndarray, pivot: int, n_start: int = 20) -> tuple[np.ndarray, "_CarriedSubspace"]:
+    """Leading eigenvector of K[pivot:, pivot:] (lower triangle) by a dense solve, and a new
+    carried subspace started on the leading eigenvectors."""
+    m = K.shape[0]
+    _, E = np.linalg.eigh(K[pivot:, pivot:], UPLO="L")
+    u = np.zeros(m)
+    u[pivot:] = E[:, -1]
+    start = np.zeros((min(n_start, m - pivot), m))
+    start[:, pivot:] = E[:, -start.shape[0]:].T
+    return u, _CarriedSubspace(K, start)
+
+
 def _cur_loop(R, K, col_norms, norm0, floor, progress, dense_below) -> Ranking:
     from scipy.linalg.blas import dger, dsymv, dsyr2
     from tqdm.auto import tqdm
@@ -314,7 +326,11 @@ def _cur_loop(R, K, col_norms, norm0, floor, progress, dense_below) -> Ranking:
             u = np.zeros(m)
             u[pivot:] = np.linalg.eigh(K[pivot:, pivot:], UPLO="L")[1][:, -1]
         else:
-            u = sub.top(K, pivot)
+            try:
+                u = sub.top(K, pivot)
+            except RuntimeError as exc:  # the carried subspace stalled: this step densely, then a fresh subspace
+                log.warning("%s at selection %d: dense eigensolver for this step", exc, len(selected) + 1)
+                u, sub = _dense_top(K, pivot)
         v = u @ R
         score = v * v
         score[~available] = -np.inf
