@@ -91,7 +91,7 @@ def _count_multisets(order: int, degree: float, wL: float, start: int) -> int:
 
 
 def test_paper_feature_counts():
-    """PROTOCOL/Figure 6h: 30, 63, 115, 190 at degrees 6, 9, 12, 15 (species-blind).
+    """Figure 6h: 30, 63, 115, 190 at degrees 6, 9, 12, 15 (species-blind).
     Reproduced by ACE.jl 2020's radial numbering (Jacobi degree from 0) with
     correlations up to order 2."""
     got = [

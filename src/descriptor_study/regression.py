@@ -1,4 +1,4 @@
-"""The regression study (PROTOCOL section 5, the paper's Figure 9): ridge (RR) and kernel
+"""The regression study (docs/paper-settings.md, the paper's Figure 9): ridge (RR) and kernel
 ridge (KRR) fits of cohesive energies against the number of CUR-selected features.
 
 - Structure vectors: the sum of a structure's per-atom descriptors (MBTR: its own row).
@@ -27,7 +27,7 @@ from .errors import DatasetError
 
 log = logging.getLogger(__name__)
 
-#: the authors' hyperparameters for Si (PROTOCOL section 5)
+#: the authors' hyperparameters for Si (docs/paper-settings.md)
 PAPER_HYPERPARAMETERS = {
     "ACE": {"krr_lambda": 1e-11, "krr_gamma": 9e-5, "rr_lambda": 1e-8},
     "SOAP": {"krr_lambda": 1e-9, "krr_gamma": 8e-7, "rr_lambda": 1e-11},

@@ -1,4 +1,4 @@
-"""Feature selection and its error curves: CUR (k = 1), FPS and PCA (PROTOCOL section 4).
+"""Feature selection and its error curves: CUR (k = 1), FPS and PCA (docs/paper-settings.md, "Dimensionality study").
 
 Why our own CUR: the textbook algorithm (and scikit-matter's ``CUR(k=1,
 recompute_every=1)``, its reference implementation, and the authors' code) recomputes a

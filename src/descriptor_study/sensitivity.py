@@ -1,4 +1,4 @@
-"""The sensitivity study (PROTOCOL section 3, the paper's Figures 3–5).
+"""The sensitivity study (docs/paper-settings.md, the paper's Figures 3–5).
 
 A reference crystal (diamond Si, a = 5.43 Å, 4×4×4 cubic cells, periodic), perturbation
 paths built on it, the change dV(t) = ‖V(t) − V(0)‖ / ‖V(0)‖ of a representation along a

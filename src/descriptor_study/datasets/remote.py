@@ -27,7 +27,7 @@ _RESULTS = dict(owner="DescriptorZoo", repo="sensitivity-dimensionality-results"
 _MATERIALS = dict(owner="DescriptorZoo", repo="Materials-Datasets",
                   commit="9c9040fde2a4e8f7c720a2937e7e478bdd54910d")
 
-#: PROTOCOL section 1: name → where and how to check
+#: the paper's datasets (docs/paper-settings.md): name → where and how to check
 PINNED_SOURCES: dict[str, dict[str, Any]] = {
     "Si": {
         "url": _RAW.format(**_RESULTS, path="datasets/Si/Si.extxyz.7z"),
