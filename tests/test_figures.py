@@ -76,11 +76,12 @@ def test_figure5_overlays_the_authors_curves(tmp_path, published_dir, captured):
     sensitivity.figures_from_files(paths, tmp_path, published_dir)
     fig5 = captured[2]
     ax = fig5.axes[0]  # (a) radial
-    line = lines(ax)["CHSF published"]
+    line = [l for l in ax.get_lines() if l.get_label() == "_published" and l.get_color() == representation_colour("CHSF")][0]
     expected = pub.sensitivity(published_dir, "fig5a", "CHSF")
     assert line.get_color() == representation_colour("CHSF")
     assert np.allclose(line.get_xdata(), expected["t"])
-    fig4_line = lines(captured[1].axes[0])["CHSF published"]
+    fig4_line = [l for l in captured[1].axes[0].get_lines() if l.get_label() == "_published"][0]
     v = pub.sensitivity(published_dir, "fig4", "CHSF")["dV"].to_numpy()
     assert np.nanmax(fig4_line.get_ydata()) == pytest.approx(0.1)  # rescaled through (0.1, 0.1) as ours
     assert np.allclose(fig4_line.get_ydata(), np.where(v > 0, 0.1 * v / v.max(), np.nan), equal_nan=True)
+    assert "published (dashed)" in [t.get_text() for t in fig5.legends[0].get_texts()]

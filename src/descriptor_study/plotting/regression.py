@@ -9,7 +9,7 @@ import pandas as pd
 
 from ..regression import read_sweeps
 from ..representations.registry import PAPER_ORDER
-from .style import PUBLISHED_STYLE, dataset_label, plt, published_label, representation_colour, save
+from .style import PUBLISHED_STYLE, dataset_label, plt, representation_colour, save, with_published_entry
 
 
 def figure9(sweeps: dict[str, dict[str, pd.DataFrame]], stem, dataset: str, n_top: int = 65,
@@ -32,14 +32,14 @@ def figure9(sweeps: dict[str, dict[str, pd.DataFrame]], stem, dataset: str, n_to
                 if pub is not None:
                     pp = pub if full else pub[pub["n"] <= n_top]
                     ax.plot(pp["percent"] if full else pp["n"], pp["test_rmse"], color=colour,
-                            label=published_label(f"{rep} test"), **PUBLISHED_STYLE)
+                            label="_published", **PUBLISHED_STYLE)
             ax.set_yscale("log")
             ax.set_xlabel("features selected by CUR (%)" if full else "number of CUR-selected features")
             ax.set_ylabel("RMSE (eV/atom)")
             letter = "abcd"[2 * row + col]
             ax.set_title(f"({letter}) {model.upper()}, {'all features' if full else f'top {n_top}'}", fontsize=10)
             ax.grid(True, which="major", alpha=0.3)
-    handles, labels = axes[0, 0].get_legend_handles_labels()
+    handles, labels = with_published_entry(*axes[0, 0].get_legend_handles_labels(), bool(published))
     fig.legend(handles, labels, loc="lower center", ncol=max(1, len(labels)), fontsize=9, frameon=False)
     fig.suptitle(f"Figure 9: regression on {dataset_label(dataset)} — thick: training, thin: test")
     fig.tight_layout(rect=(0, 0.05, 1, 0.96))

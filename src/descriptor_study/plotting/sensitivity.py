@@ -9,7 +9,7 @@ import numpy as np
 
 from ..representations.registry import PAPER_ORDER
 from ..sensitivity import NOISE_FLOOR, PANELS, read_curves
-from .style import PUBLISHED_STYLE, plt, published_label, representation_colour, save
+from .style import PUBLISHED_STYLE, plt, representation_colour, save, with_published_entry
 
 
 def _order(reps: Iterable[str]) -> list[str]:
@@ -32,7 +32,7 @@ def _published_line(ax, published: dict | None, key: tuple[str, str], transform=
         return
     v = df["dV"].to_numpy()
     v = transform(v) if transform else v
-    ax.plot(df["t"], np.where(v > 0, v, np.nan), color=representation_colour(key[1]), label=published_label(key[1]),
+    ax.plot(df["t"], np.where(v > 0, v, np.nan), color=representation_colour(key[1]), label="_published",
             **PUBLISHED_STYLE)
 
 
@@ -50,7 +50,7 @@ def figure3(curves: dict, stem, published: dict | None = None) -> list[Path]:
     ax.text(1, 1.4e-9, "1e-9", fontsize=8, color="0.3")
     ax.set_xlim(0, 90)
     ax.set_title("Figure 3: rotation of a 2×2×2 c-Si cluster")
-    ax.legend(fontsize=8, ncol=2)
+    ax.legend(*with_published_entry(*ax.get_legend_handles_labels(), bool(published)), fontsize=8, ncol=2)
     return save(fig, stem)
 
 
@@ -67,7 +67,8 @@ def figure4(curves: dict, stem, published: dict | None = None) -> list[Path]:
     ax.set_xlabel("dx (Å)")
     ax.set_ylabel(r"$\|dV\|$ (rescaled through (0.1, 0.1))")
     ax.set_title("Figure 4: mixed perturbation of one atom")
-    ax.legend(fontsize=8, ncol=2)
+    ax.legend(*with_published_entry(*ax.get_legend_handles_labels(), bool(published)), fontsize=8, ncol=2,
+              loc="upper left")
     return save(fig, stem)
 
 
@@ -91,8 +92,8 @@ def figure5(curves: dict, stem, published: dict | None = None) -> list[Path]:
         ax.set_title(f"({letter}) {PANELS[panel]}", fontsize=10)
         ax.set_xlabel("t (Å)")
         ax.set_ylabel(r"$\|dV_i\| / \|V_i\|$ of the centre atom")
-    handles, labels = axes[0, 0].get_legend_handles_labels()
-    fig.legend(handles, labels, loc="lower center", ncol=min(len(labels), 8), fontsize=9, frameon=False)
+    handles, labels = with_published_entry(*axes[0, 0].get_legend_handles_labels(), bool(published))
+    fig.legend(handles, labels, loc="lower center", ncol=min(len(labels), 9), fontsize=9, frameon=False)
     fig.suptitle("Figure 5: radial and tangential perturbations of a neighbour (MBTR: whole structure)")
     fig.tight_layout(rect=(0, 0.05, 1, 0.97))
     return save(fig, stem)

@@ -57,6 +57,19 @@ def published_label(label: str) -> str:
     return f"{label} published"
 
 
+def published_handle():
+    """One legend entry standing for every dashed published curve of a figure."""
+    from matplotlib.lines import Line2D
+
+    return Line2D([], [], color="0.3", label="published (dashed)", **PUBLISHED_STYLE)
+
+
+def with_published_entry(handles: list, labels: list, any_published: bool) -> tuple[list, list]:
+    if any_published:
+        handles, labels = handles + [published_handle()], labels + ["published (dashed)"]
+    return handles, labels
+
+
 def save(fig: "plt.Figure", stem: str | Path) -> list[Path]:
     """Write ``<stem>.pdf`` and ``<stem>.png`` (atomically) and close the figure."""
     import os
