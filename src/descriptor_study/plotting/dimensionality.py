@@ -56,11 +56,14 @@ def _floor(y: np.ndarray, lo: float = 1e-17) -> np.ndarray:
     return np.where(y > lo, y, lo)
 
 
-def _overlay(ax, published: Published | None, rep: str, column: str, lo: float = 1e-17, colour=None) -> None:
-    """The published curve of every dataset of this panel, dashed in the dataset's colour."""
+def _overlay(ax, published: Published | None, rep: str, column: str, lo: float = 1e-17, colour=None,
+             label: str | None = None) -> None:
+    """The published curve of every dataset of this panel, dashed in the dataset's colour; the
+    legend gives the number of features the authors' curve runs over."""
     for dataset, df in ((published or {}).get(rep) or {}).items():
+        n = df.attrs.get("n_features", len(df))
         ax.plot(df["percent"], _floor(df[column].to_numpy(), lo), color=colour or dataset_colour(dataset),
-                label=published_label(f"{dataset_label(dataset)} ({len(df)})"), **PUBLISHED_STYLE)
+                label=published_label(f"{label or dataset_label(dataset)} ({n})"), **PUBLISHED_STYLE)
 
 
 def figure6(curves: dict[str, dict[str, pd.DataFrame]], stem, mbtr_std: dict[str, pd.DataFrame] | None = None,
@@ -92,7 +95,7 @@ def figure6(curves: dict[str, dict[str, pd.DataFrame]], stem, mbtr_std: dict[str
         for i, (deg, df) in enumerate(sorted(ace_degrees.items())):
             colour = cmap(i / max(1, len(ace_degrees) - 1))
             ax.plot(df["percent"], _floor(df["error"].to_numpy()), color=colour, label=f"degree {deg} ({len(df)})")
-            _overlay(ax, published, f"ACE-degree{deg}", "error", colour=colour)
+            _overlay(ax, published, f"ACE-degree{deg}", "error", colour=colour, label=f"degree {deg}")
         _style_panel(ax, f"({LETTERS[n_paper]}) ACE on {ace_degree_dataset or ''} by degree",
                      representation_colour("ACE"), "features selected (%)", CUR_ERROR)
     fig.suptitle("Figure 6: CUR feature selection (legend: number of non-zero features)")
