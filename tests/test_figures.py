@@ -85,3 +85,24 @@ def test_figure5_overlays_the_authors_curves(tmp_path, published_dir, captured):
     assert np.nanmax(fig4_line.get_ydata()) == pytest.approx(0.1)  # rescaled through (0.1, 0.1) as ours
     assert np.allclose(fig4_line.get_ydata(), np.where(v > 0, 0.1 * v / v.max(), np.nan), equal_nan=True)
     assert "published (dashed)" in [t.get_text() for t in fig5.legends[0].get_texts()]
+
+
+def test_figure9_overlays_the_published_test_rmse(tmp_path, published_dir, monkeypatch):
+    from descriptor_study.plotting import regression
+
+    figures = []
+    monkeypatch.setattr(regression, "save", lambda fig, stem: figures.append(fig) or [])
+    paths = {}
+    for model in ["rr", "krr"]:
+        n = np.arange(1, 451)
+        path = tmp_path / model / "mine" / "SOAP.csv"
+        path.parent.mkdir(parents=True)
+        pd.DataFrame({"n": n, "train_rmse": 1 / n, "test_rmse": 2 / n, "percent": 100 * n / 450}).to_csv(path, index=False)
+        paths[model] = [path]
+    regression.figure9_from_files(paths["rr"], paths["krr"], "mine", tmp_path / "figure9_mine.png", published_dir, "Si")
+    ax = figures[0].axes[1]  # (b) RR over all features
+    dashed = [l for l in ax.get_lines() if l.get_label() == "_published"]
+    expected = pub.regression(published_dir, "rr", "Si", "SOAP")
+    assert len(dashed) == 1 and dashed[0].get_color() == representation_colour("SOAP")
+    assert np.allclose(dashed[0].get_xdata(), expected["percent"]) and np.allclose(dashed[0].get_ydata(), expected["test_rmse"])
+    assert "published (dashed)" in [t.get_text() for t in figures[0].legends[0].get_texts()]
