@@ -153,3 +153,34 @@ def test_authors_mixed_direction_follows_the_code_that_computed_each_representat
         moved = build_path("fig4", settings, t).make(1e-3).positions - build_path("fig4", settings, t).make(0.0).positions
         expected = np.array([1e-3, 1e-3, 1e-3]) if direction == "111" else np.array([1e-3, 0, 0])
         assert np.allclose(moved[np.abs(moved).sum(axis=1) > 0], expected, atol=1e-15)
+
+
+def test_authors_settings_per_curve():
+    from descriptor_study.sensitivity import resolve_settings
+
+    authors = {"mixed_direction": "authors", "radial_variant": "authors", "normalisation": "authors"}
+    got = {(rep, panel): resolve_settings(authors, rep, panel)
+           for rep in ["SOAP", "ACSF", "ACE", "CHSF", "MBTR"] for panel in ["fig4", "fig5a", "fig5b"]}
+    assert got[("SOAP", "fig4")]["normalisation"] == "absolute"
+    assert got[("ACE", "fig4")]["normalisation"] == "absolute"       # taken from the Python run
+    assert got[("ACE", "fig4")]["mixed_direction"] == "111"          # moved along (1, 1, 1) all the same
+    assert got[("ACE", "fig5a")]["normalisation"] == "relative"
+    assert got[("ACSF", "fig5a")] == {"mixed_direction": "x", "radial_variant": "radial", "normalisation": "absolute"}
+    assert got[("CHSF", "fig5a")]["radial_variant"] == "authors"     # (1, -1, -1)/sqrt 3 in their Julia code
+    assert all(got[(rep, "fig5b")]["normalisation"] == "relative" for rep in ["SOAP", "ACSF", "ACE", "CHSF", "MBTR"])
+    assert resolve_settings({"normalisation": "absolute"}, "CHSF", "fig5b")["normalisation"] == "absolute"
+
+
+def test_absolute_curve_is_the_relative_one_times_the_reference_norm():
+    from descriptor_study.sensitivity import build_path, sensitivity_curve
+
+    rep = build("CHSF", ["Si"], {"n": 3, "l": 3})
+    t = np.array([1e-4, 1e-3, 1e-2])
+    path = build_path("fig5a", {"radial_variant": "radial"}, t)
+    relative = sensitivity_curve(rep, path)["dV"].to_numpy()
+    absolute = sensitivity_curve(rep, path, normalisation="absolute")["dV"].to_numpy()
+    v0 = np.linalg.norm(rep.compute(path.reference, path.metric_atoms))
+    assert np.allclose(absolute, relative * v0, rtol=1e-12)
+    direct = [np.linalg.norm(rep.compute(path.make(x), path.metric_atoms) - rep.compute(path.reference, path.metric_atoms))
+              for x in t]
+    assert np.allclose(absolute, direct, rtol=1e-12)

@@ -198,11 +198,26 @@ def tangential_path(panel: str, direction: str = "authors", seed: int = 0, t: np
 AUTHORS_JULIA_PATH = ("ACE", "CHSF", "CHSF-mix", "ACSF-X")
 
 
-def resolve_settings(settings: dict[str, Any] | None, representation: str) -> dict[str, Any]:
-    """``mixed_direction: authors`` → the direction the authors' code took for this representation."""
+#: curves the authors took from one Python run (their notebook reads them from
+#: rotation_deformation.json): the central atom moved along x; Figure 4 is the whole
+#: structure's change, Figure 5a the row of the 4th-shell neighbour along x (a move along
+#: the bond), both as the absolute ‖V(t) − V(0)‖, not divided by ‖V(0)‖
+AUTHORS_PYTHON_RUN = {"fig4": ("SOAP", "SOAPlite", "ACSF", "MBTR", "ACE"), "fig5a": ("SOAP", "SOAPlite", "ACSF")}
+
+
+def resolve_settings(settings: dict[str, Any] | None, representation: str, panel: str | None = None) -> dict[str, Any]:
+    """The ``authors`` values → what the authors' code did for this representation (and panel):
+    ``mixed_direction`` (111 in their Julia code, x in their Python run), ``radial_variant``
+    (along the bond in their Python run, (1, −1, −1)/√3 in their Julia code) and
+    ``normalisation`` (absolute for the curves of their Python run, relative otherwise)."""
     s = dict(settings or {})
     if s.get("mixed_direction") == "authors":
         s["mixed_direction"] = "111" if representation in AUTHORS_JULIA_PATH else "x"
+    if s.get("radial_variant") == "authors" and representation in AUTHORS_PYTHON_RUN["fig5a"]:
+        s["radial_variant"] = "radial"
+    if s.get("normalisation") == "authors":
+        python_run = panel is not None and representation in AUTHORS_PYTHON_RUN.get(panel, ())
+        s["normalisation"] = "absolute" if python_run else "relative"
     return s
 
 
@@ -239,8 +254,12 @@ def affected_atoms(path: Path_, reach: float = REACH) -> np.ndarray:
     return np.array(sorted(near))
 
 
-def sensitivity_curve(rep, path: Path_, reduced: bool = True, progress: bool = False) -> pd.DataFrame:
-    """dV(t) = ‖V(t) − V(0)‖/‖V(0)‖ along ``path`` (columns t, dV)."""
+def sensitivity_curve(rep, path: Path_, reduced: bool = True, progress: bool = False,
+                      normalisation: str = "relative") -> pd.DataFrame:
+    """dV(t) = ‖V(t) − V(0)‖/‖V(0)‖ along ``path`` (columns t, dV); ``normalisation="absolute"``
+    leaves out the division by ‖V(0)‖."""
+    if normalisation not in ("relative", "absolute"):
+        raise ValueError(f"normalisation must be relative or absolute, got {normalisation!r}")
     from tqdm.auto import tqdm
 
     if rep.per_structure:
@@ -251,7 +270,7 @@ def sensitivity_curve(rep, path: Path_, reduced: bool = True, progress: bool = F
         rows, norm_rows = affected_atoms(path), None
     else:
         rows, norm_rows = None, None
-    v0_norm = np.linalg.norm(_rows(rep, path.reference, norm_rows))
+    v0_norm = np.linalg.norm(_rows(rep, path.reference, norm_rows)) if normalisation == "relative" else 1.0
     v0 = _rows(rep, path.reference, rows)
     out = []
     for t in tqdm(path.t, desc=f"{rep.name} {path.panel}", disable=not progress):
@@ -323,8 +342,9 @@ def run_panel(panel: str, representation: str, params: dict[str, Any] | None, se
     from .representations import build
 
     rep = build(representation, ["Si"], params)
-    path = build_path(panel, resolve_settings(settings, representation))
-    df = sensitivity_curve(rep, path, progress=True)
+    settings = resolve_settings(settings, representation, panel)
+    path = build_path(panel, settings)
+    df = sensitivity_curve(rep, path, progress=True, normalisation=settings.get("normalisation", "relative"))
     storage.write_csv(df, out_csv)
     return df
 

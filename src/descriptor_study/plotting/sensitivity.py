@@ -91,7 +91,7 @@ def figure5(curves: dict, stem, published: dict | None = None) -> list[Path]:
         ax.axhline(NOISE_FLOOR, color="0.6", ls=":", lw=0.8)  # round-off floor of the slope fits
         ax.set_title(f"({letter}) {PANELS[panel]}", fontsize=10)
         ax.set_xlabel("t (Å)")
-        ax.set_ylabel(r"$\|dV_i\| / \|V_i\|$ of the centre atom")
+        ax.set_ylabel(r"$\|dV_i\|$ of the centre atom (÷ $\|V_i\|$ unless absolute)")
     handles, labels = with_published_entry(*axes[0, 0].get_legend_handles_labels(), bool(published))
     fig.legend(handles, labels, loc="lower center", ncol=min(len(labels), 9), fontsize=9, frameon=False)
     fig.suptitle("Figure 5: radial and tangential perturbations of a neighbour (MBTR: whole structure)")
