@@ -302,12 +302,12 @@ def test_variants_map_onto_our_names(published_dir):
     assert pub.curve(published_dir, "cur", "CHSF-mix", "AlNiCu", missing_ok=True) is None
 
 
-def test_sources_as_directory_files_or_mapping(published_dir):
-    files = [published_dir / n for n in pub.PUBLISHED_FILES]
+def test_source_is_the_folder_or_a_file_in_it(published_dir, tmp_path):
     by_dir = pub.curve(published_dir, "cur", "CHSF", "TiO2")
-    pd.testing.assert_frame_equal(pub.curve(files, "cur", "CHSF", "TiO2"), by_dir)
-    pd.testing.assert_frame_equal(pub.curve({"cur": str(files[0]), "x": files[1:]}, "cur", "CHSF", "TiO2"), by_dir)
     pd.testing.assert_frame_equal(pub.curve(published_dir / "CUR_results.json", "cur", "CHSF", "TiO2"), by_dir)
+    pd.testing.assert_frame_equal(pub.curve(published_dir / "PCA_results.json", "cur", "CHSF", "TiO2"), by_dir)
+    with pytest.raises(pub.DatasetError, match="CUR_results.json: published result file not found"):
+        pub.curve(tmp_path, "cur", "CHSF", "TiO2")
 
 
 # --- sensitivity --------------------------------------------------------------------------------

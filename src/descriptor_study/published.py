@@ -106,7 +106,7 @@ import os
 import re
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Iterable, Mapping, Union
+from typing import Any, Iterable, Union
 
 import numpy as np
 import pandas as pd
@@ -115,8 +115,8 @@ from .errors import DatasetError
 
 log = logging.getLogger(__name__)
 
-#: the same repository and commit as the pinned Si and TiO2 archives (datasets.remote); kept
-#: here so that the workflow can read the pins without importing the dataset stack
+#: the authors' results repository and commit (datasets.remote pins the Si and TiO2
+#: archives of the same commit from here)
 PUBLISHED_REPOSITORY = "DescriptorZoo/sensitivity-dimensionality-results"
 PUBLISHED_COMMIT = "e0c6e1946a62b8c94dcce669625a6bfd90e23f5f"
 
@@ -170,7 +170,8 @@ CONSTANT_COLUMN = frozenset({"SOAP"})
 #: PCA components dropped as zero columns / constant column must be below this × the largest
 ZERO_VARIANCE = 1e-10
 
-Source = Union[str, os.PathLike, Mapping[str, Any], Iterable[Any]]
+#: the folder holding the published files, or any file in it
+Source = Union[str, os.PathLike]
 
 
 class PublishedDataError(DatasetError):
@@ -216,23 +217,9 @@ def fetch_published(name: str, dest: str | os.PathLike, mirror: str | os.PathLik
 # --- loading ---------------------------------------------------------------------------
 
 def _file(source: Source, fname: str) -> Path:
-    """The path of ``fname`` in ``source``: a directory, one file, a mapping or a list of paths."""
-    path: Path | None = None
-    if isinstance(source, (str, os.PathLike)):
-        p = Path(source)  # the folder, or any file in it
-        path = p / fname if p.is_dir() else p if p.name == fname else p.parent / fname
-    else:
-        items = list(source.items()) if isinstance(source, Mapping) else [(None, v) for v in source]
-        for key, value in items:
-            values = value if isinstance(value, (list, tuple)) else [value]
-            for v in values:
-                if key == fname or Path(v).name == fname:
-                    path = Path(v)
-                    break
-            if path is not None:
-                break
-        if path is None:
-            raise DatasetError(f"{fname}: not among the published files given ({[str(v) for _, v in items]})")
+    """The path of ``fname`` in ``source``: the folder of the published files, or any file in it."""
+    p = Path(source)
+    path = p / fname if p.is_dir() else p.parent / fname
     if not path.is_file():
         raise DatasetError(f"{path}: published result file not found (fetch it with fetch_published)")
     return path

@@ -412,13 +412,9 @@ def markdown(df: pd.DataFrame, title: str = "Reproduction report") -> str:
 
 def write_report(df: pd.DataFrame, csv: str | Path, md: str | Path) -> None:
     """CSV and Markdown, each written atomically."""
-    from . import storage
+    from .tables import write_table
 
-    storage.write_csv(df, csv)
-    md = Path(md)
-    tmp = md.with_name(f".{md.name}.tmp")
-    tmp.write_text(markdown(df) + "\n")
-    tmp.replace(md)
+    write_table(df, csv, md, markdown=markdown(df))
 
 
 def read_run(compare_as: dict[str, str | None], table1: str | Path | None,

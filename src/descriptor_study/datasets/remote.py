@@ -18,12 +18,14 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ChecksumError, DatasetError
+from ..published import PUBLISHED_COMMIT, PUBLISHED_REPOSITORY
 
 log = logging.getLogger(__name__)
 
 _RAW = "https://raw.githubusercontent.com/{owner}/{repo}/{commit}/{path}"
-_RESULTS = dict(owner="DescriptorZoo", repo="sensitivity-dimensionality-results",
-                commit="e0c6e1946a62b8c94dcce669625a6bfd90e23f5f")
+_owner, _repo = PUBLISHED_REPOSITORY.split("/")
+#: the authors' results repository: the Si and TiO2 archives sit beside the published results
+_RESULTS = dict(owner=_owner, repo=_repo, commit=PUBLISHED_COMMIT)
 _MATERIALS = dict(owner="DescriptorZoo", repo="Materials-Datasets",
                   commit="9c9040fde2a4e8f7c720a2937e7e478bdd54910d")
 
