@@ -1,6 +1,7 @@
-"""ACE representation: symmetry invariance, basis sizes, centre selection, batching, and
-the 1- and 2-correlation features against direct sums written from scratch (scipy's
-Jacobi and Legendre polynomials, ASE's neighbour list)."""
+"""ACE representation: basis sizes, centre selection, batching, the 1- and 2-correlation
+features against direct sums written from scratch (scipy's Jacobi and Legendre
+polynomials, ASE's neighbour list), and its parameter errors.  Rotation, translation and
+permutation invariance are checked for every representation by the contract suite."""
 
 from __future__ import annotations
 
@@ -9,9 +10,9 @@ import itertools
 import numpy as np
 import pytest
 from ase.neighborlist import neighbor_list
-from scipy.spatial.transform import Rotation
 from scipy.special import eval_jacobi, eval_legendre
 
+from descriptor_study.errors import ConfigError
 from descriptor_study.representations import build
 from descriptor_study.representations.ace import ACE, basis_spec
 
@@ -31,28 +32,6 @@ def test_registry_builds_ace():
     r = build("ACE", ["Si"])
     assert isinstance(r, ACE) and r.name == "ACE"
     assert r.params["correlation_order"] == 4 and r.params["degree"] == 6
-
-
-def test_rotation_and_reflection_invariance(rep, rattled_cell):
-    X = rep.compute(rattled_cell)
-    assert np.isfinite(X).all() and np.abs(X).max() > 0
-    for seed in range(3):
-        Q = Rotation.random(random_state=seed).as_matrix()
-        for M in (Q, -Q, Q @ np.diag([1.0, 1.0, -1.0])):  # rotation, inversion, mirror
-            b = rattled_cell.copy()
-            b.positions = rattled_cell.positions @ M.T
-            b.cell = rattled_cell.cell.array @ M.T
-            assert rel(rep.compute(b), X) < 1e-9
-
-
-def test_translation_and_permutation_invariance(rep, rattled_cell):
-    X = rep.compute(rattled_cell)
-    b = rattled_cell.copy()
-    b.positions += np.array([0.37, -1.9, 12.3])
-    assert rel(rep.compute(b), X) < 1e-9
-    perm = np.random.default_rng(3).permutation(len(rattled_cell))
-    c = rattled_cell[perm]
-    assert rel(rep.compute(c), X[perm]) < 1e-9
 
 
 def test_species_resolved_distinguishes_species(rattled_cell):
@@ -231,8 +210,49 @@ def test_julia_backend_spans_same_space(rattled_cell):
         assert np.linalg.norm(A @ coef - B) / np.linalg.norm(B) < 1e-8
 
 
-def test_bad_parameters():
-    with pytest.raises(ValueError):
-        build("ACE", ["Si"], {"backend": "fortran"})
-    with pytest.raises(ValueError):
-        build("ACE", ["Si"], {"radial_start": 2})
+#: SHIPDescriptor's defaults (the paper's basis)
+SHIPS = {"basis": "ships2020", "correlation_order": 2, "radial_start": 0, "r0": 2.5, "rin_factor": 0.0}
+
+#: (parameters, the key the message must name, checked without species)
+BAD = [
+    ({**SHIPS, "correlation_order": 3}, "correlation_order", True),
+    ({**SHIPS, "backend": "julia"}, "backend", True),
+    ({"backend": "fortran"}, "backend", True),
+    ({"basis": "ships"}, "basis", True),
+    ({"radial_start": 2}, "radial_start", True),
+    ({"degre": 6}, "degre", True),  # a typo
+    ({"degree": 0}, "degree", True),
+    ({"degree": 6.5}, "degree", True),
+    ({"correlation_order": 0}, "correlation_order", True),
+    ({"wL": 0.0}, "wL", True),
+    ({"cutoff": -6.5}, "cutoff", True),
+    ({"rin_factor": 1.2}, "rin_factor", True),
+    ({"r_nn": 0.0}, "r_nn", True),
+    ({"r_nn": 2.0, "rin_factor": 1.0, "cutoff": 1.5}, "rin_factor", True),  # rin outside [0, cutoff)
+    ({"rin_factor": 0.9, "cutoff": 2.0}, "rin_factor", False),  # r_nn of Si: 2.35 Å
+    ({"species_resolved": "yes"}, "species_resolved", True),
+    ({"chunk_size": 0}, "chunk_size", True),
+]
+
+
+@pytest.mark.parametrize("params, key, without_species", BAD)
+def test_bad_parameters_one_line_naming_the_key(params, key, without_species):
+    with pytest.raises(ConfigError) as exc:
+        build("ACE", ["Si"], params)
+    message = str(exc.value)
+    assert "\n" not in message
+    assert message.startswith(f"representations.ACE.{key}:")
+    if without_species:  # config validation: the same error without building anything
+        with pytest.raises(ConfigError) as exc2:
+            ACE.resolve_params(params)
+        assert str(exc2.value) == message
+    else:
+        ACE.resolve_params(params)  # depends on the species: found when building
+
+
+def test_rin_at_the_bound():
+    """rin just below the cutoff is allowed, at the cutoff it is not."""
+    ok = build("ACE", ["Si"], {"r_nn": 2.0, "rin_factor": 0.74, "cutoff": 1.5, "degree": 3})
+    assert ok.rin == pytest.approx(1.48)
+    with pytest.raises(ConfigError, match="rin_factor"):
+        ACE.resolve_params({"r_nn": 2.0, "rin_factor": 0.75, "cutoff": 1.5})

@@ -22,7 +22,7 @@ from descriptor_study.representations.acsf import G2_ETAS, G4_SET
 
 ALNICU = ["Al", "Ni", "Cu"]
 SIGMA_SOAPLITE = 1 / np.sqrt(2)  # soaplite's default eta = 1: exp(-r²) = exp(-r²/(2σ²))
-AUTHORS_SOAPLITE = {"periodic": False, "atom_sigma": 0.7071067811865476, "pair_layout": "n_le_nprime"}
+AUTHORS_SOAPLITE = {"periodic": False, "sigma": 0.7071067811865476, "pair_layout": "n_le_nprime"}
 
 
 def _rattled(symbols: list[str], seed: int, repeat=(2, 2, 2), a: float = 3.6) -> Atoms:
@@ -85,7 +85,7 @@ def test_soaplite_unlike_block_order_from_a_two_neighbour_cluster():
     (Al, Al) l = 0 block's columns (∝ a) and every row parallel to (Ni, Ni)'s (∝ b)."""
     n = 5
     atoms = Atoms("CuAlNi", positions=[[0, 0, 0], [2.1, 0, 0], [0, 3.3, 0.4]])
-    rep = build("SOAPlite", ALNICU, {"n_max": n, "l_max": 2, "atom_sigma": SIGMA_SOAPLITE})
+    rep = build("SOAPlite", ALNICU, {"n_max": n, "l_max": 2, "sigma": SIGMA_SOAPLITE})
     row = rep.compute(atoms, centers=[0])[0]
     desc = rep._descriptor(False)
 
@@ -110,7 +110,7 @@ def test_soaplite_unlike_block_order_from_a_two_neighbour_cluster():
 
 def test_soaplite_periodic_false_ignores_images(rattled_cell):
     """periodic=False on a periodic cell = the same atoms with pbc off (no images)."""
-    params = {"n_max": 4, "l_max": 3, "atom_sigma": SIGMA_SOAPLITE}
+    params = {"n_max": 4, "l_max": 3, "sigma": SIGMA_SOAPLITE}
     cluster = rattled_cell.copy()
     cluster.pbc = False
     ref = build("SOAPlite", ALNICU, params).compute(cluster)
@@ -126,7 +126,7 @@ def test_soaplite_periodic_false_ignores_images(rattled_cell):
 
 
 def test_soaplite_bad_options():
-    with pytest.raises(ValueError, match="pair_layout"):
+    with pytest.raises(ConfigError, match="pair_layout"):
         build("SOAPlite", ALNICU, {"pair_layout": "upper"})
     with pytest.raises(ConfigError, match="periodic"):
         build("SOAPlite", ALNICU, {"periodic": "no"})
@@ -268,7 +268,7 @@ def test_acsf_structure_scope_full_species_is_amp_permutation_and_batch_agrees(r
 
 
 def test_acsf_bad_scope():
-    with pytest.raises(ValueError, match="species_scope"):
+    with pytest.raises(ConfigError, match="species_scope"):
         build("ACSF", ALNICU, {"species_scope": "atom"})
 
 

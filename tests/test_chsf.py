@@ -1,5 +1,7 @@
-"""CHSF and CHSF-mix against a loop-by-loop evaluation of the formulas of the authors' code, their
-invariances, centre-subset evaluation, and the optional Julia backend plumbing."""
+"""CHSF and CHSF-mix against a loop-by-loop evaluation of the formulas of the authors' code,
+centre-subset evaluation, their parameters (old names, one-line errors), and the optional
+Julia backend plumbing.  Rotation, translation and permutation invariance are checked for
+every representation by the contract suite."""
 
 from __future__ import annotations
 
@@ -103,7 +105,7 @@ def cluster() -> Atoms:
 @pytest.mark.parametrize("cls", [CHSF, CHSFMix])
 def test_matches_direct_loops(cls, cluster):
     n, l = 5, 4
-    rep = cls(["Si", "C"], cutoff=RC, n=n, l=l)
+    rep = cls(["Si", "C"], cutoff=RC, n_max=n, l_max=l)
     got = rep.compute(cluster)
     w = {"Si": float(atomic_numbers["Si"]), "C": float(atomic_numbers["C"])}
     ref = reference(cluster, ["C", "Si"], n, l, RC, w, cls is CHSFMix)
@@ -115,7 +117,7 @@ def test_matches_direct_loops(cls, cluster):
 def test_matches_direct_loops_full_orders_one_species():
     rng = np.random.default_rng(5)
     atoms = Atoms("Si5", positions=rng.uniform(-2.0, 2.0, size=(5, 3)))
-    rep = CHSFMix(["Si"], n=9, l=9)
+    rep = CHSFMix(["Si"], n_max=9, l_max=9)
     ref = reference(atoms, ["Si"], 9, 9, RC, {"Si": 1.0}, True)
     got = rep.compute(atoms)
     np.testing.assert_allclose(got, ref, rtol=1e-12, atol=1e-12 * np.abs(ref).max())
@@ -123,8 +125,8 @@ def test_matches_direct_loops_full_orders_one_species():
 
 def test_custom_weights_and_mix_starts_with_chsf(cluster):
     w = {"Si": 0.3, "C": -1.7}
-    chsf = CHSF(["Si", "C"], n=3, l=3, species_weights=w)
-    mix = CHSFMix(["Si", "C"], n=3, l=3, species_weights=w)
+    chsf = CHSF(["Si", "C"], n_max=3, l_max=3, species_weights=w)
+    mix = CHSFMix(["Si", "C"], n_max=3, l_max=3, species_weights=w)
     ref = reference(cluster, ["C", "Si"], 3, 3, RC, w, False)
     a, b = chsf.compute(cluster), mix.compute(cluster)
     np.testing.assert_allclose(a, ref, rtol=1e-12, atol=1e-12 * np.abs(ref).max())
@@ -141,7 +143,7 @@ def test_feature_counts():
     assert CHSFMix(["Si"]).n_features == 20 + 55 * 10
     assert CHSFMix(["Al", "Ni", "Cu"]).n_features == 2 * (20 + 55 * 10)
     assert build("CHSF", ["Si"]).n_features == 20
-    assert build("CHSF-mix", ["Si"], {"n": 6, "l": 6}).n_features == 14 + 28 * 7
+    assert build("CHSF-mix", ["Si"], {"n_max": 6, "l_max": 6}).n_features == 14 + 28 * 7
 
 
 def test_aenet_type_spins():
@@ -151,61 +153,78 @@ def test_aenet_type_spins():
     assert CHSF(["C", "H"], species_weights="aenet").weights == {"H": -1.0, "C": 1.0}
 
 
-def test_bad_params():
-    with pytest.raises(ConfigError):
-        CHSF(["Si"], backend="fortran")
-    with pytest.raises(ConfigError):
-        CHSF(["Si", "C"], species_weights={"Si": 1.0})
-    with pytest.raises(ConfigError):
-        CHSF(["Si"], n=-1)
-    with pytest.raises(ConfigError):
-        CHSFMix(["Si"], backend="julia")
-    with pytest.raises(ConfigError):
-        build("CHSF", ["Si"], {"nmax": 3})
+#: (class, species, parameters, the key the message must name, checked without species)
+BAD = [
+    (CHSF, ["Si"], {"backend": "fortran"}, "backend", True),
+    (CHSF, ["Si"], {"nmax": 3}, "nmax", True),  # a typo
+    (CHSF, ["Si"], {"n": 3, "n_max": 4}, "n_max", True),  # old and new name
+    (CHSF, ["Si"], {"n_max": -1}, "n_max", True),
+    (CHSF, ["Si"], {"l": 2.5}, "l_max", True),
+    (CHSF, ["Si"], {"l_max": True}, "l_max", True),
+    (CHSF, ["Si"], {"cutoff": 0}, "cutoff", True),
+    (CHSF, ["Si"], {"species_weights": "spins"}, "species_weights", True),
+    (CHSF, ["Si", "C"], {"species_weights": {"Si": 1.0}}, "species_weights", False),
+    (CHSF, ["Si"], {"species_order": ["Si"]}, "species_order", True),  # not aenet weights
+    (CHSF, ["Si"], {"radial_cutoff": 8.0, "angular_cutoff": 6.5, "backend": "julia"}, "backend", True),
+    (CHSF, ["Si"], {"multi_species": {"radial_Rc": 8.0}}, "multi_species.radial_Rc", True),
+    (CHSF, ["Si"], {"multi_species": {"n": -2}}, "multi_species.n_max", True),
+    (CHSF, ["Si"], {"multi_species": {"species_weights": "spin"}}, "multi_species.species_weights", True),
+    (CHSF, ["Si"], {"multi_species": {"l": 3, "l_max": 3}}, "l_max", True),
+    (CHSF, ["Si"], {"multi_species": {"backend": "julia"}}, "multi_species.backend", True),
+    (CHSF, ["Si"], {"multi_species": [("n", 3)]}, "multi_species", True),
+    (CHSF, ["Si"], {"backend": "julia", "multi_species": {"radial_cutoff": 8.0}}, "backend", True),
+    (CHSFMix, ["Si"], {"backend": "julia"}, "backend", True),
+    (CHSFMix, ["Si"], {"multi_species": {"radial_cutoff": 8.0}}, "multi_species.radial_cutoff", True),
+    (CHSFMix, ["Si"], {"n_max": 31}, "n_max", True),
+]
 
 
-def _relerr(a, b):
-    return np.abs(a - b).max() / np.abs(a).max()
+@pytest.mark.parametrize("cls, species, params, key, without_species", BAD)
+def test_bad_params_one_line_naming_the_key(cls, species, params, key, without_species):
+    with pytest.raises(ConfigError) as exc:
+        build(cls.name, species, params)
+    message = str(exc.value)
+    assert "\n" not in message
+    assert message.startswith(f"representations.{cls.name}")
+    assert key in message
+    if without_species:  # config validation: the same error without building anything
+        with pytest.raises(ConfigError) as exc2:
+            cls.resolve_params(params)
+        assert str(exc2.value) == message
 
 
-@pytest.mark.parametrize("cls", [CHSF, CHSFMix])
-def test_invariances(cls, rattled_cell):
-    rep = cls(["Al", "Ni", "Cu"], n=9, l=9)
-    ref = rep.compute(rattled_cell)
-    assert np.abs(ref).max() > 0
-    rng = np.random.default_rng(1)
+def test_old_names_give_the_same_matrix(cluster, caplog, monkeypatch):
+    """n and l (also inside multi_species) are the old names of n_max and l_max: same
+    numbers, recorded under the new names, one deprecation line per old key."""
+    import logging
 
-    # rotation: cell and positions together
-    q, _ = np.linalg.qr(rng.normal(size=(3, 3)))
-    rot = q * np.sign(np.linalg.det(q))
-    a = rattled_cell.copy()
-    a.set_cell(a.cell[:] @ rot.T, scale_atoms=False)
-    a.positions = a.positions @ rot.T
-    assert _relerr(ref, rep.compute(a)) < 1e-9
+    from descriptor_study.representations import spec
 
-    # reflection (improper)
-    a = rattled_cell.copy()
-    mirror = np.diag([1.0, -1.0, 1.0])
-    a.set_cell(a.cell[:] @ mirror, scale_atoms=False)
-    a.positions = a.positions @ mirror
-    assert _relerr(ref, rep.compute(a)) < 1e-9
-
-    # translation (atoms leave the cell; periodic images take over)
-    a = rattled_cell.copy()
-    a.positions += np.array([0.37, -1.91, 2.6])
-    assert _relerr(ref, rep.compute(a)) < 1e-9
-
-    # permutation of atoms: rows permute with them
-    perm = rng.permutation(len(rattled_cell))
-    a = rattled_cell[perm]
-    assert _relerr(ref[perm], rep.compute(a)) < 1e-9
+    monkeypatch.setattr(spec, "_warned", set())  # the lines are logged once per process
+    old = {"n": 4, "l": 3, "multi_species": {"n": 5, "radial_cutoff": 5.0}}
+    new = {"n_max": 4, "l_max": 3, "multi_species": {"n_max": 5, "radial_cutoff": 5.0}}
+    with caplog.at_level(logging.WARNING, logger="descriptor_study"):
+        for species in (["Si"], ["Si", "C"]):
+            a = build("CHSF", species, old)
+            b = build("CHSF", species, new)
+            atoms = cluster if len(species) > 1 else Atoms("Si6", positions=cluster.positions)
+            np.testing.assert_array_equal(a.compute(atoms), b.compute(atoms))
+            assert a.params == b.params
+            assert "n" not in a.params
+            assert a.params["multi_species"] == {"n_max": 5, "radial_cutoff": 5.0}
+    assert (a.n_max, a.l_max, a.radial_cutoff, a.angular_cutoff) == (5, 3, 5.0, 6.5)
+    assert sorted(r.getMessage() for r in caplog.records if "deprecated" in r.getMessage()) == [
+        "representations.CHSF.l is deprecated: use l_max",
+        "representations.CHSF.multi_species.n is deprecated: use n_max",
+        "representations.CHSF.n is deprecated: use n_max",
+    ]
 
 
 def test_mix_is_sensitive_where_protocol_form_is_not_symmetric(cluster):
     """The symmetrised tensor differs from the j<k form, which is not permutation
     invariant: reversing the atom order changes the j<k sum but not ours."""
     n, l = 2, 2
-    rep = CHSFMix(["Si", "C"], n=n, l=l)
+    rep = CHSFMix(["Si", "C"], n_max=n, l_max=l)
     i = 0
     pos = cluster.positions
     rc = RC
@@ -240,7 +259,7 @@ def test_mix_is_sensitive_where_protocol_form_is_not_symmetric(cluster):
 def test_centres_equal_full_rows(cls):
     si = bulk("Si", "diamond", a=5.43, cubic=True).repeat((4, 4, 4))
     si.positions[17] += [0.05, -0.02, 0.01]
-    rep = cls(["Si"], n=6, l=6)
+    rep = cls(["Si"], n_max=6, l_max=6)
     full = rep.compute(si)
     idx = [17, 300, 17, 511]
     sub = rep.compute(si, centers=idx)
@@ -258,7 +277,7 @@ def test_centres_small_skewed_cell(rattled_cell):
     atoms.positions[1] += [0.1, 0.05, -0.07]
     atoms.set_chemical_symbols(["Cu", "Ni"])
     atoms.positions[1] += 3 * atoms.cell[0] - 2 * atoms.cell[2]  # unwrapped, far outside
-    rep = CHSFMix(["Ni", "Cu"], n=4, l=4)
+    rep = CHSFMix(["Ni", "Cu"], n_max=4, l_max=4)
     full = rep.compute(atoms)
     np.testing.assert_allclose(rep.compute(atoms, centers=[1, 0]), full[[1, 0]], rtol=1e-11,
                                atol=1e-12 * np.abs(full).max())

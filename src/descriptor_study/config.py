@@ -1,9 +1,12 @@
 """Checking a workflow configuration before any job runs.
 
-``validate_config`` applies ``workflow/schemas/config.schema.yaml`` (types, ranges, unknown
-keys) and then the checks a schema cannot express (a dataset named in another section
-must exist).  Every failure raises one ``ConfigError`` whose message starts with the
-dotted config key at fault.
+``validate_config`` first checks every representation entry through its class (the
+registry finds it; its typed parameters check names and values, its ``check_params`` the
+combinations), then applies ``workflow/schemas/config.schema.yaml`` with the
+representation part generated from the same classes (types, ranges, unknown keys), and
+then the checks a schema cannot express (a dataset named in another section must exist).
+Every failure raises one ``ConfigError`` whose message starts with the dotted config key
+at fault.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ import jsonschema
 import yaml
 
 from .errors import ConfigError
+from .representations import registry
 
 
 def _key(path) -> str:
@@ -31,6 +35,8 @@ def validate_config(config: dict[str, Any], schema: dict[str, Any] | str | Path)
     """Raise ``ConfigError`` naming the first invalid key; return None when valid."""
     if not isinstance(schema, dict):
         schema = load_schema(schema)
+    classes = check_representations(config)
+    schema = with_representation_schema(schema, classes)
     validator = jsonschema.Draft202012Validator(schema)
     errors = sorted(validator.iter_errors(config), key=lambda e: (len(e.path), list(map(str, e.path))))
     if errors:
@@ -65,12 +71,16 @@ def validate_config(config: dict[str, Any], schema: dict[str, Any] | str | Path)
             raise ConfigError(
                 f"config key {key}: dataset {name!r} is not in 'datasets' ({', '.join(sorted(datasets))})"
             )
-    reps = set(config.get("representations", {}))
+    reps = list(config.get("representations", {}))
     dim = config.get("dimensionality", {}) or {}
-    for key, rep in (("ace_degree_dataset", "ACE"), ("standardised_mbtr_dataset", "MBTR")):
-        if dim.get(key) is not None and rep not in reps:
+    degree_key = ("ace_degree_dataset", "degree_parameter", "a degree sweep")
+    std_key = ("standardised_mbtr_dataset", "standardised_variant", "a standardised variant")
+    for key, attribute, what in (degree_key, std_key):
+        if dim.get(key) is not None and not registry.with_attribute(attribute, reps, classes):
+            known = ", ".join(registry.with_attribute(attribute)) or "none"
             raise ConfigError(
-                f"config key dimensionality.{key}: needs {rep} in 'representations' (set it to null or add {rep})"
+                f"config key dimensionality.{key}: needs a representation with {what} in 'representations' "
+                f"({known}); set it to null or add one"
             )
     for name in config.get("regression", {}).get("hyperparameters", {}):
         if name not in reps:
@@ -78,3 +88,81 @@ def validate_config(config: dict[str, Any], schema: dict[str, Any] | str | Path)
                 f"config key regression.hyperparameters.{name}: representation {name!r} is not in "
                 f"'representations'"
             )
+
+
+def _sections(config: dict[str, Any]):
+    """(config key, name, entry) of every representation entry: the main section and the
+    sensitivity study's overrides."""
+    main = config.get("representations")
+    if isinstance(main, dict):
+        for name, entry in main.items():
+            yield "representations", name, entry
+    sens = config.get("sensitivity")
+    if isinstance(sens, dict) and isinstance(sens.get("representations"), dict):
+        for name, entry in sens["representations"].items():
+            yield "sensitivity.representations", name, entry
+
+
+def check_representations(config: dict[str, Any]) -> dict[str, type]:
+    """Check every representation entry through its class; return name → class.
+
+    A sensitivity override is checked on its own keys (naming the sensitivity section) and
+    merged with the main entry (the parameters the sensitivity jobs get).
+    """
+    classes: dict[str, type] = {}
+    main = config.get("representations") if isinstance(config.get("representations"), dict) else {}
+    for section, name, entry in _sections(config):
+        where = f"{section}.{name}"
+        if entry is not None and not isinstance(entry, dict):
+            raise ConfigError(f"config key {where}: give a mapping of parameters (or {{}}), not {entry!r}")
+        entry = dict(entry or {})
+        base = dict(main.get(name) or {}) if section != "representations" else {}
+        target = entry.get(registry.CLASS_KEY, base.get(registry.CLASS_KEY))
+        try:
+            cls = registry.get_class(name, target)
+            own = {k: v for k, v in entry.items() if k != registry.CLASS_KEY}
+            if section == "representations":
+                cls.resolve_params(own, where)
+            else:
+                merged = {k: v for k, v in base.items() if k != registry.CLASS_KEY}
+                from .representations.spec import resolve
+
+                resolve(cls.parameters, own, where)  # the override's own keys, named in its section
+                merged.update(own)
+                cls.resolve_params(merged, where)
+        except ConfigError as exc:
+            message = str(exc)
+            raise ConfigError(message if message.startswith("config key") else f"config key {message}") from None
+        classes.setdefault(name, cls)
+    return classes
+
+
+def with_representation_schema(schema: dict[str, Any], classes: dict[str, type]) -> dict[str, Any]:
+    """The schema with its representation part generated from the classes' parameters."""
+    generated = registry.config_schema(classes)
+    out = dict(schema)
+    defs = dict(out.get("$defs", {}))
+    defs["representation_params"] = {**generated, "description": defs.get("representation_params", {}).get(
+        "description", "")}
+    out["$defs"] = defs
+    return out
+
+
+def localise_classes(config: dict[str, Any], *bases: str | Path) -> None:
+    """Make every relative ``class: path/file.py:Class`` absolute, in place.
+
+    A relative file is looked up in the working directory, then in each of ``bases`` (the
+    workflow's directory): so a config that names ``examples/lmbtr.py:LMBTR`` works from
+    the repository and with ``--directory`` elsewhere, and every job gets the same file.
+    """
+    for _section, _name, entry in _sections(config):
+        target = entry.get(registry.CLASS_KEY) if isinstance(entry, dict) else None
+        if not isinstance(target, str):
+            continue
+        module, sep, cls = target.rpartition(":")
+        if not sep or not module.endswith(".py") or Path(module).is_absolute():
+            continue
+        for base in (Path.cwd(), *map(Path, bases)):
+            if (base / module).is_file():
+                entry[registry.CLASS_KEY] = f"{(base / module).resolve()}:{cls}"
+                break

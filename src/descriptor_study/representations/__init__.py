@@ -1,6 +1,9 @@
-"""The eight representations of the paper behind one registry (see ``registry``)."""
+"""Representations behind one open registry (see ``registry``): each class holds its own
+name, label, colour, order, typed parameters and the paper's facts about it."""
 
 from .base import Representation
-from .registry import PAPER_ORDER, build, get_class, names
+from .registry import build, builtin_names, colour, get_class, label, names, sort_names
+from .spec import Param
 
-__all__ = ["Representation", "PAPER_ORDER", "build", "get_class", "names"]
+__all__ = ["Representation", "Param", "build", "builtin_names", "colour", "get_class", "label", "names",
+           "sort_names"]

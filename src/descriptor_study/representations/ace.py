@@ -95,6 +95,7 @@ import numpy as np
 from ase import Atoms
 
 from .base import Representation
+from .spec import Param
 
 BACKENDS = ("jax", "julia")
 BASES = ("ace-jax", "ships2020")
@@ -267,85 +268,105 @@ class ACE(Representation):
     """ACE B-basis per atomic environment (see the module docstring)."""
 
     name = "ACE"
+    label = "ACE"
+    colour = "#9467bd"
+    order = 7
+    panel_order = 6
+    parameters = (
+        Param("cutoff", "number", 6.5, "cutoff radius Rc", unit="Å", minimum=0, exclusive=True),
+        Param("correlation_order", "integer", 4,
+              "largest correlation order ν of a B function (body order ν + 1)", minimum=1, maximum=6),
+        Param("degree", "integer", 6, "total degree D: a body is kept when Σ (k + radial_start + wL·l) ≤ D",
+              minimum=1, maximum=30),
+        Param("wL", "number", 1.5, "weight of l in a one-particle level k + radial_start + wL·l",
+              minimum=0, exclusive=True),
+        Param("r0", "number", 1.0, "r0 of the radial transform t(r) = ((1 + r0)/(1 + r))^transform_power "
+              "(changes the numbers only through radial_scale)", unit="Å", minimum=0, exclusive=True),
+        Param("transform_power", "integer", 2, "power of the radial transform t(r)", minimum=1),
+        Param("pcut", "integer", 2, "power of the one-sided cutoff envelope (1 - x)^pcut", minimum=1),
+        Param("r_nn", "number", None, "nearest-neighbour distance for rin = rin_factor·r_nn; null: the "
+              "smallest ASE reference-state value over the species", unit="Å", minimum=0, exclusive=True,
+              nullable=True),
+        Param("rin_factor", "number", 0.66, "inner bound rin of the radial map, as a fraction of r_nn",
+              minimum=0, maximum=1),
+        Param("radial_start", "integer", 1,
+              "radial level offset: 1 (ACE1/ACEpotentials) or 0 (ACE.jl 2020 SHIPs)", choices=(0, 1)),
+        Param("species_resolved", "boolean", False,
+              "resolve neighbour and centre species (false: the paper's species-blind basis)"),
+        Param("basis", "string", "ace-jax",
+              "ace-jax (coupled B-basis, ace-jax's coupling) or ships2020 (SHIPs.jl v0.5 SHIPDescriptor "
+              "features and normalisation; correlation_order 1 or 2)", choices=BASES),
+        Param("radial_scale", "boolean", None,
+              "multiply the radial functions by sqrt(2/|t(Rc) - t(rin)|) as SHIPs does; null: on for "
+              "ships2020, off for ace-jax", nullable=True),
+        Param("backend", "string", "jax", "jax (this package) or julia (ACE1.jl; basis ace-jax only)",
+              choices=BACKENDS),
+        Param("chunk_size", "integer", 256, "centres per evaluation batch (does not change the numbers)",
+              minimum=1),
+    )
 
-    def __init__(
-        self,
-        species: Sequence[str],
-        cutoff: float = 6.5,
-        correlation_order: int = 4,
-        degree: float = 6,
-        wL: float = 1.5,
-        r0: float = 1.0,
-        transform_power: int = 2,
-        pcut: int = 2,
-        r_nn: float | None = None,
-        rin_factor: float = 0.66,
-        radial_start: int = 1,
-        species_resolved: bool = False,
-        basis: str = "ace-jax",
-        radial_scale: bool | None = None,
-        backend: str = "jax",
-        chunk_size: int = 256,
-    ) -> None:
-        if backend not in BACKENDS:
-            raise ValueError(f"ACE: backend must be one of {BACKENDS}, got {backend!r}")
-        if basis not in BASES:
-            raise ValueError(f"ACE: basis must be one of {BASES}, got {basis!r}")
-        if basis == "ships2020" and backend != "jax":
-            raise ValueError("ACE: the ships2020 basis is evaluated by the jax backend only")
-        if basis == "ships2020" and correlation_order > 2:
-            raise ValueError(
-                "ACE: the ships2020 basis offers correlation_order 1 or 2 "
-                f"(SHIPDescriptor's default bodyorder 3 is 2), got {correlation_order}"
-            )
-        if radial_scale is None:
-            radial_scale = basis == "ships2020"
-        if radial_start not in (0, 1):
-            raise ValueError(f"ACE: radial_start must be 0 or 1, got {radial_start!r}")
-        if correlation_order < 1 or degree <= 0 or wL <= 0 or cutoff <= 0:
-            raise ValueError("ACE: correlation_order ≥ 1 and degree, wL, cutoff > 0 required")
-        super().__init__(
-            species,
-            cutoff=float(cutoff),
-            correlation_order=int(correlation_order),
-            degree=degree,
-            wL=float(wL),
-            r0=float(r0),
-            transform_power=int(transform_power),
-            pcut=int(pcut),
-            r_nn=r_nn,
-            rin_factor=float(rin_factor),
-            radial_start=int(radial_start),
-            species_resolved=bool(species_resolved),
-            basis=basis,
-            radial_scale=bool(radial_scale),
-            backend=backend,
-        )
-        self.cutoff = float(cutoff)
-        self.correlation_order = int(correlation_order)
-        self.degree = degree
-        self.wL = float(wL)
-        self.r0 = float(r0)
-        self.transform_power = int(transform_power)
-        self.pcut = int(pcut)
+    # Table I: SHIPDescriptor(deg = 6, rcut = 6.5) on every dataset
+    paper_feature_counts = {"Si": 30, "CHON": 30, "AlNiCu": 30, "TiO2": 30}
+    paper_hyperparameters = {"krr_lambda": 1e-11, "krr_gamma": 9e-5, "rr_lambda": 1e-8}
+    # the authors' RR file names the degree sweep of Figure 6h "ACE-SHIPs (AlNiCu)"
+    published_keys = ("ACE", "ACE-SHIPs")
+    authors_code = "julia"
+    authors_python_run = ("fig4",)
+    degree_parameter = "degree"
+
+    def __init__(self, species: Sequence[str], **params: Any) -> None:
+        super().__init__(species, **params)
+        p = self.params
+        if p["radial_scale"] is None:  # recorded resolved
+            p.update(radial_scale=p["basis"] == "ships2020")
+        self.cutoff = p["cutoff"]
+        self.correlation_order = p["correlation_order"]
+        self.degree = p["degree"]
+        self.wL = p["wL"]
+        self.r0 = p["r0"]
+        self.transform_power = p["transform_power"]
+        self.pcut = p["pcut"]
         self.r_nn = (
-            float(r_nn) if r_nn is not None else min(reference_nn_distance(s) for s in self.species)
+            p["r_nn"] if p["r_nn"] is not None else min(reference_nn_distance(s) for s in self.species)
         )
-        self.rin = float(rin_factor) * self.r_nn
-        if not 0 <= self.rin < self.cutoff:
-            raise ValueError(f"ACE: rin = {self.rin} must lie in [0, cutoff)")
-        self.radial_start = int(radial_start)
-        self.species_resolved = bool(species_resolved)
-        self.basis = basis
-        self.radial_scale = bool(radial_scale)
-        self.backend = backend
-        self.chunk_size = int(chunk_size)
+        self.rin = p["rin_factor"] * self.r_nn
+        if p["r_nn"] is None:
+            self._check_rin(f"representations.{self.name}", p["rin_factor"], self.r_nn, self.cutoff,
+                            f"r_nn = {self.r_nn:g} Å of {self.species}")
+        self.radial_start = p["radial_start"]
+        self.species_resolved = p["species_resolved"]
+        self.basis = p["basis"]
+        self.radial_scale = p["radial_scale"]
+        self.backend = p["backend"]
+        self.chunk_size = p["chunk_size"]
         self.n_channels = len(self.species) if self.species_resolved else 1
-        build_spec = ships_spec if basis == "ships2020" else _coupling
+        build_spec = ships_spec if self.basis == "ships2020" else _coupling
         self._spec = build_spec(
             self.correlation_order, self.degree, self.wL, self.radial_start, self.n_channels
         )
         self._fn = None
+
+    @classmethod
+    def check_params(cls, params: dict[str, Any], where: str) -> None:
+        if params["basis"] == "ships2020":
+            if params["backend"] != "jax":
+                raise cls.param_error(where, "backend", params["backend"],
+                                      "jax with basis ships2020 (ACE1.jl has no SHIPs 2020 basis)")
+            if params["correlation_order"] > 2:
+                raise cls.param_error(where, "correlation_order", params["correlation_order"],
+                                      "1 or 2 with basis ships2020 (SHIPDescriptor's default bodyorder 3 "
+                                      "is correlation order 2)")
+        if params["r_nn"] is not None:
+            cls._check_rin(where, params["rin_factor"], params["r_nn"], params["cutoff"],
+                           f"r_nn = {params['r_nn']:g} Å")
+
+    @classmethod
+    def _check_rin(cls, where: str, rin_factor: float, r_nn: float, cutoff: float, source: str) -> None:
+        """rin = rin_factor·r_nn must lie in [0, cutoff) (rin_factor ≥ 0 and r_nn > 0 by their Params)."""
+        if not rin_factor * r_nn < cutoff:
+            raise cls.param_error(where, "rin_factor", rin_factor,
+                                  f"< {cutoff / r_nn:g}: rin = rin_factor·r_nn must lie in [0, cutoff = "
+                                  f"{cutoff:g} Å) ({source})")
 
     # ------------------------------------------------------------------ layout
     @property

@@ -33,6 +33,7 @@ from ase.data import atomic_numbers
 
 from ._common import group_by_periodicity, package_versions
 from .base import Representation
+from .spec import Param
 
 BOHR = 0.52917721067  # Å
 _ETA_UNIT = 1.0 / (1e4 * BOHR**2)  # η·10⁴·a0² = value  →  η in Å⁻²
@@ -81,17 +82,35 @@ def amp_order(s: int) -> np.ndarray:
 
 
 class ACSF(Representation):
-    name = "ACSF"
+    """Behler-Parrinello atom-centred symmetry functions (G2 and G4 sets) through DScribe."""
 
-    def __init__(self, species, cutoff: float = 6.5, species_scope: str = "dataset") -> None:
-        if species_scope not in SPECIES_SCOPES:
-            raise ValueError(f"species_scope must be one of {SPECIES_SCOPES}, got {species_scope!r}")
-        g2 = [[eta * _ETA_UNIT, 0.0] for eta in G2_ETAS]
-        g4 = [[eta * _ETA_UNIT, float(zeta), float(lam)] for eta, zeta, lam in G4_SET]
-        super().__init__(species, cutoff=float(cutoff), g2_params=g2, g4_params=g4,
-                         eta_units="1/Angstrom^2", cutoff_function="cos", species_scope=species_scope,
-                         library="dscribe")
-        if species_scope == "structure":
+    name = "ACSF"
+    label = name
+    colour = "#1f77b4"
+    order = 1
+    panel_order = 2
+    parameters = (
+        Param("cutoff", "number", 6.5, "radius of the cosine cutoff function", unit="Å",
+              minimum=0, exclusive=True),
+        Param("species_scope", "string", "dataset",
+              "species a row is computed with: all of the dataset's, or each structure's own "
+              "(the authors' AMP.jl wrapper: AMP's order, rows zero-padded on the right)",
+              choices=SPECIES_SCOPES),
+    )
+    paper_feature_counts = {"Si": 51, "CHON": 462, "AlNiCu": 282, "TiO2": 145}
+    paper_hyperparameters = {"krr_lambda": 5e-11, "krr_gamma": 5e-5, "rr_lambda": 9e-4}
+    published_keys = (name,)
+    authors_code = "python"
+    authors_python_run = ("fig4", "fig5a")
+
+    def __init__(self, species, **params) -> None:
+        super().__init__(species, **params)
+        self.params.update(
+            g2_params=[[eta * _ETA_UNIT, 0.0] for eta in G2_ETAS],
+            g4_params=[[eta * _ETA_UNIT, float(zeta), float(lam)] for eta, zeta, lam in G4_SET],
+            eta_units="1/Angstrom^2", cutoff_function="cos", library="dscribe",
+        )
+        if self.params["species_scope"] == "structure":
             self.params["layout"] = ("per structure: its own species, AMP.jl function order, "
                                      "left-aligned, zero-padded")
         self._descriptors: dict[tuple[tuple[str, ...], bool], Any] = {}

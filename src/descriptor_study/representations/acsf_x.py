@@ -31,6 +31,7 @@ from ase.neighborlist import neighbor_list
 
 from ._common import package_versions
 from .base import Representation
+from .spec import Param
 
 BOHR = 0.52917721067  # Å
 N_INTERVALS = 8
@@ -140,15 +141,31 @@ def angular_block(atoms, centers, species_index, n_species, rc, params, gauss_su
 
 
 class ACSFX(Representation):
-    name = "ACSF-X"
+    """The extended ACSF set (Imbalzano's systematic grid on three radii, tanh³ cutoff), own numpy code."""
 
-    def __init__(self, species, eta_convention: str = "amp", cutoff_function: str = "tanh3") -> None:
-        if eta_convention not in ("amp", "absolute"):
-            raise ValueError(f"eta_convention must be 'amp' or 'absolute', not {eta_convention!r}")
-        if cutoff_function not in ("tanh3", "cos"):
-            raise ValueError(f"cutoff_function must be 'tanh3' or 'cos', not {cutoff_function!r}")
-        super().__init__(
-            species, eta_convention=eta_convention, cutoff_function=cutoff_function,
+    name = "ACSF-X"
+    label = name
+    colour = "#17becf"
+    order = 2
+    panel_order = 1
+    # no cutoff parameter: the radii are the set's fixed 4, 8 and 12 bohr
+    parameters = (
+        Param("eta_convention", "string", "amp",
+              "how η is read: AMP's Gaussian exp(−η (R − Rs)²/rc²) (the authors' values) or "
+              "Imbalzano's absolute η in bohr⁻²", choices=("amp", "absolute")),
+        Param("cutoff_function", "string", "tanh3",
+              "cutoff function: tanh³(1 − R/rc) (the set's) or Behler's cosine",
+              choices=("tanh3", "cos")),
+    )
+    paper_feature_counts = {"Si": "57 (195)", "CHON": "634 (1644)", "AlNiCu": "544 (1017)", "TiO2": 534}
+    paper_hyperparameters = {"krr_lambda": 5e-11, "krr_gamma": 5e-5, "rr_lambda": 8.5e-2}
+    published_keys = (name,)
+    authors_code = "julia"
+    authors_python_run = ()
+
+    def __init__(self, species, **params) -> None:
+        super().__init__(species, **params)
+        self.params.update(
             n_intervals=N_INTERVALS, radial_rc_bohr=list(RADIAL_RC_BOHR),
             angular_sets=[[rc, list(z)] for rc, z in ANGULAR_SETS], library="descriptor_study (numpy)",
         )

@@ -1,36 +1,108 @@
-"""The one interface every representation implements.
+"""The one interface every representation implements, and the one place its facts live.
 
-A representation is built from a species list and named parameters (the names used
-in the papers that define it).  ``compute`` gives the descriptor matrix of one
-structure: one row per requested centre atom for atom-centred representations, one
-row for a global one (MBTR).  ``compute_many`` stacks a list of structures and
-returns the row offsets of each structure, which is what the ``.h5`` store keeps.
+A representation is built from a species list and named parameters.  Everything the
+workflow needs to know about it is declared on its class: the name used in configs and
+file names, the label, colour and order in figures and tables, the typed parameters
+(:class:`~descriptor_study.representations.spec.Param`, defaults = the paper's values),
+and, for the paper's eight, the facts of the paper about it (Table I's feature counts, the
+regression hyperparameters, how the authors' code treated it).  A new representation
+sets ``name``, ``parameters``, ``n_features`` and ``_compute``; everything else has a
+default.
+
+``compute`` gives the descriptor matrix of one structure: one row per requested centre
+atom for atom-centred representations, one row for a global one (MBTR-like).
+``compute_many`` stacks a list of structures and returns the row offsets of each
+structure, which is what the ``.h5`` store keeps.
 """
 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from typing import Any, Sequence
+from typing import Any, ClassVar, Mapping, Sequence
 
 import numpy as np
 from ase import Atoms
 from ase.data import chemical_symbols
 
-from ..errors import SpeciesError
+from ..errors import ConfigError, SpeciesError
+from .spec import Param, resolve
 
 
 class Representation(ABC):
-    #: registry key, e.g. "ACSF-X"
-    name: str = ""
+    # --- identity and presentation -------------------------------------------------
+    #: the name in configs, file names and tables
+    name: ClassVar[str] = ""
+    #: legend and table label (default: ``name``)
+    label: ClassVar[str] = ""
+    #: fixed colour; None takes the palette colour of the representation's place in ``order``
+    colour: ClassVar[str | None] = None
+    #: position in tables and legends (the paper's Table I order for the built-ins)
+    order: ClassVar[float] = 1000.0
+    #: position among the panels of Figures 6-8 (default: ``order``)
+    panel_order: ClassVar[float | None] = None
     #: True for a global representation (one row per structure)
-    per_structure: bool = False
+    per_structure: ClassVar[bool] = False
+    #: the typed parameters; their defaults are the paper's values
+    parameters: ClassVar[tuple[Param, ...]] = ()
+
+    # --- facts of the paper (empty for a representation the paper did not study) ----
+    #: Table I: published dataset -> feature count (an int, or text such as "57 (195)")
+    paper_feature_counts: ClassVar[Mapping[str, Any]] = {}
+    #: the paper's Si regression hyperparameters: rr_lambda, krr_lambda, krr_gamma
+    paper_hyperparameters: ClassVar[Mapping[str, float]] = {}
+    #: names of this representation in the authors' result files (empty: not in them)
+    published_keys: ClassVar[tuple[str, ...]] = ()
+    #: the published feature counts include QUIP's trailing constant column
+    published_constant_column: ClassVar[bool] = False
+    #: "julia" or "python": which of the authors' code paths computed its sensitivity
+    #: curves (it set the direction of their Figure 4 path); None: not in the paper
+    authors_code: ClassVar[str | None] = None
+    #: sensitivity panels whose published curve came from the authors' Python run
+    #: (absolute change, moves along the bond)
+    authors_python_run: ClassVar[tuple[str, ...]] = ()
+
+    # --- optional studies ----------------------------------------------------------------
+    #: parameter swept by the degree study of Figure 6h (None: no such study)
+    degree_parameter: ClassVar[str | None] = None
+    #: has Figure 6g's standardised (column-scaled) variant
+    standardised_variant: ClassVar[bool] = False
 
     def __init__(self, species: Sequence[str], **params: Any) -> None:
-        self.species = sorted(set(species), key=lambda s: chemical_symbols.index(s))
+        self.species = sorted(set(species), key=lambda s: chemical_symbols.index(s)
+                              if s in chemical_symbols else len(chemical_symbols))
         unknown = [s for s in self.species if s not in chemical_symbols[1:]]
         if unknown:
             raise SpeciesError(f"{self.name}: unknown element symbol(s) {unknown}")
-        self.params = dict(params)
+        self.params = self.resolve_params(params)
+
+    # --- parameters ------------------------------------------------------------------------
+    @classmethod
+    def resolve_params(cls, given: Mapping[str, Any] | None, where: str | None = None) -> dict[str, Any]:
+        """Every parameter: the given values checked, the others at their defaults.
+
+        Raises one ConfigError line naming ``where.<key>`` (default
+        ``representations.<name>``), the value and what is allowed.
+        """
+        where = where or f"representations.{cls.name}"
+        resolved = resolve(cls.parameters, given, where)
+        cls.check_params(resolved, where)
+        return resolved
+
+    @classmethod
+    def check_params(cls, params: dict[str, Any], where: str) -> None:
+        """Checks across parameters (raise ConfigError naming the key); none by default."""
+
+    @classmethod
+    def param_error(cls, where: str, key: str, value: Any, allowed: str) -> ConfigError:
+        return ConfigError(f"{where}.{key}: {value!r} is not allowed; allowed: {allowed}")
+
+    @classmethod
+    def defaults(cls) -> dict[str, Any]:
+        return {p.name: p.default for p in cls.parameters}
+
+    @classmethod
+    def display_label(cls) -> str:
+        return cls.label or cls.name
 
     # --- what subclasses implement -------------------------------------------------
     @property

@@ -9,14 +9,14 @@ Fortran and computes it inside its potential fitting; the authors' CHSF.jl is Ju
 [0, pi], as in CHSF.jl and in aenet up to v2.0.3) and ``T_a`` the Chebyshev polynomials of
 the first kind:
 
-- radial   ``c_a = sum_j T_a(s(R_ij)) fc(R_ij)``,                     a = 0..n
-- angular  ``c_a = sum_{j<k} T_a(x(theta_ijk)) fc(R_ij) fc(R_ik)``,    a = 0..l
+- radial   ``c_a = sum_j T_a(s(R_ij)) fc(R_ij)``,                     a = 0..n_max
+- angular  ``c_a = sum_{j<k} T_a(x(theta_ijk)) fc(R_ij) fc(R_ik)``,    a = 0..l_max
 
 where the radial terms (fc and s) use the radial cutoff and the angular ones (fc) the
 angular cutoff, both equal to ``cutoff`` unless ``radial_cutoff`` / ``angular_cutoff`` are
 given (aenet has the two, CHSF.jl one).  No normalisation, no prefactor, no fc(R_jk).
 
-Feature layout of ``CHSF`` per atom: ``[radial (n+1), angular (l+1)]`` (20 for n = l = 9,
+Feature layout of ``CHSF`` per atom: ``[radial (n_max+1), angular (l_max+1)]`` (20 for n_max = l_max = 9,
 CHSF.jl's species-blind descriptor).  With more than one species in the representation's
 species list a second, species-weighted copy is appended, ``[radial_w, angular_w]``, the
 radial sum weighted by ``w_tj`` and the angular sum by ``w_tj w_tk``: aenet's layout
@@ -40,11 +40,12 @@ The multi-species CHSF of the paper (44 features on CHON, AlNiCu and TiO2) is ae
 descriptor with the settings of aenet's own Chebyshev example
 (``examples/example-chebyshev/01-generate/*.fingerprint.stp``): radial Rc = 8.0 A, order
 16; angular Rc = 6.5 A, order 4; type spins; 2 x (17 + 5) = 44.  Its single-species CHSF
-(20 features on Si) is CHSF.jl at n = l = 9, Rc = 6.5 A.  One configuration gives both:
+(20 features on Si) is CHSF.jl at n_max = l_max = 9, Rc = 6.5 A.  One configuration gives both:
 ``multi_species`` holds settings that replace the others when the representation lists more
-than one species, e.g. ``{n: 16, l: 4, radial_cutoff: 8.0, angular_cutoff: 6.5,
+than one species, e.g. ``{n_max: 16, l_max: 4, radial_cutoff: 8.0, angular_cutoff: 6.5,
 species_weights: aenet}`` (with the species order Al, Ni, Cu this gives the paper's
 published AlNiCu CHSF CUR curve; the published TiO2 curve is not reproduced by it).
+``n_max`` and ``l_max`` were called ``n`` and ``l``; the old names are still accepted.
 
 ``CHSFMix`` is CHSF extended by the fully mixed radial-angular tensor ("an extended CHSF
 descriptor ... for which the radial and angular histograms are fully mixed", section
@@ -59,7 +60,7 @@ j < k sum plus its a <-> b transpose).  Being symmetric in (a, b), only a <= b i
 flattened as ``[(a, b) pairs in row-major upper-triangle order] x [c]`` with c fastest, so
 no column is duplicated (values are D itself, off-diagonal pairs not rescaled).  Layout
 per atom: ``[CHSF block, mix block]`` for one species ((n+1)(n+2)/2 (l+1) + n + l + 2 =
-570 features for n = l = 9) and ``[CHSF block, mix block, CHSF_w block, mix_w block]``
+570 features for n = n_max = l = l_max = 9) and ``[CHSF block, mix block, CHSF_w block, mix_w block]``
 for several species, the weighted mix built from ``w_tj w_tk`` (1140).  The mixed tensor
 has one cutoff (separate radial and angular cutoffs are refused).
 
@@ -78,6 +79,7 @@ neighbour count (padding has fc = 0 and adds nothing).
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any, Mapping, Sequence
 
 import numpy as np
@@ -85,10 +87,14 @@ from ase import Atoms
 from ase.data import atomic_numbers
 from ase.neighborlist import neighbor_list
 
-from ..errors import ConfigError
 from .base import Representation
+from .spec import Param, resolve
 
 _BACKENDS = ("numpy", "julia")
+#: the authors' Julia package (CHSF.jl) behind ``backend="julia"``; juliapkg.json cannot
+#: pin it (no verified UUID), so it is added from its repository on first use
+JULIA_PACKAGE = "CHSF"
+JULIA_URLS = {JULIA_PACKAGE: "https://github.com/DescriptorZoo/CHSF.jl"}
 #: elements of the per-batch (l+1) x centres x m x m angular array (memory bound)
 _BATCH_ELEMENTS = 4_000_000
 #: up to this many atoms, neighbours of every atom come from the per-centre image
@@ -173,143 +179,192 @@ def _chebyshev(x: np.ndarray, order: int) -> np.ndarray:
     return out
 
 
+# --- parameters -----------------------------------------------------------------------
+def _is_number(value: Any) -> bool:
+    return (not isinstance(value, (bool, np.bool_)) and isinstance(value, (int, float, np.number))
+            and bool(np.isfinite(value)))
+
+
+def _is_weights(value: Any) -> bool:
+    if isinstance(value, str):
+        return value in _WEIGHT_RULES
+    return isinstance(value, Mapping) and all(
+        isinstance(k, str) and _is_number(w) for k, w in value.items()
+    )
+
+
+def _is_symbol_list(value: Any) -> bool:
+    return (isinstance(value, (list, tuple)) and all(isinstance(s, str) for s in value)
+            and len(set(value)) == len(value))
+
+
+_WEIGHT_RULES = ("atomic_number", "aenet")
+
+#: the parameters ``multi_species`` may replace, in the order of ``CHSF.parameters``
+_SHARED = (
+    Param("cutoff", "number", 6.5, "cutoff radius Rc of the radial and angular terms (CHSF.jl's Rc)",
+          unit="Å", minimum=0, exclusive=True),
+    Param("radial_cutoff", "number", None, "cutoff of the radial terms (aenet's radial_Rc); null: cutoff",
+          unit="Å", minimum=0, exclusive=True, nullable=True),
+    Param("angular_cutoff", "number", None, "cutoff of the angular terms (aenet's angular_Rc); null: cutoff",
+          unit="Å", minimum=0, exclusive=True, nullable=True),
+    Param("n_max", "integer", 9, "radial order: n_max + 1 Chebyshev polynomials (aenet's radial_N)",
+          minimum=0, maximum=30, aliases=("n",)),
+    Param("l_max", "integer", 9, "angular order: l_max + 1 Chebyshev polynomials (aenet's angular_N)",
+          minimum=0, maximum=30, aliases=("l",)),
+    Param("species_weights", "any", "atomic_number",
+          "weights of the species-weighted copy (several species): atomic_number, aenet (aenet's "
+          "type spins) or a mapping element -> weight",
+          schema={"oneOf": [{"enum": list(_WEIGHT_RULES)},
+                            {"type": "object", "additionalProperties": {"type": "number"}}],
+                  "description": "atomic_number, aenet or a mapping element -> number"},
+          check=_is_weights),
+    Param("species_order", "list", None,
+          "order of the species for aenet's type spins (may list more elements than the "
+          "representation; only with species_weights aenet); null: atomic-number order",
+          nullable=True,
+          schema={"type": "array", "items": {"type": "string"}, "uniqueItems": True,
+                  "description": "a list of distinct element symbols"},
+          check=_is_symbol_list),
+)
+_SHARED_NAMES = tuple(p.name for p in _SHARED)
+
+
+def _block_schema() -> dict[str, Any]:
+    props = {p.name: p.json_schema() for p in _SHARED}
+    props.update({a: {**p.json_schema(), "deprecated": True} for p in _SHARED for a in p.aliases})
+    return {"type": "object", "additionalProperties": False, "properties": props,
+            "description": "a mapping of " + ", ".join(_SHARED_NAMES)}
+
+
+_MULTI_SPECIES = Param(
+    "multi_species", "mapping", None,
+    "settings replacing the ones above when the representation lists more than one species "
+    "(the paper: CHSF.jl for Si, aenet's Chebyshev descriptor otherwise)",
+    nullable=True, schema=_block_schema(), check=lambda value: isinstance(value, Mapping),
+)
+_BACKEND = Param("backend", "string", "numpy",
+                 "numpy (this package) or julia (the authors' CHSF.jl; one cutoff)", choices=_BACKENDS)
+
+
 # --- representations ------------------------------------------------------------------
 class CHSF(Representation):
     """Chebyshev symmetry functions (radial and angular histograms), per atom.
 
     Parameters (names of the CHSF papers / aenet's setup keywords in brackets):
     ``cutoff`` (Rc, A), ``radial_cutoff`` (radial_Rc; default ``cutoff``),
-    ``angular_cutoff`` (angular_Rc; default ``cutoff``), ``n`` (radial_N, the radial order:
-    n + 1 functions), ``l`` (angular_N: l + 1 functions), ``species_weights``
-    (``"atomic_number"`` (default), ``"aenet"`` or a mapping element -> weight),
-    ``species_order`` (order of the species for the ``"aenet"`` weights; may list more
-    elements than the representation has, the others are ignored), ``multi_species``
-    (a mapping of any of the above that replaces them when the representation lists more
-    than one species) and ``backend``.
+    ``angular_cutoff`` (angular_Rc; default ``cutoff``), ``n_max`` (radial_N, the radial
+    order: n_max + 1 functions; old name ``n``), ``l_max`` (angular_N: l_max + 1 functions;
+    old name ``l``), ``species_weights`` (``"atomic_number"`` (default), ``"aenet"`` or a
+    mapping element -> weight), ``species_order`` (order of the species for the ``"aenet"``
+    weights; may list more elements than the representation has, the others are ignored),
+    ``multi_species`` (a mapping of any of the above that replaces them when the
+    representation lists more than one species) and ``backend``.
     """
 
     name = "CHSF"
+    label = "CHSF"
+    colour = "#2ca02c"
+    order = 5
+    panel_order = 5
+    parameters = _SHARED + (_MULTI_SPECIES, _BACKEND)
+
+    paper_feature_counts = {"Si": 20, "CHON": 44, "AlNiCu": 44, "TiO2": 44}
+    paper_hyperparameters = {"krr_lambda": 5e-11, "krr_gamma": 1e-4, "rr_lambda": 1e-1}
+    published_keys = ("CHSF",)
+    authors_code = "julia"
+    authors_python_run = ()
+
     _mix = False
-    #: parameters that ``multi_species`` may replace
-    _OVERRIDABLE = (
-        "cutoff", "radial_cutoff", "angular_cutoff", "n", "l", "species_weights", "species_order"
-    )
 
-    def __init__(
-        self,
-        species: Sequence[str],
-        cutoff: float = 6.5,
-        n: int = 9,
-        l: int = 9,  # noqa: E741  (the papers' name)
-        species_weights: Mapping[str, float] | str | None = None,
-        backend: str = "numpy",
-        radial_cutoff: float | None = None,
-        angular_cutoff: float | None = None,
-        species_order: Sequence[str] | None = None,
-        multi_species: Mapping[str, Any] | None = None,
-    ) -> None:
-        super().__init__(species)
-        given = {
-            "cutoff": cutoff, "radial_cutoff": radial_cutoff, "angular_cutoff": angular_cutoff,
-            "n": n, "l": l, "species_weights": species_weights, "species_order": species_order,
-        }
-        if multi_species is not None:
-            if not isinstance(multi_species, Mapping):
-                raise ConfigError(
-                    f"representations.{self.name}.multi_species: expected a mapping of "
-                    f"{list(self._OVERRIDABLE)}, got {multi_species!r}"
-                )
-            unknown = sorted(set(multi_species) - set(self._OVERRIDABLE))
-            if unknown:
-                raise ConfigError(
-                    f"representations.{self.name}.multi_species: unknown key(s) {unknown}; "
-                    f"allowed: {list(self._OVERRIDABLE)}"
-                )
-            if len(self.species) > 1:
-                given.update(multi_species)
-        cutoff = given["cutoff"]
-        radial_cutoff = cutoff if given["radial_cutoff"] is None else given["radial_cutoff"]
-        angular_cutoff = cutoff if given["angular_cutoff"] is None else given["angular_cutoff"]
-        for key, val in (
-            ("cutoff", cutoff), ("radial_cutoff", radial_cutoff), ("angular_cutoff", angular_cutoff)
-        ):
-            if isinstance(val, bool) or not isinstance(val, (int, float, np.number)) or not val > 0:
-                raise ConfigError(f"representations.{self.name}.{key}: must be > 0, got {val!r}")
-        n, l = given["n"], given["l"]  # noqa: E741
-        for key, val in (("n", n), ("l", l)):
-            if isinstance(val, bool) or not isinstance(val, (int, np.integer)) or val < 0:
-                raise ConfigError(
-                    f"representations.{self.name}.{key}: must be an integer >= 0, got {val!r}"
-                )
-        if backend not in _BACKENDS:
-            raise ConfigError(
-                f"representations.{self.name}.backend: must be one of {_BACKENDS}, got {backend!r}"
-            )
-        if radial_cutoff != angular_cutoff:
-            if self._mix:
-                raise ConfigError(
-                    f"representations.{self.name}: the mixed radial-angular tensor has one "
-                    f"cutoff; radial_cutoff ({radial_cutoff}) and angular_cutoff "
-                    f"({angular_cutoff}) must be equal"
-                )
-            if backend == "julia":
-                raise ConfigError(
-                    f"representations.{self.name}.backend: CHSF.jl has one cutoff; separate "
-                    f"radial_cutoff and angular_cutoff need backend 'numpy'"
-                )
-        self.cutoff = float(cutoff)
-        self.radial_cutoff = float(radial_cutoff)
-        self.angular_cutoff = float(angular_cutoff)
-        self.n = int(n)
-        self.l = int(l)
-        self.backend = backend
-        self.species_order = self._resolve_order(given["species_order"], given["species_weights"])
-        self.weights = self._resolve_weights(given["species_weights"])
+    def __init__(self, species: Sequence[str], **params: Any) -> None:
+        super().__init__(species, **params)
+        where = f"representations.{self.name}"
+        p = self.params
+        multi_species = self._multi_species(p, where)
         self.multi = len(self.species) > 1
-        self.params = {
-            "cutoff": self.cutoff,
-            "radial_cutoff": self.radial_cutoff,
-            "angular_cutoff": self.angular_cutoff,
-            "n": self.n,
-            "l": self.l,
-            "species_weights": dict(self.weights),
-            "species_order": None if self.species_order is None else list(self.species_order),
-            "multi_species": None if multi_species is None else dict(multi_species),
-            "backend": self.backend,
-        }
+        eff = {**p, **multi_species} if self.multi else dict(p)
+        at = self._where_of(where, multi_species if self.multi else {})
+        self.cutoff = float(eff["cutoff"])
+        self.radial_cutoff = self.cutoff if eff["radial_cutoff"] is None else float(eff["radial_cutoff"])
+        self.angular_cutoff = self.cutoff if eff["angular_cutoff"] is None else float(eff["angular_cutoff"])
+        self.n_max = int(eff["n_max"])
+        self.l_max = int(eff["l_max"])
+        self.backend = p["backend"]
+        self.species_order = self._resolve_order(eff["species_order"], eff["species_weights"], at)
+        self.weights = self._resolve_weights(eff["species_weights"], at)
+        p.update(
+            cutoff=self.cutoff,
+            radial_cutoff=self.radial_cutoff,
+            angular_cutoff=self.angular_cutoff,
+            n_max=self.n_max,
+            l_max=self.l_max,
+            species_weights=dict(self.weights),
+            species_order=None if self.species_order is None else list(self.species_order),
+            multi_species=None if p["multi_species"] is None else multi_species,
+        )
 
-    def _resolve_order(
-        self, order: Sequence[str] | None, spec: Mapping[str, float] | str | None
-    ) -> list[str] | None:
+    # --- checks -----------------------------------------------------------------------
+    @classmethod
+    def _multi_species(cls, params: Mapping[str, Any], where: str) -> dict[str, Any]:
+        """The ``multi_species`` settings checked by the same Params, under their new names."""
+        given = params.get("multi_species")
+        if given is None:
+            return {}
+        shared = [p for p in cls.parameters if p.name in _SHARED_NAMES]
+        resolved = resolve(shared, given, f"{where}.multi_species")
+        alias_of = {a: p.name for p in shared for a in p.aliases}
+        return {alias_of.get(key, key): resolved[alias_of.get(key, key)] for key in given}
+
+    @staticmethod
+    def _where_of(where: str, multi_species: Mapping[str, Any]):
+        """``where`` of a key: inside ``multi_species`` when that block sets it."""
+        return lambda key: f"{where}.multi_species" if key in multi_species else where
+
+    @classmethod
+    def check_params(cls, params: dict[str, Any], where: str) -> None:
+        """Checks across parameters, for the settings and for those with ``multi_species``
+        applied (which of the two is used depends on the species, unknown here)."""
+        multi_species = cls._multi_species(params, where)
+        cls._check_set(params, cls._where_of(where, {}))
+        if multi_species:
+            cls._check_set({**params, **multi_species}, cls._where_of(where, multi_species))
+
+    @classmethod
+    def _check_set(cls, p: Mapping[str, Any], at) -> None:
+        radial = p["cutoff"] if p["radial_cutoff"] is None else p["radial_cutoff"]
+        angular = p["cutoff"] if p["angular_cutoff"] is None else p["angular_cutoff"]
+        if radial != angular:
+            if cls._mix:
+                key, value, other = (
+                    ("radial_cutoff", radial, f"angular_cutoff ({angular})")
+                    if p["radial_cutoff"] is not None
+                    else ("angular_cutoff", angular, f"radial_cutoff ({radial})")
+                )
+                raise cls.param_error(at(key), key, value,
+                                      f"equal to {other}: the mixed radial-angular tensor has one cutoff")
+            if p["backend"] == "julia":
+                raise cls.param_error(at("backend"), "backend", "julia", "numpy when radial_cutoff "
+                                      "and angular_cutoff differ (CHSF.jl has one cutoff)")
+        if p["species_order"] is not None and p["species_weights"] != "aenet":
+            raise cls.param_error(at("species_order"), "species_order", p["species_order"],
+                                  f"null unless species_weights is aenet (got species_weights "
+                                  f"{p['species_weights']!r})")
+
+    def _resolve_order(self, order: Sequence[str] | None, spec: Any, at) -> list[str] | None:
         """Species in the order used for aenet's type spins (None for other weights)."""
         if spec != "aenet":
-            if order is not None:
-                raise ConfigError(
-                    f"representations.{self.name}.species_order: only used with "
-                    f"species_weights 'aenet' (got species_weights {spec!r})"
-                )
             return None
         if order is None:
             return list(self.species)
-        if isinstance(order, str) or not all(isinstance(s, str) for s in order):
-            raise ConfigError(
-                f"representations.{self.name}.species_order: expected a list of element "
-                f"symbols, got {order!r}"
-            )
-        if len(set(order)) != len(order):
-            raise ConfigError(
-                f"representations.{self.name}.species_order: repeated element in {list(order)}"
-            )
         missing = [s for s in self.species if s not in order]
         if missing:
-            raise ConfigError(
-                f"representations.{self.name}.species_order: {missing} not listed in "
-                f"{list(order)}"
-            )
+            raise self.param_error(at("species_order"), "species_order", list(order),
+                                   f"a list naming every species of the representation ({missing} missing)")
         return [s for s in order if s in self.species]
 
-    def _resolve_weights(self, spec: Mapping[str, float] | str | None) -> dict[str, float]:
-        if spec is None or spec == "atomic_number":
+    def _resolve_weights(self, spec: Any, at) -> dict[str, float]:
+        if spec == "atomic_number":
             return {s: float(atomic_numbers[s]) for s in self.species}
         if spec == "aenet":
             # aenet's new_SFBasis: s = -S/2 (integer division), counting up, 0 skipped
@@ -323,23 +378,17 @@ class CHSF(Representation):
                 out[sym] = float(s)
                 s += 1
             return out
-        if isinstance(spec, Mapping):
-            missing = [s for s in self.species if s not in spec]
-            if missing:
-                raise ConfigError(
-                    f"representations.{self.name}.species_weights: no weight for {missing}"
-                )
-            return {s: float(spec[s]) for s in self.species}
-        raise ConfigError(
-            f"representations.{self.name}.species_weights: expected a mapping element -> "
-            f"weight, 'atomic_number' or 'aenet', got {spec!r}"
-        )
+        missing = [s for s in self.species if s not in spec]
+        if missing:
+            raise self.param_error(at("species_weights"), "species_weights", dict(spec),
+                                   f"a weight for every species of the representation (none for {missing})")
+        return {s: float(spec[s]) for s in self.species}
 
     # --- sizes ------------------------------------------------------------------------
     def _block_size(self) -> int:
-        size = (self.n + 1) + (self.l + 1)
+        size = (self.n_max + 1) + (self.l_max + 1)
         if self._mix:
-            size += (self.n + 1) * (self.n + 2) // 2 * (self.l + 1)
+            size += (self.n_max + 1) * (self.n_max + 2) // 2 * (self.l_max + 1)
         return size
 
     @property
@@ -353,8 +402,8 @@ class CHSF(Representation):
         if self.backend == "julia":
             from .julia_backend import julia_package_version, load_julia
 
-            jl = load_julia(["JuLIP", "CHSF"])
-            versions["CHSF.jl"] = julia_package_version(jl, "CHSF")
+            jl = load_julia(["JuLIP", JULIA_PACKAGE], JULIA_URLS)
+            versions["CHSF.jl"] = julia_package_version(jl, JULIA_PACKAGE)
             versions["JuLIP.jl"] = julia_package_version(jl, "JuLIP")
         return versions
 
@@ -416,7 +465,7 @@ class CHSF(Representation):
         slot = np.arange(len(r_pair)) - first[r_pair]
 
         def batch_end(begin: int, m: int, m_a: int) -> int:
-            cost = max((self.l + 1) * m_a * m_a, (self.n + 1) * m, 1)
+            cost = max((self.l_max + 1) * m_a * m_a, (self.n_max + 1) * m, 1)
             return min(n_centres, begin + max(1, _BATCH_ELEMENTS // cost))
 
         begin = 0
@@ -452,7 +501,7 @@ class CHSF(Representation):
         p, m = R.shape
         rc_r, rc_a = self.radial_cutoff, self.angular_cutoff
         fc = np.where(mask & (R <= rc_r), 0.5 * (np.cos(np.pi * R / rc_r) + 1.0), 0.0)
-        Tr = _chebyshev((2.0 * R - rc_r) / rc_r, self.n)  # (n+1, p, m)
+        Tr = _chebyshev((2.0 * R - rc_r) / rc_r, self.n_max)  # (n+1, p, m)
         A = np.moveaxis(Tr * fc[None], 0, -1)  # (p, m, n+1): T_a(s) fc
         if rc_a == rc_r:
             fa, Ua, Wa, ma = fc, U, W, m
@@ -463,11 +512,11 @@ class CHSF(Representation):
             )
             Ua, Wa, ma = U[:, :m_a], W[:, :m_a], m_a
         cos = Ua @ np.swapaxes(Ua, 1, 2)  # (p, ma, ma)
-        Ta = _chebyshev((2.0 * cos - np.pi) / np.pi, self.l)  # (l+1, p, ma, ma)
+        Ta = _chebyshev((2.0 * cos - np.pi) / np.pi, self.l_max)  # (l+1, p, ma, ma)
         idx = np.arange(ma)
         Ta[:, :, idx, idx] = 0.0  # j != k
         F = (fa[:, :, None] * fa[:, None, :]).reshape(p, ma * ma)
-        Ta_flat = Ta.reshape(self.l + 1, p, ma * ma)
+        Ta_flat = Ta.reshape(self.l_max + 1, p, ma * ma)
 
         def block(A_: np.ndarray, F_: np.ndarray) -> list[np.ndarray]:
             radial = A_.sum(axis=1)
@@ -475,10 +524,10 @@ class CHSF(Representation):
             angular = 0.5 * np.einsum("cpq,pq->pc", Ta_flat, F_)
             parts = [radial, angular]
             if self._mix:  # one cutoff: ma == m
-                iu, ju = np.triu_indices(self.n + 1)
-                mix = np.empty((p, len(iu), self.l + 1))
+                iu, ju = np.triu_indices(self.n_max + 1)
+                mix = np.empty((p, len(iu), self.l_max + 1))
                 At = np.swapaxes(A_, 1, 2)  # (p, n+1, m)
-                for c in range(self.l + 1):
+                for c in range(self.l_max + 1):
                     D = At @ (Ta[c] @ A_)  # (p, n+1, n+1)
                     mix[:, :, c] = D[:, iu, ju]
                 parts.append(mix.reshape(p, -1))
@@ -502,7 +551,7 @@ class CHSF(Representation):
         """
         from .julia_backend import load_julia
 
-        jl = load_julia(["JuLIP", "CHSF"])
+        jl = load_julia(["JuLIP", JULIA_PACKAGE], JULIA_URLS)
         if not hasattr(self, "_jl_fn"):
             # X (N, 3) and C (3, 3, rows = cell vectors) arrive as PyArrays indexed as in
             # numpy; CHSF.chsf may return a vector of per-atom vectors or a matrix.
@@ -529,8 +578,8 @@ class CHSF(Representation):
             np.ascontiguousarray(atoms.cell[:], dtype=float),
             np.asarray(atoms.pbc, dtype=bool),
             self.radial_cutoff,
-            self.n,
-            self.l,
+            self.n_max,
+            self.l_max,
         )
         arr = np.array(res, dtype=float)
         n_atoms, nf = len(atoms), self.n_features
@@ -541,21 +590,34 @@ class CHSF(Representation):
 
             raise BackendError(
                 f"CHSF.jl returned shape {arr.shape}; expected {(n_atoms, nf)} "
-                f"(n={self.n}, l={self.l}, {len(self.species)} species)"
+                f"(n_max={self.n_max}, l_max={self.l_max}, {len(self.species)} species)"
             )
         return arr
 
 
 class CHSFMix(CHSF):
-    """CHSF extended by the fully mixed radial-radial-angular tensor (symmetrised)."""
+    """CHSF extended by the fully mixed radial-radial-angular tensor (symmetrised).
+
+    Same parameters as CHSF, but numpy is its only backend (CHSF.jl has no mixed form)
+    and its radial and angular cutoffs must be equal.
+    """
 
     name = "CHSF-mix"
-    _mix = True
+    label = "CHSF-mix"
+    colour = "#98df8a"
+    order = 6
+    panel_order = 8
+    parameters = tuple(
+        replace(p, choices=("numpy",), doc="numpy (this package; CHSF.jl has no mixed form)")
+        if p.name == "backend" else p
+        for p in CHSF.parameters
+    )
 
-    def __init__(self, species: Sequence[str], **params: Any) -> None:
-        if params.get("backend", "numpy") == "julia":
-            raise ConfigError(
-                "representations.CHSF-mix.backend: CHSF.jl has no mixed form; only "
-                "'numpy' is available"
-            )
-        super().__init__(species, **params)
+    # the paper's extension (section VI.A.5): not in Table I nor in the published files
+    paper_feature_counts = {}
+    paper_hyperparameters = {}
+    published_keys = ()
+    authors_code = "julia"
+    authors_python_run = ()
+
+    _mix = True

@@ -1,5 +1,5 @@
 """Optional Julia runtime shared by the representations that can run on the authors'
-Julia code (CHSF through CHSF.jl, ACE through ACE1.jl).
+Julia code (each representation module names the Julia packages it needs).
 
 Nothing here imports ``juliacall`` at module import time: importing ``juliacall`` starts
 Julia and, through ``juliapkg``, may try to download a Julia binary and resolve the
@@ -8,8 +8,9 @@ for the pieces (the ``juliacall`` module and a ``julia`` executable) without tou
 them, and ``load_julia()`` is the one place that starts Julia, on first use.
 
 Packages whose UUID could not be pinned in ``juliapkg.json`` (juliapkg requires one for
-every package) are listed in ``URL_PACKAGES`` and added by URL with Julia's ``Pkg`` the
-first time they are asked for.
+every package) are passed to ``load_julia`` by the representation that needs them, as a
+mapping package -> repository URL, and added by URL with Julia's ``Pkg`` the first time
+they are asked for.
 """
 
 from __future__ import annotations
@@ -17,14 +18,9 @@ from __future__ import annotations
 import importlib.util
 import os
 import shutil
-from typing import Any, Sequence
+from typing import Any, Mapping, Sequence
 
 from ..errors import StudyError
-
-#: Julia packages added by URL on first use (no verified UUID for juliapkg.json).
-URL_PACKAGES: dict[str, str] = {
-    "CHSF": "https://github.com/DescriptorZoo/CHSF.jl",
-}
 
 HOW_TO_ENABLE = (
     "To enable the Julia backend: install Julia (1.9 or newer) and put `julia` on PATH "
@@ -60,12 +56,15 @@ def julia_runtime() -> tuple[bool, str]:
     return True, f"Julia executable {found}"
 
 
-def load_julia(packages: Sequence[str]) -> Any:
+def load_julia(packages: Sequence[str], urls: Mapping[str, str] | None = None) -> Any:
     """Start Julia (once) and ``using`` each of ``packages``; return juliacall's ``Main``.
 
-    Raises ``BackendError`` with instructions when no Julia runtime is usable or a
-    package cannot be loaded.
+    ``urls`` maps the packages that ``juliapkg.json`` cannot pin (no verified UUID) to
+    their repository: they are added by URL when ``using`` fails.  Raises
+    ``BackendError`` with instructions when no Julia runtime is usable or a package
+    cannot be loaded.
     """
+    urls = dict(urls or {})
     ok, why = julia_runtime()
     if not ok:
         raise BackendError(f"Julia backend unavailable: {why}. {HOW_TO_ENABLE}")
@@ -79,18 +78,18 @@ def load_julia(packages: Sequence[str]) -> Any:
         try:
             jl.seval(f"using {pkg}")
         except Exception as exc:
-            if pkg not in URL_PACKAGES:
+            if pkg not in urls:
                 raise BackendError(
                     f"Julia package {pkg} could not be loaded: {exc}. It is declared in "
                     f"descriptor_study/juliapkg.json; check that juliapkg resolved it."
                 ) from exc
             try:
                 jl.seval("import Pkg")
-                jl.Pkg.add(url=URL_PACKAGES[pkg])
+                jl.Pkg.add(url=urls[pkg])
                 jl.seval(f"using {pkg}")
             except Exception as exc2:
                 raise BackendError(
-                    f"Julia package {pkg} could not be installed from {URL_PACKAGES[pkg]}: "
+                    f"Julia package {pkg} could not be installed from {urls[pkg]}: "
                     f"{exc2}"
                 ) from exc2
         _loaded.add(pkg)

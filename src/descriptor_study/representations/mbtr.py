@@ -21,29 +21,46 @@ from ase import Atoms
 
 from ._common import group_by_periodicity, package_versions
 from .base import Representation
+from .spec import Param
 
 
 class MBTR(Representation):
-    name = "MBTR"
-    per_structure = True
+    """Many-body tensor representation, k = 2 and k = 3 terms, through DScribe."""
 
-    def __init__(
-        self,
-        species,
-        n_grid: int = 100,
-        k2_sigma: float = 2.0**-4,
-        k3_sigma: float = 2.0**-3,
-        k2_scale: float = 4.0,
-        k3_scale: float = 3.0,
-        weight_threshold: float = 1e-12,
-        normalization: str = "none",
-    ) -> None:
-        super().__init__(
-            species, n_grid=int(n_grid), k2_sigma=float(k2_sigma), k3_sigma=float(k3_sigma),
-            k2_scale=float(k2_scale), k3_scale=float(k3_scale), weight_threshold=float(weight_threshold),
-            normalization=normalization,
-            k2_grid=[0.1, 1.1], k3_grid_radian=[-0.15, math.pi + 0.1 * math.pi], library="dscribe",
-        )
+    name = "MBTR"
+    label = name
+    colour = "#8c564b"
+    order = 8
+    panel_order = 7
+    per_structure = True
+    parameters = (
+        Param("n_grid", "integer", 100, "grid points of each of the k = 2 and k = 3 terms", minimum=2),
+        Param("k2_sigma", "number", 2.0**-4, "Gaussian broadening of the k = 2 (inverse distance) term",
+              unit="1/Å", minimum=0, exclusive=True),
+        Param("k3_sigma", "number", 2.0**-3, "Gaussian broadening of the k = 3 (angle) term",
+              unit="rad", minimum=0, exclusive=True),
+        Param("k2_scale", "number", 4.0, "β of the k = 2 weight exp(−β·distance)",
+              unit="1/Å", minimum=0, exclusive=True),
+        Param("k3_scale", "number", 3.0, "β of the k = 3 weight exp(−β·perimeter)",
+              unit="1/Å", minimum=0, exclusive=True),
+        Param("weight_threshold", "number", 1e-12,
+              "terms whose weight is below this are dropped (1e-12: pairs to 6.9 Å, perimeters to 9.2 Å)",
+              minimum=0, maximum=1, exclusive=True),
+        # DScribe's valle_oganov needs periodic structures only; not offered
+        Param("normalization", "string", "none", "DScribe's normalisation of the output",
+              choices=("none", "l2", "n_atoms")),
+    )
+    paper_feature_counts = {"Si": 182, "CHON": 5000, "AlNiCu": 2400, "TiO2": 900}
+    paper_hyperparameters = {"krr_lambda": 5e-8, "krr_gamma": 1.0, "rr_lambda": 6.0}
+    published_keys = (name,)
+    authors_code = "python"
+    authors_python_run = ("fig4",)
+    standardised_variant = True
+
+    def __init__(self, species, **params) -> None:
+        super().__init__(species, **params)
+        self.params.update(k2_grid=[0.1, 1.1], k3_grid_radian=[-0.15, math.pi + 0.1 * math.pi],
+                           library="dscribe")
         self._descriptors: dict[bool, tuple[Any, Any]] = {}
 
     def _pair(self, periodic: bool):

@@ -1,9 +1,10 @@
 """SOAP as QUIP/GAP defines it (quippy-ase) and SOAPlite (DScribe's GTO SOAP).
 
-SOAP: ``soap cutoff=6.5 n_max=9 l_max=9 atom_sigma=0.5 normalise=T`` with every species
-of the dataset as neighbour and centre species.  QUIP appends one constant column, which
-the authors dropped and so do we (450 features for Si, 3780 for AlNiCu).  QUIP returns
-rows with their centre index (``ci``); we put them back in atom order.
+SOAP: ``soap cutoff=6.5 n_max=9 l_max=9 atom_sigma=0.5 normalise=T`` (QUIP's
+``atom_sigma`` is our ``sigma``) with every species of the dataset as neighbour and centre
+species.  QUIP appends one constant column, which the authors dropped and so do we (450
+features for Si, 3780 for AlNiCu).  QUIP returns rows with their centre index (``ci``); we
+put them back in atom order.
 
 SOAPlite: DScribe's SOAP with ``rbf="gto"`` (the successor of SOAPlite: GTO radial basis
 decaying to 10⁻³ at the cutoff), crossover on, no averaging.  Layout: DScribe 2.x keeps
@@ -17,7 +18,7 @@ sees only the atoms of its own cell), and the wrapper never passes ``eta`` on (i
 ``sigma`` keyword is unused), so soaplite's default eta = 1 applies, i.e. a Gaussian width
 σ = 1/√2 Å; its output keeps, for every species pair Z ≤ Z', blocks ordered by l, then
 n ≤ n' (n the radial index of the lower-Z species, n' of the other).
-``periodic=False, atom_sigma=0.7071067811865476, pair_layout="n_le_nprime"`` gives that
+``periodic=False, sigma=0.7071067811865476, pair_layout="n_le_nprime"`` gives that
 matrix from DScribe, in soaplite's column order.  The one difference: soaplite 1.0.3
 takes neighbours up to r_cut + 5 Å, DScribe up to r_cut + σ·√(−2 ln 10⁻³) (9.13 Å here),
 where the GTO basis has decayed to ~1e-3; on AlNiCu the two matrices agree to 7e-11 per
@@ -37,23 +38,50 @@ from ase.data import atomic_numbers
 
 from ._common import group_by_periodicity, package_versions
 from .base import Representation
+from .spec import Param
+
+
+def _soap_parameters() -> tuple[Param, ...]:
+    """cutoff, n_max, l_max and sigma: the parameters SOAP and SOAPlite share."""
+    return (
+        Param("cutoff", "number", 6.5, "radius of the neighbour environment", unit="Å",
+              minimum=0, exclusive=True),
+        Param("n_max", "integer", 9, "number of radial basis functions", minimum=1, maximum=20),
+        Param("l_max", "integer", 9, "highest angular momentum of the spherical harmonics",
+              minimum=0, maximum=20),
+        Param("sigma", "number", 0.5, "width of the Gaussian smearing each neighbour atom", unit="Å",
+              minimum=0, exclusive=True, aliases=("atom_sigma",)),
+    )
 
 
 class SOAP(Representation):
-    name = "SOAP"
+    """SOAP power spectrum as QUIP/GAP computes it (quippy), trailing constant column dropped."""
 
-    def __init__(self, species, cutoff: float = 6.5, n_max: int = 9, l_max: int = 9, atom_sigma: float = 0.5) -> None:
-        super().__init__(species, cutoff=float(cutoff), n_max=int(n_max), l_max=int(l_max),
-                         atom_sigma=float(atom_sigma), normalise=True, library="quippy",
-                         dropped="QUIP's trailing constant column")
+    name = "SOAP"
+    label = name
+    colour = "#d62728"
+    order = 3
+    panel_order = 3
+    parameters = _soap_parameters()
+    paper_feature_counts = {"Si": 450, "CHON": 6660, "AlNiCu": 3780, "TiO2": 1710}
+    paper_hyperparameters = {"krr_lambda": 1e-9, "krr_gamma": 8e-7, "rr_lambda": 1e-11}
+    published_keys = (name,)
+    published_constant_column = True
+    authors_code = "python"
+    authors_python_run = ("fig4", "fig5a")
+
+    def __init__(self, species, **params) -> None:
+        super().__init__(species, **params)
+        p = self.params
         zs = " ".join(str(atomic_numbers[s]) for s in self.species)
         n = len(self.species)
         self.quip_args = (
-            f"soap cutoff={self.params['cutoff']} n_max={self.params['n_max']} l_max={self.params['l_max']} "
-            f"atom_sigma={self.params['atom_sigma']} normalise=T n_species={n} species_Z={{{zs}}} "
+            f"soap cutoff={p['cutoff']} n_max={p['n_max']} l_max={p['l_max']} "
+            f"atom_sigma={p['sigma']} normalise=T n_species={n} species_Z={{{zs}}} "
             f"n_Z={n} Z={{{zs}}}"
         )
-        self.params["quip_args"] = self.quip_args
+        p.update(normalise=True, library="quippy", dropped="QUIP's trailing constant column",
+                 quip_args=self.quip_args)
         self._descriptor = None
 
     @property
@@ -100,18 +128,29 @@ class SOAPlite(Representation):
     """
 
     name = "SOAPlite"
+    label = name
+    colour = "#ff7f0e"
+    order = 4
+    panel_order = 4
+    parameters = _soap_parameters() + (
+        Param("periodic", "boolean", True,
+              "let a periodic structure see its images (false: every structure is a finite cluster "
+              "of its cell's atoms, soaplite's get_soap_structure)"),
+        Param("pair_layout", "string", "full",
+              "columns kept: DScribe 2.x's (all n, n' for unlike species) or soaplite 1.0's "
+              "(n ≤ n' for every species pair)", choices=PAIR_LAYOUTS),
+    )
+    paper_feature_counts = {"Si": 450, "CHON": 4500, "AlNiCu": 2700, "TiO2": 1350}
+    paper_hyperparameters = {"krr_lambda": 5e-7, "krr_gamma": 5e-6, "rr_lambda": 1e-9}
+    published_keys = (name,)
+    authors_code = "python"
+    authors_python_run = ("fig4", "fig5a")
 
-    def __init__(self, species, cutoff: float = 6.5, n_max: int = 9, l_max: int = 9, atom_sigma: float = 0.5,
-                 periodic: bool = True, pair_layout: str = "full") -> None:
-        if not isinstance(periodic, (bool, np.bool_)):
-            raise TypeError(f"periodic must be true or false, got {periodic!r}")
-        if pair_layout not in PAIR_LAYOUTS:
-            raise ValueError(f"pair_layout must be one of {PAIR_LAYOUTS}, got {pair_layout!r}")
-        layout = ("dscribe-2 (all n, n' for unlike species)" if pair_layout == "full"
+    def __init__(self, species, **params) -> None:
+        super().__init__(species, **params)
+        layout = ("dscribe-2 (all n, n' for unlike species)" if self.params["pair_layout"] == "full"
                   else "soaplite-1.0 (n <= n' for every species pair)")
-        super().__init__(species, cutoff=float(cutoff), n_max=int(n_max), l_max=int(l_max),
-                         atom_sigma=float(atom_sigma), rbf="gto", crossover=True, average="off",
-                         periodic=bool(periodic), pair_layout=pair_layout, layout=layout, library="dscribe")
+        self.params.update(rbf="gto", crossover=True, average="off", layout=layout, library="dscribe")
         self._descriptors: dict[bool, Any] = {}
         self._columns: np.ndarray | None = None
 
@@ -122,7 +161,7 @@ class SOAPlite(Representation):
 
             self._descriptors[periodic] = DScribeSOAP(
                 r_cut=self.params["cutoff"], n_max=self.params["n_max"], l_max=self.params["l_max"],
-                sigma=self.params["atom_sigma"], rbf="gto", species=self.species, periodic=periodic,
+                sigma=self.params["sigma"], rbf="gto", species=self.species, periodic=periodic,
             )
         return self._descriptors[periodic]
 
