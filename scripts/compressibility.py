@@ -6,7 +6,9 @@ from descriptor_study.tables import write_table
 
 
 def main(smk):
-    write_table(compressibility_from_files(smk.input), smk.output.csv, smk.output.md, title="Compressibility (CUR)")
+    # the records name each file's representation and dataset, in the order of the input
+    write_table(compressibility_from_files(smk.params.curves), smk.output.csv, smk.output.md,
+                title="Compressibility (CUR)")
 
 
 run_step(snakemake, main)  # noqa: F821

@@ -11,6 +11,8 @@ def main(smk):
         ranking_csv=smk.input.ranking,
         dataset_path=smk.input.data,
         out_csv=smk.output[0],
+        dataset=smk.wildcards.dataset,
+        representation=smk.wildcards.rep,
         hyper=smk.params.hyper,
         search=smk.params.search,
         split=smk.params.split,

@@ -8,7 +8,8 @@ def main(smk):
     represent_dataset(
         dataset_path=smk.input[0],
         out_path=smk.output[0],
-        representation=getattr(smk.params, "rep", None) or smk.wildcards.rep,
+        representation=smk.params.rep,
+        dataset=smk.wildcards.dataset,
         params=smk.params.params,
         species=smk.params.species,
         n_jobs=smk.threads,

@@ -6,7 +6,7 @@ from descriptor_study.tables import write_table
 
 
 def main(smk):
-    write_table(slope_table_from_files(smk.input), smk.output.csv, smk.output.md, title="Sensitivity slopes")
+    write_table(slope_table_from_files(smk.params.curves), smk.output.csv, smk.output.md, title="Sensitivity slopes")
 
 
 run_step(snakemake, main)  # noqa: F821

@@ -26,14 +26,16 @@ def captured(monkeypatch):
     return figures
 
 
-def our_curve(tmp_path, method, dataset, rep, n=40):
+def our_curve(tmp_path, method, dataset, rep, n=40, degree=None):
+    """A curve file and the record naming it (the path says nothing the figures read)."""
     rank = np.arange(1, n + 1)
     column = "variance_ratio" if method == "pca" else "error"
     df = pd.DataFrame({"rank": rank, "feature": rank - 1, "percent": 100.0 * rank / n, column: 0.5**rank})
-    path = tmp_path / method / dataset / f"{rep}.csv"
+    path = tmp_path / method / f"curve{len(list(tmp_path.glob(f'{method}/*.csv')))}.csv"
     path.parent.mkdir(parents=True, exist_ok=True)
     df.to_csv(path, index=False)
-    return path
+    record = {"method": method, "dataset": dataset, "rep": rep, "path": str(path)}
+    return record if degree is None else {**record, "degree": degree}
 
 
 def lines(ax):
@@ -65,6 +67,64 @@ def test_no_overlay_without_published_results_or_counterpart(tmp_path, published
         assert not any("published" in l.get_label() for l in fig.axes[0].get_lines())
 
 
+def test_figure6_panels_follow_the_classes(tmp_path, published_dir, captured):
+    """Panel order and colours come from the classes (a config class included); the
+    standardised curve joins its representation's panel and the degree sweep gets the
+    panel after the paper's ones, each with the published curves of its variant."""
+    from descriptor_study.representations import registry
+
+    mine = type("Mine", (registry.get_class("SOAP"),), {"name": "Mine", "colour": None, "order": 0.5,
+                                                       "panel_order": 0.5, "paper_feature_counts": {}})
+    classes = {**registry.classes_of({"MBTR": {}, "ACE": {}, "ACSF-X": {}}), "Mine": mine}
+    curves = [our_curve(tmp_path, "cur", d, rep) for rep in ["MBTR", "ACE", "Mine", "ACSF-X"] for d in ["Si", "AlNiCu"]]
+    std = [our_curve(tmp_path, "cur", "Si", "MBTR")]
+    degrees = [our_curve(tmp_path, "cur", "AlNiCu", "ACE", n=10 + d, degree=d) for d in (9, 6)]
+    dimensionality.figure6_from_files(curves, std, degrees, tmp_path / "figure6.png", published_dir,
+                                      {"Si": "Si", "AlNiCu": "AlNiCu"}, classes=classes)
+    axes = captured[0].axes
+    titles = [ax.get_title() for ax in axes[:5]]
+    # the paper's panels in the paper's order, then the degree sweep, then the others
+    assert titles == ["(a) ACSF-X", "(b) ACE", "(c) MBTR", "(d) ACE on AlNiCu by degree", "(e) Mine"]
+    for ax, rep in zip(axes, ["ACSF-X", "ACE", "MBTR", "ACE", "Mine"]):
+        assert ax.title.get_color() == registry.colour(rep, classes)
+    assert registry.colour("Mine", classes) in registry.PALETTE
+    mbtr = lines(axes[2])
+    dotted = [l for label, l in mbtr.items() if label.startswith("Si(STD)")]
+    assert len(dotted) == 1 and dotted[0].get_linestyle() == ":"
+    std_published = pub.curve(published_dir, "cur", "MBTR-std", "Si")
+    grey = [l for l in mbtr.values() if "published" in l.get_label() and l.get_color() == "0.4"]
+    assert len(grey) == 1 and np.allclose(grey[0].get_ydata(), np.maximum(std_published["error"], 1e-17))
+    sweep = lines(axes[3])
+    assert [label for label in sweep if "published" not in label] == ["degree 6 (16)", "degree 9 (19)"]
+    for d in (6, 9):
+        expected = pub.curve(published_dir, "cur", f"ACE-degree{d}", "AlNiCu")
+        [line] = [l for label, l in sweep.items() if label.startswith(f"degree {d}") and "published" in label]
+        assert np.allclose(line.get_ydata(), np.maximum(expected["error"], 1e-17))
+
+
+def test_figures_7_and_8_take_names_and_colours_from_records_and_classes(tmp_path, published_dir, captured):
+    from descriptor_study.representations import registry
+
+    pca = [our_curve(tmp_path, "pca", "AlNiCu-mine", rep) for rep in ["MBTR", "ACSF"]]
+    dimensionality.figure7_from_files(pca, tmp_path / "figure7.png", published_dir, {"AlNiCu-mine": "AlNiCu"})
+    axes = captured[0].axes
+    assert [ax.get_title() for ax in axes[:2]] == ["(a) ACSF", "(b) MBTR"]
+    assert [ax.title.get_color() for ax in axes[:2]] == [registry.colour("ACSF"), registry.colour("MBTR")]
+    expected = pub.curve(published_dir, "pca", "ACSF", "AlNiCu")
+    [line] = [l for l in axes[0].get_lines() if "published" in l.get_label()]
+    assert np.allclose(line.get_ydata(), np.maximum(expected["variance_ratio"], 1e-20))
+
+    cur = [our_curve(tmp_path, "cur", d, "SOAP", n=20 if d == "CHON" else 30) for d in ["CHON", "Si"]]
+    fps = [our_curve(tmp_path, "fps", "CHON", "SOAP", n=20)]
+    dimensionality.figure8_from_files(cur, fps, "CHON", tmp_path / "figure8.png", published_dir, {"CHON": "CHON"})
+    ax = captured[1].axes[0]
+    assert ax.get_title() == "(a) SOAP (20)"
+    got = lines(ax)
+    assert {"CUR", "FPS", "CUR published", "FPS published"} <= set(got)
+    assert np.allclose(got["FPS published"].get_ydata(),
+                       np.maximum(pub.curve(published_dir, "fps", "SOAP", "CHON")["error"], 1e-17))
+
+
 def test_figure5_overlays_the_authors_curves(tmp_path, published_dir, captured):
     paths = []
     for panel in ["fig3", "fig4", "fig5a", "fig5b", "fig5c", "fig5d"]:
@@ -72,7 +132,7 @@ def test_figure5_overlays_the_authors_curves(tmp_path, published_dir, captured):
         path = tmp_path / panel / "CHSF.csv"
         path.parent.mkdir(parents=True)
         pd.DataFrame({"t": t, "dV": 1e-14 + 1e-3 * t}).to_csv(path, index=False)
-        paths.append(path)
+        paths.append({"panel": panel, "rep": "CHSF", "path": path})
     sensitivity.figures_from_files(paths, tmp_path, published_dir)
     fig5 = captured[2]
     ax = fig5.axes[0]  # (a) radial
@@ -98,11 +158,126 @@ def test_figure9_overlays_the_published_test_rmse(tmp_path, published_dir, monke
         path = tmp_path / model / "mine" / "SOAP.csv"
         path.parent.mkdir(parents=True)
         pd.DataFrame({"n": n, "train_rmse": 1 / n, "test_rmse": 2 / n, "percent": 100 * n / 450}).to_csv(path, index=False)
-        paths[model] = [path]
-    regression.figure9_from_files(paths["rr"], paths["krr"], "mine", tmp_path / "figure9_mine.png", published_dir, "Si")
+        paths[model] = {"model": model, "dataset": "mine", "rep": "SOAP", "path": path}
+    regression.figure9_from_files([paths["rr"], paths["krr"]], "mine", tmp_path / "figure9_mine.png", published_dir, "Si")
     ax = figures[0].axes[1]  # (b) RR over all features
     dashed = [l for l in ax.get_lines() if l.get_label() == "_published"]
     expected = pub.regression(published_dir, "rr", "Si", "SOAP")
     assert len(dashed) == 1 and dashed[0].get_color() == representation_colour("SOAP")
     assert np.allclose(dashed[0].get_xdata(), expected["percent"]) and np.allclose(dashed[0].get_ydata(), expected["test_rmse"])
     assert "published (dashed)" in [t.get_text() for t in figures[0].legends[0].get_texts()]
+
+
+# --- one colour per representation, in every figure and every process ----------------------
+
+_COLOUR_JOB = r'''
+import json, sys
+from pathlib import Path
+import numpy as np, pandas as pd
+from matplotlib.colors import to_hex
+from descriptor_study.plotting import regression, sensitivity
+from descriptor_study.representations import registry
+
+figure, tmp, reps = sys.argv[1], Path(sys.argv[2]), json.loads(sys.argv[3])
+# the config's representations (as the scripts read them); "Unregistered" is in no config
+config = {r: ({"class": f"{tmp / 'myrep.py'}:{r}"} if r in ("MyRep", "YourRep") else None)
+          for r in reps if r != "Unregistered"}
+classes = registry.classes_of(config)
+figures = []
+sensitivity.save = regression.save = lambda fig, stem: figures.append(fig) or []
+records = []
+if figure == "4":
+    for panel in ["fig3", "fig4", "fig5a", "fig5b", "fig5c", "fig5d"]:
+        t = np.arange(0, 91.0) if panel == "fig3" else 10.0 ** np.arange(-8, -0.9, 0.2)
+        for k, rep in enumerate(reps):
+            path = tmp / f"curve-{figure}-{panel}-{k}.csv"
+            pd.DataFrame({"t": t, "dV": 1e-14 + (k + 1) * 1e-3 * t}).to_csv(path, index=False)
+            records.append({"panel": panel, "rep": rep, "path": path})
+    sensitivity.figures_from_files(records, tmp, None, classes)
+    axes = [figures[1].axes[0]]  # Figure 4
+else:
+    n = np.arange(1, 41)
+    for model in ["rr", "krr"]:
+        for k, rep in enumerate(reps):
+            path = tmp / f"sweep-{model}-{k}.csv"
+            pd.DataFrame({"n": n, "train_rmse": (k + 1) / n, "test_rmse": (k + 2) / n,
+                          "percent": 100 * n / 40}).to_csv(path, index=False)
+            records.append({"model": model, "dataset": "mine", "rep": rep, "path": path})
+    regression.figure9_from_files(records, "mine", tmp / "figure9_mine.png", None, None, classes)
+    axes = figures[0].axes
+colours = {}
+for ax in axes:
+    for line in ax.get_lines():
+        if not line.get_label().startswith("_"):
+            colours.setdefault(line.get_label(), set()).add(to_hex(line.get_color()))
+print(json.dumps({k: sorted(v) for k, v in colours.items()}))
+'''
+
+_MYREP = '''
+import numpy as np
+from descriptor_study.representations import Representation
+
+
+class MyRep(Representation):
+    name = "MyRep"
+
+    @property
+    def n_features(self):
+        return 1
+
+    def _compute(self, atoms, centers):
+        return np.zeros((len(atoms) if centers is None else len(centers), 1))
+
+
+class YourRep(MyRep):
+    name = "YourRep"
+'''
+
+
+@pytest.mark.slow
+def test_two_figure_jobs_draw_each_representation_in_the_same_colour(tmp_path):
+    """Figure 4 and Figure 9 in two processes with different hash seeds (the salting of
+    ``hash`` would show): the same colour per representation, built-in, ``class:`` or in no
+    config at all."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    from descriptor_study.representations import registry
+
+    (tmp_path / "myrep.py").write_text(_MYREP)
+    reps = ["SOAP", "ACE", "MBTR", "MyRep", "YourRep", "Unregistered"]
+    got = {}
+    for figure, seed in [("4", "1"), ("9", "2")]:
+        env = {**os.environ, "PYTHONHASHSEED": seed}
+        res = subprocess.run([sys.executable, "-c", _COLOUR_JOB, figure, str(tmp_path), json.dumps(reps)],
+                             capture_output=True, text=True, env=env, timeout=300, cwd=tmp_path)
+        assert res.returncode == 0, res.stderr[-2000:]
+        got[figure] = json.loads(res.stdout.strip().splitlines()[-1])
+    assert set(got["4"]) == set(got["9"]) == set(reps)
+    for rep in reps:
+        assert len(got["4"][rep]) == 1 and got["4"][rep] == got["9"][rep], rep  # one colour, in both figures
+    for rep in ["SOAP", "ACE", "MBTR"]:
+        assert got["4"][rep] == [registry.get_class(rep).colour.lower()]
+    # the config's classes without a colour take palette colours, distinct from each other and
+    # from the built-ins'; a name in no config takes a palette colour too
+    palette = {c.lower() for c in registry.PALETTE}
+    mine = [got["4"][r][0] for r in ["MyRep", "YourRep"]]
+    assert len(set(mine)) == 2 and set(mine) <= palette
+    assert not set(mine) & {registry.get_class(n).colour.lower() for n in registry.builtin_names()}
+    assert got["4"]["Unregistered"][0] in palette
+
+
+def test_unknown_representation_colour_is_deterministic_across_processes():
+    import os
+    import subprocess
+    import sys
+
+    from descriptor_study.representations.registry import PALETTE
+
+    code = "from descriptor_study.plotting.style import representation_colour as c; print(c('Zeta'), c('Alpha'))"
+    out = {subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                          env={**os.environ, "PYTHONHASHSEED": seed}).stdout for seed in ("1", "2")}
+    assert len(out) == 1  # the same colours whatever the hash seed
+    assert set(out.pop().split()) <= set(PALETTE)

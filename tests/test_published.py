@@ -24,8 +24,10 @@ from descriptor_study.datasets.remote import PINNED_SOURCES
 from descriptor_study.errors import ChecksumError, DatasetError, StudyError
 from descriptor_study.selection import run_selection
 from descriptor_study.storage import StoredRepresentation
-from descriptor_study.tables import PAPER_TABLE1
+from descriptor_study.tables import paper_table1
 
+#: Table I of the paper (the classes' paper_feature_counts)
+PAPER_TABLE1 = paper_table1()
 REPO = Path(__file__).resolve().parents[1]
 
 
@@ -386,3 +388,27 @@ def test_missing_key_names_file_and_key(published_dir, tmp_path):
         pub.curve(tmp_path, "pca", "SOAP", "AlNiCu")
     with pytest.raises(pub.PublishedDataError, match=r"no entry for representation 'SOAP' on dataset 'Mars'"):
         pub.curve(tmp_path, "cur", "SOAP", "Mars")
+
+
+def test_the_authors_keys_map_through_the_classes(published_dir, tmp_path, monkeypatch):
+    """Our names of the authors' keys come from each class's published_keys; the constant
+    column QUIP appends is left out for the classes that say so."""
+    from descriptor_study.representations import registry
+
+    assert pub.published_representations() == tuple(PAPER_TABLE1)
+    for name in pub.published_representations():
+        for key in registry.get_class(name).published_keys:
+            assert pub.our_names(key, "CHON") == (name, "CHON")
+            assert pub.our_names(f"{key} (AlNiCu)", "9th Degree") == (f"{name}-degree9", "AlNiCu")
+            assert pub.our_names(key, "Si(STD)") == (f"{name}-std", "Si")
+            assert pub.our_names(f"{key}(STD)", "Si") == (f"{name}-std", "Si")
+    assert pub.our_names("Unlisted", "Si") == ("Unlisted", "Si")
+    assert pub.our_names("Unlisted (AlNiCu)", "9th Degree") == ("Unlisted (AlNiCu)", "9th Degree")
+    # without CUR_results.json, the PCA curve keeps the PCA file's count less the constant column
+    (tmp_path / "PCA_results.json").write_bytes((published_dir / "PCA_results.json").read_bytes())
+    [constant] = registry.with_attribute("published_constant_column")
+    n = _json(published_dir, "PCA_results.json")[constant]["AlNiCu"]["feature_num"]
+    assert len(pub.curve(tmp_path, "pca", constant, "AlNiCu")) == n - 1
+    assert len(pub.curve(published_dir, "pca", constant, "AlNiCu")) == n - 1
+    monkeypatch.setattr(registry.get_class(constant), "published_constant_column", False)
+    assert len(pub.curve(tmp_path, "pca", constant, "AlNiCu")) == n

@@ -144,3 +144,70 @@ def test_sweep_sizes():
     s = sweep_sizes(450, 65)
     assert s[:65].tolist() == list(range(1, 66)) and s[-1] == 450 and np.all(np.diff(s) > 0)
     assert sweep_sizes(20, 65).tolist() == list(range(1, 21))
+
+
+def _two_species_study(tmp_path):
+    """A Si–C dataset, its stored representation, a CUR ranking and a targets file whose
+    code-2 line (a Ge atom) is left out."""
+    import pandas as pd
+
+    from descriptor_study import storage
+    from descriptor_study.datasets.io import write_structures
+
+    formulas = ["Si2C", "SiC2", "C", "Si3", "Ge", "Si2C2", "SiC", "C3"]
+    energies = [-215.0, -125.0, -8.0, -301.5, -40.0, -232.0, -110.0, -25.0]
+    codes = [1, 1, 1, 1, 2, 1, 1, 1]
+    structures = []
+    for formula in formulas:
+        atoms = Atoms(formula)
+        atoms.positions = np.arange(len(atoms))[:, None] * np.array([2.0, 0.3, 0.0])
+        structures.append(atoms)
+    write_structures(tmp_path / "mine.extxyz", structures)
+    (tmp_path / "targets.txt").write_text(
+        "# n_atoms energy code\n" + "".join(f"{len(a)} {e} {c}\n" for a, e, c in zip(structures, energies, codes)))
+    n_atoms = np.array([len(a) for a in structures])
+    matrix = np.random.default_rng(0).normal(size=(n_atoms.sum(), 3))
+    storage.write(tmp_path / "mine.h5", storage.StoredRepresentation(
+        matrix=matrix, offsets=np.concatenate([[0], np.cumsum(n_atoms)]), n_atoms=n_atoms, representation="R",
+        dataset="mine", species=["C", "Si", "Ge"], params={}, versions={}))
+    pd.DataFrame({"feature": [2, 0, 1]}).to_csv(tmp_path / "ranking.csv", index=False)
+    return dict(model="rr", h5=tmp_path / "mine.h5", ranking_csv=tmp_path / "ranking.csv",
+                dataset_path=tmp_path / "mine.extxyz", out_csv=tmp_path / "out.csv", dataset="mine",
+                representation="R", hyper={"rr_lambda": 1e-6}, split={"train_fraction": 0.5, "seed": 0},
+                targets={"file": str(tmp_path / "targets.txt"), "code": 1})
+
+
+def test_targets_file_route_subtracts_e0_of_every_species(tmp_path, monkeypatch):
+    from descriptor_study import pipeline, regression
+
+    seen = []
+    real = regression.feature_sweep
+    monkeypatch.setattr(regression, "feature_sweep", lambda problem, *a, **k: seen.append(problem) or real(problem, *a, **k))
+    study = _two_species_study(tmp_path)
+    e0 = {"Si": -100.0, "C": -7.5}
+    df = pipeline.regress_dataset(**study, e0=e0)
+    # by hand: E − (N_Si·E0_Si + N_C·E0_C) for the code-1 lines (Ge, code 2, left out)
+    expected = [
+        -215.0 - (2 * -100.0 + 1 * -7.5),   # Si2C  → -7.5
+        -125.0 - (1 * -100.0 + 2 * -7.5),   # SiC2  → -10.0
+        -8.0 - (1 * -7.5),                  # C     → -0.5
+        -301.5 - (3 * -100.0),              # Si3   → -1.5
+        -232.0 - (2 * -100.0 + 2 * -7.5),   # Si2C2 → -17.0
+        -110.0 - (1 * -100.0 + 1 * -7.5),   # SiC   → -2.5
+        -25.0 - (3 * -7.5),                 # C3    → -2.5
+    ]
+    assert expected == [-7.5, -10.0, -0.5, -1.5, -17.0, -2.5, -2.5]
+    assert np.allclose(seen[0].y, expected, rtol=0, atol=1e-12)
+    assert seen[0].n_atoms.tolist() == [3, 3, 1, 3, 4, 2, 3]
+    assert df["n"].tolist() == [1, 2, 3] and (tmp_path / "out.csv").is_file()
+
+
+def test_targets_file_route_names_the_missing_e0(tmp_path):
+    from descriptor_study import pipeline
+    from descriptor_study.errors import ConfigError
+
+    study = _two_species_study(tmp_path)
+    with pytest.raises(ConfigError, match=r"^datasets\.mine\.e0: no isolated-atom energy for C \("):
+        pipeline.regress_dataset(**study, e0={"Si": -100.0})
+    with pytest.raises(ConfigError, match=r"^datasets\.mine\.e0: no isolated-atom energy for C, Si \("):
+        pipeline.regress_dataset(**study, e0=None)

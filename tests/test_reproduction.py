@@ -148,3 +148,40 @@ def test_published_curves_compared_with_themselves_agree_and_a_changed_one_diffe
     assert (df[df["verdict"] == "differ"]["representation"] == "SOAP").all()
     assert rp.summary(df).startswith(f"{(df['verdict'] == 'agree').sum()} of "
                                      f"{df['verdict'].isin(['agree', 'differ']).sum()} compared cells agree")
+
+
+def test_degree_variants_are_known_through_the_class_that_sweeps_a_degree():
+    from descriptor_study.representations import registry
+
+    swept = registry.with_attribute("degree_parameter")
+    assert "ACE" in swept
+    assert rp.is_degree_variant("ACE-degree9")
+    assert not rp.is_degree_variant("ACE-degreeX") and not rp.is_degree_variant("ACE")
+    assert not any(rp.is_degree_variant(f"{n}-degree9") for n in registry.builtin_names() if n not in swept)
+    # a representation named in the config: its class says whether it sweeps a degree
+    mine = type("Mine", (registry.get_class("ACE"),), {"name": "Mine"})
+    assert rp.is_degree_variant("Mine-degree6", {"Mine": mine})
+    assert not rp.is_degree_variant("Mine-degree6")
+
+
+def test_read_run_names_each_file_by_its_record_and_figure_6h_takes_the_degree_sweep(published_dir, tmp_path):
+    """Files under misleading paths keep the names of their records; the degree sweep's
+    curve is compared as Figure 6h, the standardised variant as Figure 6."""
+    from descriptor_study import published as pub
+
+    records = []
+    for k, variant in enumerate(["ACE-degree9", "MBTR-std", "SOAP"]):
+        dataset = "AlNiCu" if variant != "MBTR-std" else "Si"
+        path = tmp_path / f"curve{k}.csv"
+        pub.curve(published_dir, "cur", variant, dataset).to_csv(path, index=False)
+        records.append({"method": "cur", "dataset": f"my{dataset}", "variant": variant, "path": str(path)})
+    run = rp.read_run({"myAlNiCu": "AlNiCu", "mySi": "Si"}, None, [], records, [])
+    assert set(run.dimensionality) == {("cur", "myAlNiCu", "ACE-degree9"), ("cur", "mySi", "MBTR-std"),
+                                       ("cur", "myAlNiCu", "SOAP")}
+    df = rp.compare(run, published_dir, deviations=[])
+    curves = df[df["figure"].str.startswith("Figure 6")]
+    assert set(curves.loc[curves["representation"] == "ACE-degree9", "figure"]) == {"Figure 6h"}
+    assert set(curves.loc[curves["representation"] == "MBTR-std", "figure"]) == {"Figure 6"}
+    assert set(curves.loc[curves["representation"] == "SOAP", "figure"]) == {"Figure 6"}
+    assert set(curves["verdict"]) == {"agree"}  # each published curve against itself
+    assert set(curves["dataset"]) == {"AlNiCu", "Si"}

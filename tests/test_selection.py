@@ -12,6 +12,7 @@ from descriptor_study import storage
 from descriptor_study.selection import (
     ZERO_LEVEL,
     compressibility,
+    compressibility_from_files,
     cur_errors_for,
     cur_ranking,
     drop_zero_columns,
@@ -182,6 +183,22 @@ def test_compressibility_on_known_rank():
     table = compressibility({("R", "D"): df})
     row = table.iloc[0]
     assert row["n_plateau"] == 8 and row["n_below_1e-3"] <= 8 and row["percent_plateau"] == round(800 / 30, 1)
+
+
+def test_compressibility_from_files_takes_the_names_from_the_records(tmp_path):
+    """The table's representation and dataset are the records', whatever the paths say."""
+    X = _rank_deficient(13)
+    r = cur_ranking(X)
+    df = pd.DataFrame({"rank": np.arange(1, 31), "error": r.errors})
+    path = tmp_path / "cur" / "other-dataset" / "other-rep.csv"
+    path.parent.mkdir(parents=True)
+    df.to_csv(path, index=False)
+    got = compressibility_from_files([{"rep": "R", "dataset": "D", "path": str(path)},
+                                      {"variant": "R-std", "dataset": "D", "path": path}])
+    expected = compressibility({("R", "D"): df, ("R-std", "D"): df})
+    pd.testing.assert_frame_equal(got, expected)
+    assert got[["representation", "dataset"]].values.tolist() == [["R", "D"], ["R-std", "D"]]
+    assert got["n_plateau"].tolist() == [8, 8]
 
 
 def test_a_stalled_iterative_step_falls_back_to_the_dense_solver(monkeypatch):

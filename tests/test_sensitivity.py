@@ -4,6 +4,7 @@ and the paper's slopes on real representations."""
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from descriptor_study.representations import build
@@ -22,8 +23,8 @@ from descriptor_study.sensitivity import (
 )
 
 SENSITIVITY_PARAMS = {
-    "CHSF": {"n": 6, "l": 6},
-    "CHSF-mix": {"n": 6, "l": 6},
+    "CHSF": {"n_max": 6, "l_max": 6},
+    "CHSF-mix": {"n_max": 6, "l_max": 6},
     "SOAPlite": {"n_max": 6, "l_max": 6},
     "ACE": {"degree": 18},
 }
@@ -174,7 +175,7 @@ def test_authors_settings_per_curve():
 def test_absolute_curve_is_the_relative_one_times_the_reference_norm():
     from descriptor_study.sensitivity import build_path, sensitivity_curve
 
-    rep = build("CHSF", ["Si"], {"n": 3, "l": 3})
+    rep = build("CHSF", ["Si"], {"n_max": 3, "l_max": 3})
     t = np.array([1e-4, 1e-3, 1e-2])
     path = build_path("fig5a", {"radial_variant": "radial"}, t)
     relative = sensitivity_curve(rep, path)["dV"].to_numpy()
@@ -184,3 +185,62 @@ def test_absolute_curve_is_the_relative_one_times_the_reference_norm():
     direct = [np.linalg.norm(rep.compute(path.make(x), path.metric_atoms) - rep.compute(path.reference, path.metric_atoms))
               for x in t]
     assert np.allclose(absolute, direct, rtol=1e-12)
+
+
+def _unpublished_class(**attributes):
+    from descriptor_study.representations import Representation
+
+    class Mine(Representation):
+        name = "Mine"
+        n_features = 1
+
+        def _compute(self, atoms, centers):
+            return np.zeros((len(atoms) if centers is None else len(centers), 1))
+
+    return type("Mine", (Mine,), dict(attributes))
+
+
+def test_authors_settings_of_a_representation_not_in_the_paper():
+    from descriptor_study.sensitivity import resolve_settings
+
+    authors = {"mixed_direction": "authors", "radial_variant": "authors", "normalisation": "authors"}
+    mine = _unpublished_class()
+    for panel in ["fig4", "fig5a", "fig5c"]:
+        expected = {"mixed_direction": "x", "radial_variant": "radial", "normalisation": "relative"}
+        assert resolve_settings(authors, mine, panel) == expected
+        assert resolve_settings(authors, "Mine", panel, classes={"Mine": mine}) == expected
+    # the facts are read from the class: a class declaring the authors' Julia code and a
+    # Figure 5a curve of their Python run gets (1, 1, 1), along the bond and absolute there
+    julia = _unpublished_class(authors_code="julia", authors_python_run=("fig5a",))
+    assert resolve_settings(authors, julia, "fig5a") == {
+        "mixed_direction": "111", "radial_variant": "radial", "normalisation": "absolute"}
+    assert resolve_settings(authors, julia, "fig4")["normalisation"] == "relative"
+    python = _unpublished_class(authors_code="python", authors_python_run=("fig4",))
+    assert resolve_settings(authors, python, "fig5a") == {
+        "mixed_direction": "x", "radial_variant": "authors", "normalisation": "relative"}
+
+
+def test_authors_radial_variant_off_the_bond_moves_along_1_minus1_minus1():
+    from descriptor_study.sensitivity import build_path, resolve_settings
+
+    settings = resolve_settings({"radial_variant": "authors"}, "CHSF", "fig5a")
+    path = build_path("fig5a", settings, np.array([1e-3]))
+    j = path.moved[0]
+    moved = path.make(1e-3).positions[j] - path.reference.positions[j]
+    assert np.allclose(moved, 1e-3 * np.array([1.0, -1.0, -1.0]) / np.sqrt(3), atol=1e-15)
+
+
+def test_curves_and_slopes_take_their_names_from_the_records(tmp_path):
+    from descriptor_study.sensitivity import read_curves, slope_table_from_files
+
+    t = log_grid(-8, -1)
+    records = []
+    for k, (panel, rep, power) in enumerate([("fig4", "A", 1.0), ("fig5b", "B", 2.0)]):
+        path = tmp_path / f"curve{k}.csv"  # a path that names neither panel nor representation
+        pd.DataFrame({"t": t, "dV": 0.5 * t**power}).to_csv(path, index=False)
+        records.append({"panel": panel, "rep": rep, "path": path})
+    assert set(read_curves(records)) == {("fig4", "A"), ("fig5b", "B")}
+    table = slope_table_from_files(records)
+    assert table["representation"].tolist() == ["A", "B"] and table["panel"].tolist() == ["fig4", "fig5b"]
+    assert table["k"].tolist() == pytest.approx([1.0, 2.0], abs=1e-6)
+    assert table["expected"].tolist() == [1.0, 2.0]

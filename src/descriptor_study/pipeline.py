@@ -22,17 +22,20 @@ def represent_dataset(
     dataset_path: str | Path,
     out_path: str | Path,
     representation: str,
+    dataset: str,
     params: dict[str, Any] | None = None,
     species: Sequence[str] | None = None,
     n_jobs: int = 1,
     progress: bool = True,
 ) -> storage.StoredRepresentation:
-    """Compute ``representation`` for every structure of an extxyz dataset and store it."""
+    """Compute ``representation`` for every structure of the extxyz file of ``dataset`` and
+    store it under these names (``params`` may carry the config's ``class`` key)."""
     dataset_path = Path(dataset_path)
     structures = read_structures(dataset_path, require_energy=False)
     species = list(species) if species else dataset_species(structures)
     rep = build(representation, species, params)
-    log.info("%s on %s: %d structures, species %s", representation, dataset_path.name, len(structures), rep.species)
+    log.info("%s on %s (%s): %d structures, species %s", representation, dataset, dataset_path, len(structures),
+             rep.species)
     start = time.perf_counter()
     matrix, offsets = rep.compute_many(structures, n_jobs=n_jobs, progress=progress, source=str(dataset_path))
     seconds = time.perf_counter() - start
@@ -48,7 +51,7 @@ def represent_dataset(
         offsets=offsets,
         n_atoms=np.array([len(a) for a in structures], dtype=np.int64),
         representation=representation,
-        dataset=dataset_path.stem,
+        dataset=dataset,
         species=list(rep.species),
         params=rep.params,
         versions=versions,
@@ -65,6 +68,8 @@ def regress_dataset(
     ranking_csv: str | Path,
     dataset_path: str | Path,
     out_csv: str | Path,
+    dataset: str,
+    representation: str,
     hyper: dict[str, float] | None = None,
     search: bool = False,
     split: dict[str, Any] | None = None,
@@ -74,9 +79,13 @@ def regress_dataset(
 ):
     """RR or KRR RMSE against the number of CUR-ranked features for one (dataset, representation).
 
-    ``targets`` (``{"file": ..., "code": 1}``) takes energies from a targets file such as the
-    paper's Si ``targets.txt`` (lines ``n_atoms energy code``, in the dataset's order) and
-    keeps the structures whose code matches; the split indexes those structures.
+    Targets are cohesive energies E − Σ_atoms E0[species].  ``e0`` (config
+    ``datasets.<dataset>.e0``) gives the isolated-atom energy of each species; without it
+    the dataset's single-atom structures do.  ``targets`` (``{"file": ..., "code": 1}``)
+    takes the energies from a targets file such as the paper's Si ``targets.txt`` (lines
+    ``n_atoms energy code``, in the dataset's order) and keeps the structures whose code
+    matches; the split indexes those structures.  That route needs ``e0`` of every species
+    of the kept structures (read from the dataset).
     """
     import pandas as pd
 
@@ -94,15 +103,15 @@ def regress_dataset(
             bad = int(np.flatnonzero(table["n_atoms"].to_numpy() != stored.n_atoms)[0])
             raise DatasetError(f"{targets['file']}: line {bad} has another atom count than structure {bad} of {dataset_path}")
         keep = np.flatnonzero(table["code"].to_numpy() == int(targets.get("code", 1)))
-        energies = table["energy"].to_numpy()[keep]
+        structures = read_structures(dataset_path, require_energy=False)
+        if len(structures) != len(table):
+            raise DatasetError(f"{targets['file']}: {len(table)} lines for {len(structures)} structures in {dataset_path}")
         X, n_atoms = X[keep], n_atoms[keep]
-        if e0 is None or "Si" not in (e0 or {}):
-            raise ConfigError("datasets.<name>.e0: the targets-file route needs E0 per element in config")
-        y = energies - n_atoms * e0["Si"]
+        y = targets_from_file(table["energy"].to_numpy()[keep], [structures[k] for k in keep], e0, dataset)
     else:
         structures = read_structures(dataset_path, require_energy=True)
         e0 = e0 or rg.isolated_atom_energies(structures)
-        y = rg.cohesive_targets(structures, e0, source=str(dataset_path))
+        y = rg.cohesive_targets(structures, e0, source=str(dataset_path), e0_key=f"datasets.{dataset}.e0")
     split = split or {}
     if split.get("file"):
         train, test = rg.read_split(split["file"])
@@ -119,9 +128,9 @@ def regress_dataset(
         chosen, how = rg.search_hyperparameters(rg.Problem(X[:, ranking], y, n_atoms, train, test), model), "cross-validation"
     else:
         raise ConfigError(
-            f"regression.hyperparameters.{stored.representation}: {', '.join(key)} missing and regression.search is off"
+            f"regression.hyperparameters.{representation}: {', '.join(key)} missing and regression.search is off"
         )
-    log.info("%s %s/%s: %s from %s; %d train, %d test", model, stored.dataset, stored.representation, chosen, how,
+    log.info("%s %s/%s: %s from %s; %d train, %d test", model, dataset, representation, chosen, how,
              len(train), len(test))
     df = rg.feature_sweep(problem, ranking, model, chosen, rg.sweep_sizes(len(ranking), n_top))
     for k, v in chosen.items():
@@ -129,3 +138,21 @@ def regress_dataset(
     df["hyperparameters_from"] = how
     storage.write_csv(df, out_csv)
     return df
+
+
+def targets_from_file(energies, structures, e0: dict[str, float] | None, dataset: str) -> np.ndarray:
+    """Cohesive energies E − Σ_atoms E0[species] for the energies of a targets file and the
+    dataset's structures they belong to (same order); E0 from config ``datasets.<dataset>.e0``.
+    A species without an E0 ends in one ConfigError naming that key and the species."""
+    from .errors import ConfigError
+
+    e0 = dict(e0 or {})
+    present = dataset_species(structures)
+    missing = [s for s in present if s not in e0]
+    if missing:
+        raise ConfigError(
+            f"datasets.{dataset}.e0: no isolated-atom energy for {', '.join(missing)} "
+            f"(the targets-file route needs E0 of every species: {', '.join(present)})"
+        )
+    reference = np.array([sum(e0[s] for s in atoms.get_chemical_symbols()) for atoms in structures], dtype=float)
+    return np.asarray(energies, dtype=float) - reference

@@ -21,11 +21,15 @@ the same column names:
                            denominator, first_rank, last_rank, x_key
 =========================  =============================================================
 
-Names.  Published representations ACSF, ACSF-X, SOAP (QUIP), SOAPlite (dscribe), CHSF,
-ACE, MBTR and datasets Si, CHON, AlNiCu, TiO2 are ours unchanged.  Figure 6g's
-standardised MBTR (``"MBTR"/"Si(STD)"`` in the CUR file, ``"MBTR(STD)"/"Si"`` in the FPS
-file) is our ``MBTR-std`` on Si; Figure 6h's ``"ACE (AlNiCu)"/"<d>th Degree"`` (and
-``"ACE-SHIPs (AlNiCu)"`` in the RR file) is our ``ACE-degree<d>`` on AlNiCu.
+Names.  Each representation class lists the top-level keys the authors' files give it
+(``published_keys``); those keys map to the class's name, and the published datasets Si,
+CHON, AlNiCu, TiO2 are ours unchanged.  Two kinds of key name a variant.  A key followed
+by ``(STD)`` (Figure 6g's standardised MBTR: the sub-key ``Si(STD)`` under the MBTR key in
+the CUR file, the key ``MBTR(STD)`` with sub-key ``Si`` in the FPS file) is the class's
+standardised variant ``<name>-std`` on that dataset.  A key followed by a dataset in
+parentheses, with sub-keys ``<d>th Degree`` (Figure 6h's ACE on AlNiCu in the CUR file;
+the RR file names the same sweep after ACE-SHIPs), is the class's degree sweep
+``<name>-degree<d>`` on that dataset.  A key no class lists keeps its own name.
 
 What the files hold, read from them and from the authors' scripts in the same repository
 (``generate-results/*`` wrote the numbers, ``plot-results/Plot_*_results.py`` drew the
@@ -145,9 +149,8 @@ PUBLISHED_FILES: dict[str, dict[str, Any]] = {
         "30166458d6418eda94a1b78dff193ce64e59d34b2aaba46fea995eb9d3dcf308"),
 }
 
-#: the published datasets and representations (Table I's rows and columns)
+#: the published datasets (Table I's columns; its rows: :func:`published_representations`)
 DATASETS = ("Si", "CHON", "AlNiCu", "TiO2")
-REPRESENTATIONS = ("ACSF", "ACSF-X", "SOAP", "SOAPlite", "CHSF", "ACE", "MBTR")
 #: our sensitivity panels → (key in figures-3-4-5-datasets.json, index of the Figure 5 panel)
 SENSITIVITY_PANELS: dict[str, tuple[str, int | None]] = {
     "fig3": ("figure3_dataset", None),
@@ -165,8 +168,6 @@ MODEL_KEYS = {
     "rr": ("training_LR+L2_RMSE_eV_atom", "test_LR+L2_RMSE_eV_atom", "LR+L2_params"),
     "krr": ("training_KRR_RMSE_eV_atom", "test_KRR_RMSE_eV_atom", "KRR_params"),
 }
-#: representations whose published counts include QUIP's trailing constant column
-CONSTANT_COLUMN = frozenset({"SOAP"})
 #: PCA components dropped as zero columns / constant column must be below this × the largest
 ZERO_VARIANCE = 1e-10
 
@@ -259,24 +260,53 @@ def _array(value: Any, path: Path, where: str) -> np.ndarray:
 # --- names -----------------------------------------------------------------------------
 
 _DEGREE = re.compile(r"(\d+)\s*(?:st|nd|rd|th)?\s+Degree", re.IGNORECASE)
-_BY_DEGREE = re.compile(r"(ACE|ACE-SHIPs)\s*\((\w+)\)")
-_STD = re.compile(r"(\w+)\s*\(STD\)", re.IGNORECASE)
+_ON_DATASET = re.compile(r"(.+?)\s*\((\w+)\)")
+_STD = re.compile(r"(.+?)\s*\(STD\)", re.IGNORECASE)
+
+
+@lru_cache(maxsize=1)
+def _key_names() -> dict[str, str]:
+    """The authors' top-level key → our representation name, from every known class's
+    ``published_keys``."""
+    from .representations import registry
+
+    out: dict[str, str] = {}
+    for name in registry.with_attribute("published_keys"):
+        for key in registry.get_class(name).published_keys:
+            out.setdefault(key, name)
+    return out
+
+
+def published_representations() -> tuple[str, ...]:
+    """Our names of the representations in the authors' files (Table I's rows), in table order."""
+    from .representations import registry
+
+    return tuple(registry.sort_names(set(_key_names().values())))
+
+
+def _constant_column(representation: str) -> bool:
+    """The published counts of ``representation`` include QUIP's trailing constant column."""
+    from .representations import registry
+
+    return representation in _key_names().values() and bool(
+        registry.with_attribute("published_constant_column", [representation]))
 
 
 def our_names(top: str, sub: str) -> tuple[str, str]:
     """(representation, dataset) in our names for a published ``{top: {sub: ...}}`` entry."""
-    m = _BY_DEGREE.fullmatch(top)
-    if m:
+    names = _key_names()
+    m = _ON_DATASET.fullmatch(top)
+    if m and m.group(1) in names:
         d = _DEGREE.fullmatch(sub)
         if d:
-            return f"ACE-degree{int(d.group(1))}", m.group(2)
+            return f"{names[m.group(1)]}-degree{int(d.group(1))}", m.group(2)
     m = _STD.fullmatch(top)
-    if m:
-        return f"{m.group(1)}-std", sub
+    if m and m.group(1) in names:
+        return f"{names[m.group(1)]}-std", sub
     m = _STD.fullmatch(sub)
-    if m:
-        return f"{top}-std", m.group(1)
-    return top, sub
+    if m and top in names:
+        return f"{names[top]}-std", m.group(1)
+    return names.get(top, top), sub
 
 
 def _index(data: Any) -> dict[tuple[str, str], tuple[str, str]]:
@@ -375,7 +405,7 @@ def _curve(source: Source, method: str, representation: str, dataset: str, missi
         if not as_published:
             nonzero = _nonzero_count(source, representation, dataset)
             if nonzero is None:  # CUR_results.json not given: this file's count, less QUIP's constant column
-                nonzero = n - (1 if representation in CONSTANT_COLUMN and len(v) == n else 0)
+                nonzero = n - (1 if _constant_column(representation) and len(v) == n else 0)
             keep = min(len(v), nonzero)
             dropped = v[keep:]
             if len(dropped) and dropped.max() > ZERO_VARIANCE * v[0]:
@@ -412,8 +442,8 @@ def curve(source: Source, method: str, representation: str, dataset: str, *, mis
           as_published: bool = False) -> pd.DataFrame | None:
     """One published dimensionality curve in our columns.
 
-    ``method``: "cur", "fps" or "pca"; ``representation``/``dataset`` in our names (e.g.
-    "ACE-degree9"/"AlNiCu", "MBTR-std"/"Si").  Columns: rank (int, 1-based number of
+    ``method``: "cur", "fps" or "pca"; ``representation``/``dataset`` in our names (a
+    variant as ``<name>-degree<d>`` or ``<name>-std``, see the module docstring).  Columns: rank (int, 1-based number of
     selected features or components), percent, and error (cur, fps) or variance_ratio
     (pca); see the module docstring for how rank and percent follow from the file.
     ``missing_ok``: None when the file has no such curve.  ``df.attrs`` holds the file,
@@ -467,12 +497,13 @@ def feature_counts(source: Source, *, include_variants: bool = False) -> pd.Data
     n_features is ``feature_num``; n_nonzero the number of columns the authors' curves ran
     on after removing zero columns: ``feature_num_reduced``, else the feature count behind
     ``percent_reduced``, else ``feature_num``.  Only Table I's representations and datasets
-    unless ``include_variants`` (ACE-degree<d>, MBTR-std) is set.
+    unless ``include_variants`` (the degree sweep and the standardised variant) is set.
     """
     path, data = _load(source, METHOD_FILES["cur"])
+    reps = published_representations()
     rows = []
     for (rep, dataset), (top, sub) in _index(data).items():
-        if not include_variants and (rep not in REPRESENTATIONS or dataset not in DATASETS):
+        if not include_variants and (rep not in reps or dataset not in DATASETS):
             continue
         entry, where = data[top][sub], f"[{top!r}][{sub!r}]"
         n = int(_key(entry, "feature_num", path, where))
@@ -486,7 +517,7 @@ def feature_counts(source: Source, *, include_variants: bool = False) -> pd.Data
         rows.append({"representation": rep, "dataset": dataset, "n_features": n,
                      "n_nonzero": int(nonzero if nonzero is not None else n)})
     df = pd.DataFrame(rows, columns=["representation", "dataset", "n_features", "n_nonzero"])
-    order = {r: i for i, r in enumerate(REPRESENTATIONS)}
+    order = {r: i for i, r in enumerate(reps)}
     dorder = {d: i for i, d in enumerate(DATASETS)}
     df["_r"] = df["representation"].map(lambda r: order.get(r, len(order)))
     df["_d"] = df["dataset"].map(lambda d: dorder.get(d, len(dorder)))
@@ -597,6 +628,15 @@ def regression_ranking(source: Source, representation: str, dataset: str = "Si",
 
 # --- sensitivity (Figures 3-5) ----------------------------------------------------------------
 
+def _sensitivity_key(figure: Any, representation: str) -> str | None:
+    """The key of ``representation`` (our name) in one figure of the sensitivity file."""
+    if not isinstance(figure, dict):
+        return None
+    if representation in figure and _key_names().get(representation, representation) == representation:
+        return representation
+    return next((k for k, name in _key_names().items() if name == representation and k in figure), None)
+
+
 def sensitivity(source: Source, panel: str, representation: str, *, missing_ok: bool = False) -> pd.DataFrame | None:
     """One published dV(t) curve: columns t, dV (panels fig3, fig4, fig5a-d)."""
     if panel not in SENSITIVITY_PANELS:
@@ -604,11 +644,12 @@ def sensitivity(source: Source, panel: str, representation: str, *, missing_ok: 
     key, index = SENSITIVITY_PANELS[panel]
     path, data = _load(source, SENSITIVITY_FILE)
     figure = _key(data, key, path, "the file")
-    if representation not in figure:
+    top = _sensitivity_key(figure, representation)
+    if top is None:
         if missing_ok:
             return None
         raise PublishedDataError(f"{path}: [{key!r}] has no key {representation!r}")
-    value, where = figure[representation], f"[{key!r}][{representation!r}]"
+    value, where = figure[top], f"[{key!r}][{top!r}]"
     if index is not None:
         if not isinstance(value, list) or len(value) <= index:
             raise PublishedDataError(f"{path}: {where} has no panel {index} ({panel})")
@@ -629,7 +670,8 @@ def sensitivity_table(source: Source) -> pd.DataFrame:
     path, data = _load(source, SENSITIVITY_FILE)
     frames = []
     for panel, (key, _) in SENSITIVITY_PANELS.items():
-        for rep in _key(data, key, path, "the file"):
+        for top in _key(data, key, path, "the file"):
+            rep = _key_names().get(top, top)
             frames.append(sensitivity(source, panel, rep).assign(panel=panel, representation=rep))
     return pd.concat(frames, ignore_index=True)[["panel", "representation", "t", "dV"]]
 

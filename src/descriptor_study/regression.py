@@ -1,7 +1,7 @@
 """The regression study (docs/paper-settings.md, the paper's Figure 9): ridge (RR) and kernel
 ridge (KRR) fits of cohesive energies against the number of CUR-selected features.
 
-- Structure vectors: the sum of a structure's per-atom descriptors (MBTR: its own row).
+- Structure vectors: the sum of a structure's per-atom descriptors (a global representation: its own row).
 - Normalisation on the training set: each feature divided by its root-mean-square over
   the training structures (no centring: RR has no intercept, as in the paper).
 - Targets: cohesive energies t = E − Σ_el N_el·E0_el, E0 from the dataset's isolated
@@ -18,7 +18,7 @@ import logging
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Sequence
+from typing import Any, Iterable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -27,16 +27,15 @@ from .errors import DatasetError
 
 log = logging.getLogger(__name__)
 
-#: the authors' hyperparameters for Si (docs/paper-settings.md)
-PAPER_HYPERPARAMETERS = {
-    "ACE": {"krr_lambda": 1e-11, "krr_gamma": 9e-5, "rr_lambda": 1e-8},
-    "SOAP": {"krr_lambda": 1e-9, "krr_gamma": 8e-7, "rr_lambda": 1e-11},
-    "SOAPlite": {"krr_lambda": 5e-7, "krr_gamma": 5e-6, "rr_lambda": 1e-9},
-    "ACSF": {"krr_lambda": 5e-11, "krr_gamma": 5e-5, "rr_lambda": 9e-4},
-    "ACSF-X": {"krr_lambda": 5e-11, "krr_gamma": 5e-5, "rr_lambda": 8.5e-2},
-    "CHSF": {"krr_lambda": 5e-11, "krr_gamma": 1e-4, "rr_lambda": 1e-1},
-    "MBTR": {"krr_lambda": 5e-8, "krr_gamma": 1.0, "rr_lambda": 6.0},
-}
+def paper_hyperparameters(names: Iterable[str] | None = None, classes=None) -> dict[str, dict[str, float]]:
+    """The authors' Si hyperparameters (rr_lambda, krr_lambda, krr_gamma) per representation,
+    from the classes' ``paper_hyperparameters`` (docs/paper-settings.md); representations
+    without them are left out.  ``names`` default: every known representation."""
+    from .representations import registry
+
+    classes = dict(classes or {})
+    pool = registry.with_attribute("paper_hyperparameters", names, classes)
+    return {n: dict((classes.get(n) or registry.get_class(n)).paper_hyperparameters) for n in pool}
 
 
 # --- inputs ----------------------------------------------------------------------------
@@ -79,8 +78,10 @@ def isolated_atom_energies(structures) -> dict[str, float]:
     return e0
 
 
-def cohesive_targets(structures, e0: dict[str, float], source: str = "<dataset>") -> np.ndarray:
-    """t = E − Σ_el N_el·E0_el for every structure (all must carry an energy)."""
+def cohesive_targets(structures, e0: dict[str, float], source: str = "<dataset>",
+                     e0_key: str = "datasets.<name>.e0") -> np.ndarray:
+    """t = E − Σ_el N_el·E0_el for every structure (all must carry an energy); ``e0_key``
+    names the config key to set when an element has no E0."""
     out = []
     for k, atoms in enumerate(structures):
         if "energy" not in atoms.info:
@@ -90,7 +91,7 @@ def cohesive_targets(structures, e0: dict[str, float], source: str = "<dataset>"
         if missing:
             raise DatasetError(
                 f"{source}: no isolated-atom energy E0 for {missing}; add single-atom structures or "
-                f"set datasets.<name>.e0 in the config"
+                f"set {e0_key} in the config"
             )
         out.append(float(atoms.info["energy"]) - sum(e0[s] for s in symbols))
     return np.asarray(out)
@@ -230,10 +231,13 @@ def best_rmse_table(sweeps: dict[tuple[str, str, str], pd.DataFrame]) -> pd.Data
     return pd.DataFrame(rows).sort_values(["model", "dataset", "full_test_rmse"]).reset_index(drop=True)
 
 
-def read_sweeps(paths: Iterable[str | Path]) -> dict[tuple[str, str, str], pd.DataFrame]:
-    """``results/regression/<model>/<dataset>/<rep>.csv`` → {(model, dataset, rep): sweep}."""
-    return {(Path(p).parent.parent.name, Path(p).parent.name, Path(p).stem): pd.read_csv(p) for p in paths}
+def read_sweeps(sweeps: Iterable[Mapping[str, Any]]) -> dict[tuple[str, str, str], pd.DataFrame]:
+    """Sweep records ``{"model": ..., "dataset": ..., "rep": ..., "path": ...}`` →
+    {(model, dataset, rep): sweep}.  The names come from the records (the rule builds them
+    with the paths), never from the paths."""
+    return {(str(r["model"]), str(r["dataset"]), str(r["rep"])): pd.read_csv(r["path"]) for r in sweeps}
 
 
-def best_rmse_from_files(paths: Iterable[str | Path]) -> pd.DataFrame:
-    return best_rmse_table(read_sweeps(paths))
+def best_rmse_from_files(sweeps: Iterable[Mapping[str, Any]]) -> pd.DataFrame:
+    """The best-RMSE table of the sweep records (see :func:`read_sweeps`)."""
+    return best_rmse_table(read_sweeps(sweeps))

@@ -288,6 +288,16 @@ class RunResults:
     sensitivity: dict[tuple[str, str], pd.DataFrame] | None = None  # (panel, rep)
     dimensionality: dict[tuple[str, str, str], pd.DataFrame] | None = None  # (method, our dataset, variant)
     regression: dict[tuple[str, str, str], pd.DataFrame] | None = None  # (model, our dataset, rep)
+    #: name → class of the run's representations (a config's ``class:`` entries); None: the known ones
+    classes: dict[str, type] | None = None
+
+
+def is_degree_variant(variant: str, classes=None) -> bool:
+    """``<name>-degree<d>`` where ``name``'s class sweeps a degree (Figure 6h)."""
+    from .representations import registry
+
+    rep, sep, degree = variant.rpartition("-degree")
+    return bool(sep and degree.isdigit() and registry.with_attribute("degree_parameter", [rep], classes))
 
 
 def compare(run: RunResults, published_dir: str | Path | None, not_run: dict[str, str] | None = None,
@@ -334,7 +344,7 @@ def compare(run: RunResults, published_dir: str | Path | None, not_run: dict[str
         published = pub.curve(published_dir, method, variant, target, missing_ok=True)
         if published is None:
             continue
-        figure = "Figure 6h" if variant.startswith("ACE-degree") else figure_of[method]
+        figure = "Figure 6h" if is_degree_variant(variant, run.classes) else figure_of[method]
         rows += curve_cells(figure, method, variant, target, published, ours)
 
     # Figure 9
@@ -419,10 +429,11 @@ def write_report(df: pd.DataFrame, csv: str | Path, md: str | Path) -> None:
 
 def read_run(compare_as: dict[str, str | None], table1: str | Path | None,
              sensitivity: Iterable[dict[str, str]], dimensionality: Iterable[dict[str, str]],
-             regression: Iterable[dict[str, str]]) -> RunResults:
+             regression: Iterable[dict[str, str]], classes: dict[str, type] | None = None) -> RunResults:
     """Load this run's files, each named with its keys (no path is parsed)."""
     return RunResults(
         compare_as=dict(compare_as),
+        classes=dict(classes) if classes is not None else None,
         table1=pd.read_csv(table1) if table1 else None,
         sensitivity={(e["panel"], e["rep"]): pd.read_csv(e["path"]) for e in sensitivity},
         dimensionality={(e["method"], e["dataset"], e["variant"]): pd.read_csv(e["path"]) for e in dimensionality},

@@ -44,7 +44,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable
+from typing import Any, Iterable, Mapping
 
 import numpy as np
 import pandas as pd
@@ -494,10 +494,8 @@ def compressibility(curves: dict[tuple[str, str], pd.DataFrame], threshold: floa
     return pd.DataFrame(rows)
 
 
-def compressibility_from_files(paths: Iterable[str | Path]) -> pd.DataFrame:
-    """Per (representation, dataset) from ``.../cur/<dataset>/<rep>.csv`` files."""
-    curves = {}
-    for path in paths:
-        path = Path(path)
-        curves[(path.stem, path.parent.name)] = pd.read_csv(path)
-    return compressibility(curves)
+def compressibility_from_files(curves: Iterable[Mapping[str, Any]]) -> pd.DataFrame:
+    """Per (representation, dataset) from CUR curve files named by records
+    ``{"rep" (or "variant"), "dataset", "path"}``; no name is read from a path."""
+    return compressibility({(e["rep"] if "rep" in e else e["variant"], e["dataset"]): pd.read_csv(e["path"])
+                            for e in curves})

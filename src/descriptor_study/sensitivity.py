@@ -7,7 +7,8 @@ path, and the slope k of log dV against log t as t → 0 (k = 1: linearly stable
 Atom-centred descriptors are evaluated only where the metric needs them: the centre
 atom for the radial and tangential paths; for the mixed path only the atoms within reach
 of the moved atom (their rows are the only ones that change; ‖V(0)‖ is taken once over
-all atoms).  Global representations (MBTR) are evaluated on the whole structure.
+all atoms).  Global representations (one row per structure) are evaluated on the whole
+structure.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import logging
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable, Sequence
+from typing import Any, Callable, Iterable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -193,32 +194,43 @@ def tangential_path(panel: str, direction: str = "authors", seed: int = 0, t: np
     return Path_(panel, t, make, base, np.array([centre]), [j])
 
 
-#: representations the authors computed through their Julia code, whose Figure 4 path moved
-#: the atom by (dx, dx, dx); their Python path (SOAP, SOAPlite, ACSF, MBTR) moved it along x
-AUTHORS_JULIA_PATH = ("ACE", "CHSF", "CHSF-mix", "ACSF-X")
+def resolve_settings(settings: dict[str, Any] | None, representation, panel: str | None = None,
+                     classes=None) -> dict[str, Any]:
+    """The ``authors`` values → what the authors' code did for this representation (and panel),
+    read from its class (``authors_code``, ``authors_python_run``):
 
+    - ``mixed_direction``: (1, 1, 1) for a representation their Julia code computed, x for
+      one of their Python run;
+    - ``radial_variant``: along the bond for a Figure 5a curve of their Python run, else
+      (1, −1, −1)/√3 as in their Julia code;
+    - ``normalisation``: absolute for the curves of their Python run, relative otherwise.
 
-#: curves the authors took from one Python run (their notebook reads them from
-#: rotation_deformation.json): the central atom moved along x; Figure 4 is the whole
-#: structure's change, Figure 5a the row of the 4th-shell neighbour along x (a move along
-#: the bond), both as the absolute ‖V(t) − V(0)‖, not divided by ‖V(0)‖
-AUTHORS_PYTHON_RUN = {"fig4": ("SOAP", "SOAPlite", "ACSF", "MBTR", "ACE"), "fig5a": ("SOAP", "SOAPlite", "ACSF")}
-
-
-def resolve_settings(settings: dict[str, Any] | None, representation: str, panel: str | None = None) -> dict[str, Any]:
-    """The ``authors`` values → what the authors' code did for this representation (and panel):
-    ``mixed_direction`` (111 in their Julia code, x in their Python run), ``radial_variant``
-    (along the bond in their Python run, (1, −1, −1)/√3 in their Julia code) and
-    ``normalisation`` (absolute for the curves of their Python run, relative otherwise)."""
+    A representation the paper did not study (``authors_code`` None) gets x, along the bond
+    and relative.  ``representation`` is a name (looked up in ``classes``, then the
+    registry) or a class.
+    """
+    cls = _class_of(representation, classes)
+    in_paper = cls.authors_code is not None
+    python_run = tuple(cls.authors_python_run)
     s = dict(settings or {})
     if s.get("mixed_direction") == "authors":
-        s["mixed_direction"] = "111" if representation in AUTHORS_JULIA_PATH else "x"
-    if s.get("radial_variant") == "authors" and representation in AUTHORS_PYTHON_RUN["fig5a"]:
+        s["mixed_direction"] = "111" if cls.authors_code == "julia" else "x"
+    if s.get("radial_variant") == "authors" and (not in_paper or "fig5a" in python_run):
         s["radial_variant"] = "radial"
     if s.get("normalisation") == "authors":
-        python_run = panel is not None and representation in AUTHORS_PYTHON_RUN.get(panel, ())
-        s["normalisation"] = "absolute" if python_run else "relative"
+        s["normalisation"] = "absolute" if (in_paper and panel is not None and panel in python_run) else "relative"
     return s
+
+
+def _class_of(representation, classes=None):
+    """A representation's class from its name (``classes`` first, then the registry)."""
+    if isinstance(representation, type):
+        return representation
+    if classes and representation in classes:
+        return classes[representation]
+    from .representations import get_class
+
+    return get_class(representation)
 
 
 def build_path(panel: str, settings: dict[str, Any] | None = None, t: np.ndarray | None = None) -> Path_:
@@ -342,7 +354,7 @@ def run_panel(panel: str, representation: str, params: dict[str, Any] | None, se
     from .representations import build
 
     rep = build(representation, ["Si"], params)
-    settings = resolve_settings(settings, representation, panel)
+    settings = resolve_settings(settings, type(rep), panel)
     path = build_path(panel, settings)
     df = sensitivity_curve(rep, path, progress=True, normalisation=settings.get("normalisation", "relative"))
     storage.write_csv(df, out_csv)
@@ -366,10 +378,14 @@ def slope_table(curves: dict[tuple[str, str], pd.DataFrame]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def read_curves(paths: Iterable[str | Path]) -> dict[tuple[str, str], pd.DataFrame]:
-    """``results/sensitivity/<panel>/<rep>.csv`` files → {(panel, rep): curve}."""
-    return {(Path(p).parent.name, Path(p).stem): pd.read_csv(p) for p in paths}
+def read_curves(curves: Iterable[Mapping[str, Any]]) -> dict[tuple[str, str], pd.DataFrame]:
+    """Curve records ``{"panel": ..., "rep": ..., "path": ...}`` → {(panel, rep): curve}.
+
+    The names come from the records (the rule builds them with the paths), never from the paths.
+    """
+    return {(str(c["panel"]), str(c["rep"])): pd.read_csv(c["path"]) for c in curves}
 
 
-def slope_table_from_files(paths: Iterable[str | Path]) -> pd.DataFrame:
-    return slope_table(read_curves(paths))
+def slope_table_from_files(curves: Iterable[Mapping[str, Any]]) -> pd.DataFrame:
+    """The slope table of the curve records (see :func:`read_curves`)."""
+    return slope_table(read_curves(curves))

@@ -4,46 +4,46 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Iterable
+from typing import Any, Iterable, Mapping
 
 import pandas as pd
 
 from . import storage
-from .representations import PAPER_ORDER
-
-#: Table I of the paper: non-zero (full) counts; None where the paper gives no full count
-PAPER_TABLE1 = {
-    "ACSF": {"Si": 51, "CHON": 462, "AlNiCu": 282, "TiO2": 145},
-    "ACSF-X": {"Si": "57 (195)", "CHON": "634 (1644)", "AlNiCu": "544 (1017)", "TiO2": 534},
-    "SOAP": {"Si": 450, "CHON": 6660, "AlNiCu": 3780, "TiO2": 1710},
-    "SOAPlite": {"Si": 450, "CHON": 4500, "AlNiCu": 2700, "TiO2": 1350},
-    "CHSF": {"Si": 20, "CHON": 44, "AlNiCu": 44, "TiO2": 44},
-    "ACE": {"Si": 30, "CHON": 30, "AlNiCu": 30, "TiO2": 30},
-    "MBTR": {"Si": 182, "CHON": 5000, "AlNiCu": 2400, "TiO2": 900},
-}
+from .representations import registry
 
 
-def _order(rep: str) -> int:
-    return PAPER_ORDER.index(rep) if rep in PAPER_ORDER else len(PAPER_ORDER)
+def paper_table1(names: Iterable[str] | None = None, classes=None) -> dict[str, dict[str, Any]]:
+    """Table I of the paper from the classes' ``paper_feature_counts``: representation →
+    published dataset → non-zero count, or text "non-zero (full)"; representations the
+    paper did not count are left out.  ``names`` default: every known representation."""
+    classes = dict(classes or {})
+    pool = registry.with_attribute("paper_feature_counts", names, classes)
+    return {n: dict((classes.get(n) or registry.get_class(n)).paper_feature_counts)
+            for n in registry.sort_names(pool, classes)}
 
 
-def table1(paths: Iterable[str | os.PathLike]) -> pd.DataFrame:
-    """Long table: representation, dataset, nonzero, full (one row per .h5 file)."""
+def table1(files: Iterable[Mapping[str, Any]], classes=None) -> pd.DataFrame:
+    """Long table: representation, dataset, nonzero, full, rows (one row per file).
+
+    ``files``: records ``{"dataset": ..., "rep": ..., "path": <.h5>}``; the names come from
+    the records, never from the paths.  Representations in table order (their classes'
+    ``order``; ``classes`` for those named in the config), datasets in the order given.
+    """
     rows = []
-    for path in paths:
-        data = storage.read(path)
+    for record in files:
+        data = storage.read(record["path"])
         rows.append(
             {
-                "representation": data.representation,
-                "dataset": data.dataset,
+                "representation": str(record["rep"]),
+                "dataset": str(record["dataset"]),
                 "nonzero": int(len(data.nonzero_columns())),
                 "full": int(data.matrix.shape[1]),
                 "rows": int(data.matrix.shape[0]),
             }
         )
     df = pd.DataFrame(rows, columns=["representation", "dataset", "nonzero", "full", "rows"])
-    df["_o"] = df["representation"].map(_order)
-    # representations in the paper's order; datasets in the order the files came (config order)
+    order = {name: k for k, name in enumerate(registry.sort_names(df["representation"], classes))}
+    df["_o"] = df["representation"].map(order)
     return df.sort_values("_o", kind="stable").drop(columns="_o").reset_index(drop=True)
 
 

@@ -4,11 +4,16 @@ import re
 import sys
 from pathlib import Path
 
-from descriptor_study.config import validate_config
+from descriptor_study.config import localise_classes, validate_config
 from descriptor_study.errors import ConfigError
 
+from descriptor_study.representations import registry
+
 try:
+    localise_classes(config, workflow.basedir)  # relative `class: file.py:Class` paths
     validate_config(config, Path(workflow.basedir) / "workflow/schemas/config.schema.yaml")
+    #: name -> class of every representation of the config (built-in, plugin or ``class:``)
+    REP_CLASSES = registry.classes_of(config["representations"])
 except ConfigError as exc:
     sys.exit(f"Invalid configuration: {exc}")
 
@@ -66,10 +71,39 @@ SENSITIVITY_TARGETS = (
 ) if SENS else []
 
 DIM_METHODS = DIM.get("methods", ["cur", "fps", "pca"])
-ACE_DEGREE_DATASET = DIM.get("ace_degree_dataset")
-ACE_DEGREES = DIM.get("ace_degrees", []) if "ACE" in REPRESENTATIONS and ACE_DEGREE_DATASET else []
-MBTR_STD_DATASET = DIM.get("standardised_mbtr_dataset") if "MBTR" in REPRESENTATIONS else None
+#: the representation whose class sweeps a degree (Figure 6h: DEGREE_REP-degree<d>) and that parameter
+DEGREE_REP = next(iter(registry.with_attribute("degree_parameter", REPRESENTATIONS, REP_CLASSES)), None)
+DEGREE_PARAM = REP_CLASSES[DEGREE_REP].degree_parameter if DEGREE_REP else None
+#: the representation whose class has a standardised variant (Figure 6g: STD_REP-std)
+STD_REP = next(iter(registry.with_attribute("standardised_variant", REPRESENTATIONS, REP_CLASSES)), None)
+# (the config keys keep the paper's names of the two studies)
+DEGREE_DATASET = DIM.get("ace_degree_dataset") if DEGREE_REP else None
+DEGREES = DIM.get("ace_degrees", []) if DEGREE_DATASET else []
+STD_DATASET = DIM.get("standardised_mbtr_dataset") if STD_REP else None
 FPS_DATASET = DIM.get("fps_dataset", DATASETS[0])
+
+
+def dimensionality_records(method, datasets=None):
+    """One record per CUR/FPS/PCA curve of ``method``: method, dataset, rep, path (the rules
+    pass the paths as input and the records as params, in the same order)."""
+    return [
+        {"method": method, "dataset": d, "rep": r, "path": f"results/dimensionality/{method}/{d}/{r}.csv"}
+        for d in (datasets or DATASETS) for r in REPRESENTATIONS
+    ]
+
+
+#: Figure 6h: the degree-sweep representation's CUR curves at each degree
+DEGREE_RECORDS = [
+    {"method": "cur", "dataset": DEGREE_DATASET, "rep": DEGREE_REP, "degree": int(g),
+     "variant": f"{DEGREE_REP}-degree{g}",
+     "path": f"results/dimensionality/cur/{DEGREE_DATASET}/{DEGREE_REP}-degree{g}.csv"}
+    for g in DEGREES
+] if DIM else []
+#: Figure 6g: the standardised representation's CUR curve
+STD_RECORDS = [
+    {"method": "cur", "dataset": STD_DATASET, "rep": STD_REP, "variant": f"{STD_REP}-std",
+     "path": f"results/dimensionality/cur/{STD_DATASET}/{STD_REP}-std.csv"}
+] if (DIM and STD_DATASET) else []
 
 DIMENSIONALITY_TARGETS = (
     (figure_files("figure6") + ["results/tables/compressibility.csv", "results/tables/compressibility.md"]
@@ -102,17 +136,15 @@ REPORT_SENSITIVITY = [
     for p in SENSITIVITY_PANELS for r in SENSITIVITY_REPS
 ] if (COMPARE and SENS) else []
 REPORT_DIMENSIONALITY = ([
-    {"method": m, "dataset": d, "variant": r, "path": f"results/dimensionality/{m}/{d}/{r}.csv"}
-    for m in DIM_METHODS for d in COMPARABLE for r in REPRESENTATIONS
+    {"method": e["method"], "dataset": e["dataset"], "variant": e["rep"], "path": e["path"]}
+    for m in DIM_METHODS for d in COMPARABLE for e in dimensionality_records(m, [d])
     if m != "fps" or d == FPS_DATASET  # FPS runs on Figure 8's dataset only
 ] + [
-    {"method": "cur", "dataset": ACE_DEGREE_DATASET, "variant": f"ACE-degree{g}",
-     "path": f"results/dimensionality/cur/{ACE_DEGREE_DATASET}/ACE-degree{g}.csv"}
-    for g in ACE_DEGREES if ACE_DEGREE_DATASET in COMPARABLE
+    {k: e[k] for k in ("method", "dataset", "variant", "degree", "path")}
+    for e in DEGREE_RECORDS if DEGREE_DATASET in COMPARABLE
 ] + [
-    {"method": "cur", "dataset": MBTR_STD_DATASET, "variant": "MBTR-std",
-     "path": f"results/dimensionality/cur/{MBTR_STD_DATASET}/MBTR-std.csv"}
-    for _ in [0] if MBTR_STD_DATASET in COMPARABLE
+    {k: e[k] for k in ("method", "dataset", "variant", "path")}
+    for e in STD_RECORDS if STD_DATASET in COMPARABLE
 ]) if DIM else []
 REPORT_REGRESSION = [
     {"model": m, "dataset": d, "rep": r, "path": f"results/regression/{m}/{d}/{r}.csv"}

@@ -1,11 +1,11 @@
 # Section VI.B: CUR, FPS and PCA per (dataset, representation); Figures 6-8 and the
-# compressibility table.  A "variant" is a representation name, ACE-degree<d> (Figure 6h)
-# or MBTR-std (Figure 6g's standardised MBTR).
+# compressibility table.  A "variant" is a representation name, <DEGREE_REP>-degree<d>
+# (Figure 6h, the degree sweep) or <STD_REP>-std (Figure 6g, the standardised columns).
 
 
 def selection_input(wc):
-    if wc.variant == "MBTR-std":
-        return f"results/representations/{wc.dataset}/MBTR.h5"
+    if STD_REP and wc.variant == f"{STD_REP}-std":
+        return f"results/representations/{wc.dataset}/{STD_REP}.h5"
     return f"results/representations/{wc.dataset}/{wc.variant}.h5"
 
 
@@ -15,7 +15,7 @@ rule select_features:
     output:
         "results/dimensionality/{method}/{dataset}/{variant}.csv",
     params:
-        standardise=lambda wc: wc.variant == "MBTR-std",
+        standardise=lambda wc: bool(STD_REP) and wc.variant == f"{STD_REP}-std",
     wildcard_constraints:
         variant="[A-Za-z0-9_.-]+",
     threads: THREADS
@@ -28,27 +28,28 @@ rule select_features:
         "../../scripts/select_features.py"
 
 
-def dimensionality_curves(method, datasets=None):
-    return expand(
-        f"results/dimensionality/{method}/{{dataset}}/{{rep}}.csv",
-        dataset=datasets or DATASETS,
-        rep=REPRESENTATIONS,
-    )
+def record_paths(records):
+    return [e["path"] for e in records]
+
+
+CUR_RECORDS = dimensionality_records("cur")
+PCA_RECORDS = dimensionality_records("pca")
+FIG8_CUR_RECORDS = dimensionality_records("cur", [FPS_DATASET])
+FIG8_FPS_RECORDS = dimensionality_records("fps", [FPS_DATASET])
 
 
 rule figure6:
     input:
-        curves=dimensionality_curves("cur"),
-        mbtr_std=[f"results/dimensionality/cur/{MBTR_STD_DATASET}/MBTR-std.csv"] if MBTR_STD_DATASET else [],
-        ace_degrees=expand(
-            "results/dimensionality/cur/{dataset}/ACE-degree{degree}.csv",
-            dataset=[ACE_DEGREE_DATASET] if ACE_DEGREES else [],
-            degree=ACE_DEGREES,
-        ),
+        curves=record_paths(CUR_RECORDS),
+        standardised=record_paths(STD_RECORDS),
+        degrees=record_paths(DEGREE_RECORDS),
         published=OVERLAY_INPUT,
     output:
         reported_figure("figure6", "Dimensionality"),
     params:
+        curves=CUR_RECORDS,
+        standardised=STD_RECORDS,
+        degrees=DEGREE_RECORDS,
         compare_as=COMPARE_AS,
     log:
         "logs/dimensionality/figure6.log",
@@ -58,11 +59,12 @@ rule figure6:
 
 rule figure7:
     input:
-        curves=dimensionality_curves("pca"),
+        curves=record_paths(PCA_RECORDS),
         published=OVERLAY_INPUT,
     output:
         reported_figure("figure7", "Dimensionality"),
     params:
+        curves=PCA_RECORDS,
         compare_as=COMPARE_AS,
     log:
         "logs/dimensionality/figure7.log",
@@ -72,12 +74,14 @@ rule figure7:
 
 rule figure8:
     input:
-        cur=dimensionality_curves("cur", [FPS_DATASET]),
-        fps=dimensionality_curves("fps", [FPS_DATASET]),
+        cur=record_paths(FIG8_CUR_RECORDS),
+        fps=record_paths(FIG8_FPS_RECORDS),
         published=OVERLAY_INPUT,
     output:
         reported_figure("figure8", "Dimensionality"),
     params:
+        cur=FIG8_CUR_RECORDS,
+        fps=FIG8_FPS_RECORDS,
         dataset=FPS_DATASET,
         compare_as=COMPARE_AS,
     log:
@@ -88,10 +92,12 @@ rule figure8:
 
 rule compressibility:
     input:
-        dimensionality_curves("cur"),
+        record_paths(CUR_RECORDS),
     output:
         csv="results/tables/compressibility.csv",
         md="results/tables/compressibility.md",
+    params:
+        curves=CUR_RECORDS,
     log:
         "logs/dimensionality/compressibility.log",
     script:

@@ -2,6 +2,15 @@
 # features; Figure 9 per regression dataset and the best-RMSE table.
 
 
+def regression_sweeps(datasets):
+    """One record per sweep of ``datasets``: the rules pass the paths as input and the
+    records (names + path) as params, so the library learns the names from the records."""
+    return [
+        {"model": m, "dataset": d, "rep": r, "path": f"results/regression/{m}/{d}/{r}.csv"}
+        for m in ["rr", "krr"] for d in datasets for r in REPRESENTATIONS
+    ]
+
+
 rule regress:
     input:
         h5="results/representations/{dataset}/{rep}.h5",
@@ -30,12 +39,12 @@ rule regress:
 
 rule figure9:
     input:
-        rr=expand("results/regression/rr/{{dataset}}/{rep}.csv", rep=REPRESENTATIONS),
-        krr=expand("results/regression/krr/{{dataset}}/{rep}.csv", rep=REPRESENTATIONS),
+        sweeps=lambda wc: [s["path"] for s in regression_sweeps([wc.dataset])],
         published=OVERLAY_INPUT,
     output:
         reported_figure("figure9_{dataset}", "Regression"),
     params:
+        sweeps=lambda wc: regression_sweeps([wc.dataset]),
         compare_as=lambda wc: COMPARE_AS.get(wc.dataset),
     log:
         "logs/regression/figure9_{dataset}.log",
@@ -45,15 +54,12 @@ rule figure9:
 
 rule regression_table:
     input:
-        expand(
-            "results/regression/{model}/{dataset}/{rep}.csv",
-            model=["rr", "krr"],
-            dataset=REGRESSION_DATASETS,
-            rep=REPRESENTATIONS,
-        ),
+        [s["path"] for s in regression_sweeps(REGRESSION_DATASETS)],
     output:
         csv="results/tables/regression_best.csv",
         md="results/tables/regression_best.md",
+    params:
+        sweeps=regression_sweeps(REGRESSION_DATASETS),
     log:
         "logs/regression/table.log",
     script:

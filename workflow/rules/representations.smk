@@ -10,6 +10,7 @@ rule represent:
     params:
         params=lambda wc: rep_params(wc.rep),
         species=lambda wc: config["datasets"][wc.dataset].get("species"),
+        rep=lambda wc: wc.rep,
     threads: THREADS
     resources:
         mem_mb=8000,
@@ -20,21 +21,26 @@ rule represent:
         "../../scripts/represent.py"
 
 
-rule represent_ace_degree:
-    """ACE at another total degree, for Figure 6h."""
-    input:
-        "data/{dataset}.extxyz",
-    output:
-        "results/representations/{dataset}/ACE-degree{degree}.h5",
-    params:
-        params=lambda wc: {**rep_params("ACE"), "degree": int(wc.degree)},
-        species=lambda wc: config["datasets"][wc.dataset].get("species"),
-        rep="ACE",
-    threads: THREADS
-    resources:
-        mem_mb=8000,
-        runtime=240,
-    log:
-        "logs/representations/{dataset}/ACE-degree{degree}.log",
-    script:
-        "../../scripts/represent.py"
+if DEGREE_REP:
+
+    rule represent_degree:
+        """The degree-sweep representation (its class's ``degree_parameter``) at another
+        degree, for Figure 6h."""
+        input:
+            "data/{dataset}.extxyz",
+        output:
+            f"results/representations/{{dataset}}/{DEGREE_REP}-degree{{degree}}.h5",
+        params:
+            params=lambda wc: {**rep_params(DEGREE_REP), DEGREE_PARAM: int(wc.degree)},
+            species=lambda wc: config["datasets"][wc.dataset].get("species"),
+            rep=DEGREE_REP,
+        wildcard_constraints:
+            degree=r"\d+",
+        threads: THREADS
+        resources:
+            mem_mb=8000,
+            runtime=240,
+        log:
+            f"logs/representations/{{dataset}}/{DEGREE_REP}-degree{{degree}}.log",
+        script:
+            "../../scripts/represent.py"

@@ -1,6 +1,13 @@
 # Section VI.A: c-Si built in code, one dV(t) curve per (panel, representation),
 # the slope table and Figures 3-5.
 
+#: one record per curve: the rules pass the paths as input and the records (names + path)
+#: as params, so the library learns the names from the records, never from the paths
+SENSITIVITY_CURVES = [
+    {"panel": p, "rep": r, "path": f"results/sensitivity/{p}/{r}.csv"}
+    for p in SENSITIVITY_PANELS for r in SENSITIVITY_REPS
+]
+
 
 rule sensitivity_curve:
     output:
@@ -20,10 +27,12 @@ rule sensitivity_curve:
 
 rule sensitivity_slopes:
     input:
-        expand("results/sensitivity/{panel}/{rep}.csv", panel=SENSITIVITY_PANELS, rep=SENSITIVITY_REPS),
+        [c["path"] for c in SENSITIVITY_CURVES],
     output:
         csv="results/tables/sensitivity_slopes.csv",
         md="results/tables/sensitivity_slopes.md",
+    params:
+        curves=SENSITIVITY_CURVES,
     log:
         "logs/sensitivity/slopes.log",
     script:
@@ -32,12 +41,14 @@ rule sensitivity_slopes:
 
 rule sensitivity_figures:
     input:
-        curves=expand("results/sensitivity/{panel}/{rep}.csv", panel=SENSITIVITY_PANELS, rep=SENSITIVITY_REPS),
+        curves=[c["path"] for c in SENSITIVITY_CURVES],
         published=OVERLAY_INPUT,
     output:
         reported_figure("figure3", "Sensitivity")
         + reported_figure("figure4", "Sensitivity")
         + reported_figure("figure5", "Sensitivity"),
+    params:
+        curves=SENSITIVITY_CURVES,
     log:
         "logs/sensitivity/figures.log",
     script:

@@ -3,30 +3,43 @@
 from __future__ import annotations
 
 import math
-import re
 from pathlib import Path
-from typing import Iterable
+from typing import Any, Iterable, Mapping
 
 import numpy as np
 import pandas as pd
 
+from ..representations import registry
 from ..selection import MACHINE_EPS, ZERO_LEVEL
-from .style import PUBLISHED_STYLE, dataset_colour, dataset_label, plt, published_label, representation_colour, save
+from .style import PUBLISHED_STYLE, dataset_colour, dataset_label, plt, published_label, save
 
 #: {rep: {our dataset: published curve}} (the same columns as ours)
 Published = dict[str, dict[str, pd.DataFrame]]
+#: {rep: {dataset: curve}}
+Curves = dict[str, dict[str, pd.DataFrame]]
+#: name → representation class (``registry.classes_of(config["representations"])``)
+Classes = Mapping[str, type] | None
+#: one curve file named by its keys: {"dataset", "rep" (or "variant"), "degree", "path", ...}
+Record = Mapping[str, Any]
 
-#: the paper's panel order (a–g); CHSF-mix, when present, gets an extra panel after 6h
-PANEL_ORDER = ["ACSF-X", "ACSF", "SOAP", "SOAPlite", "CHSF", "ACE", "MBTR", "CHSF-mix"]
 
-
-def _read(paths: Iterable[str | Path]) -> dict[str, dict[str, pd.DataFrame]]:
-    """``.../<method>/<dataset>/<rep>.csv`` → {rep: {dataset: curve}}."""
-    out: dict[str, dict[str, pd.DataFrame]] = {}
-    for p in paths:
-        p = Path(p)
-        out.setdefault(p.stem, {})[p.parent.name] = pd.read_csv(p)
+def read_curves(records: Iterable[Record]) -> Curves:
+    """{rep: {dataset: curve}} from records naming each file's dataset and representation
+    (``rep``, else ``variant``); nothing is read from the paths."""
+    out: Curves = {}
+    for e in records:
+        out.setdefault(e["rep"] if "rep" in e else e["variant"], {})[e["dataset"]] = pd.read_csv(e["path"])
     return out
+
+
+def _panels(names: Iterable[str], classes: Classes) -> list[str]:
+    """The panel order of Figures 6-8 (the classes' ``panel_order``)."""
+    return registry.sort_names(names, classes, panels=True)
+
+
+def _first_with(attribute: str, names: Iterable[str], classes: Classes) -> str | None:
+    found = registry.with_attribute(attribute, list(names), classes)
+    return found[0] if found else None
 
 
 def _grid(n_panels: int):
@@ -66,45 +79,60 @@ def _overlay(ax, published: Published | None, rep: str, column: str, lo: float =
                 label=published_label(f"{label or dataset_label(dataset)} ({n})"), **PUBLISHED_STYLE)
 
 
-def figure6(curves: dict[str, dict[str, pd.DataFrame]], stem, mbtr_std: dict[str, pd.DataFrame] | None = None,
-            ace_degrees: dict[int, pd.DataFrame] | None = None, ace_degree_dataset: str | None = None,
-            published: Published | None = None) -> list[Path]:
-    reps = [r for r in PANEL_ORDER if r in curves] + [r for r in curves if r not in PANEL_ORDER]
-    # the paper's panels a–g, then h for ACE by degree, then extras such as CHSF-mix
-    n_paper = sum(r in PANEL_ORDER[:7] for r in reps)
+def figure6(curves: Curves, stem, standardised: dict[str, pd.DataFrame] | None = None,
+            degrees: dict[int, pd.DataFrame] | None = None, degree_dataset: str | None = None,
+            published: Published | None = None, classes: Classes = None, standardised_rep: str | None = None,
+            degree_rep: str | None = None) -> list[Path]:
+    """CUR error curves, one panel per representation.
+
+    ``standardised`` ({dataset: curve}) is drawn dotted on the panel of the representation
+    with a standardised variant (Figure 6g's Si(STD)); ``degrees`` ({degree: curve} on
+    ``degree_dataset``) get a panel of their own for the representation with a degree sweep
+    (Figure 6h).  Both representations are the ones named, else found through the class
+    attributes ``standardised_variant`` and ``degree_parameter``.
+    """
+    reps = _panels(curves, classes)
+    standardised_rep = standardised_rep or _first_with("standardised_variant", reps, classes)
+    degree_rep = degree_rep or _first_with("degree_parameter", reps, classes)
+    # the paper's panels (its Table I representations), then the degree panel, then extras
+    paper = set(registry.with_attribute("paper_feature_counts", reps, classes))
+    n_paper = sum(r in paper for r in reps)
     slots = list(range(n_paper)) + [n_paper + 1 + i for i in range(len(reps) - n_paper)]
-    if not ace_degrees:
+    if not degrees:
         slots = list(range(len(reps)))
-    fig, axes = _grid(len(reps) + (1 if ace_degrees else 0))
+    reps = [r for r in reps if r in paper] + [r for r in reps if r not in paper]
+    fig, axes = _grid(len(reps) + (1 if degrees else 0))
     for rep, k in zip(reps, slots):
         ax = axes[k]
         for dataset, df in curves[rep].items():
             ax.plot(df["percent"], _floor(df["error"].to_numpy()), color=dataset_colour(dataset),
                     label=f"{dataset_label(dataset)} ({len(df)})")
-        if rep == "MBTR" and mbtr_std:
-            for dataset, df in mbtr_std.items():
+        if rep == standardised_rep and standardised:
+            for dataset, df in standardised.items():
                 ax.plot(df["percent"], _floor(df["error"].to_numpy()), color=dataset_colour(dataset), ls=":",
                         label=f"{dataset}(STD) ({len(df)})")
         _overlay(ax, published, rep, "error")
-        if rep == "MBTR":
-            _overlay(ax, published, "MBTR-std", "error", colour="0.4")
-        _style_panel(ax, f"({LETTERS[k]}) {rep}", representation_colour(rep), "features selected (%)", CUR_ERROR)
-    if ace_degrees:
+        if rep == standardised_rep:
+            _overlay(ax, published, f"{rep}-std", "error", colour="0.4")
+        _style_panel(ax, f"({LETTERS[k]}) {rep}", registry.colour(rep, classes), "features selected (%)",
+                     CUR_ERROR)
+    if degrees:
         ax = axes[n_paper]
         cmap = plt.get_cmap("viridis")
-        for i, (deg, df) in enumerate(sorted(ace_degrees.items())):
-            colour = cmap(i / max(1, len(ace_degrees) - 1))
+        for i, (deg, df) in enumerate(sorted(degrees.items())):
+            colour = cmap(i / max(1, len(degrees) - 1))
             ax.plot(df["percent"], _floor(df["error"].to_numpy()), color=colour, label=f"degree {deg} ({len(df)})")
-            _overlay(ax, published, f"ACE-degree{deg}", "error", colour=colour, label=f"degree {deg}")
-        _style_panel(ax, f"({LETTERS[n_paper]}) ACE on {ace_degree_dataset or ''} by degree",
-                     representation_colour("ACE"), "features selected (%)", CUR_ERROR)
+            _overlay(ax, published, f"{degree_rep}-degree{deg}", "error", colour=colour, label=f"degree {deg}")
+        _style_panel(ax, f"({LETTERS[n_paper]}) {degree_rep or ''} on {degree_dataset or ''} by degree",
+                     registry.colour(degree_rep, classes) if degree_rep else "black", "features selected (%)",
+                     CUR_ERROR)
     fig.suptitle("Figure 6: CUR feature selection (legend: number of non-zero features)")
     fig.tight_layout(rect=(0, 0, 1, 0.96))
     return save(fig, stem)
 
 
-def figure7(curves: dict[str, dict[str, pd.DataFrame]], stem, published: Published | None = None) -> list[Path]:
-    reps = [r for r in PANEL_ORDER if r in curves] + [r for r in curves if r not in PANEL_ORDER]
+def figure7(curves: Curves, stem, published: Published | None = None, classes: Classes = None) -> list[Path]:
+    reps = _panels(curves, classes)
     fig, axes = _grid(len(reps))
     for k, rep in enumerate(reps):
         ax = axes[k]
@@ -114,7 +142,7 @@ def figure7(curves: dict[str, dict[str, pd.DataFrame]], stem, published: Publish
         _overlay(ax, published, rep, "variance_ratio", 1e-20)
         ax.axhline(ZERO_LEVEL, color="tab:blue", ls="--", lw=0.9, label="zero level (1e-12)")
         ax.axhline(MACHINE_EPS, color="black", ls="--", lw=0.9, label="machine precision")
-        _style_panel(ax, f"({LETTERS[k]}) {rep}", representation_colour(rep), "principal components (%)",
+        _style_panel(ax, f"({LETTERS[k]}) {rep}", registry.colour(rep, classes), "principal components (%)",
                      "explained variance ratio")
         ax.set_ylim(1e-20, 2)
     fig.suptitle("Figure 7: PCA explained variance")
@@ -124,8 +152,8 @@ def figure7(curves: dict[str, dict[str, pd.DataFrame]], stem, published: Publish
 
 def figure8(cur: dict[str, pd.DataFrame], fps: dict[str, pd.DataFrame], dataset: str, stem,
             published_cur: dict[str, pd.DataFrame] | None = None,
-            published_fps: dict[str, pd.DataFrame] | None = None) -> list[Path]:
-    reps = [r for r in PANEL_ORDER if r in cur] + [r for r in cur if r not in PANEL_ORDER]
+            published_fps: dict[str, pd.DataFrame] | None = None, classes: Classes = None) -> list[Path]:
+    reps = _panels(cur, classes)
     fig, axes = _grid(len(reps))
     for k, rep in enumerate(reps):
         ax = axes[k]
@@ -136,7 +164,7 @@ def figure8(cur: dict[str, pd.DataFrame], fps: dict[str, pd.DataFrame], dataset:
             if pub and rep in pub:
                 ax.plot(pub[rep]["percent"], _floor(pub[rep]["error"].to_numpy()), color=colour,
                         label=published_label(name), **PUBLISHED_STYLE)
-        _style_panel(ax, f"({LETTERS[k]}) {rep} ({len(cur[rep])})", representation_colour(rep),
+        _style_panel(ax, f"({LETTERS[k]}) {rep} ({len(cur[rep])})", registry.colour(rep, classes),
                      "features selected (%)", CUR_ERROR, legend_size=8)
     fig.suptitle(f"Figure 8: CUR against FPS on {dataset_label(dataset)}")
     fig.tight_layout(rect=(0, 0, 1, 0.96))
@@ -160,30 +188,42 @@ def published_curves(published_dir, compare_as: dict[str, str | None] | None, me
     return out
 
 
-def figure6_from_files(curves, mbtr_std, ace_degrees, out, published_dir=None, compare_as=None) -> list[Path]:
-    ours = _read(curves)
-    std = {Path(p).parent.name: pd.read_csv(p) for p in mbtr_std}
-    degrees = {int(re.search(r"degree(\d+)", Path(p).stem).group(1)): pd.read_csv(p) for p in ace_degrees}
-    dataset = Path(list(ace_degrees)[0]).parent.name if ace_degrees else None
+def figure6_from_files(curves: Iterable[Record], standardised: Iterable[Record], degrees: Iterable[Record], out,
+                       published_dir=None, compare_as=None, classes: Classes = None) -> list[Path]:
+    """Figure 6 from curve files named by records: ``curves`` {dataset, rep, path};
+    ``standardised`` {dataset, rep, path} (the standardised variant of ``rep``);
+    ``degrees`` {dataset, rep, degree, path} (one representation on one dataset)."""
+    ours = read_curves(curves)
+    standardised, degrees = list(standardised), list(degrees)
+    std = {e["dataset"]: pd.read_csv(e["path"]) for e in standardised}
+    std_rep = standardised[0]["rep"] if standardised else None
+    by_degree = {int(e["degree"]): pd.read_csv(e["path"]) for e in degrees}
+    degree_rep = degrees[0]["rep"] if degrees else None
+    dataset = degrees[0]["dataset"] if degrees else None
     datasets = {d for rep in ours.values() for d in rep}
     published = published_curves(published_dir, compare_as, "cur", list(ours), datasets)
-    published.update(published_curves(published_dir, compare_as, "cur", ["MBTR-std"], list(std)))
-    if dataset:
+    if std_rep:
+        published.update(published_curves(published_dir, compare_as, "cur", [f"{std_rep}-std"], list(std)))
+    if degree_rep:
         published.update(published_curves(published_dir, compare_as, "cur",
-                                           [f"ACE-degree{d}" for d in degrees], [dataset]))
-    return figure6(ours, Path(out).with_suffix(""), std, degrees, dataset, published)
+                                           [f"{degree_rep}-degree{d}" for d in by_degree], [dataset]))
+    return figure6(ours, Path(out).with_suffix(""), std, by_degree, dataset, published, classes, std_rep, degree_rep)
 
 
-def figure7_from_files(curves, out, published_dir=None, compare_as=None) -> list[Path]:
-    ours = _read(curves)
+def figure7_from_files(curves: Iterable[Record], out, published_dir=None, compare_as=None,
+                       classes: Classes = None) -> list[Path]:
+    """Figure 7 from PCA spectrum files named by records {dataset, rep, path}."""
+    ours = read_curves(curves)
     datasets = {d for rep in ours.values() for d in rep}
-    return figure7(ours, Path(out).with_suffix(""), published_curves(published_dir, compare_as, "pca", list(ours),
-                                                                     datasets))
+    return figure7(ours, Path(out).with_suffix(""),
+                   published_curves(published_dir, compare_as, "pca", list(ours), datasets), classes)
 
 
-def figure8_from_files(cur, fps, dataset, out, published_dir=None, compare_as=None) -> list[Path]:
-    c = {rep: d[dataset] for rep, d in _read(cur).items()}
-    f = {rep: d[dataset] for rep, d in _read(fps).items()}
+def figure8_from_files(cur: Iterable[Record], fps: Iterable[Record], dataset: str, out, published_dir=None,
+                       compare_as=None, classes: Classes = None) -> list[Path]:
+    """Figure 8 on ``dataset`` from CUR and FPS curve files named by records {dataset, rep, path}."""
+    c = {rep: d[dataset] for rep, d in read_curves(cur).items() if dataset in d}
+    f = {rep: d[dataset] for rep, d in read_curves(fps).items() if dataset in d}
     pc = {r: d[dataset] for r, d in published_curves(published_dir, compare_as, "cur", list(c), [dataset]).items()}
     pf = {r: d[dataset] for r, d in published_curves(published_dir, compare_as, "fps", list(c), [dataset]).items()}
-    return figure8(c, f, dataset, Path(out).with_suffix(""), pc, pf)
+    return figure8(c, f, dataset, Path(out).with_suffix(""), pc, pf, classes)

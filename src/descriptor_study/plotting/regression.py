@@ -3,30 +3,32 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Iterable
+from typing import Any, Iterable, Mapping
 
 import pandas as pd
 
 from ..regression import read_sweeps
-from ..representations.registry import PAPER_ORDER
-from .style import PUBLISHED_STYLE, dataset_label, plt, representation_colour, save, with_published_entry
+from ..representations.registry import label
+from .style import (PUBLISHED_STYLE, dataset_label, plt, representation_colour, representation_order, save,
+                    with_published_entry)
 
 
 def figure9(sweeps: dict[str, dict[str, pd.DataFrame]], stem, dataset: str, n_top: int = 65,
-            published: dict[str, dict[str, pd.DataFrame]] | None = None) -> list[Path]:
+            published: dict[str, dict[str, pd.DataFrame]] | None = None, classes=None) -> list[Path]:
     """``sweeps[model][rep]``: columns n, train_rmse, test_rmse, percent; ``published`` the same
-    shape (the authors' test RMSE, drawn dashed)."""
+    shape (the authors' test RMSE, drawn dashed); ``classes``: name → class of the config (for
+    the colour and order of representations it names by ``class:``)."""
     fig, axes = plt.subplots(2, 2, figsize=(11, 8.5))
     for row, model in enumerate(["rr", "krr"]):
-        reps = sorted(sweeps.get(model, {}), key=lambda r: PAPER_ORDER.index(r) if r in PAPER_ORDER else 99)
+        reps = representation_order(sweeps.get(model, {}), classes)
         for col, full in enumerate([False, True]):
             ax = axes[row, col]
             for rep in reps:
                 df = sweeps[model][rep]
                 part = df if full else df[df["n"] <= n_top]
                 x = part["percent"] if full else part["n"]
-                colour = representation_colour(rep)
-                ax.plot(x, part["train_rmse"], color=colour, lw=2.6, alpha=0.85, label=rep)
+                colour = representation_colour(rep, classes)
+                ax.plot(x, part["train_rmse"], color=colour, lw=2.6, alpha=0.85, label=label(rep, classes))
                 ax.plot(x, part["test_rmse"], color=colour, lw=1.0)
                 pub = ((published or {}).get(model) or {}).get(rep)
                 if pub is not None:
@@ -46,18 +48,21 @@ def figure9(sweeps: dict[str, dict[str, pd.DataFrame]], stem, dataset: str, n_to
     return save(fig, stem)
 
 
-def figure9_from_files(rr: Iterable[str | Path], krr: Iterable[str | Path], dataset: str, out,
-                       published_dir=None, compare_as: str | None = None) -> list[Path]:
-    sweeps: dict[str, dict[str, pd.DataFrame]] = {"rr": {}, "krr": {}}
-    for (model, _, rep), df in read_sweeps(list(rr) + list(krr)).items():
-        sweeps[model][rep] = df
+def figure9_from_files(sweeps: Iterable[Mapping[str, Any]], dataset: str, out, published_dir=None,
+                       compare_as: str | None = None, classes=None) -> list[Path]:
+    """Figure 9 of ``dataset`` from sweep records ``{"model": "rr"|"krr", "dataset": ...,
+    "rep": ..., "path": ...}`` (the names come from the records, not the paths); records of
+    other datasets are ignored."""
+    by_model: dict[str, dict[str, pd.DataFrame]] = {"rr": {}, "krr": {}}
+    for (model, ds, rep), df in read_sweeps(r for r in sweeps if str(r["dataset"]) == dataset).items():
+        by_model.setdefault(model, {})[rep] = df
     published: dict[str, dict[str, pd.DataFrame]] = {}
     if published_dir and compare_as:
         from .. import published as pub
 
-        for model, reps in sweeps.items():
+        for model, reps in by_model.items():
             for rep in reps:
                 df = pub.regression(published_dir, model, compare_as, rep, missing_ok=True)
                 if df is not None:
                     published.setdefault(model, {})[rep] = df
-    return figure9(sweeps, Path(out).with_suffix(""), dataset, published=published)
+    return figure9(by_model, Path(out).with_suffix(""), dataset, published=published, classes=classes)

@@ -3,18 +3,13 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Iterable
+from typing import Any, Iterable, Mapping
 
 import numpy as np
 
-from ..representations.registry import PAPER_ORDER
+from ..representations.registry import label
 from ..sensitivity import NOISE_FLOOR, PANELS, read_curves
-from .style import PUBLISHED_STYLE, plt, representation_colour, save, with_published_entry
-
-
-def _order(reps: Iterable[str]) -> list[str]:
-    reps = list(dict.fromkeys(reps))
-    return sorted(reps, key=lambda r: PAPER_ORDER.index(r) if r in PAPER_ORDER else 99)
+from .style import PUBLISHED_STYLE, plt, representation_colour, representation_order, save, with_published_entry
 
 
 def _guide(ax, x0: float, y0: float, slope: float, decades: float = 1.0, label: str | None = None) -> None:
@@ -25,24 +20,27 @@ def _guide(ax, x0: float, y0: float, slope: float, decades: float = 1.0, label: 
     ax.text(x1 * 1.15, np.sqrt(y0 * y1), label or f"{slope:g}", fontsize=8, color="0.25", va="center")
 
 
-def _published_line(ax, published: dict | None, key: tuple[str, str], transform=None) -> None:
+def _published_line(ax, published: dict | None, key: tuple[str, str], transform=None, classes=None) -> None:
     """The authors' curve of this (panel, representation), dashed in the same colour."""
     df = (published or {}).get(key)
     if df is None:
         return
     v = df["dV"].to_numpy()
     v = transform(v) if transform else v
-    ax.plot(df["t"], np.where(v > 0, v, np.nan), color=representation_colour(key[1]), label="_published",
+    ax.plot(df["t"], np.where(v > 0, v, np.nan), color=representation_colour(key[1], classes), label="_published",
             **PUBLISHED_STYLE)
 
 
-def figure3(curves: dict, stem, published: dict | None = None) -> list[Path]:
+def figure3(curves: dict, stem, published: dict | None = None, classes=None) -> list[Path]:
+    """``curves[(panel, rep)]``: columns t, dV; ``classes``: name → class of the config (for
+    the colour and order of representations it names by ``class:``)."""
     fig, ax = plt.subplots(figsize=(5.5, 4))
-    for rep in _order(r for (p, r) in curves if p == "fig3"):
+    for rep in representation_order((r for (p, r) in curves if p == "fig3"), classes):
         df = curves[("fig3", rep)]
         y = np.where(df["dV"] > 0, df["dV"], np.nan)
-        ax.plot(df["t"], y, label=rep, color=representation_colour(rep), lw=1.2, marker=".", ms=3)
-        _published_line(ax, published, ("fig3", rep))
+        ax.plot(df["t"], y, label=label(rep, classes), color=representation_colour(rep, classes), lw=1.2,
+                marker=".", ms=3)
+        _published_line(ax, published, ("fig3", rep), classes=classes)
     ax.set_yscale("log")
     ax.set_xlabel("rotation angle θ (degrees)")
     ax.set_ylabel(r"$\|dV\| = \|V(\theta) - V(0)\| / \|V(0)\|$")
@@ -54,14 +52,15 @@ def figure3(curves: dict, stem, published: dict | None = None) -> list[Path]:
     return save(fig, stem)
 
 
-def figure4(curves: dict, stem, published: dict | None = None) -> list[Path]:
+def figure4(curves: dict, stem, published: dict | None = None, classes=None) -> list[Path]:
     fig, ax = plt.subplots(figsize=(5.5, 4.5))
-    for rep in _order(r for (p, r) in curves if p == "fig4"):
+    for rep in representation_order((r for (p, r) in curves if p == "fig4"), classes):
         df = curves[("fig4", rep)]
         v = df["dV"].to_numpy()
         scaled = 0.1 * v / np.max(v)  # through (0.1, 0.1), as in the paper
-        ax.loglog(df["t"], np.where(scaled > 0, scaled, np.nan), label=rep, color=representation_colour(rep), lw=1.2)
-        _published_line(ax, published, ("fig4", rep), lambda u: 0.1 * u / np.max(u))
+        ax.loglog(df["t"], np.where(scaled > 0, scaled, np.nan), label=label(rep, classes),
+                  color=representation_colour(rep, classes), lw=1.2)
+        _published_line(ax, published, ("fig4", rep), lambda u: 0.1 * u / np.max(u), classes)
     _guide(ax, 1e-7, 1e-6, 1.0)
     _guide(ax, 1e-4, 1e-9, 2.0)
     ax.set_xlabel("dx (Å)")
@@ -72,17 +71,18 @@ def figure4(curves: dict, stem, published: dict | None = None) -> list[Path]:
     return save(fig, stem)
 
 
-def figure5(curves: dict, stem, published: dict | None = None) -> list[Path]:
+def figure5(curves: dict, stem, published: dict | None = None, classes=None) -> list[Path]:
     panels = ["fig5a", "fig5b", "fig5c", "fig5d"]
     fig, axes = plt.subplots(2, 2, figsize=(10, 8))
     for ax, panel, letter in zip(axes.ravel(), panels, "abcd"):
-        reps = _order(r for (p, r) in curves if p == panel)
+        reps = representation_order((r for (p, r) in curves if p == panel), classes)
         lo = []
         for rep in reps:
             df = curves[(panel, rep)]
             v = df["dV"].to_numpy()
-            ax.loglog(df["t"], np.where(v > 0, v, np.nan), label=rep, color=representation_colour(rep), lw=1.2)
-            _published_line(ax, published, (panel, rep))
+            ax.loglog(df["t"], np.where(v > 0, v, np.nan), label=label(rep, classes),
+                      color=representation_colour(rep, classes), lw=1.2)
+            _published_line(ax, published, (panel, rep), classes=classes)
             lo.append(df["t"].min())
         if lo:
             t0 = min(lo)
@@ -94,13 +94,17 @@ def figure5(curves: dict, stem, published: dict | None = None) -> list[Path]:
         ax.set_ylabel(r"$\|dV_i\|$ of the centre atom (÷ $\|V_i\|$ unless absolute)")
     handles, labels = with_published_entry(*axes[0, 0].get_legend_handles_labels(), bool(published))
     fig.legend(handles, labels, loc="lower center", ncol=min(len(labels), 9), fontsize=9, frameon=False)
-    fig.suptitle("Figure 5: radial and tangential perturbations of a neighbour (MBTR: whole structure)")
+    fig.suptitle("Figure 5: radial and tangential perturbations of a neighbour "
+                 "(global representations: whole structure)")
     fig.tight_layout(rect=(0, 0.05, 1, 0.97))
     return save(fig, stem)
 
 
-def figures_from_files(paths: Iterable[str | Path], outdir: str | Path, published_dir=None) -> list[Path]:
-    curves = read_curves(paths)
+def figures_from_files(curves: Iterable[Mapping[str, Any]], outdir: str | Path, published_dir=None,
+                       classes=None) -> list[Path]:
+    """Figures 3, 4 and 5 from curve records ``{"panel": ..., "rep": ..., "path": ...}``
+    (the names come from the records, not the paths) into ``outdir``."""
+    curves = read_curves(curves)
     published = {}
     if published_dir:
         from .. import published as pub
@@ -110,5 +114,6 @@ def figures_from_files(paths: Iterable[str | Path], outdir: str | Path, publishe
             if df is not None:
                 published[(panel, rep)] = df
     outdir = Path(outdir)
-    return (figure3(curves, outdir / "figure3", published) + figure4(curves, outdir / "figure4", published)
-            + figure5(curves, outdir / "figure5", published))
+    return (figure3(curves, outdir / "figure3", published, classes)
+            + figure4(curves, outdir / "figure4", published, classes)
+            + figure5(curves, outdir / "figure5", published, classes))

@@ -1,4 +1,7 @@
-"""One colour and marker per representation and per dataset, kept across every figure."""
+"""One colour per representation and per dataset, kept across every figure.
+
+A representation's colour and order come from its class (through the registry), so a
+representation has one colour in every figure and every process."""
 
 from __future__ import annotations
 
@@ -9,17 +12,6 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
-REPRESENTATION_COLOURS = {
-    "ACSF": "#1f77b4",
-    "ACSF-X": "#17becf",
-    "SOAP": "#d62728",
-    "SOAPlite": "#ff7f0e",
-    "CHSF": "#2ca02c",
-    "CHSF-mix": "#98df8a",
-    "ACE": "#9467bd",
-    "MBTR": "#8c564b",
-}
-
 DATASET_COLOURS = {
     "Si": "#1f77b4",
     "CHON": "#d62728",
@@ -29,15 +21,27 @@ DATASET_COLOURS = {
     "AlNiCu-demo": "#2ca02c",
 }
 
-_FALLBACK = ["#e377c2", "#7f7f7f", "#bcbd22", "#17becf", "#393b79", "#637939"]
+_DATASET_FALLBACK = ["#e377c2", "#7f7f7f", "#bcbd22", "#17becf", "#393b79", "#637939"]
 
 
-def representation_colour(name: str) -> str:
-    return REPRESENTATION_COLOURS.get(name, _FALLBACK[hash(name) % len(_FALLBACK)])
+def representation_colour(name: str, classes=None) -> str:
+    """A representation's colour, the same in every figure and process: its class's
+    ``colour``, else the registry's palette colour of its place in the figure order
+    (``classes``: name → class of the config, for representations it names by ``class:``)."""
+    from ..representations import registry
+
+    return registry.colour(name, classes)
+
+
+def representation_order(names, classes=None, panels: bool = False) -> list[str]:
+    """Names in table/legend order (``panels``: the panel order of Figures 6-8)."""
+    from ..representations import registry
+
+    return registry.sort_names(names, classes, panels=panels)
 
 
 def dataset_colour(name: str) -> str:
-    return DATASET_COLOURS.get(name, _FALLBACK[sum(map(ord, name)) % len(_FALLBACK)])
+    return DATASET_COLOURS.get(name, _DATASET_FALLBACK[sum(map(ord, name)) % len(_DATASET_FALLBACK)])
 
 
 def dataset_label(name: str) -> str:
