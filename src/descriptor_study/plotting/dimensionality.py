@@ -114,7 +114,7 @@ def figure6(curves: Curves, stem, standardised: dict[str, pd.DataFrame] | None =
         _overlay(ax, published, rep, "error")
         if rep == standardised_rep:
             _overlay(ax, published, f"{rep}-std", "error", colour="0.4")
-        _style_panel(ax, f"({LETTERS[k]}) {rep}", registry.colour(rep, classes), "features selected (%)",
+        _style_panel(ax, f"({LETTERS[k]}) {registry.label(rep, classes)}", registry.colour(rep, classes), "features selected (%)",
                      CUR_ERROR)
     if degrees:
         ax = axes[n_paper]
@@ -142,7 +142,7 @@ def figure7(curves: Curves, stem, published: Published | None = None, classes: C
         _overlay(ax, published, rep, "variance_ratio", 1e-20)
         ax.axhline(ZERO_LEVEL, color="tab:blue", ls="--", lw=0.9, label="zero level (1e-12)")
         ax.axhline(MACHINE_EPS, color="black", ls="--", lw=0.9, label="machine precision")
-        _style_panel(ax, f"({LETTERS[k]}) {rep}", registry.colour(rep, classes), "principal components (%)",
+        _style_panel(ax, f"({LETTERS[k]}) {registry.label(rep, classes)}", registry.colour(rep, classes), "principal components (%)",
                      "explained variance ratio")
         ax.set_ylim(1e-20, 2)
     fig.suptitle("Figure 7: PCA explained variance")
@@ -164,7 +164,7 @@ def figure8(cur: dict[str, pd.DataFrame], fps: dict[str, pd.DataFrame], dataset:
             if pub and rep in pub:
                 ax.plot(pub[rep]["percent"], _floor(pub[rep]["error"].to_numpy()), color=colour,
                         label=published_label(name), **PUBLISHED_STYLE)
-        _style_panel(ax, f"({LETTERS[k]}) {rep} ({len(cur[rep])})", registry.colour(rep, classes),
+        _style_panel(ax, f"({LETTERS[k]}) {registry.label(rep, classes)} ({len(cur[rep])})", registry.colour(rep, classes),
                      "features selected (%)", CUR_ERROR, legend_size=8)
     fig.suptitle(f"Figure 8: CUR against FPS on {dataset_label(dataset)}")
     fig.tight_layout(rect=(0, 0, 1, 0.96))
