@@ -228,8 +228,8 @@ def test_example_runs_through_the_whole_workflow(example_run, monkeypatch):
 
     # the figures: LMBTR drawn in its palette colour (lines in Figures 3-5 and 9, the panel
     # title of Figures 6-8), a colour no other representation of the run uses
+    classes = registry.classes_of(config["representations"])  # class: path relative to the repository
     monkeypatch.chdir(work)
-    classes = registry.classes_of(config["representations"])
     colour = registry.colour("LMBTR", classes)
     assert colour not in {registry.colour(n, classes) for n in names if n != "LMBTR"}
     pngs = [results / f"figures/{f}.png" for f in FIGURES]

@@ -268,7 +268,6 @@ class ACE(Representation):
     """ACE B-basis per atomic environment (see the module docstring)."""
 
     name = "ACE"
-    label = "ACE"
     colour = "#9467bd"
     order = 7
     panel_order = 6

@@ -85,7 +85,6 @@ class ACSF(Representation):
     """Behler-Parrinello atom-centred symmetry functions (G2 and G4 sets) through DScribe."""
 
     name = "ACSF"
-    label = name
     colour = "#1f77b4"
     order = 1
     panel_order = 2

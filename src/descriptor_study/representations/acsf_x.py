@@ -144,7 +144,6 @@ class ACSFX(Representation):
     """The extended ACSF set (Imbalzano's systematic grid on three radii, tanh³ cutoff), own numpy code."""
 
     name = "ACSF-X"
-    label = name
     colour = "#17becf"
     order = 2
     panel_order = 1

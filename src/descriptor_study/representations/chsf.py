@@ -263,7 +263,6 @@ class CHSF(Representation):
     """
 
     name = "CHSF"
-    label = "CHSF"
     colour = "#2ca02c"
     order = 5
     panel_order = 5
@@ -603,7 +602,6 @@ class CHSFMix(CHSF):
     """
 
     name = "CHSF-mix"
-    label = "CHSF-mix"
     colour = "#98df8a"
     order = 6
     panel_order = 8

@@ -28,7 +28,6 @@ class MBTR(Representation):
     """Many-body tensor representation, k = 2 and k = 3 terms, through DScribe."""
 
     name = "MBTR"
-    label = name
     colour = "#8c564b"
     order = 8
     panel_order = 7

@@ -134,7 +134,8 @@ def get_class(name: str, target: str | None = None) -> type[Representation]:
         )
     if cls.name != name:
         # one name per representation: the config key is the name in files, tables and figures
-        cls = type(cls.__name__, (cls,), {"name": name, "__module__": cls.__module__,
+        label = cls.label if cls.label and cls.label != cls.name else ""
+        cls = type(cls.__name__, (cls,), {"name": name, "label": label, "__module__": cls.__module__,
                                           "__qualname__": cls.__qualname__})
     return cls
 

@@ -58,7 +58,6 @@ class SOAP(Representation):
     """SOAP power spectrum as QUIP/GAP computes it (quippy), trailing constant column dropped."""
 
     name = "SOAP"
-    label = name
     colour = "#d62728"
     order = 3
     panel_order = 3
@@ -128,7 +127,6 @@ class SOAPlite(Representation):
     """
 
     name = "SOAPlite"
-    label = name
     colour = "#ff7f0e"
     order = 4
     panel_order = 4
