@@ -12,6 +12,7 @@ def main(smk):
         Path(smk.output[0]),
         mirror=smk.params.mirror,
         cache_dir=Path(smk.params.cache),
+        require_energy=bool(smk.params.require_energy),
     )
 
 

@@ -184,9 +184,36 @@ def test_bad_structure_is_named(tmp_path, second_frame, message):
 
 def test_unreadable_file(tmp_path):
     path = tmp_path / "garbage.extxyz"
-    path.write_text(GOOD_FRAME + "3\nnot a comment line\nSi 0 0\n")
+    path.write_text(GOOD_FRAME + "2\nnot a comment line\nSi 0 0\nSi a b c\n")
     with pytest.raises(DatasetError, match="garbage.extxyz: not a readable extxyz"):
         read_structures(path)
+
+
+@pytest.mark.parametrize("count, message", [
+    ("3", "structure 1 announces 3 atoms but only 1 lines follow"),
+    ("99999999999", "structure 1 announces 99999999999 atoms"),  # would make the reader loop
+    ("three", "expected the atom count of structure 1, found 'three'"),
+])
+def test_atom_count_lines_are_checked_before_reading(tmp_path, count, message):
+    path = tmp_path / "counts.extxyz"
+    path.write_text(GOOD_FRAME + f"{count}\nPBC=\"F F F\"\nSi 0 0 0\n")
+    with pytest.raises(DatasetError) as info:
+        read_structures(path)
+    assert message in str(info.value) and "counts.extxyz: line" in str(info.value)
+
+
+@pytest.mark.parametrize("edit, message", [
+    (lambda f: f.replace("1.2 1.2 1.2", "1.2 1.2 1e15"), "span 1e+15 Å along z"),
+    (lambda f: f.replace('Lattice="5 0 0', 'Lattice="5 inf 0'), "non-finite entries"),
+])
+def test_absurd_positions_and_cells_are_stopped(tmp_path, edit, message):
+    path = tmp_path / "absurd.extxyz"
+    text = edit(GOOD_FRAME)
+    assert text != GOOD_FRAME
+    path.write_text(text)
+    with pytest.raises(DatasetError) as info:
+        read_structures(path)
+    assert message in str(info.value) and "absurd.extxyz: structure 0" in str(info.value)
 
 
 def test_overlap_across_periodic_boundary(tmp_path):
@@ -238,3 +265,189 @@ def test_alnicu_demo_is_deterministic():
     assert {s.info["config_type"] for s in one if len(s) == 1} == {"isolated_atom"}
     assert sorted(s.get_chemical_symbols()[0] for s in one if len(s) == 1) == ["Al", "Cu", "Ni"]
     assert alnicu_demo(6, 40)[10].info["energy"] != one[10].info["energy"]
+
+
+@pytest.mark.parametrize("server", ["closed port", "404"])
+def test_empty_mirror_names_both_places_and_leaves_no_cache(http_root, tmp_path, server):
+    root, url = http_root  # serves an empty folder: every file is a 404
+    base = f"http://127.0.0.1:{_unused_port()}" if server == "closed port" else url
+    mirror = tmp_path / "mirror"
+    mirror.mkdir()
+    cache = tmp_path / "data" / "cache"
+    spec = {"name": "demo", "url": f"{base}/x/set.extxyz", "git_sha1": git_blob_sha1(b"never served")}
+    with pytest.raises(DatasetError) as info:
+        build_dataset(spec, tmp_path / "data" / "demo.extxyz", mirror=mirror, cache_dir=cache)
+    message = str(info.value)
+    assert "\n" not in message
+    assert f"tried {mirror / 'demo' / 'set.extxyz'}" in message  # the mirror path looked at
+    assert f"download failed from {spec['url']} into {cache / 'demo-set.extxyz'}" in message
+    assert ("[Errno 111] Connection refused" if server == "closed port" else "404") in message
+    assert message.endswith(f"place the file at {mirror / 'demo' / 'set.extxyz'}, or check the URL and the network")
+    assert not (tmp_path / "data").exists()  # neither data/cache nor data/ is left behind
+    assert list(mirror.iterdir()) == []
+    # a cache folder that was there before stays
+    cache.mkdir(parents=True)
+    with pytest.raises(DatasetError, match="download failed"):
+        build_dataset(spec, tmp_path / "data" / "demo.extxyz", mirror=mirror, cache_dir=cache)
+    assert cache.is_dir() and list(cache.iterdir()) == []
+
+
+def test_no_mirror_set_says_which_key(tmp_path):
+    spec = {"name": "demo", "url": f"http://127.0.0.1:{_unused_port()}/set.extxyz", "git_sha1": git_blob_sha1(b"x")}
+    with pytest.raises(DatasetError) as info:
+        fetch_dataset(spec, tmp_path / "demo.extxyz", cache_dir=tmp_path / "cache")
+    assert str(info.value).startswith("set.extxyz: no mirror set (data.mirror), and download failed from ")
+    assert str(info.value).endswith("set data.mirror to a directory holding demo/set.extxyz, or check the URL "
+                                    "and the network")
+    assert list(tmp_path.iterdir()) == []
+
+
+# --- issue 12: bad input found at the dataset step, one line each ---------------------------
+
+SLAB_FRAME = GOOD_FRAME.replace('0 0 0 5"', '0 0 0 0"').replace('pbc="T T T"', 'pbc="T T F"')
+
+
+@pytest.mark.parametrize(
+    "second_frame, message",
+    [
+        (SLAB_FRAME, "structure 1: pbc T T F with a zero cell vector 3 (a non-periodic direction), which the "
+                     "representations cannot use; give cell vector 3 a length (vacuum beyond the atoms) or set "
+                     "pbc F F F"),
+        (GOOD_FRAME.replace('0 5 0 0 0 5"', '0 0 0 0 0 5"'),
+         "structure 1: pbc T T T with a zero cell vector 2 (a periodic direction), which the representations "
+         "cannot use; give cell vector 2 its period or set pbc F F F"),
+        (SLAB_FRAME.replace('pbc="T T F"', 'pbc="F T F"').replace("5 0 0 0 5 0", "0 0 0 0 5 0"),
+         "structure 1: pbc F T F with a zero cell vector 1 (a non-periodic direction)"),
+        (GOOD_FRAME.replace("Si 1.2", "X 1.2").replace("energy=-1.0", "energy=-1.0 source_file=run7/OUTCAR"),
+         "structure 1 (source_file run7/OUTCAR): atom 1 is a dummy atom X (atomic number 0)"),
+    ],
+    ids=["slab-without-vacuum-vector", "zero-periodic-vector", "zero-vector-one-periodic-axis", "dummy-atom"],
+)
+def test_unusable_structure_stops_the_dataset_step(tmp_path, second_frame, message):
+    """Before: a slab without a third cell vector and dummy atoms passed the dataset step
+    (and the slab ended in a DScribe traceback naming neither file nor structure)."""
+    path = tmp_path / "bad.extxyz"
+    path.write_text(GOOD_FRAME + second_frame)
+    out = tmp_path / "out.extxyz"
+    with pytest.raises(DatasetError) as info:
+        build_dataset({"name": "bad", "file": str(path)}, out)
+    assert str(info.value).startswith(f"{path}: {message}")
+    assert not out.exists()
+
+
+def test_slab_with_a_vacuum_vector_is_kept(tmp_path):
+    path = tmp_path / "slab.extxyz"
+    path.write_text(GOOD_FRAME + SLAB_FRAME.replace('0 0 0 0"', '0 0 0 20"'))
+    structures = read_structures(path)
+    assert [a.pbc.tolist() for a in structures] == [[True] * 3, [True, True, False]]
+    assert structures[1].cell[2, 2] == 20.0
+
+
+def test_missing_energy_stops_a_regression_dataset(tmp_path):
+    """Before: build_dataset kept every structure without energy; the regression found the
+    gap after the representations and CUR rankings ran."""
+    path = tmp_path / "set.extxyz"
+    path.write_text(GOOD_FRAME + GOOD_FRAME.replace(" energy=-1.0", " source_file=md/frame12.xyz"))
+    out = tmp_path / "out.extxyz"
+    build_dataset({"name": "set", "file": str(path)}, out)  # not a regression dataset: kept
+    assert [("energy" in a.info) for a in read_structures(out, require_energy=False)] == [True, False]
+    out.unlink()
+    with pytest.raises(DatasetError) as info:
+        build_dataset({"name": "set", "file": str(path)}, out, require_energy=True)
+    assert str(info.value) == (
+        f"{path}: structure 1 (source_file md/frame12.xyz): has no energy, which regression.datasets (set) "
+        f"needs (looked for info key 'energy' and a calculator energy; set datasets.set.energy_key if the "
+        f"energies are under another key, or remove the structure)"
+    )
+    assert not out.exists()
+
+
+def test_misspelt_energy_key_names_the_keys_there_are(tmp_path):
+    """Before: a misspelt energy_key dropped every energy silently."""
+    path = tmp_path / "dft.extxyz"
+    frame = GOOD_FRAME.replace("energy=-1.0", "dft_energy=-1.0 free_energy=-1.1 temperature=300")
+    path.write_text(frame + frame)
+    out = tmp_path / "out.extxyz"
+    with pytest.raises(DatasetError) as info:
+        build_dataset({"name": "dft", "file": str(path), "energy_key": "dft_enrgy"}, out)
+    assert str(info.value) == (
+        f"{path}: no structure has the energy key 'dft_enrgy' (datasets.dft.energy_key); energy-like keys in "
+        f"the file: info dft_energy; calculator results free_energy"
+    )
+    assert not out.exists()
+    build_dataset({"name": "dft", "file": str(path), "energy_key": "dft_energy"}, out)
+    assert [a.info["energy"] for a in read_structures(out)] == [-1.0, -1.0]
+    # a key some frames lack is fine until a stage needs every energy
+    path.write_text(frame + GOOD_FRAME.replace("energy=-1.0", "temperature=300"))
+    with pytest.raises(DatasetError, match=r"structure 1: has no energy, which regression.datasets \(dft\)"):
+        build_dataset({"name": "dft", "file": str(path), "energy_key": "dft_energy"}, out, require_energy=True)
+
+
+# --- the workflow: a file: dataset's source is an input; regression datasets need energies --
+
+def _snakemake(repo: Path, workdir: Path, *args: str):
+    import os
+    import subprocess
+    import sys
+
+    env = dict(os.environ)
+    env["PYTHONPATH"] = str(repo / "src") + os.pathsep + env.get("PYTHONPATH", "")
+    return subprocess.run(
+        [sys.executable, "-m", "snakemake", "--snakefile", str(repo / "Snakefile"), "--directory", str(workdir),
+         "--cores", "1", *args],
+        capture_output=True, text=True, env=env, timeout=300, cwd=repo,
+    )
+
+
+def _age(path: Path, seconds: float) -> None:
+    import os
+    import time
+
+    stamp = time.time() - seconds
+    os.utime(path, (stamp, stamp))
+
+
+def test_editing_a_file_dataset_reruns_its_dataset_job(repo_root, tmp_path):
+    """Before: the source file was no input of the dataset job; after editing it Snakemake
+    said "Nothing to be done"."""
+    (tmp_path / "src").mkdir()
+    (tmp_path / "data").mkdir()
+    source, built = tmp_path / "src" / "mine.extxyz", tmp_path / "data" / "mine.extxyz"
+    source.write_text(GOOD_FRAME * 3)
+    built.write_text(GOOD_FRAME * 3)
+    _age(source, 100)
+    _age(built, 50)
+    config = tmp_path / "mine.yaml"
+    config.write_text("datasets:\n  mine: {file: src/mine.extxyz}\nrepresentations:\n  ACSF: {}\n")
+    res = _snakemake(repo_root, tmp_path, "data/mine.extxyz", "-n", "--configfile", str(config))
+    assert res.returncode == 0, res.stderr[-2000:]
+    assert "Nothing to be done" in res.stdout + res.stderr
+    source.write_text(GOOD_FRAME * 4)  # the user edits the source
+    res = _snakemake(repo_root, tmp_path, "data/mine.extxyz", "-n", "--configfile", str(config))
+    assert res.returncode == 0, res.stderr[-2000:]
+    out = res.stdout + res.stderr
+    assert "rule dataset:" in out and "Updated input files: src/mine.extxyz" in out
+
+
+@pytest.mark.slow
+def test_dataset_job_of_a_regression_dataset_needs_every_energy(repo_root, tmp_path):
+    """The workflow passes require_energy to the dataset job of a regression.datasets entry."""
+    (tmp_path / "mine.extxyz").write_text(GOOD_FRAME + GOOD_FRAME.replace(" energy=-1.0", ""))
+    config = tmp_path / "mine.yaml"
+    config.write_text(
+        "datasets:\n  mine: {file: mine.extxyz}\n  other: {file: mine.extxyz}\n"
+        "representations:\n  ACSF: {}\nregression:\n  datasets: [mine]\n  search: true\n"
+    )
+    res = _snakemake(repo_root, tmp_path, "data/mine.extxyz", "data/other.extxyz", "--keep-going",
+                     "--configfile", str(config))
+    assert res.returncode != 0
+    errors = [line for line in res.stderr.splitlines() if " descriptor_study: " in line]  # run_step's one line
+    assert len(errors) == 1, res.stderr[-3000:]
+    assert errors[0].endswith(
+        "mine.extxyz: structure 1: has no energy, which regression.datasets (mine) needs (looked for info key "
+        "'energy' and a calculator energy; set datasets.mine.energy_key if the energies are under another key, "
+        "or remove the structure)"
+    )
+    assert "Traceback" not in res.stderr
+    assert not (tmp_path / "data" / "mine.extxyz").exists()
+    assert (tmp_path / "data" / "other.extxyz").exists()  # not a regression dataset: kept without the energy

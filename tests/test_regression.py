@@ -1,5 +1,5 @@
 """Regression: RR by QR, KRR against scikit-learn, RMSE per atom, the paper's split file,
-the incremental KRR sweep and the cross-validated search."""
+the incremental KRR sweep, the per-size cross-validation and the failed-fit rows."""
 
 from __future__ import annotations
 
@@ -8,15 +8,16 @@ import pytest
 from ase import Atoms
 
 from descriptor_study.errors import DatasetError
+from descriptor_study.splits import read_split, read_targets
 from descriptor_study.regression import (
     Problem,
     cohesive_targets,
+    cross_validate,
     feature_sweep,
+    fit_status,
     isolated_atom_energies,
     kernel_ridge_fit_predict,
     normalise,
-    read_split,
-    read_targets,
     ridge_qr,
     rmse_per_atom,
     search_hyperparameters,
@@ -211,3 +212,224 @@ def test_targets_file_route_names_the_missing_e0(tmp_path):
         pipeline.regress_dataset(**study, e0={"Si": -100.0})
     with pytest.raises(ConfigError, match=r"^datasets\.mine\.e0: no isolated-atom energy for C, Si \("):
         pipeline.regress_dataset(**study, e0=None)
+
+
+# --- issue 12, defect 10: blown-up fits, hyperparameters chosen where they are used -----------
+
+def _tail_problem(seed=5, N=100, ntr=80, d=12, k=6):
+    """The AlNiCu-demo MBTR case in small: ``d`` informative features, then ``k`` Gaussian-tail
+    features whose values are ~1e-29..1e-24 on two training structures and ~1e-14 on three
+    test structures (MBTR's k=3 bins far from any training angle)."""
+    rng = np.random.default_rng(seed)
+    X = np.abs(rng.normal(size=(N, d)))
+    y = X @ rng.normal(size=d) + 0.05 * rng.normal(size=N)
+    tails = np.zeros((N, k))
+    for j in range(k):
+        tails[rng.choice(ntr, size=2, replace=False), j] = 10.0 ** rng.uniform(-29, -24, size=2)
+        tails[ntr + rng.choice(N - ntr, size=3, replace=False), j] = 10.0 ** rng.uniform(-15, -14, size=3)
+    return Problem(np.hstack([X, tails]), y, np.ones(N), np.arange(ntr), np.arange(ntr, N))
+
+
+def test_rounding_level_features_do_not_blow_up_the_fit():
+    """Dividing a feature by a training RMS of 1e-27 made test values 1e13 training-RMS wide: the
+    old sweep's test RMSE reached 5e10 for every λ (1e-11 cross-validated, as on AlNiCu-demo)."""
+    P = _tail_problem()
+    zero_model = np.sqrt(np.mean(P.y[P.test] ** 2))
+    ranking = np.arange(P.X.shape[1])
+    for lam in (1e-11, 1e-3, 100.0):
+        sweep = feature_sweep(P, ranking, "rr", {"rr_lambda": lam}, range(1, 19))
+        assert sweep["test_rmse"].max() < zero_model
+        # the tail features add nothing: the curve stays where the 12 informative ones left it
+        assert np.allclose(sweep["test_rmse"].iloc[12:], sweep["test_rmse"].iloc[11], rtol=1e-6)
+        assert (sweep["status"] == "ok").all()
+    for model in ("rr", "krr"):
+        sweep = feature_sweep(P, ranking, model, cross_validate(P, ranking, model, range(1, 19)), range(1, 19))
+        assert sweep["test_rmse"].iloc[11:].max() < 0.1 and (sweep["status"] == "ok").all()  # noise 0.05
+    Xtr, Xte = normalise(P.X[P.train], P.X[P.test])
+    assert np.array_equal(Xtr[:, 12:], P.X[P.train][:, 12:]) and np.array_equal(Xte[:, 12:], P.X[P.test][:, 12:])
+    assert np.allclose(np.sqrt(np.mean(Xtr[:, :12] ** 2, axis=0)), 1.0, rtol=1e-12)
+
+
+def _signal_problem(seed=2, N=160, ntr=120, p=600, k=5):
+    """Random features, the target a linear function of the first k of them plus noise 0.1."""
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(N, p))
+    y = X[:, :k] @ rng.normal(size=k) + 0.1 * rng.normal(size=N)
+    return Problem(X, y, np.ones(N), np.arange(ntr), np.arange(ntr, N))
+
+
+def test_hyperparameters_are_chosen_at_each_size():
+    """The λ cross-validated with all 600 features (100) applied at n = 5 gives a test RMSE 13×
+    the noise; chosen at n = 5 it reaches the noise."""
+    P = _signal_problem()
+    ranking = np.arange(P.X.shape[1])
+    sizes = [5, 20, 60, 120, 200, 600]
+    one = search_hyperparameters(P, "rr")
+    assert one == {"rr_lambda": 100.0}
+    fixed = feature_sweep(P, ranking, "rr", one, sizes)
+    chosen = cross_validate(P, ranking, "rr", sizes)
+    per_size = feature_sweep(P, ranking, "rr", chosen, sizes)
+    assert fixed["test_rmse"].iloc[0] > 1.0 and per_size["test_rmse"].iloc[0] < 0.15
+    assert (per_size["test_rmse"] <= fixed["test_rmse"] * 1.05).all()
+    assert chosen["n"].tolist() == sizes and per_size["rr_lambda"].tolist() == chosen["rr_lambda"].tolist()
+    assert chosen["rr_lambda"].nunique() > 1 and chosen["rr_lambda"].iloc[-1] == 100.0
+
+
+def _brute_force_cv(P, ranking, n, model, lam, gamma=None, folds=5, seed=0):
+    """Mean validation RMSE per atom over the folds, each fit refitted from scratch."""
+    from sklearn.metrics.pairwise import rbf_kernel
+
+    from descriptor_study.regression import _folds
+
+    Xtr, y, na = P.X[P.train][:, ranking[:n]], P.y[P.train], P.n_atoms[P.train]
+    errs = []
+    for fit, val in _folds(len(y), folds, seed):
+        A, B = normalise(Xtr[fit], Xtr[val])
+        if model == "rr":
+            pred = B @ ridge_qr(A, y[fit], lam)
+        else:
+            (pred,) = kernel_ridge_fit_predict(rbf_kernel(A, A, gamma=gamma), y[fit], [rbf_kernel(B, A, gamma=gamma)],
+                                               lam)
+        errs.append(rmse_per_atom(pred, y[val], na[val]))
+    return float(np.mean(errs))
+
+
+def test_cross_validation_equals_refitting_every_fold():
+    """One SVD (RR) or eigendecomposition (KRR) per fold and size gives the errors of refitting
+    every candidate, and the chosen candidate is the grid's best."""
+    P = _problem()
+    ranking = np.random.default_rng(3).permutation(P.X.shape[1])
+    lambdas = [1e-6, 1e-3, 1e-1, 10.0]
+    table = cross_validate(P, ranking, "rr", [2, 7, 15], lambdas=lambdas)
+    for _, row in table.iterrows():
+        errs = [_brute_force_cv(P, ranking, int(row["n"]), "rr", lam) for lam in lambdas]
+        assert row["rr_lambda"] == lambdas[int(np.argmin(errs))]
+        assert row["cv_rmse"] == pytest.approx(min(errs), rel=1e-8)
+    gammas = [0.05, 0.5]
+    table = cross_validate(P, ranking, "krr", [3, 15], lambdas=lambdas, gammas=gammas)
+    for _, row in table.iterrows():
+        grid = [(lam, g) for lam in lambdas for g in gammas]
+        errs = [_brute_force_cv(P, ranking, int(row["n"]), "krr", lam, g) for lam, g in grid]
+        assert (row["krr_lambda"], row["krr_gamma"]) == grid[int(np.argmin(errs))]
+        assert row["cv_rmse"] == pytest.approx(min(errs), rel=1e-6)
+
+
+def _smooth_problem(seed=0, N=160, ntr=120, p=300, width=0.1):
+    """Gaussian bumps of one variable on a grid: smooth, nearly collinear features (numerical
+    rank ~20 of 300), target sin(6t) + noise 0.01."""
+    rng = np.random.default_rng(seed)
+    t = rng.uniform(0, 1, size=N)
+    X = np.exp(-((t[:, None] - np.linspace(0, 1, p)[None, :]) / width) ** 2)
+    y = np.sin(6 * t) + 0.01 * rng.normal(size=N)
+    return Problem(X, y, np.ones(N), np.arange(ntr), np.arange(ntr, N))
+
+
+def test_fixed_hyperparameters_mark_unusable_fits_failed():
+    """With λ from config too small for the matrix, the solver's factor is singular at working
+    precision: those rows say so, carry no RMSE, and the rows that are fine keep their numbers;
+    per-size cross-validation on the same problem fails nowhere. (The old sweep drew the RR
+    rows as results and ended the KRR one in a LinAlgError traceback.)"""
+    P = _smooth_problem()
+    ranking = np.random.default_rng(1).permutation(P.X.shape[1])
+    sizes = [3, 5, 10, 20, 40, 60, 100, 120, 150, 200, 300]
+    rr = feature_sweep(P, ranking, "rr", {"rr_lambda": 1e-30}, sizes)
+    failed = rr["status"] != "ok"
+    assert failed.sum() >= 5 and not failed.iloc[:3].any()
+    pattern = r"failed: ill-conditioned \[A; √λ I\] \(rcond \S+ < machine epsilon\)"
+    assert rr.loc[failed, "status"].str.match(pattern).all()
+    assert rr.loc[failed, ["train_rmse", "test_rmse"]].isna().all().all()
+    assert rr.loc[~failed, ["train_rmse", "test_rmse"]].notna().all().all()
+    for n in rr.loc[~failed, "n"]:  # the rows that are kept equal a direct solve
+        Xtr, Xte = normalise(P.X[P.train][:, ranking[:n]], P.X[P.test][:, ranking[:n]])
+        c = np.linalg.lstsq(Xtr, P.y[P.train], rcond=None)[0]
+        assert rr.loc[rr["n"] == n, "test_rmse"].iloc[0] == pytest.approx(
+            rmse_per_atom(Xte @ c, P.y[P.test], P.n_atoms[P.test]), rel=1e-6)
+    krr = feature_sweep(P, ranking, "krr", {"krr_lambda": 1e-15, "krr_gamma": 0.01}, sizes)
+    assert (krr["status"] != "ok").all() and krr["test_rmse"].isna().all()
+    assert krr["status"].str.match(r"failed: (ill-conditioned K \+ λI|K \+ λI could not be factorised)").all()
+    for model in ("rr", "krr"):
+        sweep = feature_sweep(P, ranking, model, cross_validate(P, ranking, model, sizes), sizes)
+        assert (sweep["status"] == "ok").all()
+        assert sweep["test_rmse"].iloc[4:].max() < 0.05  # noise 0.01; zero model 0.7
+
+
+def test_fit_status_criteria():
+    y = np.array([1.0, -2.0, 0.5])
+    assert fit_status(y, y + 0.1) == "ok"
+    assert fit_status(y, np.zeros(3)) == "ok"  # the zero model itself
+    assert fit_status(y, -y).startswith("failed: training residual 4.583 above the zero model's 2.291")
+    assert fit_status(y, y, (np.array([np.inf]),)) == "failed: non-finite solution"
+    assert fit_status(y, y, rcond=1e-17).startswith("failed: ill-conditioned")
+    assert fit_status(y, y, rcond=1e-15) == "ok"
+
+
+def test_best_rmse_table_and_figure9_skip_failed_fits(tmp_path, monkeypatch):
+    import pandas as pd
+
+    from descriptor_study.plotting import regression as fig9
+    from descriptor_study.regression import best_rmse_table
+
+    ok = pd.DataFrame({"n": [1, 2, 3, 4], "train_rmse": [0.3, 0.2, 0.1, 0.1], "test_rmse": [0.4, 0.3, 0.2, 0.25],
+                       "percent": [25.0, 50.0, 75.0, 100.0], "status": ["ok"] * 4})
+    bad = ok.copy()
+    bad.loc[[2, 3], ["train_rmse", "test_rmse"]] = np.nan
+    bad.loc[[2, 3], "status"] = "failed: ill-conditioned [A; √λ I] (rcond 1e-18 < machine epsilon)"
+    old_style = ok.drop(columns="status").assign(test_rmse=[0.5, 7e9, 0.45, np.nan])  # no status column
+    table = best_rmse_table({("rr", "D", "A"): ok, ("rr", "D", "B"): bad, ("krr", "D", "C"): old_style})
+    rows = {r["representation"]: r for _, r in table.iterrows()}
+    assert rows["B"]["best_test_rmse"] == 0.3 and rows["B"]["n_at_best"] == 2 and rows["B"]["failed_fits"] == 2
+    assert np.isnan(rows["B"]["full_test_rmse"]) and rows["A"]["full_test_rmse"] == 0.25
+    assert rows["A"]["failed_fits"] == 0 and rows["C"]["failed_fits"] == 1 and rows["C"]["best_test_rmse"] == 0.45
+
+    figures = []
+    monkeypatch.setattr(fig9, "save", lambda fig, stem: figures.append(fig) or [])
+    fig9.figure9({"rr": {"SOAP": bad, "ACSF": ok}, "krr": {"SOAP": ok}}, tmp_path / "f9", "D", n_top=3)
+    (fig,) = figures
+    rr_full = fig.axes[1]
+    notes = [t.get_text() for t in rr_full.texts]
+    assert notes == ["failed fits, not drawn: SOAP 2"]
+    assert [t.get_text() for t in fig.axes[0].texts] == ["failed fits, not drawn: SOAP 1"]  # top 3: n = 3 only
+    assert len(fig.axes[3].texts) == 0 and len(fig.axes[2].texts) == 0
+    drawn = [line.get_ydata() for line in rr_full.get_lines()]
+    assert any(np.array_equal(np.asarray(d, float), [0.3, 0.2, np.nan, np.nan], equal_nan=True) for d in drawn)
+
+
+def test_search_route_records_the_values_of_every_row(tmp_path):
+    import pandas as pd
+
+    from descriptor_study import pipeline
+
+    study = _two_species_study(tmp_path)
+    study.update(hyper=None, search=True, split={"train_fraction": 0.6, "seed": 0})
+    df = pipeline.regress_dataset(**study, e0={"Si": -100.0, "C": -7.5})
+    written = pd.read_csv(tmp_path / "out.csv")
+    assert list(written.columns) == ["n", "train_rmse", "test_rmse", "percent", "rr_lambda", "status", "cv_rmse",
+                                     "hyperparameters_from"]
+    assert written["n"].tolist() == [1, 2, 3] and (written["status"] == "ok").all()
+    assert written["rr_lambda"].isin(10.0 ** np.arange(-12, 3)).all()
+    assert (written["hyperparameters_from"] == "cross-validation").all() and np.isfinite(written["cv_rmse"]).all()
+    assert df["rr_lambda"].tolist() == written["rr_lambda"].tolist()
+
+
+@pytest.mark.slow
+def test_alnicu_demo_mbtr_sweep_is_finite(tmp_path):
+    """The reported case end to end: AlNiCu-demo (as the default config makes it), MBTR, CUR,
+    the default cross-validated RR and KRR sweeps. Before: RR test RMSE 7.4e9 eV/atom from
+    ~40 % of the features on (for every λ of the grid)."""
+    pytest.importorskip("dscribe")
+    from descriptor_study import pipeline, storage
+    from descriptor_study.datasets.generate import alnicu_demo
+    from descriptor_study.datasets.io import write_structures
+    from descriptor_study.selection import run_selection
+
+    data, h5, ranking = tmp_path / "AlNiCu-demo.extxyz", tmp_path / "MBTR.h5", tmp_path / "cur.csv"
+    write_structures(data, alnicu_demo(11, 200))
+    pipeline.represent_dataset(data, h5, "MBTR", "AlNiCu-demo", progress=False)
+    run_selection("cur", storage.read(h5), ranking)
+    for model in ("rr", "krr"):
+        df = pipeline.regress_dataset(model, h5, ranking, data, tmp_path / f"{model}.csv", "AlNiCu-demo", "MBTR",
+                                      search=True, split={"train_fraction": 0.8, "seed": 0})
+        assert (df["status"] == "ok").all() and df["n"].iloc[-1] > 2000
+        zero_model = df["test_rmse"].iloc[0] * 1.5  # one feature barely beats predicting zero
+        assert df["test_rmse"].max() < zero_model
+        assert df.loc[df["percent"] > 40, "test_rmse"].max() < 1.0

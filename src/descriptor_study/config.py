@@ -82,12 +82,72 @@ def validate_config(config: dict[str, Any], schema: dict[str, Any] | str | Path)
                 f"config key dimensionality.{key}: needs a representation with {what} in 'representations' "
                 f"({known}); set it to null or add one"
             )
+    sens_reps = ((config.get("sensitivity") or {}).get("representations") or {})
+    for name in sens_reps:
+        if name not in reps:
+            raise ConfigError(
+                f"config key sensitivity.representations.{name}: representation {name!r} is not in "
+                f"'representations' (the sensitivity section only overrides their parameters); add it there"
+            )
     for name in config.get("regression", {}).get("hyperparameters", {}):
         if name not in reps:
             raise ConfigError(
                 f"config key regression.hyperparameters.{name}: representation {name!r} is not in "
                 f"'representations'"
             )
+    check_datasets(config)
+    check_regression_split(config)
+
+
+def check_datasets(config: dict[str, Any]) -> None:
+    """Dataset entries beyond the schema: ``species`` are element symbols (not the dummy
+    ``X``), and a ``file:`` source is not the dataset's own output ``data/<name>.extxyz``."""
+    from ase.data import chemical_symbols
+
+    elements = set(chemical_symbols[1:])  # chemical_symbols[0] is the dummy atom X
+    for name, spec in (config.get("datasets") or {}).items():
+        if not isinstance(spec, dict):
+            continue
+        for symbol in spec.get("species") or []:
+            if symbol not in elements:
+                what = "the dummy atom X, not an element" if symbol == "X" else "not an element symbol"
+                raise ConfigError(f"config key datasets.{name}.species: {symbol!r} is {what}")
+        file = spec.get("file")
+        if isinstance(file, str) and Path(file) == Path("data") / f"{name}.extxyz":
+            raise ConfigError(
+                f"config key datasets.{name}.file: {file} is the file the workflow writes for dataset {name}; "
+                f"keep the source file elsewhere"
+            )
+
+
+def _generated_count(spec: dict[str, Any]) -> int | None:
+    """How many structures a generated dataset holds (None for a file or a remote source)."""
+    import inspect
+
+    from .datasets.generate import GENERATORS
+
+    generator = GENERATORS.get(spec.get("generator"))
+    if generator is None:
+        return None
+    default = inspect.signature(generator).parameters["n_structures"].default
+    return int(spec.get("n_structures", default))
+
+
+def check_regression_split(config: dict[str, Any]) -> None:
+    """A seeded random split that leaves the training or the test set of a regression
+    dataset empty, where the config alone gives the dataset's size (a generated dataset
+    without a targets file); other datasets are checked at the start of the regression."""
+    from .splits import DEFAULT_TRAIN_FRACTION, check_split_sizes
+
+    reg = config.get("regression") or {}
+    split = reg.get("split") or {}
+    if split.get("file") or (reg.get("targets") or {}).get("file"):
+        return
+    fraction = split.get("train_fraction", DEFAULT_TRAIN_FRACTION)
+    for name in reg.get("datasets") or []:
+        n = _generated_count(config["datasets"][name])
+        if n is not None:
+            check_split_sizes(n, fraction, dataset=name, what="generated structures")
 
 
 def _sections(config: dict[str, Any]):

@@ -53,7 +53,7 @@ def represent_dataset(
         representation=representation,
         dataset=dataset,
         species=list(rep.species),
-        params=rep.params,
+        params=rep.describe()["params"],
         versions=versions,
         per_structure=rep.per_structure,
         extra={"seconds": seconds, "n_jobs": n_jobs},
@@ -90,19 +90,27 @@ def regress_dataset(
     import pandas as pd
 
     from . import regression as rg
+    from . import splits
     from .errors import ConfigError, DatasetError
 
     stored = storage.read(h5)
     X = stored.structure_vectors()
     n_atoms = stored.n_atoms.astype(float)
     if targets and targets.get("file"):
-        table = rg.read_targets(targets["file"])
+        table = splits.read_targets(targets["file"])
         if len(table) != len(X):
             raise DatasetError(f"{targets['file']}: {len(table)} lines for {len(X)} structures in {dataset_path}")
         if not np.array_equal(table["n_atoms"].to_numpy(), stored.n_atoms):
             bad = int(np.flatnonzero(table["n_atoms"].to_numpy() != stored.n_atoms)[0])
-            raise DatasetError(f"{targets['file']}: line {bad} has another atom count than structure {bad} of {dataset_path}")
-        keep = np.flatnonzero(table["code"].to_numpy() == int(targets.get("code", 1)))
+            raise DatasetError(f"{targets['file']}: line {int(table['line'].iloc[bad])} has another atom count "
+                               f"than structure {bad} of {dataset_path}")
+        code = int(targets.get("code", 1))
+        keep = np.flatnonzero(table["code"].to_numpy() == code)
+        if not len(keep):
+            raise ConfigError(f"config key regression.targets.code: no line of {targets['file']} has code {code} "
+                              f"(codes there: {', '.join(map(str, sorted(set(table['code'].tolist()))))})")
+        kind = f"structures with code {code} in {targets['file']}"
+        population = f"the {len(keep)} {kind} of {dataset}"
         structures = read_structures(dataset_path, require_energy=False)
         if len(structures) != len(table):
             raise DatasetError(f"{targets['file']}: {len(table)} lines for {len(structures)} structures in {dataset_path}")
@@ -112,30 +120,39 @@ def regress_dataset(
         structures = read_structures(dataset_path, require_energy=True)
         e0 = e0 or rg.isolated_atom_energies(structures)
         y = rg.cohesive_targets(structures, e0, source=str(dataset_path), e0_key=f"datasets.{dataset}.e0")
+        kind, population = "structures", f"the {len(y)} structures of {dataset_path}"
     split = split or {}
-    if split.get("file"):
-        train, test = rg.read_split(split["file"])
-        if max(train.max(), test.max()) >= len(y):
-            raise DatasetError(f"{split['file']}: index {max(train.max(), test.max())} beyond {len(y)} structures")
+    if split.get("file"):  # checked before any fit: indices in range, once each, both parts non-empty
+        train, test = splits.read_split(split["file"], n_structures=len(y), population=population)
     else:
-        train, test = rg.random_split(len(y), float(split.get("train_fraction", 0.8)), int(split.get("seed", 0)))
+        train, test = splits.random_split(len(y), float(split.get("train_fraction", 0.8)), int(split.get("seed", 0)),
+                                      dataset=dataset, what=kind)
     problem = rg.Problem(X, y, n_atoms, train, test)
     ranking = pd.read_csv(ranking_csv)["feature"].to_numpy()
     key = ("rr_lambda",) if model == "rr" else ("krr_lambda", "krr_gamma")
-    if hyper and all(k in hyper for k in key):
-        chosen, how = {k: hyper[k] for k in key}, "config"
-    elif search:
-        chosen, how = rg.search_hyperparameters(rg.Problem(X[:, ranking], y, n_atoms, train, test), model), "cross-validation"
+    sizes = rg.sweep_sizes(len(ranking), n_top)
+    if hyper and all(k in hyper for k in key):  # the same values at every size (the paper's route)
+        chosen, how = {k: float(hyper[k]) for k in key}, "config"
+        log.info("%s %s/%s: %s from config; %d train, %d test", model, dataset, representation, chosen,
+                 len(train), len(test))
+    elif search:  # chosen where they are used: at every size, on the training set only
+        chosen, how = rg.cross_validate(problem, ranking, model, sizes), "cross-validation"
+        log.info("%s %s/%s: cross-validated at each of %d sizes (%s); %d train, %d test", model, dataset,
+                 representation, len(sizes),
+                 ", ".join(f"{k} {chosen[k].min():.3g}..{chosen[k].max():.3g}" for k in key), len(train), len(test))
     else:
         raise ConfigError(
             f"regression.hyperparameters.{representation}: {', '.join(key)} missing and regression.search is off"
         )
-    log.info("%s %s/%s: %s from %s; %d train, %d test", model, dataset, representation, chosen, how,
-             len(train), len(test))
-    df = rg.feature_sweep(problem, ranking, model, chosen, rg.sweep_sizes(len(ranking), n_top))
-    for k, v in chosen.items():
-        df[k] = v
+    df = rg.feature_sweep(problem, ranking, model, chosen, sizes)
+    if how == "cross-validation":
+        df["cv_rmse"] = chosen["cv_rmse"].to_numpy()
     df["hyperparameters_from"] = how
+    failed = df[df["status"] != "ok"]
+    if len(failed):
+        log.warning("%s %s/%s: %d of %d fits failed (RMSEs NaN, not drawn, not tabulated), first at n = %d: %s",
+                    model, dataset, representation, len(failed), len(df), int(failed["n"].iloc[0]),
+                    failed["status"].iloc[0])
     storage.write_csv(df, out_csv)
     return df
 

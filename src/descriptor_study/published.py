@@ -209,7 +209,8 @@ def fetch_published(name: str, dest: str | os.PathLike, mirror: str | os.PathLik
     else:
         if mirror:
             log.info("%s not in mirror %s; downloading %s", fname, mirror, spec["url"])
-        source = fetch_raw(spec, mirror=None, cache_dir=cache_dir)
+        source = fetch_raw(spec, mirror=None, cache_dir=cache_dir, tried=[source] if source else (),
+                           mirror_key="published.mirror")
     dest = Path(dest)
     unpack(source, spec, dest)
     return dest

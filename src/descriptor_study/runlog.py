@@ -3,15 +3,43 @@
 Rule scripts call ``run_step(snakemake, main)``: messages go to the rule's log and to
 stderr; a ``StudyError`` (bad dataset, config or species) ends the job with its one-line
 message instead of a traceback, and the rule's outputs are removed by Snakemake.
+
+Before ``main`` runs, temporary files that killed jobs left in the output folders are
+removed (``atomic.remove_stale``), and so is the provenance of the outputs about to be
+remade.  After ``main`` succeeds, each output ``<path>`` gets ``provenance/<path>.json``
+(in the working directory, beside ``results/`` and ``data/``): the rule, wildcards and
+params (the config fragment the job used), the versions of the packages that make the
+numbers, a checksum of the ``descriptor_study`` sources, and the sha256 of every input
+and of the output itself.  The file is deterministic (sorted keys, relative paths, no
+time stamps), so two clean runs write identical provenance.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
+import json
 import logging
+import os
+import platform
+import re
 import sys
-from typing import Any, Callable
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Callable, Iterable
 
+from .atomic import atomic_path, remove_stale
 from .errors import StudyError
+
+log = logging.getLogger("descriptor_study")
+
+#: the folder (in the working directory) holding one ``<output path>.json`` per output
+PROVENANCE_DIR = "provenance"
+#: distributions whose versions are recorded (those installed)
+PROVENANCE_PACKAGES = (
+    "descriptor-study", "numpy", "scipy", "ase", "dscribe", "quippy-ase", "ace-jax",
+    "scikit-learn", "skmatter", "pandas", "h5py", "matplotlib",
+)
 
 
 def run_step(smk: Any, main: Callable[[Any], None]) -> None:
@@ -19,11 +47,164 @@ def run_step(smk: Any, main: Callable[[Any], None]) -> None:
     if getattr(smk, "log", None):
         handlers.append(logging.FileHandler(str(smk.log[0]), mode="w"))
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s", handlers=handlers, force=True)
+    prepare_outputs(_files(getattr(smk, "output", None)))
     try:
         main(smk)
     except StudyError as exc:
-        logging.getLogger("descriptor_study").error("%s", exc)
+        log.error("%s", exc)
         sys.exit(1)
+    write_provenance(smk)
+
+
+def prepare_outputs(outputs: Iterable[str | os.PathLike]) -> None:
+    """Remove dead jobs' temporary files from the outputs' folders and the outputs' old
+    provenance (it would describe files that are about to be remade)."""
+    for folder in sorted({Path(o).parent for o in outputs}):
+        for path in remove_stale(folder):
+            log.info("removed %s, left by a killed job", path)
+    for output in outputs:
+        record = provenance_path(output)
+        if record is not None:
+            record.unlink(missing_ok=True)
+
+
+def provenance_path(output: str | os.PathLike, root: str | os.PathLike | None = None) -> Path | None:
+    """``provenance/<output>.json`` under ``root`` (default: the working directory); None
+    for an output outside ``root``."""
+    root = Path(root) if root is not None else Path.cwd()
+    rel = _relative(output, root)
+    if Path(rel).is_absolute() or rel.split("/", 1)[0] == "..":
+        return None
+    return root / PROVENANCE_DIR / f"{rel}.json"
+
+
+def provenance(smk: Any, output: str | os.PathLike, root: str | os.PathLike | None = None) -> dict[str, Any]:
+    """The provenance record of one output of the job ``smk`` (see the module docstring)."""
+    root = Path(root) if root is not None else Path.cwd()
+    inputs = _files(getattr(smk, "input", None))
+    return {
+        "rule": getattr(smk, "rule", None),
+        "wildcards": _plain(_named(getattr(smk, "wildcards", None))),
+        "params": _plain(_named(getattr(smk, "params", None))),
+        "inputs": {_relative(p, root): _checksum(Path(root, p)) for p in inputs},
+        "output": {"path": _relative(output, root), "sha256": _checksum(Path(root, output))},
+        "versions": package_versions(),
+        "code": {"descriptor_study": source_checksum()},
+    }
+
+
+def write_provenance(smk: Any, root: str | os.PathLike | None = None) -> list[Path]:
+    """Write ``provenance/<output>.json`` for each output of ``smk`` that exists (atomically)."""
+    root = Path(root) if root is not None else Path.cwd()
+    written = []
+    for output in _files(getattr(smk, "output", None)):
+        record = provenance_path(output, root)
+        if record is None or not Path(root, output).exists():
+            continue
+        text = json.dumps(provenance(smk, output, root), sort_keys=True, indent=1, ensure_ascii=False) + "\n"
+        with atomic_path(record) as tmp:
+            tmp.write_text(text, encoding="utf-8")
+        written.append(record)
+    return written
+
+
+@lru_cache(maxsize=1)
+def package_versions() -> dict[str, str]:
+    """Versions of the installed ``PROVENANCE_PACKAGES`` and of Python."""
+    from importlib import metadata
+
+    versions = {"python": platform.python_version()}
+    for name in PROVENANCE_PACKAGES:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            continue
+    return versions
+
+
+@lru_cache(maxsize=1)
+def source_checksum() -> str:
+    """sha256 over the ``descriptor_study`` package's files (relative path and content)."""
+    package = Path(__file__).resolve().parent
+    digest = hashlib.sha256()
+    for path in sorted(p for p in package.rglob("*") if p.is_file() and p.suffix in (".py", ".json", ".yaml")
+                       and "__pycache__" not in p.parts):
+        digest.update(path.relative_to(package).as_posix().encode() + b"\0")
+        digest.update(hashlib.sha256(path.read_bytes()).digest())
+    return digest.hexdigest()
+
+
+def _checksum(path: Path) -> str | dict[str, str] | None:
+    """sha256 of a file; of each file (relative path → sha256) of a directory; None if absent."""
+    if path.is_dir():
+        return {p.relative_to(path).as_posix(): _sha256(p) for p in sorted(path.rglob("*")) if p.is_file()}
+    return _sha256(path) if path.is_file() else None
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _relative(path: str | os.PathLike, root: Path) -> str:
+    """``path`` relative to ``root`` where it lies under it (POSIX form); else as given."""
+    p = Path(path)
+    if p.is_absolute():
+        try:
+            p = p.relative_to(root)
+        except ValueError:
+            try:
+                p = p.resolve().relative_to(root.resolve())
+            except ValueError:
+                return p.as_posix()
+    return Path(os.path.normpath(p)).as_posix()
+
+
+def _named(obj: Any) -> dict[str, Any]:
+    """Snakemake's named lists (params, wildcards), a namespace or a mapping, as a dict."""
+    if obj is None:
+        return {}
+    if isinstance(obj, dict):
+        return dict(obj)
+    if hasattr(obj, "_names") and hasattr(obj, "items"):  # snakemake.io.Namedlist
+        return {name: value for name, value in obj.items()}
+    if hasattr(obj, "__dict__"):
+        return {k: v for k, v in vars(obj).items() if not k.startswith("_")}
+    return {"values": list(obj)}
+
+
+def _files(obj: Any) -> list[str]:
+    """The paths of Snakemake's input/output (named entries may hold lists), flattened."""
+    if obj is None:
+        return []
+    if isinstance(obj, (str, os.PathLike)):
+        return [os.fspath(obj)]
+    return [f for item in obj for f in _files(item)]
+
+
+def _plain(obj: Any) -> Any:
+    """``obj`` as JSON types, the same on every run: string keys, sets sorted, paths as
+    POSIX text, numpy as lists/numbers, anything else as its text without addresses."""
+    if obj is None or isinstance(obj, (bool, int, float, str)):
+        return obj
+    if isinstance(obj, os.PathLike):
+        return Path(obj).as_posix()
+    if isinstance(obj, dict) or (hasattr(obj, "items") and hasattr(obj, "keys")):
+        return {str(k): _plain(v) for k, v in obj.items()}
+    if isinstance(obj, (set, frozenset)):
+        return sorted((_plain(v) for v in obj), key=lambda v: json.dumps(v, sort_keys=True))
+    if isinstance(obj, (list, tuple)):
+        return [_plain(v) for v in obj]
+    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+        return _plain(dataclasses.asdict(obj))
+    if hasattr(obj, "tolist"):  # numpy arrays and scalars
+        return _plain(obj.tolist())
+    if isinstance(obj, type) or callable(obj):
+        return f"{getattr(obj, '__module__', '')}.{getattr(obj, '__qualname__', type(obj).__qualname__)}"
+    return re.sub(r" at 0x[0-9a-fA-F]+", "", str(obj))
 
 
 def published_dir(smk: Any):

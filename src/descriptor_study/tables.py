@@ -9,6 +9,7 @@ from typing import Any, Iterable, Mapping
 import pandas as pd
 
 from . import storage
+from .atomic import atomic_path
 from .representations import registry
 
 
@@ -68,14 +69,12 @@ def write_table(
 ) -> None:
     """Write a table as CSV and Markdown, each atomically."""
     csv, md = Path(csv), Path(md)
-    csv.parent.mkdir(parents=True, exist_ok=True)
     if markdown is None:
         markdown = table1_markdown(df) if {"nonzero", "full"} <= set(df.columns) else _markdown(df)
     text = (f"{title}\n\n" if title else "") + markdown + "\n"
     for path, write in ((csv, lambda p: df.to_csv(p, index=False)), (md, lambda p: Path(p).write_text(text))):
-        tmp = path.with_name(f".{path.name}.tmp")
-        write(tmp)
-        os.replace(tmp, path)
+        with atomic_path(path) as tmp:
+            write(tmp)
 
 
 def _markdown(df: pd.DataFrame) -> str:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -30,16 +29,23 @@ def build_dataset(
     dest: str | os.PathLike,
     mirror: str | os.PathLike | None = None,
     cache_dir: str | os.PathLike | None = None,
+    require_energy: bool = False,
 ) -> Path:
     """Make ``dest`` (extxyz, key ``energy``) from a config entry; check every structure.
 
     Structures without an energy are kept (the real AlNiCu set has energies for 1016 of
-    its 3337 structures, and every structure counts for the representations); a stage
-    that needs energies reads with ``require_energy=True`` and stops at the first one
-    missing.
+    its 3337 structures, and every structure counts for the representations) unless
+    ``require_energy``: the workflow sets it for the datasets of ``regression.datasets``
+    that take their energies from the dataset, so a missing energy stops the dataset step
+    instead of the regression, after the representations ran.
     """
     dest = Path(dest)
     name = spec.get("name", dest.stem)
+    checks = {
+        "require_energy": require_energy,
+        "dataset": name,
+        "needed_by": f"regression.datasets ({name})" if require_energy else None,
+    }
     if "generator" in spec:
         generator = GENERATORS[spec["generator"]]
         kwargs = {k: spec[k] for k in ("seed", "n_structures") if k in spec}
@@ -51,16 +57,19 @@ def build_dataset(
         return dest
     if "file" in spec:
         raw, energy_key = Path(spec["file"]), spec.get("energy_key")
-        structures = read_structures(raw, energy_key=energy_key, require_energy=False)
+        structures = read_structures(raw, energy_key=energy_key, **checks)
     else:
         from .remote import resolve_spec
 
         resolved = resolve_spec(spec)
         energy_key = spec.get("energy_key") or resolved.get("energy_key")
-        with tempfile.TemporaryDirectory(dir=dest.parent if dest.parent.exists() else None) as work:
+        from ..atomic import scratch_dir
+
+        with scratch_dir(dest) as work:  # named like our temporary files: a later job removes a killed one's
             raw = Path(work) / f"{name}.extxyz"
             fetch_dataset(spec, raw, mirror=mirror, cache_dir=cache_dir)
-            structures = read_structures(raw, energy_key=energy_key, require_energy=False)
+            label = f"datasets.{name} ({resolved['url'].rsplit('/', 1)[-1]})"  # not the temporary path
+            structures = read_structures(raw, energy_key=energy_key, label=label, **checks)
         raw = Path(spec.get("source", name))
     if spec.get("species"):
         check_species(structures, spec["species"], raw)

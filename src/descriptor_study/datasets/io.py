@@ -2,7 +2,11 @@
 
 Every structure returned by ``read_structures`` has its energy (eV) in
 ``atoms.info["energy"]`` and no calculator; a problem ends with one ``DatasetError``
-naming the file and the 0-based structure index.
+naming the file, the 0-based structure index (and the frame's ``source_file`` where it
+has one) and the fix where there is an obvious one.  Checked: at least one atom, no dummy
+atoms (``X``, atomic number 0), finite positions and energy, no overlapping atoms, a cell
+with a non-zero vector along every direction of a periodic structure, and an
+``energy_key`` that some structure of the file has.
 """
 
 from __future__ import annotations
@@ -29,6 +33,10 @@ log = logging.getLogger(__name__)
 MIN_DISTANCE = 0.05
 #: a structure with atoms closer than this (Å) is reported in the log as suspicious
 SUSPICIOUS_DISTANCE = 0.5
+#: atoms of one structure further apart than this (Å) along any axis: not a structure
+#: (wrong units or a broken coordinate); the representations' neighbour searches would
+#: bin that extent and run out of memory or crash
+MAX_EXTENT = 1000.0
 
 _ENERGY_KEYS = ("energy", "Energy", "total_energy", "free_energy", "dft_energy", "nomad_total_energy")
 
@@ -37,28 +45,44 @@ def read_structures(
     path: str | os.PathLike,
     energy_key: str | None = None,
     require_energy: bool = True,
+    *,
+    dataset: str | None = None,
+    needed_by: str | None = None,
+    label: str | None = None,
 ) -> list[Atoms]:
     """Read every structure of an extxyz file and check it.
 
-    ``energy_key`` names the ``info`` key holding the energy; by default ``energy`` or
-    the calculator's energy (what ASE makes of an ``energy=`` comment field), then the
-    other usual keys.
+    ``energy_key`` names the ``info`` key (or calculator result) holding the energy; by
+    default ``energy`` or the calculator's energy (what ASE makes of an ``energy=``
+    comment field), then the other usual keys.  A key that no structure of the file has
+    is an error (a misspelt key would otherwise drop every energy).  ``dataset`` names
+    the config entry in messages (``datasets.<dataset>.energy_key``), ``needed_by`` what
+    needs the energies when ``require_energy`` is set, ``label`` the file in messages
+    (default ``path``).
     """
     from ase.io import read
 
     path = Path(path)
     if not path.is_file():
         raise DatasetError(f"{path}: no such file")
+    _check_atom_counts(path)
     try:
         structures = read(path, index=":", format="extxyz")
     except Exception as exc:  # ASE raises many types for broken text
         raise DatasetError(f"{path}: not a readable extxyz file ({type(exc).__name__}: {exc})") from None
     if not structures:
         raise DatasetError(f"{path}: holds no structure")
+    shown = label or path
+    key_name = f"datasets.{dataset}.energy_key" if dataset else "energy_key"
+    if energy_key is not None and not any(_energy_of(a, energy_key) is not None for a in structures):
+        raise DatasetError(
+            f"{shown}: no structure has the energy key {energy_key!r} ({key_name}); energy-like keys "
+            f"in the file: {_energy_like_keys(structures)}"
+        )
     out = []
     suspicious = []
     for index, atoms in enumerate(structures):
-        out.append(_check(atoms, index, path, energy_key, require_energy))
+        out.append(_check(atoms, index, shown, energy_key, require_energy, key_name, needed_by))
         if len(atoms) > 1 and len(neighbor_list("i", out[-1], SUSPICIOUS_DISTANCE)):
             suspicious.append(index)
     if suspicious:
@@ -73,8 +97,8 @@ def _energy_of(atoms: Atoms, energy_key: str | None) -> float | None:
     if energy_key is not None:
         if energy_key in atoms.info:
             return atoms.info[energy_key]
-        if energy_key == "energy" and atoms.calc is not None:
-            return atoms.calc.results.get("energy")
+        if atoms.calc is not None:
+            return atoms.calc.results.get(energy_key)
         return None
     if "energy" in atoms.info:
         return atoms.info["energy"]
@@ -86,14 +110,85 @@ def _energy_of(atoms: Atoms, energy_key: str | None) -> float | None:
     return None
 
 
-def _check(atoms: Atoms, index: int, path: Path, energy_key: str | None, require_energy: bool) -> Atoms:
+def _energy_like_keys(structures: Sequence[Atoms]) -> str:
+    """The keys of the file's frames that look like an energy: info keys and calculator
+    results whose name holds "energ" (or, when none does, every numeric info key)."""
+    info: set[str] = set()
+    calc: set[str] = set()
+    numeric: set[str] = set()
+    for atoms in structures:
+        for key, value in atoms.info.items():
+            if "energ" in key.lower():
+                info.add(key)
+            elif isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool):
+                numeric.add(key)
+        if atoms.calc is not None:
+            calc.update(k for k in atoms.calc.results if "energ" in k.lower())
+    parts = []
+    if info or calc:
+        if info:
+            parts.append("info " + ", ".join(sorted(info)))
+        if calc:
+            parts.append("calculator results " + ", ".join(sorted(calc)))
+        return "; ".join(parts)
+    return "none (numeric info keys: " + (", ".join(sorted(numeric)) or "none") + ")"
+
+
+def _check_atom_counts(path: Path) -> None:
+    """Every frame's first line is an atom count that the lines after it can hold.
+
+    Checked before ASE reads the file: a broken count line (say ``99999999999``) would
+    otherwise make the reader loop over that many missing lines.
+    """
+    with open(path, "rb") as fh:
+        lines = fh.read().split(b"\n")
+    while lines and not lines[-1].strip():
+        lines.pop()
+    k, frame = 0, 0
+    while k < len(lines):
+        text = lines[k].strip()
+        try:
+            n = int(text)
+        except ValueError:
+            shown = text[:40].decode("utf-8", "replace")
+            raise DatasetError(
+                f"{path}: line {k + 1}: expected the atom count of structure {frame}, found {shown!r}"
+            ) from None
+        if n < 0 or k + 1 + n >= len(lines):
+            raise DatasetError(
+                f"{path}: line {k + 1}: structure {frame} announces {n} atoms but only "
+                f"{max(len(lines) - k - 2, 0)} lines follow its comment line"
+            )
+        k += n + 2
+        frame += 1
+
+
+def _frame(atoms: Atoms, index: int, path) -> str:
+    """``<file>: structure <index>`` and the frame's ``source_file`` where it has one."""
     where = f"{path}: structure {index}"
+    source = atoms.info.get("source_file")
+    return f"{where} (source_file {source})" if source is not None else where
+
+
+def _check(atoms: Atoms, index: int, path, energy_key: str | None, require_energy: bool,
+           key_name: str = "energy_key", needed_by: str | None = None) -> Atoms:
+    where = _frame(atoms, index, path)
     if len(atoms) == 0:
         raise DatasetError(f"{where}: has no atoms")
+    if np.any(atoms.numbers == 0):
+        bad = int(np.flatnonzero(atoms.numbers == 0)[0])
+        raise DatasetError(
+            f"{where}: atom {bad} is a dummy atom X (atomic number 0), which no representation can "
+            f"describe; remove the dummy atoms or give them their element"
+        )
     energy = _energy_of(atoms, energy_key)
     if energy is None and require_energy:
         key = energy_key or "energy"
-        raise DatasetError(f"{where}: has no energy (looked for info key {key!r} and a calculator energy)")
+        why = f", which {needed_by} needs" if needed_by else ""
+        raise DatasetError(
+            f"{where}: has no energy{why} (looked for info key {key!r} and a calculator energy; "
+            f"set {key_name} if the energies are under another key, or remove the structure)"
+        )
     if energy is not None:
         try:
             energy = float(energy)
@@ -105,8 +200,17 @@ def _check(atoms: Atoms, index: int, path: Path, energy_key: str | None, require
     if not np.all(np.isfinite(positions)):
         bad = int(np.flatnonzero(~np.all(np.isfinite(positions), axis=1))[0])
         raise DatasetError(f"{where}: atom {bad} has a non-finite position {positions[bad].tolist()}")
-    if np.all(atoms.pbc) and abs(atoms.cell.volume) < 1e-8:
-        raise DatasetError(f"{where}: periodic but its cell has zero volume")
+    extent = np.ptp(positions, axis=0)
+    if np.any(extent > MAX_EXTENT):
+        axis = int(np.argmax(extent))
+        raise DatasetError(
+            f"{where}: its atoms span {extent[axis]:.3g} Å along {'xyz'[axis]} (more than {MAX_EXTENT:g} Å): "
+            f"not one structure; check the units and the positions"
+        )
+    cell = np.asarray(atoms.cell[:], dtype=float)
+    if not np.all(np.isfinite(cell)):
+        raise DatasetError(f"{where}: its cell (Lattice) has non-finite entries {cell.tolist()}")
+    _check_cell(atoms, where)
     if len(atoms) > 1:
         i, j, d = neighbor_list("ijd", atoms, MIN_DISTANCE, self_interaction=False)
         if len(d):
@@ -124,6 +228,32 @@ def _check(atoms: Atoms, index: int, path: Path, energy_key: str | None, require
     if energy is not None:
         clean.info["energy"] = energy
     return clean
+
+
+def _check_cell(atoms: Atoms, where: str) -> None:
+    """A structure periodic along any direction needs three non-zero, independent cell
+    vectors (the representations build periodic images from the full cell)."""
+    pbc = np.asarray(atoms.pbc, dtype=bool)
+    if not pbc.any():
+        return
+    flags = " ".join("T" if p else "F" for p in pbc)
+    lengths = np.linalg.norm(np.asarray(atoms.cell[:]), axis=1)
+    zero = [k for k in range(3) if lengths[k] < 1e-8]
+    if zero:
+        k = zero[0]
+        if pbc[k]:
+            along, fix = "a periodic direction", f"give cell vector {k + 1} its period"
+        else:
+            along, fix = "a non-periodic direction", f"give cell vector {k + 1} a length (vacuum beyond the atoms)"
+        raise DatasetError(
+            f"{where}: pbc {flags} with a zero cell vector {k + 1} ({along}), which the representations "
+            f"cannot use; {fix} or set pbc F F F"
+        )
+    if abs(atoms.cell.volume) < 1e-8:
+        raise DatasetError(
+            f"{where}: periodic (pbc {flags}) but its cell has zero volume (the cell vectors lie in a "
+            f"plane); give three independent cell vectors or set pbc F F F"
+        )
 
 
 def check_species(structures: Iterable[Atoms], species: Sequence[str], path: str | os.PathLike) -> None:
@@ -147,17 +277,12 @@ def write_structures(path: str | os.PathLike, structures: Sequence[Atoms]) -> No
     """Write extxyz atomically, the energy under the one key ``energy``."""
     from ase.io import write
 
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
+    from ..atomic import atomic_path
+
     out = []
     for atoms in structures:
         a = Atoms(numbers=atoms.numbers, positions=atoms.positions, cell=atoms.cell, pbc=atoms.pbc)
         a.info = dict(atoms.info)
         out.append(a)
-    try:
+    with atomic_path(path) as tmp:
         write(tmp, out, format="extxyz")
-        os.replace(tmp, path)
-    finally:
-        if tmp.exists():
-            tmp.unlink()

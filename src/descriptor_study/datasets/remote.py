@@ -12,11 +12,12 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import re
 import shutil
-import tempfile
 from pathlib import Path
-from typing import Any
+from typing import Any, Sequence
 
+from ..atomic import atomic_path, created_dirs, scratch_dir
 from ..errors import ChecksumError, DatasetError
 from ..published import PUBLISHED_COMMIT, PUBLISHED_REPOSITORY
 
@@ -88,14 +89,8 @@ def fetch_pinned_file(name: str, dest: str | os.PathLike, mirror: str | os.PathL
     source = Path(mirror) / name
     verify(source, PINNED_FILES[name], label=str(source))
     dest = Path(dest)
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    tmp = dest.with_name(f".{dest.name}.tmp{os.getpid()}")
-    try:
+    with atomic_path(dest) as tmp:
         shutil.copyfile(source, tmp)
-        os.replace(tmp, dest)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
     return dest
 
 
@@ -150,47 +145,74 @@ def resolve_spec(spec: dict[str, Any]) -> dict[str, Any]:
 
 
 def fetch_raw(spec: dict[str, Any], mirror: str | os.PathLike | None = None,
-              cache_dir: str | os.PathLike | None = None) -> Path:
-    """The verified raw file (archive or extxyz) for ``spec``: mirror first, then the network."""
+              cache_dir: str | os.PathLike | None = None, tried: Sequence[str | os.PathLike] = (),
+              mirror_key: str = "data.mirror") -> Path:
+    """The verified raw file (archive or extxyz) for ``spec``: mirror first, then the network.
+
+    ``tried``: places the caller already looked in, and ``mirror_key`` the config key of
+    its mirror (both named in the error if the download fails too).  A cache directory
+    this call had to create is removed again if the download fails, so a failed fetch
+    leaves nothing behind.
+    """
     import pooch
 
     basename = spec["url"].rsplit("/", 1)[-1]
     names = [n for n in (spec.get("name"), spec.get("source")) if n]
+    tried = [str(t) for t in tried]
     if mirror:
-        for name in names:
+        for name in dict.fromkeys(names):
             candidate = Path(mirror) / name / basename
             if candidate.is_file():
                 log.info("using mirrored %s", candidate)
                 verify(candidate, spec, label=str(candidate))
                 return candidate
+            tried.append(str(candidate))
         log.info("%s not in mirror %s; downloading", basename, mirror)
     cache = Path(cache_dir or pooch.os_cache("descriptor_study"))
-    cache.mkdir(parents=True, exist_ok=True)
     fname = f"{spec.get('source') or spec.get('name')}-{basename}"
     known = f"sha256:{spec['sha256']}" if spec.get("sha256") else None
-    try:
-        path = Path(pooch.retrieve(spec["url"], known_hash=known, fname=fname, path=cache, progressbar=False))
-    except ValueError as exc:  # pooch: hash mismatch (it has already removed the file)
-        raise ChecksumError(f"{spec['url']}: {exc}") from None
-    except Exception as exc:
-        raise DatasetError(f"{spec['url']}: download failed ({type(exc).__name__}: {exc})") from None
-    try:
-        verify(path, spec, label=spec["url"])
-    except ChecksumError:
-        path.unlink(missing_ok=True)
-        raise
+    with created_dirs(cache):
+        try:
+            path = Path(pooch.retrieve(spec["url"], known_hash=known, fname=fname, path=cache, progressbar=False))
+        except ValueError as exc:  # pooch: hash mismatch (it has already removed the file)
+            raise ChecksumError(_one_line(f"{spec['url']}: {exc}")) from None
+        except Exception as exc:
+            where = f"not in the mirror (tried {', '.join(tried)})" if tried else f"no mirror set ({mirror_key})"
+            layout = f"{(names or ['<dataset>'])[0]}/{basename}" if mirror_key == "data.mirror" else basename
+            hint = f"place the file at {tried[0]}" if tried else f"set {mirror_key} to a directory holding {layout}"
+            raise DatasetError(_one_line(
+                f"{basename}: {where}, and download failed from {spec['url']} into {cache / fname} "
+                f"({_reason(exc)}); {hint}, or check the URL and the network"
+            )) from None
+        try:
+            verify(path, spec, label=spec["url"])
+        except ChecksumError:
+            path.unlink(missing_ok=True)
+            raise
     return path
+
+
+def _one_line(text: str) -> str:
+    return " ".join(str(text).split())
+
+
+def _reason(exc: BaseException) -> str:
+    """A failed download's cause, short: requests' connection errors nest the system
+    error (``[Errno 111] Connection refused``) inside several layers of text."""
+    text = str(exc)
+    errno = re.search(r"\[Errno -?\d+\][^)\"'\]]*", text)
+    return f"{type(exc).__name__}: {errno.group(0).strip() if errno else text}"
 
 
 def unpack(raw: Path, spec: dict[str, Any], dest: Path) -> None:
     """Copy or unpack ``raw`` to ``dest`` atomically (7-zip: the one .extxyz/.xyz member)."""
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    tmp = dest.with_name(f".{dest.name}.tmp{os.getpid()}")
-    try:
+    if spec.get("archive") not in ("7z", None, "none"):
+        raise DatasetError(f"{raw}: unknown archive type {spec.get('archive')!r}")
+    with atomic_path(dest) as tmp:
         if spec.get("archive") == "7z":
             import py7zr
 
-            with tempfile.TemporaryDirectory(dir=dest.parent) as workdir:
+            with scratch_dir(dest) as workdir:
                 try:
                     with py7zr.SevenZipFile(raw, "r") as archive:
                         members = [n for n in archive.getnames() if n.endswith((".extxyz", ".xyz"))]
@@ -199,15 +221,9 @@ def unpack(raw: Path, spec: dict[str, Any], dest: Path) -> None:
                         archive.extract(path=workdir, targets=members)
                 except py7zr.exceptions.Bad7zFile as exc:
                     raise DatasetError(f"{raw}: not a 7-zip archive ({exc})") from None
-                shutil.move(str(Path(workdir) / members[0]), tmp)
-        elif spec.get("archive") in (None, "none"):
-            shutil.copyfile(raw, tmp)
+                os.replace(workdir / members[0], tmp)
         else:
-            raise DatasetError(f"{raw}: unknown archive type {spec.get('archive')!r}")
-        os.replace(tmp, dest)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
+            shutil.copyfile(raw, tmp)
 
 
 def fetch_dataset(spec: dict[str, Any], dest: str | os.PathLike, mirror: str | os.PathLike | None = None,

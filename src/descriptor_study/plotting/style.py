@@ -76,16 +76,14 @@ def with_published_entry(handles: list, labels: list, any_published: bool) -> tu
 
 def save(fig: "plt.Figure", stem: str | Path) -> list[Path]:
     """Write ``<stem>.pdf`` and ``<stem>.png`` (atomically) and close the figure."""
-    import os
+    from ..atomic import atomic_path
 
     stem = Path(stem)
-    stem.parent.mkdir(parents=True, exist_ok=True)
     out = []
     for ext in ("pdf", "png"):
         path = stem.with_suffix(f".{ext}")
-        tmp = path.with_name(f".{path.name}.tmp")
-        fig.savefig(tmp, format=ext, dpi=150, bbox_inches="tight")
-        os.replace(tmp, path)
+        with atomic_path(path) as tmp:
+            fig.savefig(tmp, format=ext, dpi=150, bbox_inches="tight")
         out.append(path)
     plt.close(fig)
     return out
