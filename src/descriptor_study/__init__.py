@@ -11,6 +11,9 @@ J. Chem. Phys. 153, 144106 (2020).  One module a concern:
 - ``regression``: ridge and kernel ridge against the number of selected features
 - ``plotting``: the paper's figures
 - ``tables``: Table I and the derived tables
+
+The library needs none of Snakemake: ``pip install descriptor-study`` gives it alone, the
+``workflow`` extra adds Snakemake to run the ``Snakefile``.
 """
 
 __version__ = "0.1.0"
