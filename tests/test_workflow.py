@@ -159,3 +159,50 @@ def test_comparable_dataset_is_reported_and_overlaid(repo_root, tmp_path, alnicu
     assert (tmp_path / "results/figures/figure6.png").stat().st_size > 0
     md = (tmp_path / "results/reproduction.md").read_text()
     assert md.splitlines()[2].startswith("**") and "compared cells agree" in md.splitlines()[2]
+
+
+HEAVY_RULES = ("dataset", "represent", "represent_degree", "select_features", "regress", "sensitivity_curve")
+
+
+def test_heavy_rules_are_benchmarked_and_threads_clamped_to_the_cores(repo_root):
+    """Every heavy job writes benchmarks/rules/<rule>/…tsv; a config asking 8 threads gets
+    at most the 2 cores the run offers."""
+    res = snakemake(repo_root, "-n", "--forceall", "--nolock", "--cores", "2", "--config", "threads=8",
+                    cwd=repo_root)
+    assert res.returncode == 0, res.stderr[-3000:]
+    threads = [int(line.split(":")[1]) for line in res.stdout.splitlines() if line.strip().startswith("threads:")]
+    assert threads and max(threads) == 2
+    benchmarks = {line.split("benchmarks/rules/")[1].split("/")[0]
+                  for line in res.stdout.splitlines() if line.strip().startswith("benchmark:")}
+    assert benchmarks == set(HEAVY_RULES)
+
+
+def test_represent_memory_follows_the_dataset(repo_root, tmp_path):
+    """mem_mb of a represent job comes from the dataset's atoms × the features; until the
+    dataset exists the fixed request stands."""
+    from ase.build import bulk
+    from ase.io import write
+
+    from descriptor_study import resources
+    from descriptor_study.representations import registry
+
+    frames = [bulk("Si", "diamond", a=5.43, cubic=True).repeat((n, 1, 1)) for n in (1, 2, 3)]  # 8+16+24 atoms
+    for atoms in frames:
+        atoms.info["energy"] = -1.0
+    user = tmp_path / "mine.yaml"
+    user.write_text(f"datasets:\n  tiny: {{file: {tmp_path / 'src.extxyz'}}}\nrepresentations:\n  ACSF: {{}}\n")
+    write(tmp_path / "src.extxyz", frames, format="extxyz")
+
+    def planned_mem():
+        res = snakemake(repo_root, "-n", "--cores", "1", "--configfile", str(user), cwd=tmp_path)
+        assert res.returncode == 0, res.stderr[-3000:]
+        lines = res.stdout.splitlines()
+        start = next(i for i, line in enumerate(lines) if line.startswith("rule represent:"))
+        resources_line = next(line for line in lines[start:] if line.strip().startswith("resources:"))
+        return int(resources_line.split("mem_mb=")[1].split(",")[0])
+
+    assert planned_mem() == 8000  # data/tiny.extxyz not made yet
+    (tmp_path / "data").mkdir()
+    write(tmp_path / "data/tiny.extxyz", frames, format="extxyz")
+    p = registry.build("ACSF", ["Si"]).n_features
+    assert planned_mem() == resources.represent_mem_mb(48, p) == int(-(-(800 * 10**6 + 3 * 48 * p * 8) // 10**6))

@@ -151,3 +151,129 @@ REPORT_REGRESSION = [
     for m in ["rr", "krr"] for d in REGRESSION_DATASETS if d in COMPARABLE for r in REPRESENTATIONS
 ]
 REPRODUCTION_TARGETS = ["results/reproduction.csv", "results/reproduction.md"]
+
+# --- threads, memory and runtime of the heavy rules ----------------------------------------
+# Threads: the config's `threads`, clamped to what the executor offers: --cores on the local
+# executor, --max-threads (a profile's `max-threads`) on any executor (a cluster executor has
+# no --cores; set max-threads to the CPUs of the smallest node).  Snakemake applies the same
+# clamps to `--set-threads` values.
+# Memory (mem_mb) and runtime (minutes): estimated from the job's input by
+# descriptor_study.resources (formulas in its docstrings); until the input exists (a dry run
+# before the upstream job) the fixed request of the *_FALLBACK dicts stands.  Snakemake
+# recomputes them once the input is there, before the job is scheduled or submitted.
+import json as _json
+import os as _os
+from functools import lru_cache as _lru_cache
+
+from descriptor_study import resources as estimate
+
+
+def clamp_threads(n):
+    """``n`` threads, at most --cores (local executor) and --max-threads, at least 1."""
+    cores = workflow.global_resources.get("_cores")
+    cores = getattr(cores, "value", cores)  # a Resource in Snakemake 9, an int before
+    limits = [n, cores, workflow.resource_settings.max_threads]
+    return max(1, min(int(x) for x in limits if isinstance(x, int) and x > 0))
+
+
+HEAVY_THREADS = clamp_threads(THREADS)
+MEM_FALLBACK = {"represent": 8000, "select_features": 8000, "regress": 8000, "sensitivity_curve": 4000}
+RUNTIME_FALLBACK = {"represent": 120, "represent_degree": 240, "select_features": 60, "regress": 60,
+                    "sensitivity_curve": 60}
+
+
+@_lru_cache(maxsize=None)
+def _n_features(rep, species, params_json):
+    return registry.build(rep, list(species), _json.loads(params_json)).n_features
+
+
+def representation_size(rep, params, species):
+    """(class, features) of representation ``rep`` with ``params`` for ``species``."""
+    cls, _ = registry.split_params(rep, params)
+    return cls, _n_features(rep, tuple(sorted(species)), _json.dumps(params, sort_keys=True, default=str))
+
+
+def _represent_size(wc, input, rep, params):
+    """(rows, features) of the matrix a represent job writes, or None before its dataset exists."""
+    path = input[0]
+    if not _os.path.exists(path):
+        return None
+    try:
+        n_structures, n_atoms, found = estimate.extxyz_size(path)
+        cls, p = representation_size(rep, params, config["datasets"][wc.dataset].get("species") or found)
+    except Exception:  # the job itself reports what is wrong with its input
+        return None
+    return (n_structures if cls.per_structure else n_atoms), p
+
+
+def represent_mem_mb(rep=None, params=None):
+    """mem_mb of a represent job (``rep``/``params``: the degree sweep's fixed values)."""
+    def mem_mb(wildcards, input):
+        size = _represent_size(wildcards, input, rep or wildcards.rep, params(wildcards) if params else rep_params(wildcards.rep))
+        return estimate.represent_mem_mb(*size) if size else MEM_FALLBACK["represent"]
+    return mem_mb
+
+
+def represent_runtime(rep=None, params=None, rule="represent"):
+    def runtime(wildcards, input, threads):
+        size = _represent_size(wildcards, input, rep or wildcards.rep, params(wildcards) if params else rep_params(wildcards.rep))
+        return estimate.represent_runtime(*size, threads=threads) if size else RUNTIME_FALLBACK[rule]
+    return runtime
+
+
+def _h5_shape(path):
+    try:
+        return estimate.h5_shape(path) if _os.path.exists(path) else None
+    except Exception:
+        return None
+
+
+def selection_mem_mb(wildcards, input):
+    shape = _h5_shape(input[0])
+    return estimate.selection_mem_mb(*shape[:2]) if shape else MEM_FALLBACK["select_features"]
+
+
+def selection_runtime(wildcards, input):
+    shape = _h5_shape(input[0])
+    return estimate.selection_runtime(*shape[:2]) if shape else RUNTIME_FALLBACK["select_features"]
+
+
+def regression_mem_mb(wildcards, input):
+    shape = _h5_shape(input.h5)
+    return estimate.regression_mem_mb(*shape) if shape else MEM_FALLBACK["regress"]
+
+
+def regression_runtime(wildcards, input):
+    shape = _h5_shape(input.h5)
+    if not shape:
+        return RUNTIME_FALLBACK["regress"]
+    rows, p, n_structures = shape
+    return estimate.regression_runtime(n_structures, p, n_top=int(REG.get("n_top", 65)),
+                                       search=bool(REG.get("search", False)))
+
+
+def _sensitivity_features(rep):
+    try:
+        return representation_size(rep, rep_params(rep, "sensitivity"), ["Si"])[1]
+    except Exception:
+        return None
+
+
+def sensitivity_mem_mb(wildcards):
+    p = _sensitivity_features(wildcards.rep)
+    return estimate.sensitivity_mem_mb(p) if p else MEM_FALLBACK["sensitivity_curve"]
+
+
+def sensitivity_runtime(wildcards):
+    p = _sensitivity_features(wildcards.rep)
+    return estimate.sensitivity_runtime(p) if p else RUNTIME_FALLBACK["sensitivity_curve"]
+
+
+def bench(rule, pattern):
+    """benchmarks/rules/<rule>/<wildcards>.tsv: what the job used (benchmarks/rule_table.py)."""
+    return f"benchmarks/rules/{rule}/{pattern}.tsv"
+
+
+def reported_table(path, caption, category):
+    """A result table (CSV) in `snakemake --report`, with its caption."""
+    return report(path, caption=f"../report/{caption}.rst", category=category)

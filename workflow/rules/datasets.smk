@@ -26,6 +26,8 @@ rule dataset:
         cache=config.get("data", {}).get("cache", "data/cache"),
     log:
         "logs/datasets/{dataset}.log",
+    benchmark:
+        bench("dataset", "{dataset}")
     resources:
         runtime=30,
     script:

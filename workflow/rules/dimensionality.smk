@@ -18,12 +18,14 @@ rule select_features:
         standardise=lambda wc: bool(STD_REP) and wc.variant == f"{STD_REP}-std",
     wildcard_constraints:
         variant="[A-Za-z0-9_.-]+",
-    threads: THREADS
+    threads: HEAVY_THREADS
     resources:
-        mem_mb=8000,
-        runtime=60,
+        mem_mb=selection_mem_mb,
+        runtime=selection_runtime,
     log:
         "logs/dimensionality/{method}/{dataset}/{variant}.log",
+    benchmark:
+        bench("select_features", "{method}/{dataset}/{variant}")
     script:
         "../../scripts/select_features.py"
 
@@ -94,7 +96,7 @@ rule compressibility:
     input:
         record_paths(CUR_RECORDS),
     output:
-        csv="results/tables/compressibility.csv",
+        csv=reported_table("results/tables/compressibility.csv", "compressibility", "Dimensionality"),
         md="results/tables/compressibility.md",
     params:
         curves=CUR_RECORDS,

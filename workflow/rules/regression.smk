@@ -27,12 +27,14 @@ rule regress:
         n_top=REG.get("n_top", 65),
         e0=lambda wc: config["datasets"][wc.dataset].get("e0"),
         targets=REG.get("targets"),
-    threads: THREADS
+    threads: HEAVY_THREADS
     resources:
-        mem_mb=8000,
-        runtime=60,
+        mem_mb=regression_mem_mb,
+        runtime=regression_runtime,
     log:
         "logs/regression/{model}/{dataset}/{rep}.log",
+    benchmark:
+        bench("regress", "{model}/{dataset}/{rep}")
     script:
         "../../scripts/regress.py"
 
@@ -56,7 +58,7 @@ rule regression_table:
     input:
         [s["path"] for s in regression_sweeps(REGRESSION_DATASETS)],
     output:
-        csv="results/tables/regression_best.csv",
+        csv=reported_table("results/tables/regression_best.csv", "regression_best", "Regression"),
         md="results/tables/regression_best.md",
     params:
         sweeps=regression_sweeps(REGRESSION_DATASETS),

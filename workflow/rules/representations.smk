@@ -11,12 +11,14 @@ rule represent:
         params=lambda wc: rep_params(wc.rep),
         species=lambda wc: config["datasets"][wc.dataset].get("species"),
         rep=lambda wc: wc.rep,
-    threads: THREADS
+    threads: HEAVY_THREADS
     resources:
-        mem_mb=8000,
-        runtime=120,
+        mem_mb=represent_mem_mb(),
+        runtime=represent_runtime(),
     log:
         "logs/representations/{dataset}/{rep}.log",
+    benchmark:
+        bench("represent", "{dataset}/{rep}")
     script:
         "../../scripts/represent.py"
 
@@ -36,11 +38,14 @@ if DEGREE_REP:
             rep=DEGREE_REP,
         wildcard_constraints:
             degree=r"\d+",
-        threads: THREADS
+        threads: HEAVY_THREADS
         resources:
-            mem_mb=8000,
-            runtime=240,
+            mem_mb=represent_mem_mb(DEGREE_REP, lambda wc: {**rep_params(DEGREE_REP), DEGREE_PARAM: int(wc.degree)}),
+            runtime=represent_runtime(DEGREE_REP, lambda wc: {**rep_params(DEGREE_REP), DEGREE_PARAM: int(wc.degree)},
+                                      "represent_degree"),
         log:
             f"logs/representations/{{dataset}}/{DEGREE_REP}-degree{{degree}}.log",
+        benchmark:
+            bench("represent_degree", "{dataset}/{degree}")
         script:
             "../../scripts/represent.py"

@@ -25,7 +25,7 @@ rule reproduction:
         regression=[e["path"] for e in REPORT_REGRESSION],
         published=PUBLISHED_INPUT,
     output:
-        csv="results/reproduction.csv",
+        csv=reported_table("results/reproduction.csv", "reproduction_table", "Reproduction"),
         md=report("results/reproduction.md", caption="../report/reproduction.rst", category="Reproduction"),
     params:
         compare_as=COMPARE_AS,

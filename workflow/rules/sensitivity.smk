@@ -17,10 +17,12 @@ rule sensitivity_curve:
         settings={k: v for k, v in SENS.items() if k != "representations"},
     threads: 1
     resources:
-        mem_mb=4000,
-        runtime=60,
+        mem_mb=sensitivity_mem_mb,
+        runtime=sensitivity_runtime,
     log:
         "logs/sensitivity/{panel}/{rep}.log",
+    benchmark:
+        bench("sensitivity_curve", "{panel}/{rep}")
     script:
         "../../scripts/sensitivity_curve.py"
 
@@ -29,7 +31,7 @@ rule sensitivity_slopes:
     input:
         [c["path"] for c in SENSITIVITY_CURVES],
     output:
-        csv="results/tables/sensitivity_slopes.csv",
+        csv=reported_table("results/tables/sensitivity_slopes.csv", "sensitivity_slopes", "Sensitivity"),
         md="results/tables/sensitivity_slopes.md",
     params:
         curves=SENSITIVITY_CURVES,

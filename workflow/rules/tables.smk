@@ -12,7 +12,7 @@ rule table1:
     input:
         [f["path"] for f in TABLE1_FILES],
     output:
-        csv="results/tables/table1.csv",
+        csv=reported_table("results/tables/table1.csv", "table1", "Table I"),
         md="results/tables/table1.md",
     params:
         files=TABLE1_FILES,

@@ -1,0 +1,170 @@
+"""Memory and runtime requests estimated from the input (descriptor_study.resources) and
+the per-rule benchmark table (benchmarks/rule_table.py)."""
+
+from __future__ import annotations
+
+import importlib.util
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from ase.build import bulk
+from ase.io import write
+
+from descriptor_study import resources as est
+from descriptor_study import storage
+from descriptor_study.representations import registry
+
+from conftest import REPO
+
+
+# --- cheap sizes from real files -------------------------------------------------------------
+
+@pytest.fixture
+def tiny_dataset(tmp_path):
+    """Three structures of 2, 16 and 3 atoms (Si, Si, SiO-like), energies attached."""
+    si2 = bulk("Si", "diamond", a=5.43)
+    si16 = bulk("Si", "diamond", a=5.43, cubic=True).repeat((2, 1, 1))
+    mixed = bulk("Si", "diamond", a=5.43).repeat((1, 1, 1)) + bulk("O", "sc", a=2.0)
+    frames = [si2, si16, mixed]
+    for k, atoms in enumerate(frames):
+        atoms.info["energy"] = -1.0 * k
+    path = tmp_path / "tiny.extxyz"
+    write(path, frames, format="extxyz")
+    return path, frames
+
+
+def test_extxyz_size_counts_structures_atoms_and_species(tiny_dataset):
+    path, frames = tiny_dataset
+    assert [len(a) for a in frames] == [2, 16, 3]
+    assert est.extxyz_size(path) == (3, 21, ["O", "Si"])
+
+
+def test_extxyz_size_sees_a_rewritten_file(tiny_dataset):
+    path, frames = tiny_dataset
+    assert est.extxyz_size(path)[0] == 3
+    write(path, frames[:1], format="extxyz")
+    assert est.extxyz_size(path) == (1, 2, ["Si"])
+
+
+def test_h5_shape_reads_shapes_only(tmp_path):
+    matrix = np.arange(40, dtype=float).reshape(10, 4)
+    data = storage.StoredRepresentation(
+        matrix=matrix, offsets=np.array([0, 2, 5, 10]), n_atoms=np.array([2, 3, 5]),
+        representation="X", dataset="d", species=["Si"], params={}, versions={},
+    )
+    storage.write(tmp_path / "x.h5", data)
+    assert est.h5_shape(tmp_path / "x.h5") == (10, 4, 3)
+
+
+def test_feature_count_matches_the_matrix_the_representation_computes(tiny_dataset):
+    """The size the estimate uses is the size of the matrix the represent step writes."""
+    path, frames = tiny_dataset
+    n_structures, n_atoms, species = est.extxyz_size(path)
+    cls = registry.get_class("ACSF")
+    p = est.n_features(cls, species)
+    matrix = registry.build("ACSF", species).compute_many(frames)[0]
+    assert matrix.shape == (n_atoms, p)
+    # 21 rows x p features x 8 B x 3 on top of the 800 MB base
+    assert est.represent_mem_mb(n_atoms, p) == int(np.ceil(800 + 3 * matrix.nbytes / 1e6))
+
+
+# --- the formulas, numbers computed by hand ----------------------------------------------------
+
+def test_represent_estimates():
+    # 800 + 3 * 10_000 * 1_000 * 8 / 1e6 = 800 + 240
+    assert est.represent_mem_mb(10_000, 1_000) == 1040
+    assert est.represent_mem_mb(10, 10) == 801  # 800.0024 rounded up
+    assert est.represent_mem_mb(10, 10, base_mb=0) == 500  # the floor
+    # 5 * 1e6 * 1e3 / (2e5 * 2) / 60 = 208.3 min
+    assert est.represent_runtime(1_000_000, 1_000, threads=2) == 209
+    assert est.represent_runtime(100, 100) == 10  # the floor
+
+
+def test_selection_estimates():
+    # 800 + 4 * (1000*500 + 500**2) * 8 / 1e6 = 800 + 24
+    assert est.selection_mem_mb(1_000, 500) == 824
+    # 10 * (2 * 1e5 * 3000**2 + 4 * 3000**3) / 1e9 / 60 = 10 * 1908 / 60 = 318 min
+    assert est.selection_runtime(100_000, 3_000) == 318
+    assert est.selection_runtime(10_000, 1_000) == 10  # 4 min: the floor
+
+
+def test_regression_estimates():
+    # 800 + 3 * (1e6*1000 + 1e4*1000 + 2*1e8) * 8 / 1e6 = 800 + 29040
+    assert est.regression_mem_mb(1_000_000, 1_000, 10_000) == 29_840
+    # 800 + 3 * (1e5 + 5e3 + 5e3) * 8 / 1e6 = 802.64
+    assert est.regression_mem_mb(1_000, 100, 50) == 803
+    # 10 * 50 * 65 * (1e9 + 1e8) / 1e9 / 60 = 595.8 min with the search, 11.9 without
+    assert est.regression_runtime(1_000, 100, n_top=65, search=True) == 596
+    assert est.regression_runtime(1_000, 100, n_top=65, search=False) == 12
+
+
+def test_sensitivity_estimates():
+    # 800 + 3 * (512 + 60) * 1000 * 8 / 1e6 = 813.7
+    assert est.sensitivity_mem_mb(1_000) == 814
+    # 5 * 60 * 512 * 1000 / 2e5 / 60 = 12.8 min
+    assert est.sensitivity_runtime(1_000) == 13
+
+
+def test_estimates_grow_with_the_data():
+    assert est.represent_mem_mb(10**6, 5000) > est.represent_mem_mb(10**5, 5000) > est.represent_mem_mb(10**5, 500)
+    assert est.selection_mem_mb(10**5, 3000) > est.selection_mem_mb(10**4, 3000)
+    assert est.regression_mem_mb(10**5, 3000, 10**4) > est.regression_mem_mb(10**5, 3000, 10**3)
+
+
+# --- benchmarks/rule_table.py ----------------------------------------------------------------
+
+HEADER = "s\th:m:s\tmax_rss\tmax_vms\tmax_uss\tmax_pss\tio_in\tio_out\tmean_load\tcpu_time\n"
+
+
+def _rule_table():
+    spec = importlib.util.spec_from_file_location("rule_table", REPO / "benchmarks" / "rule_table.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture
+def benchmark_tree(tmp_path):
+    """Benchmark files as Snakemake writes them (header and rows of a real run's files)."""
+    root = tmp_path / "benchmarks" / "rules"
+    files = {
+        "represent/Si-demo/ACSF.tsv": "2.50\t0:00:02\t210.00\t900.00\t150.00\t160.00\t0.10\t1.00\t95.00\t4.00\n",
+        "represent/Si-demo/MBTR.tsv": "1.50\t0:00:01\t310.50\t950.00\t250.00\t260.00\t0.00\t0.50\t90.00\t1.20\n",
+        "select_features/cur/Si-demo/ACSF.tsv": "0.61\t0:00:00\t106.84\t470.29\t64.66\t78.33\t0.00\t0.05\t0.00\t0.78\n",
+        # a job shorter than the sampling interval: no memory figures
+        "select_features/cur/Si-demo/MBTR.tsv": "0.20\t0:00:00\tNA\tNA\tNA\tNA\tNA\tNA\tNA\tNA\n",
+    }
+    for name, row in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(HEADER + row)
+    return tmp_path / "benchmarks"
+
+
+def test_rule_table_sums_seconds_and_takes_peak_memory(benchmark_tree):
+    rt = _rule_table()
+    rows = {r["rule"]: r for r in rt.summarise(rt.collect(benchmark_tree))}
+    assert rows["represent"]["jobs"] == 2
+    assert rows["represent"]["s (sum)"] == pytest.approx(4.0)
+    assert rows["represent"]["s (max)"] == pytest.approx(2.5)
+    assert rows["represent"]["cpu_time s (sum)"] == pytest.approx(5.2)
+    assert rows["represent"]["max_rss MB (max)"] == pytest.approx(310.5)
+    assert rows["select_features"]["jobs"] == 2
+    assert rows["select_features"]["s (sum)"] == pytest.approx(0.81)
+    assert rows["select_features"]["max_rss MB (max)"] == pytest.approx(106.84)  # NA skipped
+
+
+def test_rule_table_command_prints_markdown(benchmark_tree, tmp_path):
+    out = tmp_path / "table.md"
+    res = subprocess.run([sys.executable, str(REPO / "benchmarks" / "rule_table.py"), str(benchmark_tree / "rules"),
+                          "--output", str(out)], capture_output=True, text=True, timeout=60)
+    assert res.returncode == 0, res.stderr
+    lines = out.read_text().splitlines()
+    assert lines[0].startswith("| rule | jobs | s (sum)")
+    assert lines[2] == "| represent | 2 | 4.0 | 2.5 | 5.2 | 310.5 | 260.2 |"
+    assert lines[3] == "| select_features | 2 | 0.8 | 0.6 | 0.8 | 106.8 | 106.8 |"
+    empty = subprocess.run([sys.executable, str(REPO / "benchmarks" / "rule_table.py"), str(tmp_path / "none")],
+                           capture_output=True, text=True, timeout=60)
+    assert empty.returncode == 1 and "no benchmark files" in empty.stderr
