@@ -95,7 +95,7 @@ def test_flipped_bytes_in_the_matrix_are_detected_and_the_file_removed(tmp_path)
         storage.read(path)
     assert _one_line(exc) == (
         f"{path}: corrupt representation file (its data no longer match the checksum stored when it was "
-        f"written); removed it: run snakemake again to rebuild it"
+        f"written); removed it: rebuild it and everything made from it with `snakemake --forcerun {path}`"
     )
     assert not path.exists()
 
@@ -106,7 +106,8 @@ def test_a_damaged_file_outside_the_workflow_folder_is_reported_and_kept(tmp_pat
     _damage_matrix(path)
     with pytest.raises(DatasetError) as exc:
         storage.read(path)
-    assert _one_line(exc).endswith("; delete it and run snakemake again to rebuild it (rule represent)")
+    assert _one_line(exc).endswith(f"; delete it and rebuild it and everything made from it with "
+                                   f"`snakemake --forcerun {path}`")
     assert path.exists()
     with pytest.raises(DatasetError, match="removed it"):  # unless asked to
         storage.read(path, remove_corrupt=True)
@@ -130,7 +131,8 @@ def test_unreadable_files_end_in_one_line(tmp_path, damage, reason):
         storage.read(path)
     message = _one_line(exc)
     assert message.startswith(f"{path}: corrupt representation file (HDF5 cannot read it: OSError: ")
-    assert reason in message and message.endswith("removed it: run snakemake again to rebuild it")
+    assert reason in message and message.endswith(f"removed it: rebuild it and everything made from it with "
+                                                  f"`snakemake --forcerun {path}`")
     assert not path.exists()
 
 
@@ -383,13 +385,15 @@ def test_corrupted_representation_is_detected_then_rebuilt(reference):
     assert len(lines) == 1, res.stderr[-4000:]
     assert lines[0].endswith(
         "results/representations/Si-demo/MBTR.h5: corrupt representation file (its data no longer match the "
-        "checksum stored when it was written); removed it: run snakemake again to rebuild it"
+        "checksum stored when it was written); removed it: rebuild it and everything made from it with "
+        "`snakemake --forcerun results/representations/Si-demo/MBTR.h5`"
     )
     assert "Traceback" not in res.stderr
     assert not h5.exists()
 
-    # the following run rebuilds it, and everything after it, as before
-    res = _snakemake(directory)
+    # a plain rerun leaves the missing intermediate alone (the results after it exist); the
+    # command the message names rebuilds it, and everything after it, as before
+    res = _snakemake(directory, "--forcerun", "results/representations/Si-demo/MBTR.h5")
     assert res.returncode == 0, res.stderr[-4000:]
     assert "rule represent:" in res.stdout + res.stderr
     assert np.array_equal(storage.read(h5).matrix, before)

@@ -178,6 +178,11 @@ def _layout_problem(matrix: np.ndarray, offsets: np.ndarray, n_atoms: np.ndarray
     return None
 
 
+#: how a removed representation file is rebuilt with everything made from it (a plain rerun
+#: would not: Snakemake leaves a missing intermediate alone while the results after it exist)
+_REBUILD = "and everything made from it with `snakemake --forcerun {path}`"
+
+
 def _corrupt(path: Path, reason: str, remove: bool | None) -> NoReturn:
     """Raise the one-line error for a damaged file, deleting it first when it is a workflow
     intermediate (results/representations/<dataset>/<rep>.h5) or ``remove`` says so."""
@@ -187,11 +192,11 @@ def _corrupt(path: Path, reason: str, remove: bool | None) -> NoReturn:
         try:
             path.unlink()
         except OSError as exc:
-            fix = f"could not remove it ({exc.strerror}): delete it and run snakemake again to rebuild it"
+            fix = f"could not remove it ({exc.strerror}): delete it and rebuild it {_REBUILD.format(path=path)}"
         else:
-            fix = "removed it: run snakemake again to rebuild it"
+            fix = f"removed it: rebuild it {_REBUILD.format(path=path)}"
     else:
-        fix = "delete it and run snakemake again to rebuild it (rule represent)"
+        fix = f"delete it and rebuild it {_REBUILD.format(path=path)}"
     raise DatasetError(f"{path}: corrupt representation file ({reason}); {fix}")
 
 
