@@ -117,11 +117,13 @@ def test_alnicu_table1_counts(alnicu_path):
 
     structures = read_structures(alnicu_path, require_energy=False)
     counts = {}
-    for name in ["ACSF", "ACSF-X", "SOAP", "MBTR"]:
+    for name in ["ACSF", "SOAP", "MBTR"]:
         rep = build(name, ALNICU)
         X, _ = rep.compute_many(structures, n_jobs=2, progress=False)
         counts[name] = (int(np.count_nonzero(np.any(X != 0, axis=0))), X.shape[1])
     assert counts["ACSF"][0] == 282
-    assert counts["ACSF-X"][1] == 1017
+    # ACSF-X: Table I's full count (its non-zero count differs, see docs/reproduction.md); the
+    # row length the class announces is checked against computed rows by the contract suite
+    assert build("ACSF-X", ALNICU).n_features == 1017
     assert counts["SOAP"][0] == 3780
     assert counts["MBTR"][0] == 2400
