@@ -61,3 +61,19 @@ def rattled_multispecies_cell(seed: int = 0) -> Atoms:
 @pytest.fixture
 def rattled_cell() -> Atoms:
     return rattled_multispecies_cell()
+
+
+@pytest.fixture(scope="session")
+def schema(repo_root):
+    """The workflow's config schema, as the Snakefile loads it."""
+    import yaml
+
+    return yaml.safe_load((repo_root / "workflow/schemas/config.schema.yaml").read_text())
+
+
+@pytest.fixture(scope="session")
+def default(repo_root):
+    """The embedded default config (config/config.yaml)."""
+    import yaml
+
+    return yaml.safe_load((repo_root / "config/config.yaml").read_text())

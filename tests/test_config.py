@@ -11,16 +11,6 @@ from descriptor_study.config import validate_config
 from descriptor_study.errors import ConfigError
 
 
-@pytest.fixture(scope="module")
-def schema(repo_root):
-    return yaml.safe_load((repo_root / "workflow/schemas/config.schema.yaml").read_text())
-
-
-@pytest.fixture(scope="module")
-def default(repo_root):
-    return yaml.safe_load((repo_root / "config/config.yaml").read_text())
-
-
 @pytest.mark.parametrize("name", ["config.yaml", "paper.yaml"])
 def test_shipped_configs_are_valid(repo_root, schema, name):
     validate_config(yaml.safe_load((repo_root / "config" / name).read_text()), schema)

@@ -13,7 +13,6 @@ import textwrap
 from pathlib import Path
 
 import pytest
-import yaml
 
 from descriptor_study.config import validate_config
 from descriptor_study.errors import ConfigError
@@ -21,16 +20,6 @@ from descriptor_study.representations import registry
 from descriptor_study.representations.spec import Param, resolve
 
 BUILTINS = registry.builtin_names()
-
-
-@pytest.fixture(scope="module")
-def schema(repo_root):
-    return yaml.safe_load((repo_root / "workflow/schemas/config.schema.yaml").read_text())
-
-
-@pytest.fixture(scope="module")
-def default(repo_root):
-    return yaml.safe_load((repo_root / "config/config.yaml").read_text())
 
 
 def _config(default, name, params):
