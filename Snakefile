@@ -13,13 +13,13 @@ if not workflow.overwrite_configfiles:
     configfile: Path(workflow.basedir) / "config/config.yaml"
 
 
-include: "workflow/rules/common.smk"        # config validation, wildcards, target lists
-include: "workflow/rules/datasets.smk"      # data/<dataset>.extxyz
+include: "workflow/rules/common.smk"  # config validation, wildcards, target lists
+include: "workflow/rules/datasets.smk"  # data/<dataset>.extxyz
 include: "workflow/rules/representations.smk"  # results/representations/<dataset>/<rep>.h5
-include: "workflow/rules/tables.smk"        # Table I
-include: "workflow/rules/sensitivity.smk"   # Figures 3-5, slope table
+include: "workflow/rules/tables.smk"  # Table I
+include: "workflow/rules/sensitivity.smk"  # Figures 3-5, slope table
 include: "workflow/rules/dimensionality.smk"  # Figures 6-8, compressibility table
-include: "workflow/rules/regression.smk"    # Figure 9, best-RMSE table
+include: "workflow/rules/regression.smk"  # Figure 9, best-RMSE table
 include: "workflow/rules/reproduction.smk"  # published results, reproduction report
 
 

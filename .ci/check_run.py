@@ -50,8 +50,10 @@ def main(run: Path) -> list[str]:
         png = run / f"results/figures/{f}.png"
         need(png.is_file() and png.stat().st_size > 20_000 and png.with_suffix(".pdf").is_file(), f"figure {f}")
     for table in tables.glob("*.csv"):
-        need((run / "provenance" / table.relative_to(run)).with_name(table.name + ".json").is_file(),
-             f"provenance of {table.name}")
+        need(
+            (run / "provenance" / table.relative_to(run)).with_name(table.name + ".json").is_file(),
+            f"provenance of {table.name}",
+        )
     leftovers = [p for p in run.rglob(".*partial-*")]
     need(not leftovers, f"temporary files left: {leftovers[:3]}")
     return problems

@@ -43,8 +43,9 @@ def main() -> None:
     print(f"{args.dataset.name}: {len(structures)} structures, {n_env} environments, {species}")
     si = bulk("Si", "diamond", a=5.43, cubic=True).repeat((4, 4, 4))
 
-    print(f"{'rep':10s} {'features':>8s} {'total s':>9s} {'us/env':>9s} "
-          f"{'Si512 all s':>11s} {'Si512 1 centre ms':>17s}")
+    print(
+        f"{'rep':10s} {'features':>8s} {'total s':>9s} {'us/env':>9s} {'Si512 all s':>11s} {'Si512 1 centre ms':>17s}"
+    )
     for name, params in BENCHMARKS:
         if args.only and name not in args.only:
             continue
@@ -60,8 +61,9 @@ def main() -> None:
         t0 = time.perf_counter()
         rep_si.compute(si, centers=[0])
         t_one = time.perf_counter() - t0
-        print(f"{name:10s} {rep.n_features:8d} {total:9.1f} {1e6 * total / n_env:9.1f} "
-              f"{t_all:11.2f} {1e3 * t_one:17.1f}")
+        print(
+            f"{name:10s} {rep.n_features:8d} {total:9.1f} {1e6 * total / n_env:9.1f} {t_all:11.2f} {1e3 * t_one:17.1f}"
+        )
 
 
 if __name__ == "__main__":

@@ -60,7 +60,7 @@ def main() -> None:
     per_ours = t_ours / X.shape[1]
     per_ref = t_ref / k
     lines = [
-        "| matrix | ours: full ranking + curve | ours per selection | scikit-matter per selection (first %d) | ratio | first %d identical |" % (k, k),
+        f"| matrix | ours: full ranking + curve | ours per selection | scikit-matter per selection (first {k}) | ratio | first {k} identical |",
         "|---|---|---|---|---|---|",
         f"| AlNiCu SOAP {X.shape[0]} × {X.shape[1]} | {t_ours:.1f} s ({ours.n_exact} exact selections before the round-off floor) "
         f"| {per_ours * 1e3:.1f} ms | {per_ref:.2f} s | {per_ref / per_ours:.0f}× | {same} |",

@@ -14,8 +14,6 @@ import argparse
 import time
 from pathlib import Path
 
-import numpy as np
-
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT.parent / "shared" / "datasets" / "AlNiCu" / "dataset_AlNiCu.extxyz"
 
@@ -45,15 +43,22 @@ def main() -> None:
     ap.add_argument("--n-jobs", type=int, default=2)
     ap.add_argument("--limit", type=int, default=None)
     ap.add_argument("--repeat", type=int, default=2)
-    ap.add_argument("--reps", nargs="+", default=["ACSF", "SOAP", "SOAPlite", "MBTR", "ACSF-X", "CHSF", "CHSF-mix", "ACE"])
+    ap.add_argument(
+        "--reps", nargs="+", default=["ACSF", "SOAP", "SOAPlite", "MBTR", "ACSF-X", "CHSF", "CHSF-mix", "ACE"]
+    )
     args = ap.parse_args()
     from descriptor_study.datasets import read_structures
     from descriptor_study.representations import build
 
     structures = read_structures(DATA, require_energy=False)[: args.limit]
     n_env = sum(len(a) for a in structures)
-    lines = [f"AlNiCu: {len(structures)} structures, {n_env} environments, n_jobs = {args.n_jobs}", "",
-             "| rep | ours (s) | bare library call (s) | ratio | ms per environment |", "|---|---|---|---|---|"]
+    lines = [
+        f"AlNiCu: {len(structures)} structures, {n_env} environments, n_jobs = {args.n_jobs}",
+        "",
+        "| rep | ours (s) | bare library call (s) | ratio | ms per environment |",
+        "|---|---|---|---|---|",
+    ]
+
     def timed(call):
         t = time.perf_counter()
         call()
@@ -74,7 +79,9 @@ def main() -> None:
         print(lines[-1], flush=True)
     out = ROOT / "benchmarks" / "out"
     out.mkdir(parents=True, exist_ok=True)
-    (out / f"representations{'' if args.reps == ap.get_default('reps') else '-' + '-'.join(args.reps)}.md").write_text("\n".join(lines) + "\n")
+    (out / f"representations{'' if args.reps == ap.get_default('reps') else '-' + '-'.join(args.reps)}.md").write_text(
+        "\n".join(lines) + "\n"
+    )
 
 
 if __name__ == "__main__":

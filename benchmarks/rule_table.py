@@ -42,8 +42,11 @@ def read_benchmark(path: str | Path) -> dict[str, float | None]:
         raise ValueError(f"{path}: no 's' column")
     cpu = [x for x in (_number(r.get("cpu_time")) for r in rows) if x is not None]
     rss = [x for x in (_number(r.get("max_rss")) for r in rows) if x is not None]
-    return {"s": statistics.fmean(seconds), "cpu_time": statistics.fmean(cpu) if cpu else None,
-            "max_rss": max(rss) if rss else None}
+    return {
+        "s": statistics.fmean(seconds),
+        "cpu_time": statistics.fmean(cpu) if cpu else None,
+        "max_rss": max(rss) if rss else None,
+    }
 
 
 def collect(root: str | Path) -> dict[str, list[dict[str, float | None]]]:
@@ -68,15 +71,17 @@ def summarise(jobs: dict[str, list[dict[str, float | None]]]) -> list[dict[str, 
         seconds = [r["s"] for r in records]
         cpu = [r["cpu_time"] for r in records if r["cpu_time"] is not None]
         rss = [r["max_rss"] for r in records if r["max_rss"] is not None]
-        rows.append({
-            "rule": rule,
-            "jobs": len(records),
-            "s (sum)": sum(seconds),
-            "s (max)": max(seconds),
-            "cpu_time s (sum)": sum(cpu) if cpu else None,
-            "max_rss MB (max)": max(rss) if rss else None,
-            "max_rss MB (median)": statistics.median(rss) if rss else None,
-        })
+        rows.append(
+            {
+                "rule": rule,
+                "jobs": len(records),
+                "s (sum)": sum(seconds),
+                "s (max)": max(seconds),
+                "cpu_time s (sum)": sum(cpu) if cpu else None,
+                "max_rss MB (max)": max(rss) if rss else None,
+                "max_rss MB (median)": statistics.median(rss) if rss else None,
+            }
+        )
     rows.sort(key=lambda r: (-r["s (sum)"], r["rule"]))
     return rows
 
@@ -97,8 +102,9 @@ def markdown(rows: list[dict[str, object]]) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("root", nargs="?", default="benchmarks/rules",
-                        help="benchmarks/rules (or benchmarks) of a finished run")
+    parser.add_argument(
+        "root", nargs="?", default="benchmarks/rules", help="benchmarks/rules (or benchmarks) of a finished run"
+    )
     parser.add_argument("--output", "-o", help="write the table here instead of stdout")
     args = parser.parse_args(argv)
     jobs = collect(args.root)

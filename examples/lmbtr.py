@@ -39,14 +39,22 @@ from descriptor_study.representations import Param, Representation
 
 def _is_range(value: Any) -> bool:
     """[min, max] with min < max, both finite numbers."""
-    return (isinstance(value, (list, tuple)) and len(value) == 2
-            and all(isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) for v in value)
-            and value[0] < value[1])
+    return (
+        isinstance(value, (list, tuple))
+        and len(value) == 2
+        and all(isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) for v in value)
+        and value[0] < value[1]
+    )
 
 
 def _range_schema(unit: str) -> dict[str, Any]:
-    return {"type": "array", "items": {"type": "number"}, "minItems": 2, "maxItems": 2,
-            "description": f"[min, max] with min < max ({unit})"}
+    return {
+        "type": "array",
+        "items": {"type": "number"},
+        "minItems": 2,
+        "maxItems": 2,
+        "description": f"[min, max] with min < max ({unit})",
+    }
 
 
 class LMBTR(Representation):
@@ -54,25 +62,64 @@ class LMBTR(Representation):
     label = "LMBTR (DScribe)"
     # no colour: it takes the palette colour of its place in the figure order
     parameters = (
-        Param("cutoff", "number", 6.5, "distance at which a pair's weight has decayed to weight_threshold",
-              unit="Å", minimum=0, exclusive=True),
-        Param("weight_threshold", "number", 1e-3,
-              "weight at the cutoff; lighter pairs and triangles are dropped", minimum=0, maximum=1,
-              exclusive=True),
+        Param(
+            "cutoff",
+            "number",
+            6.5,
+            "distance at which a pair's weight has decayed to weight_threshold",
+            unit="Å",
+            minimum=0,
+            exclusive=True,
+        ),
+        Param(
+            "weight_threshold",
+            "number",
+            1e-3,
+            "weight at the cutoff; lighter pairs and triangles are dropped",
+            minimum=0,
+            maximum=1,
+            exclusive=True,
+        ),
         Param("k2", "boolean", True, "include the k = 2 term (inverse distances to the centre)"),
         Param("k3", "boolean", True, "include the k = 3 term (angles of the triangles at the centre)"),
-        Param("n_grid", "integer", 40, "grid points of each k = 2 and k = 3 distribution", minimum=2,
-              maximum=1000),
-        Param("sigma", "number", 0.05, "Gaussian broadening of the k = 2 (inverse distance) term",
-              unit="1/Å", minimum=0, exclusive=True),
-        Param("angle_sigma", "number", 6.0, "Gaussian broadening of the k = 3 (angle) term",
-              unit="degree", minimum=0, exclusive=True),
-        Param("k2_range", "list", [0.1, 1.1], "grid of the k = 2 term: [min, max] inverse distance",
-              unit="1/Å", schema=_range_schema("1/Å"), check=_is_range),
-        Param("k3_range", "list", [0.0, 180.0], "grid of the k = 3 term: [min, max] angle",
-              unit="degree", schema=_range_schema("degree"), check=_is_range),
-        Param("normalization", "string", "none", "DScribe's normalisation of each row",
-              choices=("none", "l2")),
+        Param("n_grid", "integer", 40, "grid points of each k = 2 and k = 3 distribution", minimum=2, maximum=1000),
+        Param(
+            "sigma",
+            "number",
+            0.05,
+            "Gaussian broadening of the k = 2 (inverse distance) term",
+            unit="1/Å",
+            minimum=0,
+            exclusive=True,
+        ),
+        Param(
+            "angle_sigma",
+            "number",
+            6.0,
+            "Gaussian broadening of the k = 3 (angle) term",
+            unit="degree",
+            minimum=0,
+            exclusive=True,
+        ),
+        Param(
+            "k2_range",
+            "list",
+            [0.1, 1.1],
+            "grid of the k = 2 term: [min, max] inverse distance",
+            unit="1/Å",
+            schema=_range_schema("1/Å"),
+            check=_is_range,
+        ),
+        Param(
+            "k3_range",
+            "list",
+            [0.0, 180.0],
+            "grid of the k = 3 term: [min, max] angle",
+            unit="degree",
+            schema=_range_schema("degree"),
+            check=_is_range,
+        ),
+        Param("normalization", "string", "none", "DScribe's normalisation of each row", choices=("none", "l2")),
     )
 
     @classmethod
@@ -94,22 +141,40 @@ class LMBTR(Representation):
             log_threshold = -math.log(p["weight_threshold"])
             terms = []
             if p["k2"]:
-                terms.append(DScribeLMBTR(
-                    geometry={"function": "inverse_distance"},
-                    grid={"min": p["k2_range"][0], "max": p["k2_range"][1], "n": p["n_grid"], "sigma": p["sigma"]},
-                    weighting={"function": "exp", "scale": log_threshold / p["cutoff"],
-                               "threshold": p["weight_threshold"]},
-                    normalization=p["normalization"], species=self.species, periodic=periodic,
-                ))
+                terms.append(
+                    DScribeLMBTR(
+                        geometry={"function": "inverse_distance"},
+                        grid={"min": p["k2_range"][0], "max": p["k2_range"][1], "n": p["n_grid"], "sigma": p["sigma"]},
+                        weighting={
+                            "function": "exp",
+                            "scale": log_threshold / p["cutoff"],
+                            "threshold": p["weight_threshold"],
+                        },
+                        normalization=p["normalization"],
+                        species=self.species,
+                        periodic=periodic,
+                    )
+                )
             if p["k3"]:
-                terms.append(DScribeLMBTR(
-                    geometry={"function": "angle"},
-                    grid={"min": p["k3_range"][0], "max": p["k3_range"][1], "n": p["n_grid"],
-                          "sigma": p["angle_sigma"]},
-                    weighting={"function": "exp", "scale": 0.5 * log_threshold / p["cutoff"],
-                               "threshold": p["weight_threshold"]},
-                    normalization=p["normalization"], species=self.species, periodic=periodic,
-                ))
+                terms.append(
+                    DScribeLMBTR(
+                        geometry={"function": "angle"},
+                        grid={
+                            "min": p["k3_range"][0],
+                            "max": p["k3_range"][1],
+                            "n": p["n_grid"],
+                            "sigma": p["angle_sigma"],
+                        },
+                        weighting={
+                            "function": "exp",
+                            "scale": 0.5 * log_threshold / p["cutoff"],
+                            "threshold": p["weight_threshold"],
+                        },
+                        normalization=p["normalization"],
+                        species=self.species,
+                        periodic=periodic,
+                    )
+                )
             self._descriptors[periodic] = terms
         return self._descriptors[periodic]
 

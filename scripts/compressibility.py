@@ -7,8 +7,9 @@ from descriptor_study.tables import write_table
 
 def main(smk):
     # the records name each file's representation and dataset, in the order of the input
-    write_table(compressibility_from_files(smk.params.curves), smk.output.csv, smk.output.md,
-                title="Compressibility (CUR)")
+    write_table(
+        compressibility_from_files(smk.params.curves), smk.output.csv, smk.output.md, title="Compressibility (CUR)"
+    )
 
 
 run_step(snakemake, main)  # noqa: F821

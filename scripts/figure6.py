@@ -7,9 +7,15 @@ from descriptor_study.runlog import published_dir, run_step
 
 
 def main(smk):
-    figure6_from_files(smk.params.curves, smk.params.standardised, smk.params.degrees, smk.output[0],
-                       published_dir(smk), smk.params.compare_as,
-                       classes=registry.classes_of(smk.config["representations"]))
+    figure6_from_files(
+        smk.params.curves,
+        smk.params.standardised,
+        smk.params.degrees,
+        smk.output[0],
+        published_dir(smk),
+        smk.params.compare_as,
+        classes=registry.classes_of(smk.config["representations"]),
+    )
 
 
 run_step(snakemake, main)  # noqa: F821

@@ -6,8 +6,13 @@ from descriptor_study.runlog import published_dir, run_step
 
 
 def main(smk):
-    figure7_from_files(smk.params.curves, smk.output[0], published_dir(smk), smk.params.compare_as,
-                       classes=registry.classes_of(smk.config["representations"]))
+    figure7_from_files(
+        smk.params.curves,
+        smk.output[0],
+        published_dir(smk),
+        smk.params.compare_as,
+        classes=registry.classes_of(smk.config["representations"]),
+    )
 
 
 run_step(snakemake, main)  # noqa: F821

@@ -6,8 +6,15 @@ from descriptor_study.runlog import published_dir, run_step
 
 
 def main(smk):
-    figure8_from_files(smk.params.cur, smk.params.fps, smk.params.dataset, smk.output[0], published_dir(smk),
-                       smk.params.compare_as, classes=registry.classes_of(smk.config["representations"]))
+    figure8_from_files(
+        smk.params.cur,
+        smk.params.fps,
+        smk.params.dataset,
+        smk.output[0],
+        published_dir(smk),
+        smk.params.compare_as,
+        classes=registry.classes_of(smk.config["representations"]),
+    )
 
 
 run_step(snakemake, main)  # noqa: F821

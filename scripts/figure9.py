@@ -6,8 +6,14 @@ from descriptor_study.runlog import published_dir, run_step
 
 
 def main(smk):
-    figure9_from_files(smk.params.sweeps, smk.wildcards.dataset, smk.output[0], published_dir(smk),
-                       smk.params.compare_as, classes_of(smk.config["representations"]))
+    figure9_from_files(
+        smk.params.sweeps,
+        smk.wildcards.dataset,
+        smk.output[0],
+        published_dir(smk),
+        smk.params.compare_as,
+        classes_of(smk.config["representations"]),
+    )
 
 
 run_step(snakemake, main)  # noqa: F821

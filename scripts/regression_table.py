@@ -6,8 +6,9 @@ from descriptor_study.tables import write_table
 
 
 def main(smk):
-    write_table(best_rmse_from_files(smk.params.sweeps), smk.output.csv, smk.output.md,
-                title="Best test RMSE (eV/atom)")
+    write_table(
+        best_rmse_from_files(smk.params.sweeps), smk.output.csv, smk.output.md, title="Best test RMSE (eV/atom)"
+    )
 
 
 run_step(snakemake, main)  # noqa: F821

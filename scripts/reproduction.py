@@ -6,8 +6,14 @@ from descriptor_study.runlog import published_dir, run_step
 
 
 def main(smk):
-    run = read_run(smk.params.compare_as, smk.input.table1, smk.params.sensitivity, smk.params.dimensionality,
-                   smk.params.regression, classes=registry.classes_of(smk.config["representations"]))
+    run = read_run(
+        smk.params.compare_as,
+        smk.input.table1,
+        smk.params.sensitivity,
+        smk.params.dimensionality,
+        smk.params.regression,
+        classes=registry.classes_of(smk.config["representations"]),
+    )
     write_report(compare(run, published_dir(smk), not_run=smk.params.not_run), smk.output.csv, smk.output.md)
 
 

@@ -6,8 +6,12 @@ from descriptor_study.tables import table1, write_table
 
 
 def main(smk):
-    write_table(table1(smk.params.files, classes_of(smk.config["representations"])), smk.output.csv,
-                smk.output.md, title="Table I. Number of features")
+    write_table(
+        table1(smk.params.files, classes_of(smk.config["representations"])),
+        smk.output.csv,
+        smk.output.md,
+        title="Table I. Number of features",
+    )
 
 
 run_step(snakemake, main)  # noqa: F821

@@ -115,7 +115,6 @@ def test_centers_are_rows_of_full_evaluation(rep, rattled_cell):
 def test_compute_many_matches_compute(rattled_cell):
     """Chunks that straddle structures and neighbour buckets of different widths."""
     from ase.build import bulk
-
     from conftest import rattled_multispecies_cell
 
     rep = build("ACE", SPECIES, {"species_resolved": True, "chunk_size": 7})
@@ -159,7 +158,7 @@ def test_one_and_two_body_features_against_direct_sums(rattled_cell, start):
     n1 = n2 = 0
     for f, body in enumerate(rep.feature_labels):
         if len(body) == 1:
-            (_, k, _), = body
+            ((_, k, _),) = body
             # the order-1 coupling coefficient is 1: B = A_k00 exactly
             np.testing.assert_allclose(X[:, f], direct1[:, k], rtol=1e-11, atol=1e-12)
             n1 += 1

@@ -20,7 +20,11 @@ SPECIES = ["Al", "Ni", "Cu"]
 #: SHIPDescriptor(deg = D, rcut = 6.5) defaults: bodyorder 3, PolyTransform(2, 2.5),
 #: PolyCutoff1s(2, rcut) with inner bound 0, wL = 1.5
 SHIPS = {
-    "basis": "ships2020", "correlation_order": 2, "radial_start": 0, "r0": 2.5, "rin_factor": 0.0,
+    "basis": "ships2020",
+    "correlation_order": 2,
+    "radial_start": 0,
+    "r0": 2.5,
+    "rin_factor": 0.0,
 }
 
 
@@ -55,8 +59,10 @@ def direct_features(atoms, labels, degree, r0=2.5, rin=0.0, rc=6.5, species=None
     c = math.sqrt(2 / abs(t(rc) - t(rin)))
     kmax, lmax = degree, int(degree // 3)
     nz = 1 if species is None else len(species)
-    zof = np.zeros(len(atoms), int) if species is None else np.array(
-        [species.index(s) for s in atoms.get_chemical_symbols()]
+    zof = (
+        np.zeros(len(atoms), int)
+        if species is None
+        else np.array([species.index(s) for s in atoms.get_chemical_symbols()])
     )
     i, j, D = neighbor_list("ijD", atoms, rc)
     out = np.zeros((len(atoms), len(labels)))
@@ -75,7 +81,7 @@ def direct_features(atoms, labels, degree, r0=2.5, rin=0.0, rc=6.5, species=None
                 A[zof[jj], k] += Rk * Y
         for f, body in enumerate(labels):
             if len(body) == 1:
-                (z, k, _), = body
+                ((z, k, _),) = body
                 out[a, f] = A[z, k, 0, 0].real
             else:
                 (z1, k1, l), (z2, k2, _) = body
@@ -144,9 +150,7 @@ def test_species_resolved_ships_equal_direct_loop():
     nb = rep.n_basis
     for a, s in enumerate(atoms.get_chemical_symbols()):
         z = SPECIES.index(s)
-        np.testing.assert_allclose(
-            X[a, z * nb : (z + 1) * nb], ref[a], rtol=1e-10, atol=1e-12 * np.abs(ref).max()
-        )
+        np.testing.assert_allclose(X[a, z * nb : (z + 1) * nb], ref[a], rtol=1e-10, atol=1e-12 * np.abs(ref).max())
         assert np.all(np.delete(X[a].reshape(3, nb), z, axis=0) == 0.0)
 
 
@@ -175,9 +179,7 @@ def test_same_functions_as_ace_jax_basis_up_to_normalisation(rattled_cell):
     """Same selection through the coupled ace-jax basis: each column is the ships2020 column
     of the same body times a constant."""
     a = ships(6)
-    b = build(
-        "ACE", SPECIES, {"degree": 6, "correlation_order": 2, "radial_start": 0, "rin_factor": 0.0}
-    )
+    b = build("ACE", SPECIES, {"degree": 6, "correlation_order": 2, "radial_start": 0, "rin_factor": 0.0})
     Xa, Xb = a.compute(rattled_cell), b.compute(rattled_cell)
     col = {lab: f for f, lab in enumerate(a.feature_labels)}
     assert sorted(col) == sorted(b.feature_labels)
@@ -208,8 +210,10 @@ def test_r0_enters_through_ships_normalisation(rattled_cell):
     assert rel(s2.compute(rattled_cell), s1.compute(rattled_cell)) > 1e-2
     nu = np.array([len(lab) for lab in s1.feature_labels])
     np.testing.assert_allclose(
-        s1.compute(rattled_cell), d1.compute(rattled_cell) * s1.radial_factor**nu,
-        rtol=1e-12, atol=1e-14,
+        s1.compute(rattled_cell),
+        d1.compute(rattled_cell) * s1.radial_factor**nu,
+        rtol=1e-12,
+        atol=1e-14,
     )
 
 
@@ -228,9 +232,7 @@ def test_ships_compute_many_matches_compute(rattled_cell):
     from conftest import rattled_multispecies_cell
 
     rep = ships(6, chunk_size=5)
-    structs = [
-        rattled_cell, rattled_multispecies_cell(seed=3)[:7], rattled_multispecies_cell(seed=1)
-    ]
+    structs = [rattled_cell, rattled_multispecies_cell(seed=3)[:7], rattled_multispecies_cell(seed=1)]
     M, off = rep.compute_many(structs, progress=False)
     for k, a in enumerate(structs):
         assert rel(M[off[k] : off[k + 1]], rep.compute(a)) < 1e-13

@@ -51,29 +51,26 @@ def test_happy_path_replaces_whole_and_leaves_no_temporary(tmp_path):
 def test_exception_keeps_the_old_file_and_removes_the_temporary(tmp_path):
     dest = tmp_path / "table.csv"
     dest.write_text("old\n")
-    with pytest.raises(RuntimeError, match="boom"):
-        with atomic_path(dest) as tmp:
-            tmp.write_text("half-writ")
-            raise RuntimeError("boom")
+    with pytest.raises(RuntimeError, match="boom"), atomic_path(dest) as tmp:
+        tmp.write_text("half-writ")
+        raise RuntimeError("boom")
     assert dest.read_text() == "old\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["table.csv"]
 
 
 def test_interrupt_removes_the_temporary_and_the_folders_it_made(tmp_path):
     dest = tmp_path / "made" / "here" / "figure.png"
-    with pytest.raises(KeyboardInterrupt):
-        with atomic_path(dest) as tmp:
-            tmp.write_bytes(b"\x89PNG")
-            raise KeyboardInterrupt
+    with pytest.raises(KeyboardInterrupt), atomic_path(dest) as tmp:
+        tmp.write_bytes(b"\x89PNG")
+        raise KeyboardInterrupt
     assert list(tmp_path.iterdir()) == []  # made/ and made/here/ were ours and are empty: gone
 
 
 def test_failure_keeps_a_folder_that_existed_or_is_not_empty(tmp_path):
     (tmp_path / "kept").mkdir()
-    with pytest.raises(ValueError):
-        with atomic_path(tmp_path / "kept" / "x.csv") as tmp:
-            tmp.write_text("x")
-            raise ValueError
+    with pytest.raises(ValueError), atomic_path(tmp_path / "kept" / "x.csv") as tmp:
+        tmp.write_text("x")
+        raise ValueError
     assert (tmp_path / "kept").is_dir() and list((tmp_path / "kept").iterdir()) == []
 
 
@@ -129,7 +126,7 @@ def test_remove_stale_takes_only_dead_processes_of_this_host(tmp_path):
     (work / "inner").mkdir(parents=True)
     (work / "inner" / "x.extxyz").write_text("x")
     kept = [
-        _leftover(tmp_path / "live.csv", os.getpid()),            # a write in progress
+        _leftover(tmp_path / "live.csv", os.getpid()),  # a write in progress
         _leftover(tmp_path / "other.csv", dead, host="another-node"),  # another node's write
         tmp_path / ".hidden-but-not-ours.csv",
         tmp_path / "b.h5",
@@ -148,18 +145,19 @@ def test_scratch_dir_is_removed_on_success_and_on_failure(tmp_path):
         assert work.name == temp_name(dest, directory=True).name
         (work / "member.extxyz").write_text("x")
     assert list(tmp_path.iterdir()) == []
-    with pytest.raises(OSError):
-        with scratch_dir(dest) as work:
-            (work / "member.extxyz").write_text("x")
-            raise OSError("disk full")
+    with pytest.raises(OSError), scratch_dir(dest) as work:
+        (work / "member.extxyz").write_text("x")
+        raise OSError("disk full")
     assert list(tmp_path.iterdir()) == []
 
 
 def _write_h5(path):
     from descriptor_study import storage
 
-    storage.write(path, storage.StoredRepresentation(
-        np.ones((2, 3)), np.array([0, 2]), np.array([2]), "SOAP", "demo", ["Si"], {}, {}))
+    storage.write(
+        path,
+        storage.StoredRepresentation(np.ones((2, 3)), np.array([0, 2]), np.array([2]), "SOAP", "demo", ["Si"], {}, {}),
+    )
 
 
 def _write_csv(path):
@@ -211,10 +209,18 @@ def _unpack(path, tmp_path):
     unpack(raw, {"archive": None}, path)
 
 
-@pytest.mark.parametrize("writer, name", [
-    (_write_h5, "SOAP.h5"), (_write_csv, "curve.csv"), (_write_table, "table1.csv"), (_write_figure, "figure3.png"),
-    (_write_extxyz, "set.extxyz"), (_write_pinned, "targets.txt"), (_unpack, "data.extxyz"),
-])
+@pytest.mark.parametrize(
+    "writer, name",
+    [
+        (_write_h5, "SOAP.h5"),
+        (_write_csv, "curve.csv"),
+        (_write_table, "table1.csv"),
+        (_write_figure, "figure3.png"),
+        (_write_extxyz, "set.extxyz"),
+        (_write_pinned, "targets.txt"),
+        (_unpack, "data.extxyz"),
+    ],
+)
 def test_every_writer_goes_through_the_helper(tmp_path, writer, name):
     out = tmp_path / "out"
     out.mkdir()

@@ -36,8 +36,9 @@ def _rattled(symbols: list[str], seed: int, repeat=(2, 2, 2), a: float = 3.6) ->
 # --- SOAPlite ---------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("species, count", [(["Si"], 450), (["Ti", "O"], 1350), (ALNICU, 2700),
-                                            (["H", "C", "N", "O"], 4500)])
+@pytest.mark.parametrize(
+    "species, count", [(["Si"], 450), (["Ti", "O"], 1350), (ALNICU, 2700), (["H", "C", "N", "O"], 4500)]
+)
 def test_soaplite_n_le_nprime_counts(species, count):
     """Table I's SOAPlite counts: S(S+1)/2 · n(n+1)/2 · (l+1) at n = l = 9."""
     rep = build("SOAPlite", species, AUTHORS_SOAPLITE)
@@ -119,7 +120,7 @@ def test_soaplite_periodic_false_ignores_images(rattled_cell):
     np.testing.assert_allclose(got, ref, rtol=1e-12, atol=1e-12)
     got_many, _ = rep.compute_many([rattled_cell, cluster], progress=False)
     np.testing.assert_allclose(got_many[: len(rattled_cell)], ref, rtol=1e-12, atol=1e-12)
-    np.testing.assert_allclose(got_many[len(rattled_cell):], ref, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(got_many[len(rattled_cell) :], ref, rtol=1e-12, atol=1e-12)
     # and the images do matter with the default
     periodic = build("SOAPlite", ALNICU, params).compute(rattled_cell)
     assert np.linalg.norm(periodic - ref) > 0.1 * np.linalg.norm(ref)
@@ -238,9 +239,9 @@ def test_acsf_dscribe_pair_order_on_a_cluster():
     two = build("ACSF", ["Al", "Ni"]).compute(atoms[:3], centers=[0])[0]
     n2, n4 = len(G2_ETAS), len(G4_SET)
     expected = np.zeros(282)
-    expected[[k * 3 + 1 for k in range(n2)]] = two[n2:2 * n2]  # Ni radial block of (Al, Ni)
-    expected[[3 * n2 + q * 6 + 3 for q in range(n4)]] = two[2 * n2 + 2 * n4:]  # (Ni, Ni) block
-    assert np.count_nonzero(two[2 * n2 + 2 * n4:]) == n4
+    expected[[k * 3 + 1 for k in range(n2)]] = two[n2 : 2 * n2]  # Ni radial block of (Al, Ni)
+    expected[[3 * n2 + q * 6 + 3 for q in range(n4)]] = two[2 * n2 + 2 * n4 :]  # (Ni, Ni) block
+    assert np.count_nonzero(two[2 * n2 + 2 * n4 :]) == n4
     np.testing.assert_allclose(got, expected, rtol=1e-13, atol=0)
 
 
@@ -256,15 +257,19 @@ def test_acsf_structure_scope_full_species_is_amp_permutation_and_batch_agrees(r
 
     cluster = _rattled(["Ni", "Cu"], seed=4, repeat=(1, 1, 1))
     cluster.pbc = False
-    batch = [_rattled(["Cu"], seed=1), rattled_cell, _rattled(["Al", "Ni", "Ni"], seed=2), cluster,
-             _rattled(["Al"], seed=5, repeat=(1, 1, 2), a=4.05)]
+    batch = [
+        _rattled(["Cu"], seed=1),
+        rattled_cell,
+        _rattled(["Al", "Ni", "Ni"], seed=2),
+        cluster,
+        _rattled(["Al"], seed=5, repeat=(1, 1, 2), a=4.05),
+    ]
     X, offsets = rep.compute_many(batch, progress=False)
     for k, atoms in enumerate(batch):
-        np.testing.assert_allclose(X[offsets[k]:offsets[k + 1]], _padded_amp_rows(atoms, 282),
-                                   rtol=1e-12, atol=1e-14)
+        np.testing.assert_allclose(X[offsets[k] : offsets[k + 1]], _padded_amp_rows(atoms, 282), rtol=1e-12, atol=1e-14)
     # the default is untouched
     X_default, _ = build("ACSF", ALNICU).compute_many(batch, progress=False)
-    np.testing.assert_array_equal(X_default[offsets[1]:offsets[2]], dataset)
+    np.testing.assert_array_equal(X_default[offsets[1] : offsets[2]], dataset)
 
 
 def test_acsf_bad_scope():
@@ -281,8 +286,11 @@ def test_schema_accepts_the_authors_settings(repo_root):
         "representations": {"SOAPlite": dict(AUTHORS_SOAPLITE), "ACSF": {"species_scope": "structure"}},
     }
     validate_config(cfg, schema)
-    for rep, key, bad in [("SOAPlite", "pair_layout", "upper"), ("SOAPlite", "periodic", "no"),
-                          ("ACSF", "species_scope", "atom")]:
+    for rep, key, bad in [
+        ("SOAPlite", "pair_layout", "upper"),
+        ("SOAPlite", "periodic", "no"),
+        ("ACSF", "species_scope", "atom"),
+    ]:
         broken = json.loads(json.dumps(cfg))
         broken["representations"][rep][key] = bad
         with pytest.raises(ConfigError, match=key):

@@ -77,8 +77,12 @@ def reference(atoms: Atoms, species, n, l, rc, weights, mix):
                             for b in range(n + 1):
                                 for c in range(l + 1):
                                     mixt[a, b, c] += (
-                                        wt(wj) * _T(a, (2 * rj - rc) / rc) * fj
-                                        * wt(wk) * _T(b, (2 * rk - rc) / rc) * fk
+                                        wt(wj)
+                                        * _T(a, (2 * rj - rc) / rc)
+                                        * fj
+                                        * wt(wk)
+                                        * _T(b, (2 * rk - rc) / rc)
+                                        * fk
                                         * _T(c, xang)
                                     )
             out = radial + angular
@@ -147,9 +151,7 @@ def test_feature_counts():
 
 
 def test_aenet_type_spins():
-    assert CHSF(["Al", "Ni", "Cu"], species_weights="aenet").weights == {
-        "Al": -1.0, "Ni": 0.0, "Cu": 1.0
-    }
+    assert CHSF(["Al", "Ni", "Cu"], species_weights="aenet").weights == {"Al": -1.0, "Ni": 0.0, "Cu": 1.0}
     assert CHSF(["C", "H"], species_weights="aenet").weights == {"H": -1.0, "C": 1.0}
 
 
@@ -239,8 +241,13 @@ def test_mix_is_sensitive_where_protocol_form_is_not_symmetric(cluster):
                 for a in range(n + 1):
                     for b in range(n + 1):
                         for c in range(l + 1):
-                            D[a, b, c] += (_T(a, (2 * rj - rc) / rc) * _fc(rj, rc)
-                                           * _T(b, (2 * rk - rc) / rc) * _fc(rk, rc) * _T(c, x))
+                            D[a, b, c] += (
+                                _T(a, (2 * rj - rc) / rc)
+                                * _fc(rj, rc)
+                                * _T(b, (2 * rk - rc) / rc)
+                                * _fc(rk, rc)
+                                * _T(c, x)
+                            )
         return D
 
     fwd = jk_form([1, 2, 3, 4, 5])
@@ -279,15 +286,17 @@ def test_centres_small_skewed_cell(rattled_cell):
     atoms.positions[1] += 3 * atoms.cell[0] - 2 * atoms.cell[2]  # unwrapped, far outside
     rep = CHSFMix(["Ni", "Cu"], n_max=4, l_max=4)
     full = rep.compute(atoms)
-    np.testing.assert_allclose(rep.compute(atoms, centers=[1, 0]), full[[1, 0]], rtol=1e-11,
-                               atol=1e-12 * np.abs(full).max())
+    np.testing.assert_allclose(
+        rep.compute(atoms, centers=[1, 0]), full[[1, 0]], rtol=1e-11, atol=1e-12 * np.abs(full).max()
+    )
     # mixed boundary conditions
     slab = rattled_cell.copy()
     slab.pbc = [True, False, True]
     rep3 = CHSF(["Al", "Ni", "Cu"])
     full = rep3.compute(slab)
-    np.testing.assert_allclose(rep3.compute(slab, centers=[5, 2]), full[[5, 2]], rtol=1e-11,
-                               atol=1e-12 * np.abs(full).max())
+    np.testing.assert_allclose(
+        rep3.compute(slab, centers=[5, 2]), full[[5, 2]], rtol=1e-11, atol=1e-12 * np.abs(full).max()
+    )
 
 
 def test_isolated_atom_zero_row():
@@ -347,8 +356,7 @@ def test_import_does_not_load_juliacall():
         print("clean")
         """
     )
-    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         timeout=120, env=_env())
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, env=_env())
     assert res.returncode == 0, res.stderr
     assert res.stdout.strip() == "clean"
 
@@ -376,6 +384,8 @@ def test_alnicu_subset_finite(alnicu_path):
         # rows of one structure via the centre path agree with the full evaluation
         k = int(np.argmax(np.diff(off)))
         np.testing.assert_allclose(
-            rep.compute(structures[k], centers=[0]), mat[off[k] : off[k] + 1],
-            rtol=1e-11, atol=1e-12 * np.abs(mat).max(),
+            rep.compute(structures[k], centers=[0]),
+            mat[off[k] : off[k] + 1],
+            rtol=1e-11,
+            atol=1e-12 * np.abs(mat).max(),
         )

@@ -120,8 +120,9 @@ def test_aenet_settings_match_loops_periodic(radial, angular):
     ref = aenet_reference(atoms, 16, 4, radial, angular, {"Ti": -1, "O": 1}, True, shells=3)
     np.testing.assert_allclose(got, ref, rtol=1e-12, atol=1e-12 * np.abs(ref).max())
     # the centre path enumerates the same images
-    np.testing.assert_allclose(rep.compute(atoms, centers=[2, 0]), ref[[2, 0]], rtol=1e-12,
-                               atol=1e-12 * np.abs(ref).max())
+    np.testing.assert_allclose(
+        rep.compute(atoms, centers=[2, 0]), ref[[2, 0]], rtol=1e-12, atol=1e-12 * np.abs(ref).max()
+    )
 
 
 def test_counts_and_multi_species_settings():
@@ -245,9 +246,7 @@ def test_schema_accepts_the_paper_settings(repo_root):
     schema = repo_root / "workflow/schemas/config.schema.yaml"
     cfg = {
         "datasets": {"AlNiCu": {"source": "AlNiCu"}},
-        "representations": {
-            "CHSF": {"multi_species": dict(AENET, species_order=["Al", "Ni", "Cu", "Ti", "O"])}
-        },
+        "representations": {"CHSF": {"multi_species": dict(AENET, species_order=["Al", "Ni", "Cu", "Ti", "O"])}},
     }
     validate_config(cfg, schema)
     cfg["representations"]["CHSF"]["multi_species"]["radial_rc"] = 8.0

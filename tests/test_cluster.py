@@ -25,13 +25,11 @@ pytestmark = [
     pytest.mark.cluster,  # registered in pyproject.toml's markers
     pytest.mark.skipif(
         os.environ.get(OPT_IN) != "1",
-        reason=f"opt-in: set {OPT_IN}=1 to run the workflow on a real Slurm cluster "
-        "(docs/cluster.md)",
+        reason=f"opt-in: set {OPT_IN}=1 to run the workflow on a real Slurm cluster (docs/cluster.md)",
     ),
     pytest.mark.skipif(
         shutil.which("sbatch") is None,
-        reason="no Slurm here: sbatch not found "
-        "(tests/cluster/setup_slurm.sh makes a single-node cluster)",
+        reason="no Slurm here: sbatch not found (tests/cluster/setup_slurm.sh makes a single-node cluster)",
     ),
 ]
 

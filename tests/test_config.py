@@ -46,24 +46,37 @@ def test_invalid_value_names_the_key(schema, default, mutate, key):
 
 # --- issue 12: input the schema lets through, stopped before any job ------------------------
 
+
 @pytest.mark.parametrize(
     "mutate, message",
     [
-        (lambda c: c["datasets"]["Si-demo"].update(species=["Si", "Xx"]),
-         "config key datasets.Si-demo.species: 'Xx' is not an element symbol"),
-        (lambda c: c["datasets"]["Si-demo"].update(species=["X"]),
-         "config key datasets.Si-demo.species: 'X' is the dummy atom X, not an element"),
-        (lambda c: c["regression"]["split"].update(train_fraction=0.999),
-         "config key regression.split.train_fraction: 0.999 of the 300 generated structures of dataset Si-demo "
-         "leaves 300 training and 0 test structures, so the test set is empty; choose a train_fraction between "
-         "0.00333 and 0.997, or give regression.split.file"),
-        (lambda c: c["datasets"]["AlNiCu-demo"].update(n_structures=20) or c["regression"]["split"].update(
-            train_fraction=0.02),
-         "config key regression.split.train_fraction: 0.02 of the 20 generated structures of dataset AlNiCu-demo "
-         "leaves 0 training and 20 test structures, so the training set is empty"),
-        (lambda c: c["datasets"].update(mine={"file": "data/mine.extxyz"}),
-         "config key datasets.mine.file: data/mine.extxyz is the file the workflow writes for dataset mine; keep "
-         "the source file elsewhere"),
+        (
+            lambda c: c["datasets"]["Si-demo"].update(species=["Si", "Xx"]),
+            "config key datasets.Si-demo.species: 'Xx' is not an element symbol",
+        ),
+        (
+            lambda c: c["datasets"]["Si-demo"].update(species=["X"]),
+            "config key datasets.Si-demo.species: 'X' is the dummy atom X, not an element",
+        ),
+        (
+            lambda c: c["regression"]["split"].update(train_fraction=0.999),
+            "config key regression.split.train_fraction: 0.999 of the 300 generated structures of dataset Si-demo "
+            "leaves 300 training and 0 test structures, so the test set is empty; choose a train_fraction between "
+            "0.00333 and 0.997, or give regression.split.file",
+        ),
+        (
+            lambda c: (
+                c["datasets"]["AlNiCu-demo"].update(n_structures=20)
+                or c["regression"]["split"].update(train_fraction=0.02)
+            ),
+            "config key regression.split.train_fraction: 0.02 of the 20 generated structures of dataset AlNiCu-demo "
+            "leaves 0 training and 20 test structures, so the training set is empty",
+        ),
+        (
+            lambda c: c["datasets"].update(mine={"file": "data/mine.extxyz"}),
+            "config key datasets.mine.file: data/mine.extxyz is the file the workflow writes for dataset mine; keep "
+            "the source file elsewhere",
+        ),
     ],
     ids=["unknown-species", "dummy-species", "no-test-structure", "no-training-structure", "file-is-own-output"],
 )

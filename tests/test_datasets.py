@@ -15,11 +15,11 @@ import pytest
 from ase.build import bulk
 
 from descriptor_study.datasets import (
+    alnicu_demo,
     build_dataset,
     fetch_dataset,
     git_blob_sha1,
     read_structures,
-    alnicu_demo,
     write_structures,
 )
 from descriptor_study.datasets.generate import stillinger_weber
@@ -68,8 +68,12 @@ def test_git_blob_sha1_matches_git():
 def test_download_good_file(http_root, tmp_path):
     root, url = http_root
     data = _small_dataset(root / "good.extxyz")
-    spec = {"name": "demo", "url": f"{url}/good.extxyz", "git_sha1": git_blob_sha1(data),
-            "sha256": hashlib.sha256(data).hexdigest()}
+    spec = {
+        "name": "demo",
+        "url": f"{url}/good.extxyz",
+        "git_sha1": git_blob_sha1(data),
+        "sha256": hashlib.sha256(data).hexdigest(),
+    }
     dest = tmp_path / "out" / "demo.extxyz"
     fetch_dataset(spec, dest, cache_dir=tmp_path / "cache")
     assert dest.read_bytes() == data
@@ -128,7 +132,11 @@ def test_corrupt_mirrored_file(tmp_path):
     mirror = tmp_path / "mirror"
     (mirror / "demo").mkdir(parents=True)
     data = _small_dataset(mirror / "demo" / "set.extxyz")
-    spec = {"name": "demo", "url": f"http://127.0.0.1:{_unused_port()}/set.extxyz", "git_sha1": git_blob_sha1(data + b" ")}
+    spec = {
+        "name": "demo",
+        "url": f"http://127.0.0.1:{_unused_port()}/set.extxyz",
+        "git_sha1": git_blob_sha1(data + b" "),
+    }
     with pytest.raises(ChecksumError, match="git blob sha1"):
         fetch_dataset(spec, tmp_path / "demo.extxyz", mirror=mirror)
     assert not (tmp_path / "demo.extxyz").exists()
@@ -189,23 +197,29 @@ def test_unreadable_file(tmp_path):
         read_structures(path)
 
 
-@pytest.mark.parametrize("count, message", [
-    ("3", "structure 1 announces 3 atoms but only 1 lines follow"),
-    ("99999999999", "structure 1 announces 99999999999 atoms"),  # would make the reader loop
-    ("three", "expected the atom count of structure 1, found 'three'"),
-])
+@pytest.mark.parametrize(
+    "count, message",
+    [
+        ("3", "structure 1 announces 3 atoms but only 1 lines follow"),
+        ("99999999999", "structure 1 announces 99999999999 atoms"),  # would make the reader loop
+        ("three", "expected the atom count of structure 1, found 'three'"),
+    ],
+)
 def test_atom_count_lines_are_checked_before_reading(tmp_path, count, message):
     path = tmp_path / "counts.extxyz"
-    path.write_text(GOOD_FRAME + f"{count}\nPBC=\"F F F\"\nSi 0 0 0\n")
+    path.write_text(GOOD_FRAME + f'{count}\nPBC="F F F"\nSi 0 0 0\n')
     with pytest.raises(DatasetError) as info:
         read_structures(path)
     assert message in str(info.value) and "counts.extxyz: line" in str(info.value)
 
 
-@pytest.mark.parametrize("edit, message", [
-    (lambda f: f.replace("1.2 1.2 1.2", "1.2 1.2 1e15"), "span 1e+15 Å along z"),
-    (lambda f: f.replace('Lattice="5 0 0', 'Lattice="5 inf 0'), "non-finite entries"),
-])
+@pytest.mark.parametrize(
+    "edit, message",
+    [
+        (lambda f: f.replace("1.2 1.2 1.2", "1.2 1.2 1e15"), "span 1e+15 Å along z"),
+        (lambda f: f.replace('Lattice="5 0 0', 'Lattice="5 inf 0'), "non-finite entries"),
+    ],
+)
 def test_absurd_positions_and_cells_are_stopped(tmp_path, edit, message):
     path = tmp_path / "absurd.extxyz"
     text = edit(GOOD_FRAME)
@@ -232,6 +246,7 @@ def test_species_outside_the_list(tmp_path):
 
 
 # --- demo generators ----------------------------------------------------------------------
+
 
 def test_stillinger_weber_diamond_energy():
     atoms = bulk("Si", "diamond", a=5.431, cubic=True)
@@ -297,8 +312,9 @@ def test_no_mirror_set_says_which_key(tmp_path):
     with pytest.raises(DatasetError) as info:
         fetch_dataset(spec, tmp_path / "demo.extxyz", cache_dir=tmp_path / "cache")
     assert str(info.value).startswith("set.extxyz: no mirror set (data.mirror), and download failed from ")
-    assert str(info.value).endswith("set data.mirror to a directory holding demo/set.extxyz, or check the URL "
-                                    "and the network")
+    assert str(info.value).endswith(
+        "set data.mirror to a directory holding demo/set.extxyz, or check the URL and the network"
+    )
     assert list(tmp_path.iterdir()) == []
 
 
@@ -310,16 +326,25 @@ SLAB_FRAME = GOOD_FRAME.replace('0 0 0 5"', '0 0 0 0"').replace('pbc="T T T"', '
 @pytest.mark.parametrize(
     "second_frame, message",
     [
-        (SLAB_FRAME, "structure 1: pbc T T F with a zero cell vector 3 (a non-periodic direction), which the "
-                     "representations cannot use; give cell vector 3 a length (vacuum beyond the atoms) or set "
-                     "pbc F F F"),
-        (GOOD_FRAME.replace('0 5 0 0 0 5"', '0 0 0 0 0 5"'),
-         "structure 1: pbc T T T with a zero cell vector 2 (a periodic direction), which the representations "
-         "cannot use; give cell vector 2 its period or set pbc F F F"),
-        (SLAB_FRAME.replace('pbc="T T F"', 'pbc="F T F"').replace("5 0 0 0 5 0", "0 0 0 0 5 0"),
-         "structure 1: pbc F T F with a zero cell vector 1 (a non-periodic direction)"),
-        (GOOD_FRAME.replace("Si 1.2", "X 1.2").replace("energy=-1.0", "energy=-1.0 source_file=run7/OUTCAR"),
-         "structure 1 (source_file run7/OUTCAR): atom 1 is a dummy atom X (atomic number 0)"),
+        (
+            SLAB_FRAME,
+            "structure 1: pbc T T F with a zero cell vector 3 (a non-periodic direction), which the "
+            "representations cannot use; give cell vector 3 a length (vacuum beyond the atoms) or set "
+            "pbc F F F",
+        ),
+        (
+            GOOD_FRAME.replace('0 5 0 0 0 5"', '0 0 0 0 0 5"'),
+            "structure 1: pbc T T T with a zero cell vector 2 (a periodic direction), which the representations "
+            "cannot use; give cell vector 2 its period or set pbc F F F",
+        ),
+        (
+            SLAB_FRAME.replace('pbc="T T F"', 'pbc="F T F"').replace("5 0 0 0 5 0", "0 0 0 0 5 0"),
+            "structure 1: pbc F T F with a zero cell vector 1 (a non-periodic direction)",
+        ),
+        (
+            GOOD_FRAME.replace("Si 1.2", "X 1.2").replace("energy=-1.0", "energy=-1.0 source_file=run7/OUTCAR"),
+            "structure 1 (source_file run7/OUTCAR): atom 1 is a dummy atom X (atomic number 0)",
+        ),
     ],
     ids=["slab-without-vacuum-vector", "zero-periodic-vector", "zero-vector-one-periodic-axis", "dummy-atom"],
 )
@@ -385,6 +410,7 @@ def test_misspelt_energy_key_names_the_keys_there_are(tmp_path):
 
 # --- the workflow: a file: dataset's source is an input; regression datasets need energies --
 
+
 def _snakemake(repo: Path, workdir: Path, *args: str):
     import os
     import subprocess
@@ -393,9 +419,23 @@ def _snakemake(repo: Path, workdir: Path, *args: str):
     env = dict(os.environ)
     env["PYTHONPATH"] = str(repo / "src") + os.pathsep + env.get("PYTHONPATH", "")
     return subprocess.run(
-        [sys.executable, "-m", "snakemake", "--snakefile", str(repo / "Snakefile"), "--directory", str(workdir),
-         "--cores", "1", *args],
-        capture_output=True, text=True, env=env, timeout=300, cwd=repo,
+        [
+            sys.executable,
+            "-m",
+            "snakemake",
+            "--snakefile",
+            str(repo / "Snakefile"),
+            "--directory",
+            str(workdir),
+            "--cores",
+            "1",
+            *args,
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+        cwd=repo,
     )
 
 
@@ -438,8 +478,9 @@ def test_dataset_job_of_a_regression_dataset_needs_every_energy(repo_root, tmp_p
         "datasets:\n  mine: {file: mine.extxyz}\n  other: {file: mine.extxyz}\n"
         "representations:\n  ACSF: {}\nregression:\n  datasets: [mine]\n  search: true\n"
     )
-    res = _snakemake(repo_root, tmp_path, "data/mine.extxyz", "data/other.extxyz", "--keep-going",
-                     "--configfile", str(config))
+    res = _snakemake(
+        repo_root, tmp_path, "data/mine.extxyz", "data/other.extxyz", "--keep-going", "--configfile", str(config)
+    )
     assert res.returncode != 0
     errors = [line for line in res.stderr.splitlines() if " descriptor_study: " in line]  # run_step's one line
     assert len(errors) == 1, res.stderr[-3000:]

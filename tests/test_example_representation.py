@@ -46,6 +46,7 @@ def binned_gaussian(grid: np.ndarray, centre: float, sigma: float) -> np.ndarray
 
 # --- the numbers ------------------------------------------------------------------------------
 
+
 def test_k2_term_of_a_dimer_is_one_weighted_gaussian_at_the_inverse_distance():
     d, n, cutoff, threshold, sigma = 2.35, 50, 5.0, 1e-3, 0.05
     rep = lmbtr(["Si"], k3=False, n_grid=n, cutoff=cutoff, weight_threshold=threshold, sigma=sigma)
@@ -104,10 +105,11 @@ def test_batched_rows_are_each_structures_own_rows():
     matrix, offsets = rep.compute_many(structures, n_jobs=2, progress=False)
     assert offsets.tolist() == [0, 8, 12, 20, 22, 26]
     for k, atoms in enumerate(structures):
-        assert np.allclose(matrix[offsets[k]:offsets[k + 1]], rep.compute(atoms), rtol=1e-12, atol=1e-15)
+        assert np.allclose(matrix[offsets[k] : offsets[k + 1]], rep.compute(atoms), rtol=1e-12, atol=1e-15)
 
 
 # --- config and colour ------------------------------------------------------------------------
+
 
 @pytest.fixture
 def example_config(monkeypatch):
@@ -131,11 +133,19 @@ def test_example_takes_a_palette_colour_of_its_own(example_config):
     assert colour in registry.PALETTE
     assert colour not in {registry.colour(n, classes) for n in registry.builtin_names()}
     # the same in another process (no salted hash)
-    code = ("import yaml; from descriptor_study.representations import registry as r; "
-            f"c = yaml.safe_load(open({str(CONFIG)!r}))['representations']; "
-            "print(r.colour('LMBTR', r.classes_of(c)))")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO,
-                         env={**os.environ, "PYTHONHASHSEED": "3"}, timeout=300)
+    code = (
+        "import yaml; from descriptor_study.representations import registry as r; "
+        f"c = yaml.safe_load(open({str(CONFIG)!r}))['representations']; "
+        "print(r.colour('LMBTR', r.classes_of(c)))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        env={**os.environ, "PYTHONHASHSEED": "3"},
+        timeout=300,
+    )
     assert out.returncode == 0, out.stderr[-2000:]
     assert out.stdout.strip() == colour
 
@@ -164,9 +174,22 @@ def example_run(tmp_path_factory):
     work = tmp_path_factory.mktemp("lmbtr-run")
     env = {**os.environ, "PYTHONPATH": str(REPO / "src") + os.pathsep + os.environ.get("PYTHONPATH", "")}
     res = subprocess.run(
-        [sys.executable, "-m", "snakemake", "--cores", "2", "--configfile", "examples/lmbtr.yaml",
-         "--directory", str(work)],
-        cwd=REPO, capture_output=True, text=True, env=env, timeout=3600,
+        [
+            sys.executable,
+            "-m",
+            "snakemake",
+            "--cores",
+            "2",
+            "--configfile",
+            "examples/lmbtr.yaml",
+            "--directory",
+            str(work),
+        ],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=3600,
     )
     assert res.returncode == 0, (res.stdout + res.stderr)[-4000:]
     config = yaml.safe_load(CONFIG.read_text())
@@ -194,8 +217,9 @@ def test_example_runs_through_the_whole_workflow(example_run, monkeypatch):
         for key in ("cutoff", "n_grid", "sigma"):
             assert stored.params[key] == config["representations"]["LMBTR"][key]
         assert "dscribe" in stored.versions
-    nonzero = {d: int(table1[(table1.representation == "LMBTR") & (table1.dataset == d)].nonzero.iloc[0])
-               for d in datasets}
+    nonzero = {
+        d: int(table1[(table1.representation == "LMBTR") & (table1.dataset == d)].nonzero.iloc[0]) for d in datasets
+    }
 
     # sensitivity: a slope per panel; rotation invariant, slope 1 for a generic move and 2
     # for the high-symmetry tangential one (LMBTR is smooth)

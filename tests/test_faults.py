@@ -34,13 +34,20 @@ REPO = Path(__file__).resolve().parents[1]
 
 # --- storage.read on damaged files ------------------------------------------------------
 
+
 def _stored(seed: int = 0) -> storage.StoredRepresentation:
     rng = np.random.default_rng(seed)
     n_atoms = rng.integers(1, 6, size=40)
     offsets = np.concatenate([[0], np.cumsum(n_atoms)])
     return storage.StoredRepresentation(
-        matrix=rng.normal(size=(offsets[-1], 64)), offsets=offsets, n_atoms=n_atoms, representation="ACSF",
-        dataset="Si-demo", species=["Si"], params={"r_cut": 6.5}, versions={"numpy": np.__version__},
+        matrix=rng.normal(size=(offsets[-1], 64)),
+        offsets=offsets,
+        n_atoms=n_atoms,
+        representation="ACSF",
+        dataset="Si-demo",
+        species=["Si"],
+        params={"r_cut": 6.5},
+        versions={"numpy": np.__version__},
     )
 
 
@@ -106,8 +113,9 @@ def test_a_damaged_file_outside_the_workflow_folder_is_reported_and_kept(tmp_pat
     _damage_matrix(path)
     with pytest.raises(DatasetError) as exc:
         storage.read(path)
-    assert _one_line(exc).endswith(f"; delete it and rebuild it and everything made from it with "
-                                   f"`snakemake --forcerun {path}`")
+    assert _one_line(exc).endswith(
+        f"; delete it and rebuild it and everything made from it with `snakemake --forcerun {path}`"
+    )
     assert path.exists()
     with pytest.raises(DatasetError, match="removed it"):  # unless asked to
         storage.read(path, remove_corrupt=True)
@@ -131,8 +139,9 @@ def test_unreadable_files_end_in_one_line(tmp_path, damage, reason):
         storage.read(path)
     message = _one_line(exc)
     assert message.startswith(f"{path}: corrupt representation file (HDF5 cannot read it: OSError: ")
-    assert reason in message and message.endswith(f"removed it: rebuild it and everything made from it with "
-                                                  f"`snakemake --forcerun {path}`")
+    assert reason in message and message.endswith(
+        f"removed it: rebuild it and everything made from it with `snakemake --forcerun {path}`"
+    )
     assert not path.exists()
 
 
@@ -148,8 +157,10 @@ def _edit(path: Path, how) -> None:
         (lambda h5: h5.attrs.__delitem__("species"), "(attribute species missing)"),
         (lambda h5: h5.attrs.__setitem__("params", "{not json"), "(an attribute is damaged (JSONDecodeError: "),
         (lambda h5: h5["offsets"].__setitem__(-1, 5), "(offsets do not split the matrix's "),
-        (lambda h5: (h5.__delitem__("matrix"), h5.create_dataset("matrix", data=np.zeros(7))),
-         "(matrix has shape (7,) and type float64, not a 2-D float array)"),
+        (
+            lambda h5: (h5.__delitem__("matrix"), h5.create_dataset("matrix", data=np.zeros(7))),
+            "(matrix has shape (7,) and type float64, not a 2-D float array)",
+        ),
     ],
     ids=["dataset missing", "attribute missing", "attribute damaged", "offsets", "matrix shape"],
 )
@@ -180,9 +191,15 @@ def test_a_locked_file_is_reported_but_not_removed(tmp_path):
         pytest.skip("HDF5 file locking is switched off in this environment")
     path = _intermediate(tmp_path)
     holder = subprocess.Popen(
-        [sys.executable, "-c", "import sys, h5py; f = h5py.File(sys.argv[1], 'a'); print('open', flush=True); "
-                               "sys.stdin.read()", str(path)],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+        [
+            sys.executable,
+            "-c",
+            "import sys, h5py; f = h5py.File(sys.argv[1], 'a'); print('open', flush=True); sys.stdin.read()",
+            str(path),
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
     )
     try:
         assert holder.stdout.readline().strip() == "open"
@@ -228,8 +245,20 @@ _TEMPORARY = re.compile(r"\.partial-|\.tmp")
 
 
 def _command(directory: Path, *args: str) -> list[str]:
-    return [sys.executable, "-m", "snakemake", "-s", "Snakefile", "--directory", str(directory), "--cores", "1",
-            "--configfile", str(directory.parent / f"{directory.name}.yaml"), *args]
+    return [
+        sys.executable,
+        "-m",
+        "snakemake",
+        "-s",
+        "Snakefile",
+        "--directory",
+        str(directory),
+        "--cores",
+        "1",
+        "--configfile",
+        str(directory.parent / f"{directory.name}.yaml"),
+        *args,
+    ]
 
 
 def _env() -> dict[str, str]:
@@ -239,8 +268,7 @@ def _env() -> dict[str, str]:
 
 
 def _snakemake(directory: Path, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(_command(directory, *args), cwd=REPO, env=_env(), capture_output=True, text=True,
-                          timeout=900)
+    return subprocess.run(_command(directory, *args), cwd=REPO, env=_env(), capture_output=True, text=True, timeout=900)
 
 
 def _workdir(base: Path, name: str) -> Path:
@@ -293,8 +321,14 @@ def _run_and_kill(directory: Path, trigger, *args: str) -> tuple[list[str], Path
     run had printed and the path that was there when it died."""
     log = directory.parent / f"{directory.name}.{time.monotonic_ns()}.log"
     with open(log, "w") as out:
-        proc = subprocess.Popen(_command(directory, *args), cwd=REPO, env=_env(), stdout=out,
-                                stderr=subprocess.STDOUT, start_new_session=True)
+        proc = subprocess.Popen(
+            _command(directory, *args),
+            cwd=REPO,
+            env=_env(),
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
     try:
         deadline = time.monotonic() + 600
         while time.monotonic() < deadline:
@@ -308,8 +342,9 @@ def _run_and_kill(directory: Path, trigger, *args: str) -> tuple[list[str], Path
                     return log.read_text().splitlines(), hit
                 os.killpg(proc.pid, signal.SIGCONT)  # it was renamed just before the stop: go on
             if proc.poll() is not None:
-                pytest.fail(f"the run ended (exit {proc.returncode}) before it could be killed:\n"
-                            + log.read_text()[-3000:])
+                pytest.fail(
+                    f"the run ended (exit {proc.returncode}) before it could be killed:\n" + log.read_text()[-3000:]
+                )
             time.sleep(0.003)
         pytest.fail("the trigger never fired")
     finally:
@@ -320,6 +355,7 @@ def _run_and_kill(directory: Path, trigger, *args: str) -> tuple[list[str], Path
 
 def _partial_file(directory: Path):
     """A trigger: the first temporary file of a write in progress under results/ or data/."""
+
     def trigger():
         for top in ("results", "data"):
             for root, _dirs, files in os.walk(directory / top):
@@ -327,6 +363,7 @@ def _partial_file(directory: Path):
                     if name.startswith(".") and _TEMPORARY.search(name):
                         return Path(root) / name
         return None
+
     return trigger
 
 
@@ -337,8 +374,12 @@ def reference(tmp_path_factory):
     res = _snakemake(directory)
     assert res.returncode == 0, res.stderr[-4000:]
     csvs = _csvs(directory)
-    assert {"results/tables/table1.csv", "results/tables/regression_best.csv",
-            "results/regression/rr/Si-demo/MBTR.csv", "results/dimensionality/cur/Si-demo/ACSF.csv"} <= set(csvs)
+    assert {
+        "results/tables/table1.csv",
+        "results/tables/regression_best.csv",
+        "results/regression/rr/Si-demo/MBTR.csv",
+        "results/dimensionality/cur/Si-demo/ACSF.csv",
+    } <= set(csvs)
     assert _leftovers(directory) == []
     return directory, csvs
 

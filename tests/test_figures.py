@@ -44,8 +44,9 @@ def lines(ax):
 
 def test_figure6_overlays_the_published_curve_dashed_in_the_dataset_colour(tmp_path, published_dir, captured):
     curves = [our_curve(tmp_path, "cur", "AlNiCu-mine", rep) for rep in ["SOAP", "CHSF"]]
-    dimensionality.figure6_from_files(curves, [], [], tmp_path / "figure6.png", published_dir,
-                                      {"AlNiCu-mine": "AlNiCu"})
+    dimensionality.figure6_from_files(
+        curves, [], [], tmp_path / "figure6.png", published_dir, {"AlNiCu-mine": "AlNiCu"}
+    )
     fig = captured[0]
     for ax, rep in zip(fig.axes, ["SOAP", "CHSF"]):
         expected = pub.curve(published_dir, "cur", rep, "AlNiCu")
@@ -73,14 +74,18 @@ def test_figure6_panels_follow_the_classes(tmp_path, published_dir, captured):
     panel after the paper's ones, each with the published curves of its variant."""
     from descriptor_study.representations import registry
 
-    mine = type("Mine", (registry.get_class("SOAP"),), {"name": "Mine", "colour": None, "order": 0.5,
-                                                       "panel_order": 0.5, "paper_feature_counts": {}})
+    mine = type(
+        "Mine",
+        (registry.get_class("SOAP"),),
+        {"name": "Mine", "colour": None, "order": 0.5, "panel_order": 0.5, "paper_feature_counts": {}},
+    )
     classes = {**registry.classes_of({"MBTR": {}, "ACE": {}, "ACSF-X": {}}), "Mine": mine}
     curves = [our_curve(tmp_path, "cur", d, rep) for rep in ["MBTR", "ACE", "Mine", "ACSF-X"] for d in ["Si", "AlNiCu"]]
     std = [our_curve(tmp_path, "cur", "Si", "MBTR")]
     degrees = [our_curve(tmp_path, "cur", "AlNiCu", "ACE", n=10 + d, degree=d) for d in (9, 6)]
-    dimensionality.figure6_from_files(curves, std, degrees, tmp_path / "figure6.png", published_dir,
-                                      {"Si": "Si", "AlNiCu": "AlNiCu"}, classes=classes)
+    dimensionality.figure6_from_files(
+        curves, std, degrees, tmp_path / "figure6.png", published_dir, {"Si": "Si", "AlNiCu": "AlNiCu"}, classes=classes
+    )
     axes = captured[0].axes
     titles = [ax.get_title() for ax in axes[:5]]
     # the paper's panels in the paper's order, then the degree sweep, then the others
@@ -121,8 +126,9 @@ def test_figures_7_and_8_take_names_and_colours_from_records_and_classes(tmp_pat
     assert ax.get_title() == "(a) SOAP (20)"
     got = lines(ax)
     assert {"CUR", "FPS", "CUR published", "FPS published"} <= set(got)
-    assert np.allclose(got["FPS published"].get_ydata(),
-                       np.maximum(pub.curve(published_dir, "fps", "SOAP", "CHON")["error"], 1e-17))
+    assert np.allclose(
+        got["FPS published"].get_ydata(), np.maximum(pub.curve(published_dir, "fps", "SOAP", "CHON")["error"], 1e-17)
+    )
 
 
 def test_figure5_overlays_the_authors_curves(tmp_path, published_dir, captured):
@@ -136,7 +142,9 @@ def test_figure5_overlays_the_authors_curves(tmp_path, published_dir, captured):
     sensitivity.figures_from_files(paths, tmp_path, published_dir)
     fig5 = captured[2]
     ax = fig5.axes[0]  # (a) radial
-    line = [l for l in ax.get_lines() if l.get_label() == "_published" and l.get_color() == representation_colour("CHSF")][0]
+    line = [
+        l for l in ax.get_lines() if l.get_label() == "_published" and l.get_color() == representation_colour("CHSF")
+    ][0]
     expected = pub.sensitivity(published_dir, "fig5a", "CHSF")
     assert line.get_color() == representation_colour("CHSF")
     assert np.allclose(line.get_xdata(), expected["t"])
@@ -157,20 +165,26 @@ def test_figure9_overlays_the_published_test_rmse(tmp_path, published_dir, monke
         n = np.arange(1, 451)
         path = tmp_path / model / "mine" / "SOAP.csv"
         path.parent.mkdir(parents=True)
-        pd.DataFrame({"n": n, "train_rmse": 1 / n, "test_rmse": 2 / n, "percent": 100 * n / 450}).to_csv(path, index=False)
+        pd.DataFrame({"n": n, "train_rmse": 1 / n, "test_rmse": 2 / n, "percent": 100 * n / 450}).to_csv(
+            path, index=False
+        )
         paths[model] = {"model": model, "dataset": "mine", "rep": "SOAP", "path": path}
-    regression.figure9_from_files([paths["rr"], paths["krr"]], "mine", tmp_path / "figure9_mine.png", published_dir, "Si")
+    regression.figure9_from_files(
+        [paths["rr"], paths["krr"]], "mine", tmp_path / "figure9_mine.png", published_dir, "Si"
+    )
     ax = figures[0].axes[1]  # (b) RR over all features
     dashed = [l for l in ax.get_lines() if l.get_label() == "_published"]
     expected = pub.regression(published_dir, "rr", "Si", "SOAP")
     assert len(dashed) == 1 and dashed[0].get_color() == representation_colour("SOAP")
-    assert np.allclose(dashed[0].get_xdata(), expected["percent"]) and np.allclose(dashed[0].get_ydata(), expected["test_rmse"])
+    assert np.allclose(dashed[0].get_xdata(), expected["percent"]) and np.allclose(
+        dashed[0].get_ydata(), expected["test_rmse"]
+    )
     assert "published (dashed)" in [t.get_text() for t in figures[0].legends[0].get_texts()]
 
 
 # --- one colour per representation, in every figure and every process ----------------------
 
-_COLOUR_JOB = r'''
+_COLOUR_JOB = r"""
 import json, sys
 from pathlib import Path
 import numpy as np, pandas as pd
@@ -211,9 +225,9 @@ for ax in axes:
         if not line.get_label().startswith("_"):
             colours.setdefault(line.get_label(), set()).add(to_hex(line.get_color()))
 print(json.dumps({k: sorted(v) for k, v in colours.items()}))
-'''
+"""
 
-_MYREP = '''
+_MYREP = """
 import numpy as np
 from descriptor_study.representations import Representation
 
@@ -231,7 +245,7 @@ class MyRep(Representation):
 
 class YourRep(MyRep):
     name = "YourRep"
-'''
+"""
 
 
 @pytest.mark.slow
@@ -251,8 +265,14 @@ def test_two_figure_jobs_draw_each_representation_in_the_same_colour(tmp_path):
     got = {}
     for figure, seed in [("4", "1"), ("9", "2")]:
         env = {**os.environ, "PYTHONHASHSEED": seed}
-        res = subprocess.run([sys.executable, "-c", _COLOUR_JOB, figure, str(tmp_path), json.dumps(reps)],
-                             capture_output=True, text=True, env=env, timeout=300, cwd=tmp_path)
+        res = subprocess.run(
+            [sys.executable, "-c", _COLOUR_JOB, figure, str(tmp_path), json.dumps(reps)],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=300,
+            cwd=tmp_path,
+        )
         assert res.returncode == 0, res.stderr[-2000:]
         got[figure] = json.loads(res.stdout.strip().splitlines()[-1])
     assert set(got["4"]) == set(got["9"]) == set(reps)
@@ -277,7 +297,15 @@ def test_unknown_representation_colour_is_deterministic_across_processes():
     from descriptor_study.representations.registry import PALETTE
 
     code = "from descriptor_study.plotting.style import representation_colour as c; print(c('Zeta'), c('Alpha'))"
-    out = {subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
-                          env={**os.environ, "PYTHONHASHSEED": seed}).stdout for seed in ("1", "2")}
+    out = {
+        subprocess.run(
+            [sys.executable, "-c", code],
+            capture_output=True,
+            text=True,
+            check=True,
+            env={**os.environ, "PYTHONHASHSEED": seed},
+        ).stdout
+        for seed in ("1", "2")
+    }
     assert len(out) == 1  # the same colours whatever the hash seed
     assert set(out.pop().split()) <= set(PALETTE)

@@ -66,8 +66,12 @@ def test_library_imports_without_snakemake(tmp_path):
     (tmp_path / "sitecustomize.py").write_text(BLOCKER)
     modules = _library_modules()
     # the modules the workflow's scripts and users touch first must be among them
-    for name in ("descriptor_study.pipeline", "descriptor_study.representations",
-                 "descriptor_study.config", "descriptor_study.storage"):
+    for name in (
+        "descriptor_study.pipeline",
+        "descriptor_study.representations",
+        "descriptor_study.config",
+        "descriptor_study.storage",
+    ):
         assert name in modules
     code = textwrap.dedent(
         f"""
@@ -91,19 +95,31 @@ def test_library_imports_without_snakemake(tmp_path):
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join([str(tmp_path), str(ROOT / "src")])
     env["MPLBACKEND"] = "Agg"
-    proc = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=env,
-                          capture_output=True, text=True, timeout=600)
+    proc = subprocess.run(
+        [sys.executable, "-c", code], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600
+    )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert proc.stdout.startswith("ok"), proc.stdout + proc.stderr
 
 
 def test_runtime_dependencies_exclude_workflow_and_test_tools():
     runtime = _names(PYPROJECT["project"]["dependencies"])
-    for name in ("snakemake", "snakemake-executor-plugin-slurm", "scikit-learn", "skmatter",
-                 "pytest", "hypothesis"):
+    for name in ("snakemake", "snakemake-executor-plugin-slurm", "scikit-learn", "skmatter", "pytest", "hypothesis"):
         assert name not in runtime, f"{name} should not be a runtime dependency"
-    for name in ("numpy", "scipy", "ase", "dscribe", "quippy-ase", "ace-jax", "pandas",
-                 "matplotlib", "h5py", "pooch", "jsonschema", "pyyaml"):
+    for name in (
+        "numpy",
+        "scipy",
+        "ase",
+        "dscribe",
+        "quippy-ase",
+        "ace-jax",
+        "pandas",
+        "matplotlib",
+        "h5py",
+        "pooch",
+        "jsonschema",
+        "pyyaml",
+    ):
         assert name in runtime, f"{name} missing from the runtime dependencies"
     # the pin and its reason stay
     assert any(r.startswith("ase") and "<3.27" in r for r in PYPROJECT["project"]["dependencies"])

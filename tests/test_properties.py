@@ -20,7 +20,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 import yaml
-
 from hypothesis import HealthCheck, Phase, example, given, settings
 from hypothesis import strategies as st
 
@@ -63,8 +62,23 @@ Al 0.00000000 0.00000000 0.00000000
 Ni 1.50000000 1.50000000 1.50000000
 """
 
-BAD_NUMBERS = ["nan", "NaN", "inf", "-inf", "1e400", "1e308", "-1e308", "1e30", "abc", "", "0x10", "1,5", "--1",
-               "1e-320", "T"]
+BAD_NUMBERS = [
+    "nan",
+    "NaN",
+    "inf",
+    "-inf",
+    "1e400",
+    "1e308",
+    "-1e308",
+    "1e30",
+    "abc",
+    "",
+    "0x10",
+    "1,5",
+    "--1",
+    "1e-320",
+    "T",
+]
 BAD_COUNTS = ["0", "-1", "1", "5", "100", "99999999999", "two", "", "2.5", "1e3"]
 BAD_LATTICES = [
     'Lattice="1 2 3"',
@@ -86,8 +100,12 @@ NOISE = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",)
 def _replace_token(text: str, index: int, new: str, numeric: bool) -> str:
     """Replace the ``index``-th (numeric) token of the text."""
     lines = text.split("\n")
-    spots = [(i, j) for i, line in enumerate(lines) for j, tok in enumerate(line.split(" "))
-             if tok and (not numeric or _is_number(tok))]
+    spots = [
+        (i, j)
+        for i, line in enumerate(lines)
+        for j, tok in enumerate(line.split(" "))
+        if tok and (not numeric or _is_number(tok))
+    ]
     if not spots:
         return text
     i, j = spots[index % len(spots)]
@@ -119,10 +137,25 @@ def malformed_extxyz(draw) -> str:
     text = VALID_EXTXYZ
     for _ in range(draw(st.integers(1, 4))):
         lines = text.split("\n")
-        kind = draw(st.sampled_from([
-            "truncate", "drop_line", "duplicate_line", "count", "number", "lattice", "energy",
-            "symbol", "pbc", "noise", "empty", "properties", "huge_positions",
-        ]))
+        kind = draw(
+            st.sampled_from(
+                [
+                    "truncate",
+                    "drop_line",
+                    "duplicate_line",
+                    "count",
+                    "number",
+                    "lattice",
+                    "energy",
+                    "symbol",
+                    "pbc",
+                    "noise",
+                    "empty",
+                    "properties",
+                    "huge_positions",
+                ]
+            )
+        )
         pick = draw(st.integers(0, 10_000))
         if kind == "truncate":
             text = text[: pick % (len(text) + 1)]
@@ -155,8 +188,20 @@ def malformed_extxyz(draw) -> str:
             idx = _header_lines(lines)
             k = idx[pick % len(idx)]
             tokens = lines[k].split(" ")
-            new = draw(st.sampled_from(["", "energy=abc", "energy=nan", "Energy=-1.0", "energy=1e999",
-                                        "energy=T", 'energy="1 2 3"', "dft_energy=-3.0"]))
+            new = draw(
+                st.sampled_from(
+                    [
+                        "",
+                        "energy=abc",
+                        "energy=nan",
+                        "Energy=-1.0",
+                        "energy=1e999",
+                        "energy=T",
+                        'energy="1 2 3"',
+                        "dft_energy=-3.0",
+                    ]
+                )
+            )
             lines[k] = " ".join((new if t.startswith("energy=") else t) for t in tokens)
             text = "\n".join(lines)
         elif kind == "symbol":
@@ -178,14 +223,22 @@ def malformed_extxyz(draw) -> str:
         elif kind == "properties" and _header_lines(lines):
             idx = _header_lines(lines)
             k = idx[pick % len(idx)]
-            new = draw(st.sampled_from(["Properties=species:S:1:pos:R:2", "Properties=pos:R:3",
-                                        "Properties=species:S:1", "Properties=species:S:1:pos:R:3:forces:R:3",
-                                        "Properties=species:I:1:pos:R:3", "Properties="]))
+            new = draw(
+                st.sampled_from(
+                    [
+                        "Properties=species:S:1:pos:R:2",
+                        "Properties=pos:R:3",
+                        "Properties=species:S:1",
+                        "Properties=species:S:1:pos:R:3:forces:R:3",
+                        "Properties=species:I:1:pos:R:3",
+                        "Properties=",
+                    ]
+                )
+            )
             lines[k] = " ".join((new if t.startswith("Properties=") else t) for t in lines[k].split(" "))
             text = "\n".join(lines)
         elif kind == "huge_positions":
-            text = _replace_token(text, pick, draw(st.sampled_from(["1e300", "-1e300", "1e15", "1e8"])),
-                                  numeric=True)
+            text = _replace_token(text, pick, draw(st.sampled_from(["1e300", "-1e300", "1e15", "1e8"])), numeric=True)
     return text
 
 
@@ -236,8 +289,10 @@ def _run_dataset_step(text: str, **spec) -> tuple[list | None, StudyError | None
 
 
 def _frame(lattice: str = 'Lattice="5.43 0.0 0.0 0.0 5.43 0.0 0.0 0.0 5.43" ', count: str = "2") -> str:
-    return (f'{count}\n{lattice}Properties=species:S:1:pos:R:3 energy=-10.5 pbc="T T T"\n'
-            "Si 0.0 0.0 0.0\nSi 1.3575 1.3575 1.3575\n")
+    return (
+        f'{count}\n{lattice}Properties=species:S:1:pos:R:3 energy=-10.5 pbc="T T T"\n'
+        "Si 0.0 0.0 0.0\nSi 1.3575 1.3575 1.3575\n"
+    )
 
 
 @PROPERTY_SETTINGS
@@ -291,9 +346,34 @@ def test_the_unmutated_file_passes_and_known_defects_fail():
 #: values a key's value is replaced with: other types, negative and non-finite numbers,
 #: unknown names
 OTHER_VALUES = [
-    None, True, False, 0, -1, -7, 1.5, -0.5, 10**30, float("nan"), float("inf"), -1e308, "", "nope", "Si-demo",
-    "ACSF", "cur", [], [1, "a"], ["Nope"], {}, {"x": 1}, {"class": "nope:Nope"}, {"class": 5},
-    {"class": "os:path"}, {"n_max": -3}, {"r_cut": "far"}, [[1]],
+    None,
+    True,
+    False,
+    0,
+    -1,
+    -7,
+    1.5,
+    -0.5,
+    10**30,
+    float("nan"),
+    float("inf"),
+    -1e308,
+    "",
+    "nope",
+    "Si-demo",
+    "ACSF",
+    "cur",
+    [],
+    [1, "a"],
+    ["Nope"],
+    {},
+    {"x": 1},
+    {"class": "nope:Nope"},
+    {"class": 5},
+    {"class": "os:path"},
+    {"n_max": -3},
+    {"r_cut": "far"},
+    [[1]],
 ]
 UNKNOWN_NAMES = ["Nope", "acsf", "SOAP ", "Si_demo", "X", "", "ACE-degree9", "MBTR-std"]
 
@@ -332,7 +412,8 @@ def mutated_config(draw) -> dict:
                 node.pop(path[-1])
         elif kind == "add" and isinstance(value, dict):
             value[draw(st.sampled_from(UNKNOWN_NAMES + ["extra", "n_max", "seed", "class"]))] = draw(
-                st.sampled_from(OTHER_VALUES))
+                st.sampled_from(OTHER_VALUES)
+            )
         elif kind == "retype" and path:
             node[path[-1]] = copy.deepcopy(draw(st.sampled_from(OTHER_VALUES)))
         elif kind == "rename" and path and isinstance(node, dict):

@@ -29,16 +29,18 @@ def _sha256(path: Path) -> str:
 def _job(tmp_path: Path, **changes) -> SimpleNamespace:
     """An object with the attributes of Snakemake's ``snakemake`` script object; the params
     as Snakemake evaluates them (a lambda's value), in Snakemake's own container."""
-    params = Params(fromdict={
-        "spec": {"name": "demo", "n_structures": 10, "e0": {"Si": -158.5}},
-        "mirror": None,
-        "cache": Path("data/cache"),
-        "species": ("Si",),
-        "degrees": {3, 1, 2},
-        "weights": np.array([0.5, 0.25]),
-        "scale": np.float64(2.0),
-        "kernel": np.exp,
-    })
+    params = Params(
+        fromdict={
+            "spec": {"name": "demo", "n_structures": 10, "e0": {"Si": -158.5}},
+            "mirror": None,
+            "cache": Path("data/cache"),
+            "species": ("Si",),
+            "degrees": {3, 1, 2},
+            "weights": np.array([0.5, 0.25]),
+            "scale": np.float64(2.0),
+            "kernel": np.exp,
+        }
+    )
     smk = SimpleNamespace(
         input=["data/demo.extxyz", "data/split.txt"],
         output=["results/x/y.csv", "results/x/y.md"],
@@ -75,7 +77,9 @@ def test_run_step_records_what_made_each_output(workdir, tmp_path):
     runlog.run_step(_job(tmp_path), _main)
     record_path = workdir / "provenance" / "results" / "x" / "y.csv.json"
     assert sorted(p.relative_to(workdir).as_posix() for p in (workdir / "provenance").rglob("*.json")) == [
-        "provenance/results/x/y.csv.json", "provenance/results/x/y.md.json"]
+        "provenance/results/x/y.csv.json",
+        "provenance/results/x/y.md.json",
+    ]
     text = record_path.read_text()
     record = json.loads(text)
     assert text == json.dumps(record, sort_keys=True, indent=1, ensure_ascii=False) + "\n"  # sorted, stable
@@ -181,10 +185,19 @@ def test_output_outside_the_working_directory_gets_no_record(workdir, tmp_path):
 def test_representation_file_bytes_do_not_depend_on_the_wall_time(tmp_path):
     """The h5 files are inputs of most jobs: their checksums enter the provenance, so the
     same data must give the same bytes (the computing time is logged, not stored)."""
+
     def stored(seconds):
-        return storage.StoredRepresentation(np.arange(6.0).reshape(3, 2), np.array([0, 1, 3]), np.array([1, 2]),
-                                            "SOAP", "demo", ["Si"], {"n_max": 2}, {"numpy": np.__version__},
-                                            extra={"seconds": seconds, "n_jobs": 1})
+        return storage.StoredRepresentation(
+            np.arange(6.0).reshape(3, 2),
+            np.array([0, 1, 3]),
+            np.array([1, 2]),
+            "SOAP",
+            "demo",
+            ["Si"],
+            {"n_max": 2},
+            {"numpy": np.__version__},
+            extra={"seconds": seconds, "n_jobs": 1},
+        )
 
     storage.write(tmp_path / "a.h5", stored(0.38))
     storage.write(tmp_path / "b.h5", stored(0.29))
@@ -195,9 +208,25 @@ def test_representation_file_bytes_do_not_depend_on_the_wall_time(tmp_path):
 def _snakemake(workdir: Path, config: Path, *targets: str) -> subprocess.CompletedProcess:
     env = {**os.environ, "PYTHONPATH": str(REPO / "src") + os.pathsep + os.environ.get("PYTHONPATH", "")}
     return subprocess.run(
-        [sys.executable, "-m", "snakemake", "--snakefile", str(REPO / "Snakefile"), "--directory", str(workdir),
-         "--cores", "1", *targets, "--configfile", str(config)],
-        cwd=REPO, capture_output=True, text=True, env=env, timeout=900,
+        [
+            sys.executable,
+            "-m",
+            "snakemake",
+            "--snakefile",
+            str(REPO / "Snakefile"),
+            "--directory",
+            str(workdir),
+            "--cores",
+            "1",
+            *targets,
+            "--configfile",
+            str(config),
+        ],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=900,
     )
 
 
@@ -213,10 +242,13 @@ def test_workflow_writes_provenance_beside_results(tmp_path):
         work = tmp_path / run
         res = _snakemake(work, config, "results/representations/tiny/SOAP.h5")
         assert res.returncode == 0, res.stderr[-3000:]
-        records[run] = {p.relative_to(work).as_posix(): p.read_bytes() for p in (work / "provenance").rglob("*")
-                        if p.is_file()}
-    assert sorted(records["a"]) == ["provenance/data/tiny.extxyz.json",
-                                    "provenance/results/representations/tiny/SOAP.h5.json"]
+        records[run] = {
+            p.relative_to(work).as_posix(): p.read_bytes() for p in (work / "provenance").rglob("*") if p.is_file()
+        }
+    assert sorted(records["a"]) == [
+        "provenance/data/tiny.extxyz.json",
+        "provenance/results/representations/tiny/SOAP.h5.json",
+    ]
     assert records["a"] == records["b"]  # two clean runs: identical provenance
 
     work = tmp_path / "a"

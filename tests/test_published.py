@@ -50,12 +50,20 @@ def _six_digits(x: float) -> float:
 
 # --- fetching ---------------------------------------------------------------------------
 
+
 def test_pins_point_at_the_commit_and_verify_from_the_mirror(published_dir, tmp_path):
-    assert set(pub.PUBLISHED_FILES) == {"CUR_results.json", "FPS_results.json", "PCA_results.json",
-                                        "RR_results.json", "figures-3-4-5-datasets.json"}
+    assert set(pub.PUBLISHED_FILES) == {
+        "CUR_results.json",
+        "FPS_results.json",
+        "PCA_results.json",
+        "RR_results.json",
+        "figures-3-4-5-datasets.json",
+    }
     for name, spec in pub.PUBLISHED_FILES.items():
-        assert spec["url"] == ("https://raw.githubusercontent.com/DescriptorZoo/sensitivity-dimensionality-results/"
-                               f"e0c6e1946a62b8c94dcce669625a6bfd90e23f5f/results/{name}")
+        assert spec["url"] == (
+            "https://raw.githubusercontent.com/DescriptorZoo/sensitivity-dimensionality-results/"
+            f"e0c6e1946a62b8c94dcce669625a6bfd90e23f5f/results/{name}"
+        )
         dest = pub.fetch_published(name, tmp_path / "out" / name, mirror=published_dir)
         data = dest.read_bytes()
         assert data == (published_dir / name).read_bytes()
@@ -126,14 +134,18 @@ def test_bad_download_is_removed_and_raises(served, published_dir, tmp_path):
 
 def test_snakemake_script_fetches_from_the_mirror(published_dir, tmp_path):
     out = tmp_path / "data" / "published" / "FPS_results.json"
-    smk = SimpleNamespace(wildcards=SimpleNamespace(name="FPS_results.json"), output=[str(out)],
-                          params=SimpleNamespace(mirror=str(published_dir), cache=str(tmp_path / "cache")),
-                          log=[str(tmp_path / "published.log")])
+    smk = SimpleNamespace(
+        wildcards=SimpleNamespace(name="FPS_results.json"),
+        output=[str(out)],
+        params=SimpleNamespace(mirror=str(published_dir), cache=str(tmp_path / "cache")),
+        log=[str(tmp_path / "published.log")],
+    )
     runpy.run_path(str(REPO / "scripts" / "published_file.py"), init_globals={"snakemake": smk})
     assert out.read_bytes() == (published_dir / "FPS_results.json").read_bytes()
 
 
 # --- dimensionality curves --------------------------------------------------------------------
+
 
 def test_curve_columns_are_ours(published_dir, tmp_path):
     rng = np.random.default_rng(0)
@@ -165,8 +177,10 @@ def test_soap_alnicu_cur(published_dir):
 def test_acsf_x_alnicu_is_read_over_its_non_zero_columns(published_dir):
     entry = _json(published_dir, "CUR_results.json")["ACSF-X"]["AlNiCu"]
     counts = pub.feature_counts(published_dir).set_index(["representation", "dataset"])
-    assert (counts.loc[("ACSF-X", "AlNiCu"), "n_nonzero"], counts.loc[("ACSF-X", "AlNiCu"), "n_features"]) \
-        == (544, 1017)
+    assert (counts.loc[("ACSF-X", "AlNiCu"), "n_nonzero"], counts.loc[("ACSF-X", "AlNiCu"), "n_features"]) == (
+        544,
+        1017,
+    )
     df = pub.curve(published_dir, "cur", "ACSF-X", "AlNiCu")
     assert df.attrs["x_key"] == "percent_reduced" and df.attrs["denominator"] == entry["feature_num_reduced"] == 544
     xr = np.array(entry["percent_reduced"])
@@ -192,7 +206,7 @@ def test_percent_is_the_published_x(published_dir):
     denominator is the non-zero feature count."""
     counts = pub.feature_counts(published_dir, include_variants=True).set_index(["representation", "dataset"])
     checked_n = 0
-    for (method, fname) in [("cur", "CUR_results.json"), ("fps", "FPS_results.json")]:
+    for method, fname in [("cur", "CUR_results.json"), ("fps", "FPS_results.json")]:
         data = _json(published_dir, fname)
         for top, subs in data.items():
             for sub, entry in subs.items():
@@ -226,8 +240,9 @@ def test_first_point_continues_the_grid(published_dir):
     except ACSF-X on CHON, whose grid is 9, 18, 27, …"""
     got = pub.available(published_dir)
     cur = got[got["method"] == "cur"]
-    assert set(cur.loc[cur["first_rank"] != 1, ["representation", "dataset"]].itertuples(index=False)) \
-        == {("ACSF-X", "CHON")}
+    assert set(cur.loc[cur["first_rank"] != 1, ["representation", "dataset"]].itertuples(index=False)) == {
+        ("ACSF-X", "CHON")
+    }
     x = np.array(_json(published_dir, "CUR_results.json")["ACSF-X"]["CHON"]["percent"])
     df = pub.curve(published_dir, "cur", "ACSF-X", "CHON")
     np.testing.assert_array_equal(df["rank"], 9 * np.arange(1, len(x) + 1))
@@ -254,8 +269,13 @@ def test_fps_curves_are_the_fps_entries_on_chon(published_dir):
 def test_pca_ratios_and_kept_components(published_dir):
     data = _json(published_dir, "PCA_results.json")
     counts = pub.feature_counts(published_dir).set_index(["representation", "dataset"])
-    for rep, dataset, kept in [("SOAP", "AlNiCu", 3780), ("ACSF-X", "AlNiCu", 544), ("MBTR", "Si", 182),
-                               ("ACSF-X", "Si", 57), ("CHSF", "TiO2", 44)]:
+    for rep, dataset, kept in [
+        ("SOAP", "AlNiCu", 3780),
+        ("ACSF-X", "AlNiCu", 544),
+        ("MBTR", "Si", 182),
+        ("ACSF-X", "Si", 57),
+        ("CHSF", "TiO2", 44),
+    ]:
         v = np.array(data[rep][dataset]["PCA_variance"])
         assert kept == counts.loc[(rep, dataset), "n_nonzero"]
         df = pub.curve(published_dir, "pca", rep, dataset)
@@ -298,8 +318,13 @@ def test_variants_map_onto_our_names(published_dir):
     assert pub.our_names("ACE-SHIPs (AlNiCu)", "12th Degree") == ("ACE-degree12", "AlNiCu")
     got = pub.available(published_dir)
     keys = set(zip(got["method"], got["representation"], got["dataset"]))
-    assert {("cur", "MBTR-std", "Si"), ("cur", "ACE-degree15", "AlNiCu"), ("fps", "MBTR", "CHON"),
-            ("pca", "SOAP", "TiO2"), ("krr", "ACE", "Si")} <= keys
+    assert {
+        ("cur", "MBTR-std", "Si"),
+        ("cur", "ACE-degree15", "AlNiCu"),
+        ("fps", "MBTR", "CHON"),
+        ("pca", "SOAP", "TiO2"),
+        ("krr", "ACE", "Si"),
+    } <= keys
     assert ("fps", "SOAP", "Si") not in keys and ("rr", "SOAP", "CHON") not in keys
     assert pub.curve(published_dir, "cur", "CHSF-mix", "AlNiCu", missing_ok=True) is None
 
@@ -314,14 +339,19 @@ def test_source_is_the_folder_or_a_file_in_it(published_dir, tmp_path):
 
 # --- sensitivity --------------------------------------------------------------------------------
 
+
 def test_sensitivity_panels(published_dir):
     data = _json(published_dir, "figures-3-4-5-datasets.json")
     table = pub.sensitivity_table(published_dir)
     reps = table.groupby("panel")["representation"].nunique().to_dict()
     assert reps == {"fig3": 8, "fig4": 8, "fig5a": 7, "fig5b": 7, "fig5c": 7, "fig5d": 7}
     assert "MBTR" not in set(table.loc[table["panel"].str.startswith("fig5"), "representation"])
-    for panel, key, index in [("fig3", "figure3_dataset", None), ("fig4", "figure4_dataset", None),
-                              ("fig5a", "figure5_dataset", 0), ("fig5d", "figure5_dataset", 3)]:
+    for panel, key, index in [
+        ("fig3", "figure3_dataset", None),
+        ("fig4", "figure4_dataset", None),
+        ("fig5a", "figure5_dataset", 0),
+        ("fig5d", "figure5_dataset", 3),
+    ]:
         for rep, value in data[key].items():
             t, dV = value if index is None else value[index]
             df = pub.sensitivity(published_dir, panel, rep)
@@ -335,11 +365,13 @@ def test_sensitivity_panels(published_dir):
 
 # --- regression ---------------------------------------------------------------------------------
 
+
 def test_regression_sweeps(published_dir, tmp_path):
     data = _json(published_dir, "RR_results.json")
     rng = np.random.default_rng(1)
-    problem = rg.Problem(rng.normal(size=(12, 4)), rng.normal(size=12), np.full(12, 2.0), np.arange(8),
-                         np.arange(8, 12))
+    problem = rg.Problem(
+        rng.normal(size=(12, 4)), rng.normal(size=12), np.full(12, 2.0), np.arange(8), np.arange(8, 12)
+    )
     ours = rg.feature_sweep(problem, np.arange(4), "rr", {"rr_lambda": 1e-6}, [1, 2, 4])
     reps = [r for r, subs in data.items() if "test_KRR_RMSE_eV_atom" in subs.get("Si", {})]
     assert sorted(reps) == sorted(["ACSF-X", "ACSF", "SOAP", "SOAPlite", "CHSF", "ACE", "MBTR"])
@@ -373,11 +405,12 @@ def test_regression_hyperparameters_and_ranking(published_dir):
         order = pub.regression_ranking(published_dir, rep)
         n = entry["feature_num_reduced"]
         assert sorted(order["feature"]) == list(range(n))
-        assert list(order["feature"][:len(entry["feature_list"])]) == entry["feature_list"]
+        assert list(order["feature"][: len(entry["feature_list"])]) == entry["feature_list"]
         assert len(entry["test_KRR_RMSE_eV_atom"]) == n
 
 
 # --- bad files ---------------------------------------------------------------------------------
+
 
 def test_missing_key_names_file_and_key(published_dir, tmp_path):
     data = _json(published_dir, "CUR_results.json")

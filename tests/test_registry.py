@@ -27,8 +27,12 @@ def _config(default, name, params):
     config["representations"] = {name: params}
     config.pop("sensitivity", None)
     config.pop("regression", None)
-    config["dimensionality"] = {"methods": ["cur"], "fps_dataset": "Si-demo",
-                                "standardised_mbtr_dataset": None, "ace_degree_dataset": None}
+    config["dimensionality"] = {
+        "methods": ["cur"],
+        "fps_dataset": "Si-demo",
+        "standardised_mbtr_dataset": None,
+        "ace_degree_dataset": None,
+    }
     return config
 
 
@@ -115,9 +119,11 @@ def test_unknown_name_lists_the_known_ones(default, schema):
 
 
 def test_resolve_fills_defaults_and_coerces():
-    params = (Param("cutoff", "number", 5.0, "cutoff", unit="Å", minimum=0, exclusive=True),
-              Param("n_max", "integer", 4, "radial functions", minimum=1, maximum=20, aliases=("n",)),
-              Param("mode", "string", "a", "mode", choices=("a", "b")))
+    params = (
+        Param("cutoff", "number", 5.0, "cutoff", unit="Å", minimum=0, exclusive=True),
+        Param("n_max", "integer", 4, "radial functions", minimum=1, maximum=20, aliases=("n",)),
+        Param("mode", "string", "a", "mode", choices=("a", "b")),
+    )
     assert resolve(params, {"n": 3}, "x") == {"cutoff": 5.0, "n_max": 3, "mode": "a"}
     assert resolve(params, {"cutoff": 2}, "x")["cutoff"] == 2.0
     for given in ({"cutoff": 0}, {"n_max": 2.5}, {"n_max": True}, {"mode": "c"}, {"cutoff": float("nan")}):
@@ -173,8 +179,7 @@ def test_an_installed_plugin_through_its_entry_point(tmp_path):
     dist = tmp_path / "plugin_reps-1.0.dist-info"
     dist.mkdir()
     (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: plugin-reps\nVersion: 1.0\n")
-    (dist / "entry_points.txt").write_text(
-        "[descriptor_study.representations]\nPairCount = plugin_reps:PairCount\n")
+    (dist / "entry_points.txt").write_text("[descriptor_study.representations]\nPairCount = plugin_reps:PairCount\n")
     code = textwrap.dedent(f"""
         import sys
         sys.path.insert(0, {str(tmp_path)!r})
@@ -183,12 +188,15 @@ def test_an_installed_plugin_through_its_entry_point(tmp_path):
         rep = registry.build("PairCount", ["Si"], {{"cutoff": 2.5}})
         print(registry.colour("PairCount"), registry.colour("PairCount"))
     """)
-    out = [subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
-           for _ in range(2)]
+    out = [
+        subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+        for _ in range(2)
+    ]
     assert out[0] == out[1] and out[0].split()[0] == out[0].split()[1] == registry.PALETTE[0]
 
 
 # --- one place per representation ----------------------------------------------------
+
 
 def _literals_py(path: Path) -> list[str]:
     """String constants of the code (docstrings aside)."""
@@ -199,8 +207,11 @@ def _literals_py(path: Path) -> list[str]:
             body = getattr(node, "body", [])
             if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
                 docstrings.add(id(body[0].value))
-    return [n.value for n in ast.walk(tree)
-            if isinstance(n, ast.Constant) and isinstance(n.value, str) and id(n) not in docstrings]
+    return [
+        n.value
+        for n in ast.walk(tree)
+        if isinstance(n, ast.Constant) and isinstance(n.value, str) and id(n) not in docstrings
+    ]
 
 
 def _literals_smk(path: Path) -> list[str]:
@@ -211,8 +222,12 @@ def _literals_smk(path: Path) -> list[str]:
 def test_a_builtin_name_is_written_in_its_own_class_only(repo_root):
     """Outside its own module, no code names a built-in representation (configs and docs aside)."""
     modules = {name: Path(sys.modules[registry.get_class(name).__module__].__file__).resolve() for name in BUILTINS}
-    files = [*(repo_root / "src").rglob("*.py"), *(repo_root / "scripts").rglob("*.py"),
-             *(repo_root / "workflow").rglob("*.smk"), repo_root / "Snakefile"]
+    files = [
+        *(repo_root / "src").rglob("*.py"),
+        *(repo_root / "scripts").rglob("*.py"),
+        *(repo_root / "workflow").rglob("*.smk"),
+        repo_root / "Snakefile",
+    ]
     found = []
     for path in files:
         literals = _literals_py(path) if path.suffix == ".py" else [a or b for a, b in _literals_smk(path)]
@@ -227,8 +242,13 @@ def test_a_builtin_name_is_written_in_its_own_class_only(repo_root):
 
 def test_parameter_reference_in_docs_is_generated_from_the_classes(repo_root):
     """docs/representations.md is what `python -m descriptor_study.representations` prints."""
-    out = subprocess.run([sys.executable, "-m", "descriptor_study.representations"], capture_output=True,
-                         text=True, check=True, cwd=repo_root).stdout
+    out = subprocess.run(
+        [sys.executable, "-m", "descriptor_study.representations"],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=repo_root,
+    ).stdout
     assert out == (repo_root / "docs/representations.md").read_text()
     for name in BUILTINS:
         cls = registry.get_class(name)

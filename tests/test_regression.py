@@ -8,7 +8,6 @@ import pytest
 from ase import Atoms
 
 from descriptor_study.errors import DatasetError
-from descriptor_study.splits import read_split, read_targets
 from descriptor_study.regression import (
     Problem,
     cohesive_targets,
@@ -23,6 +22,7 @@ from descriptor_study.regression import (
     search_hyperparameters,
     sweep_sizes,
 )
+from descriptor_study.splits import read_split, read_targets
 
 
 def test_ridge_qr_equals_normal_equations():
@@ -118,8 +118,12 @@ def test_krr_sweep_matches_direct_recompute():
     sweep = feature_sweep(P, ranking, "krr", hyper, [1, 2, 5, 9, 15])
     for n in (2, 9, 15):
         Xtr, Xte = normalise(P.X[P.train][:, ranking[:n]], P.X[P.test][:, ranking[:n]])
-        ptr, pte = kernel_ridge_fit_predict(rbf_kernel(Xtr, Xtr, gamma=0.2), P.y[P.train],
-                                            [rbf_kernel(Xtr, Xtr, gamma=0.2), rbf_kernel(Xte, Xtr, gamma=0.2)], 1e-4)
+        ptr, pte = kernel_ridge_fit_predict(
+            rbf_kernel(Xtr, Xtr, gamma=0.2),
+            P.y[P.train],
+            [rbf_kernel(Xtr, Xtr, gamma=0.2), rbf_kernel(Xte, Xtr, gamma=0.2)],
+            1e-4,
+        )
         row = sweep[sweep["n"] == n].iloc[0]
         assert row["train_rmse"] == pytest.approx(rmse_per_atom(ptr, P.y[P.train], P.n_atoms[P.train]), rel=1e-9)
         assert row["test_rmse"] == pytest.approx(rmse_per_atom(pte, P.y[P.test], P.n_atoms[P.test]), rel=1e-9)
@@ -165,17 +169,36 @@ def _two_species_study(tmp_path):
         structures.append(atoms)
     write_structures(tmp_path / "mine.extxyz", structures)
     (tmp_path / "targets.txt").write_text(
-        "# n_atoms energy code\n" + "".join(f"{len(a)} {e} {c}\n" for a, e, c in zip(structures, energies, codes)))
+        "# n_atoms energy code\n" + "".join(f"{len(a)} {e} {c}\n" for a, e, c in zip(structures, energies, codes))
+    )
     n_atoms = np.array([len(a) for a in structures])
     matrix = np.random.default_rng(0).normal(size=(n_atoms.sum(), 3))
-    storage.write(tmp_path / "mine.h5", storage.StoredRepresentation(
-        matrix=matrix, offsets=np.concatenate([[0], np.cumsum(n_atoms)]), n_atoms=n_atoms, representation="R",
-        dataset="mine", species=["C", "Si", "Ge"], params={}, versions={}))
+    storage.write(
+        tmp_path / "mine.h5",
+        storage.StoredRepresentation(
+            matrix=matrix,
+            offsets=np.concatenate([[0], np.cumsum(n_atoms)]),
+            n_atoms=n_atoms,
+            representation="R",
+            dataset="mine",
+            species=["C", "Si", "Ge"],
+            params={},
+            versions={},
+        ),
+    )
     pd.DataFrame({"feature": [2, 0, 1]}).to_csv(tmp_path / "ranking.csv", index=False)
-    return dict(model="rr", h5=tmp_path / "mine.h5", ranking_csv=tmp_path / "ranking.csv",
-                dataset_path=tmp_path / "mine.extxyz", out_csv=tmp_path / "out.csv", dataset="mine",
-                representation="R", hyper={"rr_lambda": 1e-6}, split={"train_fraction": 0.5, "seed": 0},
-                targets={"file": str(tmp_path / "targets.txt"), "code": 1})
+    return dict(
+        model="rr",
+        h5=tmp_path / "mine.h5",
+        ranking_csv=tmp_path / "ranking.csv",
+        dataset_path=tmp_path / "mine.extxyz",
+        out_csv=tmp_path / "out.csv",
+        dataset="mine",
+        representation="R",
+        hyper={"rr_lambda": 1e-6},
+        split={"train_fraction": 0.5, "seed": 0},
+        targets={"file": str(tmp_path / "targets.txt"), "code": 1},
+    )
 
 
 def test_targets_file_route_subtracts_e0_of_every_species(tmp_path, monkeypatch):
@@ -183,19 +206,21 @@ def test_targets_file_route_subtracts_e0_of_every_species(tmp_path, monkeypatch)
 
     seen = []
     real = regression.feature_sweep
-    monkeypatch.setattr(regression, "feature_sweep", lambda problem, *a, **k: seen.append(problem) or real(problem, *a, **k))
+    monkeypatch.setattr(
+        regression, "feature_sweep", lambda problem, *a, **k: seen.append(problem) or real(problem, *a, **k)
+    )
     study = _two_species_study(tmp_path)
     e0 = {"Si": -100.0, "C": -7.5}
     df = pipeline.regress_dataset(**study, e0=e0)
     # by hand: E − (N_Si·E0_Si + N_C·E0_C) for the code-1 lines (Ge, code 2, left out)
     expected = [
-        -215.0 - (2 * -100.0 + 1 * -7.5),   # Si2C  → -7.5
-        -125.0 - (1 * -100.0 + 2 * -7.5),   # SiC2  → -10.0
-        -8.0 - (1 * -7.5),                  # C     → -0.5
-        -301.5 - (3 * -100.0),              # Si3   → -1.5
-        -232.0 - (2 * -100.0 + 2 * -7.5),   # Si2C2 → -17.0
-        -110.0 - (1 * -100.0 + 1 * -7.5),   # SiC   → -2.5
-        -25.0 - (3 * -7.5),                 # C3    → -2.5
+        -215.0 - (2 * -100.0 + 1 * -7.5),  # Si2C  → -7.5
+        -125.0 - (1 * -100.0 + 2 * -7.5),  # SiC2  → -10.0
+        -8.0 - (1 * -7.5),  # C     → -0.5
+        -301.5 - (3 * -100.0),  # Si3   → -1.5
+        -232.0 - (2 * -100.0 + 2 * -7.5),  # Si2C2 → -17.0
+        -110.0 - (1 * -100.0 + 1 * -7.5),  # SiC   → -2.5
+        -25.0 - (3 * -7.5),  # C3    → -2.5
     ]
     assert expected == [-7.5, -10.0, -0.5, -1.5, -17.0, -2.5, -2.5]
     assert np.allclose(seen[0].y, expected, rtol=0, atol=1e-12)
@@ -215,6 +240,7 @@ def test_targets_file_route_names_the_missing_e0(tmp_path):
 
 
 # --- issue 12, defect 10: blown-up fits, hyperparameters chosen where they are used -----------
+
 
 def _tail_problem(seed=5, N=100, ntr=80, d=12, k=6):
     """The AlNiCu-demo MBTR case in small: ``d`` informative features, then ``k`` Gaussian-tail
@@ -288,8 +314,9 @@ def _brute_force_cv(P, ranking, n, model, lam, gamma=None, folds=5, seed=0):
         if model == "rr":
             pred = B @ ridge_qr(A, y[fit], lam)
         else:
-            (pred,) = kernel_ridge_fit_predict(rbf_kernel(A, A, gamma=gamma), y[fit], [rbf_kernel(B, A, gamma=gamma)],
-                                               lam)
+            (pred,) = kernel_ridge_fit_predict(
+                rbf_kernel(A, A, gamma=gamma), y[fit], [rbf_kernel(B, A, gamma=gamma)], lam
+            )
         errs.append(rmse_per_atom(pred, y[val], na[val]))
     return float(np.mean(errs))
 
@@ -319,7 +346,7 @@ def _smooth_problem(seed=0, N=160, ntr=120, p=300, width=0.1):
     rank ~20 of 300), target sin(6t) + noise 0.01."""
     rng = np.random.default_rng(seed)
     t = rng.uniform(0, 1, size=N)
-    X = np.exp(-((t[:, None] - np.linspace(0, 1, p)[None, :]) / width) ** 2)
+    X = np.exp(-(((t[:, None] - np.linspace(0, 1, p)[None, :]) / width) ** 2))
     y = np.sin(6 * t) + 0.01 * rng.normal(size=N)
     return Problem(X, y, np.ones(N), np.arange(ntr), np.arange(ntr, N))
 
@@ -343,7 +370,8 @@ def test_fixed_hyperparameters_mark_unusable_fits_failed():
         Xtr, Xte = normalise(P.X[P.train][:, ranking[:n]], P.X[P.test][:, ranking[:n]])
         c = np.linalg.lstsq(Xtr, P.y[P.train], rcond=None)[0]
         assert rr.loc[rr["n"] == n, "test_rmse"].iloc[0] == pytest.approx(
-            rmse_per_atom(Xte @ c, P.y[P.test], P.n_atoms[P.test]), rel=1e-6)
+            rmse_per_atom(Xte @ c, P.y[P.test], P.n_atoms[P.test]), rel=1e-6
+        )
     krr = feature_sweep(P, ranking, "krr", {"krr_lambda": 1e-15, "krr_gamma": 0.01}, sizes)
     assert (krr["status"] != "ok").all() and krr["test_rmse"].isna().all()
     assert krr["status"].str.match(r"failed: (ill-conditioned K \+ λI|K \+ λI could not be factorised)").all()
@@ -369,8 +397,15 @@ def test_best_rmse_table_and_figure9_skip_failed_fits(tmp_path, monkeypatch):
     from descriptor_study.plotting import regression as fig9
     from descriptor_study.regression import best_rmse_table
 
-    ok = pd.DataFrame({"n": [1, 2, 3, 4], "train_rmse": [0.3, 0.2, 0.1, 0.1], "test_rmse": [0.4, 0.3, 0.2, 0.25],
-                       "percent": [25.0, 50.0, 75.0, 100.0], "status": ["ok"] * 4})
+    ok = pd.DataFrame(
+        {
+            "n": [1, 2, 3, 4],
+            "train_rmse": [0.3, 0.2, 0.1, 0.1],
+            "test_rmse": [0.4, 0.3, 0.2, 0.25],
+            "percent": [25.0, 50.0, 75.0, 100.0],
+            "status": ["ok"] * 4,
+        }
+    )
     bad = ok.copy()
     bad.loc[[2, 3], ["train_rmse", "test_rmse"]] = np.nan
     bad.loc[[2, 3], "status"] = "failed: ill-conditioned [A; √λ I] (rcond 1e-18 < machine epsilon)"
@@ -403,8 +438,16 @@ def test_search_route_records_the_values_of_every_row(tmp_path):
     study.update(hyper=None, search=True, split={"train_fraction": 0.6, "seed": 0})
     df = pipeline.regress_dataset(**study, e0={"Si": -100.0, "C": -7.5})
     written = pd.read_csv(tmp_path / "out.csv")
-    assert list(written.columns) == ["n", "train_rmse", "test_rmse", "percent", "rr_lambda", "status", "cv_rmse",
-                                     "hyperparameters_from"]
+    assert list(written.columns) == [
+        "n",
+        "train_rmse",
+        "test_rmse",
+        "percent",
+        "rr_lambda",
+        "status",
+        "cv_rmse",
+        "hyperparameters_from",
+    ]
     assert written["n"].tolist() == [1, 2, 3] and (written["status"] == "ok").all()
     assert written["rr_lambda"].isin(10.0 ** np.arange(-12, 3)).all()
     assert (written["hyperparameters_from"] == "cross-validation").all() and np.isfinite(written["cv_rmse"]).all()
@@ -427,8 +470,17 @@ def test_alnicu_demo_mbtr_sweep_is_finite(tmp_path):
     pipeline.represent_dataset(data, h5, "MBTR", "AlNiCu-demo", progress=False)
     run_selection("cur", storage.read(h5), ranking)
     for model in ("rr", "krr"):
-        df = pipeline.regress_dataset(model, h5, ranking, data, tmp_path / f"{model}.csv", "AlNiCu-demo", "MBTR",
-                                      search=True, split={"train_fraction": 0.8, "seed": 0})
+        df = pipeline.regress_dataset(
+            model,
+            h5,
+            ranking,
+            data,
+            tmp_path / f"{model}.csv",
+            "AlNiCu-demo",
+            "MBTR",
+            search=True,
+            split={"train_fraction": 0.8, "seed": 0},
+        )
         assert (df["status"] == "ok").all() and df["n"].iloc[-1] > 2000
         zero_model = df["test_rmse"].iloc[0] * 1.5  # one feature barely beats predicting zero
         assert df["test_rmse"].max() < zero_model

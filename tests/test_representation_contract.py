@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import json
 import os
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -65,6 +65,7 @@ def _class(name: str):
 
 # --- structures --------------------------------------------------------------------------
 
+
 def periodic_cell() -> Atoms:
     """A rattled periodic Al-Cu cell (8 atoms, oblique fcc primitive cell repeated)."""
     rng = np.random.default_rng(11)
@@ -91,12 +92,12 @@ def _rotation(seed: int = 3) -> np.ndarray:
     return q * np.sign(np.linalg.det(q))
 
 
-@lru_cache(maxsize=None)
+@cache
 def rep(name: str):
     return registry.build(name, SPECIES, CASES[name])
 
 
-@lru_cache(maxsize=None)
+@cache
 def reference(name: str, kind: str) -> np.ndarray:
     return rep(name).compute(STRUCTURES[kind]())
 
@@ -107,11 +108,11 @@ def _rows_agree(a: np.ndarray, b: np.ndarray, tol: float = TOL) -> None:
     diff = np.linalg.norm(a - b, axis=1)
     norm = np.linalg.norm(a, axis=1)
     worst = int(np.argmax(diff / np.where(norm > 0, norm, 1.0)))
-    assert np.all(diff <= tol * norm), (
-        f"row {worst}: |a - b| = {diff[worst]:.3g}, |a| = {norm[worst]:.3g}")
+    assert np.all(diff <= tol * norm), f"row {worst}: |a - b| = {diff[worst]:.3g}, |a| = {norm[worst]:.3g}"
 
 
 # --- features ---------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("kind", KINDS)
 @pytest.mark.parametrize("name", NAMES)
@@ -134,6 +135,7 @@ def test_output_is_finite_and_not_empty(name, kind):
 
 
 # --- invariances ------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("kind", KINDS)
 @pytest.mark.parametrize("name", NAMES)
@@ -184,12 +186,15 @@ def test_rows_of_chosen_centres_are_rows_of_the_full_evaluation(name, kind):
 
 # --- species ----------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("name", NAMES)
 def test_a_species_outside_the_list_is_one_error_line_naming_it(name):
     atoms = periodic_cell()
     atoms[3].symbol = OUTSIDER
-    for call in (lambda: rep(name).compute(atoms),
-                 lambda: rep(name).compute_many([periodic_cell(), atoms], progress=False, source="set.extxyz")):
+    for call in (
+        lambda: rep(name).compute(atoms),
+        lambda: rep(name).compute_many([periodic_cell(), atoms], progress=False, source="set.extxyz"),
+    ):
         with pytest.raises(SpeciesError) as info:
             call()
         message = str(info.value)
@@ -198,6 +203,7 @@ def test_a_species_outside_the_list_is_one_error_line_naming_it(name):
 
 
 # --- storage and recorded parameters ------------------------------------------------------
+
 
 def _jsonable(value: Any) -> Any:
     return json.loads(json.dumps(value, default=storage._jsonable))
@@ -211,8 +217,16 @@ def test_h5_round_trip_keeps_matrix_offsets_and_parameters(name, tmp_path):
     write(path, [periodic_cell(), cluster()], format="extxyz")
     structures = read_structures(path, require_energy=False)
     out = tmp_path / "rep.h5"
-    data = pipeline.represent_dataset(dataset_path=path, out_path=out, representation=name, dataset="two",
-                                      params=CASES[name], species=SPECIES, n_jobs=2, progress=False)
+    data = pipeline.represent_dataset(
+        dataset_path=path,
+        out_path=out,
+        representation=name,
+        dataset="two",
+        params=CASES[name],
+        species=SPECIES,
+        n_jobs=2,
+        progress=False,
+    )
     stored = storage.read(out)
     assert np.array_equal(stored.matrix, data.matrix) and stored.matrix.dtype == np.float64
     assert np.array_equal(stored.offsets, data.offsets) and stored.offsets.dtype == np.int64
@@ -225,7 +239,7 @@ def test_h5_round_trip_keeps_matrix_offsets_and_parameters(name, tmp_path):
     assert stored.species == SPECIES
     # the batched evaluation gives each structure's own rows
     for k, atoms in enumerate(structures):
-        _rows_agree(r.compute(atoms), stored.matrix[stored.offsets[k]:stored.offsets[k + 1]], 1e-10)
+        _rows_agree(r.compute(atoms), stored.matrix[stored.offsets[k] : stored.offsets[k + 1]], 1e-10)
     # the resolved parameters, as the representation records them
     assert stored.params == _jsonable(r.describe()["params"])
 
@@ -250,14 +264,16 @@ def test_resolved_parameters_are_recorded(name):
             derived.append(p.name)
     if derived:  # the record alone rebuilds the representation
         record = {p.name: params[p.name] for p in cls.parameters}
-        again = registry.build(name, SPECIES, {**{k: v for k, v in CASES[name].items()
-                                                   if k == registry.CLASS_KEY}, **record})
+        again = registry.build(
+            name, SPECIES, {**{k: v for k, v in CASES[name].items() if k == registry.CLASS_KEY}, **record}
+        )
         for kind in KINDS:
             _rows_agree(reference(name, kind), again.compute(STRUCTURES[kind]()), 1e-12)
     json.dumps(params, default=storage._jsonable)  # the record is JSON: it is stored beside the matrix
 
 
 # --- invalid parameters ---------------------------------------------------------------------
+
 
 def _typo(name: str) -> str:
     """A misspelling of the representation's first parameter (its last letter doubled)."""
@@ -328,6 +344,7 @@ def test_every_representation_has_a_bad_value_test(name):
 
 
 # --- the checks themselves ------------------------------------------------------------------
+
 
 class _Positions(Representation):
     """Not a representation of environments: each row is the atom's Cartesian position."""

@@ -35,6 +35,7 @@ def test_feature_counts(name, counts):
 
 # --- hand-computed values ---------------------------------------------------------------
 
+
 def _triangle() -> Atoms:
     return Atoms("Si3", positions=[[0, 0, 0], [2.3, 0, 0], [0.4, 2.1, 0.3]], pbc=False)
 
@@ -53,9 +54,12 @@ def test_acsf_g2_g4_by_hand():
     eta4 = eta4 / (1e4 * BOHR**2)
     cos = np.dot([2.3, 0, 0], [0.4, 2.1, 0.3]) / (r[(0, 1)] * r[(0, 2)])
     g4 = (
-        2 ** (1 - zeta) * (1 + lam * cos) ** zeta
+        2 ** (1 - zeta)
+        * (1 + lam * cos) ** zeta
         * math.exp(-eta4 * (r[(0, 1)] ** 2 + r[(0, 2)] ** 2 + r[(1, 2)] ** 2))
-        * fc[(0, 1)] * fc[(0, 2)] * fc[(1, 2)]
+        * fc[(0, 1)]
+        * fc[(0, 2)]
+        * fc[(1, 2)]
     )
     assert row[8 + 1] == pytest.approx(g4, rel=1e-10)
 
@@ -109,6 +113,7 @@ def test_acsf_x_engine_matches_dscribe(rattled_cell):
 
 
 # --- Table I counts on the real AlNiCu set ----------------------------------------------
+
 
 @pytest.mark.slow
 @pytest.mark.shared_data

@@ -26,8 +26,8 @@ def test_percent_to_reach_is_the_first_point_at_or_below_the_level():
 
 def test_value_at_percent_interpolates_in_log():
     df = error_curve(100, 0.1)
-    assert rp.value_at_percent(df["percent"], df["error"], 25.0) == pytest.approx(10 ** -2.5, rel=1e-12)
-    assert rp.value_at_percent(df["percent"], df["error"], 25.5) == pytest.approx(10 ** -2.55, rel=1e-12)
+    assert rp.value_at_percent(df["percent"], df["error"], 25.0) == pytest.approx(10**-2.5, rel=1e-12)
+    assert rp.value_at_percent(df["percent"], df["error"], 25.5) == pytest.approx(10**-2.55, rel=1e-12)
     assert math.isnan(rp.value_at_percent(df["percent"], df["error"], 0.5))
 
 
@@ -44,8 +44,8 @@ def test_curves_that_agree_within_tolerance_agree():
 
 
 def test_curves_that_fall_at_another_rate_differ():
-    published = error_curve(300, 0.05)   # 1e-3 at 20 %
-    ours = error_curve(300, 0.02)        # 1e-3 at 50 %
+    published = error_curve(300, 0.05)  # 1e-3 at 20 %
+    ours = error_curve(300, 0.02)  # 1e-3 at 50 %
     got = verdicts(rp.curve_cells("Figure 6", "cur", "ACE", "AlNiCu", published, ours))
     assert got["percent_to_1e-3"] == "differ"
     assert got["at_10"] == "differ" and got["at_25"] == "differ"
@@ -53,16 +53,18 @@ def test_curves_that_fall_at_another_rate_differ():
 
 
 def test_shift_of_ten_points_is_the_edge_of_the_percent_tolerance():
-    published = error_curve(100, 0.1)   # 30 %
-    assert verdicts(rp.curve_cells("F", "cur", "r", "d", published, error_curve(100, 0.075)))["percent_to_1e-3"] \
-        == "agree"  # 40 %: exactly +10 points
-    assert verdicts(rp.curve_cells("F", "cur", "r", "d", published, error_curve(100, 0.07)))["percent_to_1e-3"] \
-        == "differ"  # 43 %
+    published = error_curve(100, 0.1)  # 30 %
+    assert (
+        verdicts(rp.curve_cells("F", "cur", "r", "d", published, error_curve(100, 0.075)))["percent_to_1e-3"] == "agree"
+    )  # 40 %: exactly +10 points
+    assert (
+        verdicts(rp.curve_cells("F", "cur", "r", "d", published, error_curve(100, 0.07)))["percent_to_1e-3"] == "differ"
+    )  # 43 %
 
 
 def test_values_both_below_the_floor_agree_and_never_reaching_agrees_only_on_both_sides():
     tol = rp.TOLERANCES["error"]
-    assert tol.agrees(1e-9, 1e-13)          # both at the round-off floor of one code or the other
+    assert tol.agrees(1e-9, 1e-13)  # both at the round-off floor of one code or the other
     assert not tol.agrees(1e-9, 1e-4)
     pct = rp.TOLERANCES["percent"]
     assert pct.agrees(float("nan"), float("nan"))
@@ -146,8 +148,9 @@ def test_published_curves_compared_with_themselves_agree_and_a_changed_one_diffe
     soap = df[(df["representation"] == "SOAP") & (df["figure"] == "Figure 6")]
     assert soap.set_index("metric").loc["% of features to reach error 0.001", "verdict"] == "differ"
     assert (df[df["verdict"] == "differ"]["representation"] == "SOAP").all()
-    assert rp.summary(df).startswith(f"{(df['verdict'] == 'agree').sum()} of "
-                                     f"{df['verdict'].isin(['agree', 'differ']).sum()} compared cells agree")
+    assert rp.summary(df).startswith(
+        f"{(df['verdict'] == 'agree').sum()} of {df['verdict'].isin(['agree', 'differ']).sum()} compared cells agree"
+    )
 
 
 def test_degree_variants_are_known_through_the_class_that_sweeps_a_degree():
@@ -176,8 +179,11 @@ def test_read_run_names_each_file_by_its_record_and_figure_6h_takes_the_degree_s
         pub.curve(published_dir, "cur", variant, dataset).to_csv(path, index=False)
         records.append({"method": "cur", "dataset": f"my{dataset}", "variant": variant, "path": str(path)})
     run = rp.read_run({"myAlNiCu": "AlNiCu", "mySi": "Si"}, None, [], records, [])
-    assert set(run.dimensionality) == {("cur", "myAlNiCu", "ACE-degree9"), ("cur", "mySi", "MBTR-std"),
-                                       ("cur", "myAlNiCu", "SOAP")}
+    assert set(run.dimensionality) == {
+        ("cur", "myAlNiCu", "ACE-degree9"),
+        ("cur", "mySi", "MBTR-std"),
+        ("cur", "myAlNiCu", "SOAP"),
+    }
     df = rp.compare(run, published_dir, deviations=[])
     curves = df[df["figure"].str.startswith("Figure 6")]
     assert set(curves.loc[curves["representation"] == "ACE-degree9", "figure"]) == {"Figure 6h"}

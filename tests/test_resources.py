@@ -11,15 +11,14 @@ import numpy as np
 import pytest
 from ase.build import bulk
 from ase.io import write
+from conftest import REPO
 
 from descriptor_study import resources as est
 from descriptor_study import storage
 from descriptor_study.representations import registry
 
-from conftest import REPO
-
-
 # --- cheap sizes from real files -------------------------------------------------------------
+
 
 @pytest.fixture
 def tiny_dataset(tmp_path):
@@ -51,8 +50,14 @@ def test_extxyz_size_sees_a_rewritten_file(tiny_dataset):
 def test_h5_shape_reads_shapes_only(tmp_path):
     matrix = np.arange(40, dtype=float).reshape(10, 4)
     data = storage.StoredRepresentation(
-        matrix=matrix, offsets=np.array([0, 2, 5, 10]), n_atoms=np.array([2, 3, 5]),
-        representation="X", dataset="d", species=["Si"], params={}, versions={},
+        matrix=matrix,
+        offsets=np.array([0, 2, 5, 10]),
+        n_atoms=np.array([2, 3, 5]),
+        representation="X",
+        dataset="d",
+        species=["Si"],
+        params={},
+        versions={},
     )
     storage.write(tmp_path / "x.h5", data)
     assert est.h5_shape(tmp_path / "x.h5") == (10, 4, 3)
@@ -71,6 +76,7 @@ def test_feature_count_matches_the_matrix_the_representation_computes(tiny_datas
 
 
 # --- the formulas, numbers computed by hand ----------------------------------------------------
+
 
 def test_represent_estimates():
     # 800 + 3 * 10_000 * 1_000 * 8 / 1e6 = 800 + 240
@@ -158,13 +164,27 @@ def test_rule_table_sums_seconds_and_takes_peak_memory(benchmark_tree):
 
 def test_rule_table_command_prints_markdown(benchmark_tree, tmp_path):
     out = tmp_path / "table.md"
-    res = subprocess.run([sys.executable, str(REPO / "benchmarks" / "rule_table.py"), str(benchmark_tree / "rules"),
-                          "--output", str(out)], capture_output=True, text=True, timeout=60)
+    res = subprocess.run(
+        [
+            sys.executable,
+            str(REPO / "benchmarks" / "rule_table.py"),
+            str(benchmark_tree / "rules"),
+            "--output",
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert res.returncode == 0, res.stderr
     lines = out.read_text().splitlines()
     assert lines[0].startswith("| rule | jobs | s (sum)")
     assert lines[2] == "| represent | 2 | 4.0 | 2.5 | 5.2 | 310.5 | 260.2 |"
     assert lines[3] == "| select_features | 2 | 0.8 | 0.6 | 0.8 | 106.8 | 106.8 |"
-    empty = subprocess.run([sys.executable, str(REPO / "benchmarks" / "rule_table.py"), str(tmp_path / "none")],
-                           capture_output=True, text=True, timeout=60)
+    empty = subprocess.run(
+        [sys.executable, str(REPO / "benchmarks" / "rule_table.py"), str(tmp_path / "none")],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert empty.returncode == 1 and "no benchmark files" in empty.stderr

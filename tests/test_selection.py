@@ -162,8 +162,14 @@ def test_selection_csv_uses_full_column_numbers(tmp_path):
     X = _random((50, 6), 12)
     X = np.insert(X, 2, 0.0, axis=1)  # column 2 all zero
     stored = storage.StoredRepresentation(
-        matrix=X, offsets=np.arange(51), n_atoms=np.ones(50, int), representation="R", dataset="D",
-        species=["Si"], params={}, versions={},
+        matrix=X,
+        offsets=np.arange(51),
+        n_atoms=np.ones(50, int),
+        representation="R",
+        dataset="D",
+        species=["Si"],
+        params={},
+        versions={},
     )
     df = run_selection("cur", stored, tmp_path / "cur.csv")
     back = pd.read_csv(tmp_path / "cur.csv")
@@ -193,8 +199,9 @@ def test_compressibility_from_files_takes_the_names_from_the_records(tmp_path):
     path = tmp_path / "cur" / "other-dataset" / "other-rep.csv"
     path.parent.mkdir(parents=True)
     df.to_csv(path, index=False)
-    got = compressibility_from_files([{"rep": "R", "dataset": "D", "path": str(path)},
-                                      {"variant": "R-std", "dataset": "D", "path": path}])
+    got = compressibility_from_files(
+        [{"rep": "R", "dataset": "D", "path": str(path)}, {"variant": "R-std", "dataset": "D", "path": path}]
+    )
     expected = compressibility({("R", "D"): df, ("R-std", "D"): df})
     pd.testing.assert_frame_equal(got, expected)
     assert got[["representation", "dataset"]].values.tolist() == [["R", "D"], ["R-std", "D"]]

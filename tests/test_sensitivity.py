@@ -15,11 +15,11 @@ from descriptor_study.sensitivity import (
     log_grid,
     mixed_path,
     neighbour_shells,
+    radial_path,
     reference_crystal,
     rotation_path,
     sensitivity_curve,
     tangential_path,
-    radial_path,
 )
 
 SENSITIVITY_PARAMS = {
@@ -127,7 +127,9 @@ def test_rotation_is_round_off(reps, name):
 
 @pytest.mark.slow
 @pytest.mark.parametrize("name", list(SENSITIVITY_PARAMS))
-@pytest.mark.parametrize("panel, expected", [("fig4", 1.0), ("fig5a", 1.0), ("fig5b", 2.0), ("fig5c", 1.0), ("fig5d", 1.0)])
+@pytest.mark.parametrize(
+    "panel, expected", [("fig4", 1.0), ("fig5a", 1.0), ("fig5b", 2.0), ("fig5c", 1.0), ("fig5d", 1.0)]
+)
 def test_paper_slopes(reps, name, panel, expected):
     t = log_grid(-8, -1, 0.5) if panel in ("fig4", "fig5a") else log_grid(-6, 0, 0.5)
     path = build_path(panel, {"seed": 0}, t=t)
@@ -151,7 +153,9 @@ def test_authors_mixed_direction_follows_the_code_that_computed_each_representat
     for rep, direction in [("ACE", "111"), ("CHSF-mix", "111"), ("SOAP", "x"), ("MBTR", "x")]:
         settings = resolve_settings({"mixed_direction": "authors"}, rep)
         assert settings["mixed_direction"] == direction
-        moved = build_path("fig4", settings, t).make(1e-3).positions - build_path("fig4", settings, t).make(0.0).positions
+        moved = (
+            build_path("fig4", settings, t).make(1e-3).positions - build_path("fig4", settings, t).make(0.0).positions
+        )
         expected = np.array([1e-3, 1e-3, 1e-3]) if direction == "111" else np.array([1e-3, 0, 0])
         assert np.allclose(moved[np.abs(moved).sum(axis=1) > 0], expected, atol=1e-15)
 
@@ -160,14 +164,17 @@ def test_authors_settings_per_curve():
     from descriptor_study.sensitivity import resolve_settings
 
     authors = {"mixed_direction": "authors", "radial_variant": "authors", "normalisation": "authors"}
-    got = {(rep, panel): resolve_settings(authors, rep, panel)
-           for rep in ["SOAP", "ACSF", "ACE", "CHSF", "MBTR"] for panel in ["fig4", "fig5a", "fig5b"]}
+    got = {
+        (rep, panel): resolve_settings(authors, rep, panel)
+        for rep in ["SOAP", "ACSF", "ACE", "CHSF", "MBTR"]
+        for panel in ["fig4", "fig5a", "fig5b"]
+    }
     assert got[("SOAP", "fig4")]["normalisation"] == "absolute"
-    assert got[("ACE", "fig4")]["normalisation"] == "absolute"       # taken from the Python run
-    assert got[("ACE", "fig4")]["mixed_direction"] == "111"          # moved along (1, 1, 1) all the same
+    assert got[("ACE", "fig4")]["normalisation"] == "absolute"  # taken from the Python run
+    assert got[("ACE", "fig4")]["mixed_direction"] == "111"  # moved along (1, 1, 1) all the same
     assert got[("ACE", "fig5a")]["normalisation"] == "relative"
     assert got[("ACSF", "fig5a")] == {"mixed_direction": "x", "radial_variant": "radial", "normalisation": "absolute"}
-    assert got[("CHSF", "fig5a")]["radial_variant"] == "authors"     # (1, -1, -1)/sqrt 3 in their Julia code
+    assert got[("CHSF", "fig5a")]["radial_variant"] == "authors"  # (1, -1, -1)/sqrt 3 in their Julia code
     assert all(got[(rep, "fig5b")]["normalisation"] == "relative" for rep in ["SOAP", "ACSF", "ACE", "CHSF", "MBTR"])
     assert resolve_settings({"normalisation": "absolute"}, "CHSF", "fig5b")["normalisation"] == "absolute"
 
@@ -182,8 +189,10 @@ def test_absolute_curve_is_the_relative_one_times_the_reference_norm():
     absolute = sensitivity_curve(rep, path, normalisation="absolute")["dV"].to_numpy()
     v0 = np.linalg.norm(rep.compute(path.reference, path.metric_atoms))
     assert np.allclose(absolute, relative * v0, rtol=1e-12)
-    direct = [np.linalg.norm(rep.compute(path.make(x), path.metric_atoms) - rep.compute(path.reference, path.metric_atoms))
-              for x in t]
+    direct = [
+        np.linalg.norm(rep.compute(path.make(x), path.metric_atoms) - rep.compute(path.reference, path.metric_atoms))
+        for x in t
+    ]
     assert np.allclose(absolute, direct, rtol=1e-12)
 
 
@@ -213,11 +222,17 @@ def test_authors_settings_of_a_representation_not_in_the_paper():
     # Figure 5a curve of their Python run gets (1, 1, 1), along the bond and absolute there
     julia = _unpublished_class(authors_code="julia", authors_python_run=("fig5a",))
     assert resolve_settings(authors, julia, "fig5a") == {
-        "mixed_direction": "111", "radial_variant": "radial", "normalisation": "absolute"}
+        "mixed_direction": "111",
+        "radial_variant": "radial",
+        "normalisation": "absolute",
+    }
     assert resolve_settings(authors, julia, "fig4")["normalisation"] == "relative"
     python = _unpublished_class(authors_code="python", authors_python_run=("fig4",))
     assert resolve_settings(authors, python, "fig5a") == {
-        "mixed_direction": "x", "radial_variant": "authors", "normalisation": "relative"}
+        "mixed_direction": "x",
+        "radial_variant": "authors",
+        "normalisation": "relative",
+    }
 
 
 def test_authors_radial_variant_off_the_bond_moves_along_1_minus1_minus1():

@@ -30,8 +30,10 @@ def test_good_split_file_keeps_its_order(tmp_path):
     [
         # Python indexing would have taken structure 4 (of 5) into training: now an error
         ("3\n0\n-1\n2\n3\n4\n", "split.txt: line 3: index -1 is negative"),
-        ("2\n0\n1\n2\n5\n", "split.txt: line 5: index 5 is out of range: it counts the dataset's 5 structures "
-                            "from 0 to 4"),
+        (
+            "2\n0\n1\n2\n5\n",
+            "split.txt: line 5: index 5 is out of range: it counts the dataset's 5 structures from 0 to 4",
+        ),
         ("2\n0\n1\n2\n2\n", "split.txt: an index appears twice: 2 on lines 4 and 5 (both test indices)"),
         ("2\n0\n3\n1\n3\n", "split.txt: line 5: index 3 is both a training index (line 3) and a test index"),
         ("2\n0\n1\n2\nx\n", "split.txt: line 5: 'x' is not an integer"),
@@ -85,6 +87,7 @@ def test_targets_file_is_checked_line_by_line(tmp_path):
 
 # --- at the start of the regression job, before any fit -----------------------------------
 
+
 def regression_inputs(tmp_path, n=10):
     """A file dataset of ``n`` Si pairs with energies, its stored structure vectors and a ranking."""
     from descriptor_study.datasets import write_structures
@@ -99,10 +102,19 @@ def regression_inputs(tmp_path, n=10):
     n_atoms = np.array([len(a) for a in structures])
     matrix = rng.normal(size=(int(n_atoms.sum()), 4))
     h5 = tmp_path / "ACSF.h5"
-    storage.write(h5, storage.StoredRepresentation(
-        matrix=matrix, offsets=np.concatenate([[0], np.cumsum(n_atoms)]), n_atoms=n_atoms,
-        representation="ACSF", dataset="mine", species=["Si"], params={}, versions={},
-    ))
+    storage.write(
+        h5,
+        storage.StoredRepresentation(
+            matrix=matrix,
+            offsets=np.concatenate([[0], np.cumsum(n_atoms)]),
+            n_atoms=n_atoms,
+            representation="ACSF",
+            dataset="mine",
+            species=["Si"],
+            params={},
+            versions={},
+        ),
+    )
     ranking = tmp_path / "ranking.csv"
     pd.DataFrame({"feature": [2, 0, 3, 1]}).to_csv(ranking, index=False)
     return data, h5, ranking
@@ -111,14 +123,23 @@ def regression_inputs(tmp_path, n=10):
 @pytest.mark.parametrize(
     "split, error, message",
     [
-        ({"train_fraction": 0.96, "seed": 0}, ConfigError,
-         "config key regression.split.train_fraction: 0.96 of the 10 structures of dataset mine leaves 10 training "
-         "and 0 test structures"),
+        (
+            {"train_fraction": 0.96, "seed": 0},
+            ConfigError,
+            "config key regression.split.train_fraction: 0.96 of the 10 structures of dataset mine leaves 10 training "
+            "and 0 test structures",
+        ),
         ("6\n0\n-1\n1\n2\n3\n4\n5\n6\n7\n", DatasetError, "split.txt: line 3: index -1 is negative"),
-        ("6\n0\n10\n1\n2\n3\n4\n5\n6\n", DatasetError,
-         "split.txt: line 3: index 10 is out of range: it counts the 10 structures of"),
-        ("6\n0\n1\n2\n3\n4\n5\n0\n6\n7\n", DatasetError,
-         "split.txt: line 8: index 0 is both a training index (line 2) and a test index"),
+        (
+            "6\n0\n10\n1\n2\n3\n4\n5\n6\n",
+            DatasetError,
+            "split.txt: line 3: index 10 is out of range: it counts the 10 structures of",
+        ),
+        (
+            "6\n0\n1\n2\n3\n4\n5\n0\n6\n7\n",
+            DatasetError,
+            "split.txt: line 8: index 0 is both a training index (line 2) and a test index",
+        ),
     ],
     ids=["train-fraction-leaves-no-test", "negative", "out-of-range", "overlap"],
 )
@@ -143,13 +164,15 @@ def test_regression_runs_with_a_good_split(tmp_path):
     data, h5, ranking = regression_inputs(tmp_path)
     split_file = write(tmp_path, "6\n0\n1\n2\n3\n4\n5\n6\n7\n8\n9\n")
     out = tmp_path / "out.csv"
-    df = regress_dataset("rr", h5, ranking, data, out, "mine", "ACSF", hyper={"rr_lambda": 1e-6},
-                         split={"file": str(split_file)})
+    df = regress_dataset(
+        "rr", h5, ranking, data, out, "mine", "ACSF", hyper={"rr_lambda": 1e-6}, split={"file": str(split_file)}
+    )
     assert out.exists() and len(df) == 4
     assert np.isfinite(df.select_dtypes("number").to_numpy()).all()
 
 
 # --- the workflow: editing the split or targets file named in config reruns the regression --
+
 
 def test_editing_split_or_targets_file_reruns_the_regression(repo_root, tmp_path):
     import os
@@ -163,8 +186,15 @@ def test_editing_split_or_targets_file_reruns_the_regression(repo_root, tmp_path
         "regression:\n  datasets: [mine]\n  split: {file: split.txt}\n  targets: {file: targets.txt, code: 1}\n"
         "  hyperparameters:\n    ACSF: {rr_lambda: 1.0e-6, krr_lambda: 1.0e-6, krr_gamma: 1.0e-3}\n"
     )
-    files = ["src/mine.extxyz", "split.txt", "targets.txt", "data/mine.extxyz", "results/representations/mine/ACSF.h5",
-             "results/dimensionality/cur/mine/ACSF.csv", "results/regression/rr/mine/ACSF.csv"]
+    files = [
+        "src/mine.extxyz",
+        "split.txt",
+        "targets.txt",
+        "data/mine.extxyz",
+        "results/representations/mine/ACSF.h5",
+        "results/dimensionality/cur/mine/ACSF.csv",
+        "results/regression/rr/mine/ACSF.csv",
+    ]
     now = time.time()
     for age, name in zip(range(len(files), 0, -1), files):  # each file older than the next
         path = tmp_path / name
@@ -175,9 +205,26 @@ def test_editing_split_or_targets_file_reruns_the_regression(repo_root, tmp_path
 
     def dry_run():
         res = subprocess.run(
-            [sys.executable, "-m", "snakemake", "--snakefile", str(repo_root / "Snakefile"), "--directory",
-             str(tmp_path), "--cores", "1", "results/regression/rr/mine/ACSF.csv", "-n", "--configfile", str(config)],
-            capture_output=True, text=True, env=env, timeout=300, cwd=repo_root,
+            [
+                sys.executable,
+                "-m",
+                "snakemake",
+                "--snakefile",
+                str(repo_root / "Snakefile"),
+                "--directory",
+                str(tmp_path),
+                "--cores",
+                "1",
+                "results/regression/rr/mine/ACSF.csv",
+                "-n",
+                "--configfile",
+                str(config),
+            ],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=300,
+            cwd=repo_root,
         )
         assert res.returncode == 0, res.stderr[-2000:]
         return res.stdout + res.stderr

@@ -10,10 +10,19 @@ from descriptor_study.tables import paper_table1, table1, table1_markdown, write
 
 
 def _store(path, rep, dataset, matrix):
-    storage.write(path, storage.StoredRepresentation(
-        matrix=matrix, offsets=np.arange(len(matrix) + 1), n_atoms=np.ones(len(matrix), int),
-        representation=rep, dataset=dataset, species=["Si"], params={"cutoff": 6.5}, versions={"x": "1"},
-    ))
+    storage.write(
+        path,
+        storage.StoredRepresentation(
+            matrix=matrix,
+            offsets=np.arange(len(matrix) + 1),
+            n_atoms=np.ones(len(matrix), int),
+            representation=rep,
+            dataset=dataset,
+            species=["Si"],
+            params={"cutoff": 6.5},
+            versions={"x": "1"},
+        ),
+    )
 
 
 def test_table1_counts_and_layout(tmp_path):
@@ -94,8 +103,9 @@ def test_represent_dataset_stores_the_names_it_is_given(tmp_path):
     structures = [bulk("Si", "diamond", a=5.43), bulk("Si", "diamond", a=5.5).repeat((1, 1, 2))]
     write_structures(tmp_path / "file-with-another-name.extxyz", structures)
     out = tmp_path / "x.h5"
-    represent_dataset(tmp_path / "file-with-another-name.extxyz", out, "CHSF", dataset="Mine",
-                      params={"cutoff": 4.0}, progress=False)
+    represent_dataset(
+        tmp_path / "file-with-another-name.extxyz", out, "CHSF", dataset="Mine", params={"cutoff": 4.0}, progress=False
+    )
     back = storage.read(out)
     assert back.dataset == "Mine" and back.representation == "CHSF"
     assert back.n_atoms.tolist() == [2, 4] and back.matrix.shape[0] == 6

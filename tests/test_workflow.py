@@ -15,7 +15,16 @@ def snakemake(repo: Path, *args: str, cwd: Path | None = None, timeout: int = 60
     env = dict(os.environ)
     env["PYTHONPATH"] = str(repo / "src") + os.pathsep + env.get("PYTHONPATH", "")
     return subprocess.run(
-        [sys.executable, "-m", "snakemake", "--snakefile", str(repo / "Snakefile"), "--directory", str(cwd or repo), *args],
+        [
+            sys.executable,
+            "-m",
+            "snakemake",
+            "--snakefile",
+            str(repo / "Snakefile"),
+            "--directory",
+            str(cwd or repo),
+            *args,
+        ],
         capture_output=True,
         text=True,
         env=env,
@@ -30,7 +39,15 @@ def test_dry_run_lists_every_figure_and_table1(repo_root, tmp_path, configfile):
     res = snakemake(repo_root, "-n", "--configfile", str(repo_root / configfile), cwd=tmp_path)
     assert res.returncode == 0, res.stderr
     out = res.stdout + res.stderr
-    for target in ["table1.csv", "figure3.png", "figure4.png", "figure5.png", "figure6.png", "figure7.png", "figure8.png"]:
+    for target in [
+        "table1.csv",
+        "figure3.png",
+        "figure4.png",
+        "figure5.png",
+        "figure6.png",
+        "figure7.png",
+        "figure8.png",
+    ]:
         assert target in out, target
     assert "figure9_" in out
 
@@ -44,7 +61,7 @@ def planned_wildcards(repo: Path, *args: str) -> dict[str, set[str]]:
     for line in res.stdout.splitlines():
         line = line.strip()
         if line.startswith("wildcards:"):
-            for item in line[len("wildcards:"):].split(","):
+            for item in line[len("wildcards:") :].split(","):
                 key, _, value = item.strip().partition("=")
                 found.setdefault(key, set()).add(value)
     return found
@@ -74,15 +91,18 @@ def test_user_config_plans_only_what_it_names(repo_root, tmp_path):
 
 
 def test_dimensionality_methods_choose_the_figures(repo_root):
-    res = snakemake(repo_root, "-n", "--forceall", "--nolock", "--config", "dimensionality={methods: [cur]}",
-                    cwd=repo_root)
+    res = snakemake(
+        repo_root, "-n", "--forceall", "--nolock", "--config", "dimensionality={methods: [cur]}", cwd=repo_root
+    )
     assert res.returncode == 0, res.stderr[-3000:]
     assert "figure6.png" in res.stdout and "figure7.png" not in res.stdout and "figure8.png" not in res.stdout
     assert "method=pca" not in res.stdout and "method=fps" not in res.stdout
 
 
 def test_invalid_config_stops_before_any_job(repo_root, tmp_path):
-    res = snakemake(repo_root, "-n", "--configfile", str(repo_root / "config/config.yaml"), "--config", "threads=0", cwd=tmp_path)
+    res = snakemake(
+        repo_root, "-n", "--configfile", str(repo_root / "config/config.yaml"), "--config", "threads=0", cwd=tmp_path
+    )
     assert res.returncode != 0
     assert "config key threads" in res.stderr + res.stdout
     assert not (tmp_path / "data").exists() and not (tmp_path / "results").exists()
@@ -101,9 +121,14 @@ def test_paper_dataset_through_the_mirror(repo_root, tmp_path):
     if mirror is None:
         pytest.skip("no dataset mirror (DESCRIPTOR_STUDY_MIRROR unset and ../shared/datasets absent)")
     res = snakemake(
-        repo_root, "--cores", "1", "data/AlNiCu.extxyz",
-        "--configfile", str(repo_root / "config/paper.yaml"),
-        "--config", f'data={{"mirror": "{mirror}", "cache": "data/cache"}}',
+        repo_root,
+        "--cores",
+        "1",
+        "data/AlNiCu.extxyz",
+        "--configfile",
+        str(repo_root / "config/paper.yaml"),
+        "--config",
+        f'data={{"mirror": "{mirror}", "cache": "data/cache"}}',
         cwd=tmp_path,
     )
     assert res.returncode == 0, res.stderr[-3000:]
@@ -111,7 +136,6 @@ def test_paper_dataset_through_the_mirror(repo_root, tmp_path):
 
     structures = read_structures(tmp_path / "data/AlNiCu.extxyz", require_energy=False)
     assert len(structures) == 3337 and sum(len(a) for a in structures) == 27987
-
 
 
 def test_default_config_report_says_the_demo_sets_have_no_counterpart(repo_root, tmp_path):
@@ -167,13 +191,15 @@ HEAVY_RULES = ("dataset", "represent", "represent_degree", "select_features", "r
 def test_heavy_rules_are_benchmarked_and_threads_clamped_to_the_cores(repo_root):
     """Every heavy job writes benchmarks/rules/<rule>/…tsv; a config asking 8 threads gets
     at most the 2 cores the run offers."""
-    res = snakemake(repo_root, "-n", "--forceall", "--nolock", "--cores", "2", "--config", "threads=8",
-                    cwd=repo_root)
+    res = snakemake(repo_root, "-n", "--forceall", "--nolock", "--cores", "2", "--config", "threads=8", cwd=repo_root)
     assert res.returncode == 0, res.stderr[-3000:]
     threads = [int(line.split(":")[1]) for line in res.stdout.splitlines() if line.strip().startswith("threads:")]
     assert threads and max(threads) == 2
-    benchmarks = {line.split("benchmarks/rules/")[1].split("/")[0]
-                  for line in res.stdout.splitlines() if line.strip().startswith("benchmark:")}
+    benchmarks = {
+        line.split("benchmarks/rules/")[1].split("/")[0]
+        for line in res.stdout.splitlines()
+        if line.strip().startswith("benchmark:")
+    }
     assert benchmarks == set(HEAVY_RULES)
 
 

@@ -20,9 +20,9 @@ import os
 import re
 import shutil
 import socket
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
 
 __all__ = ["atomic_path", "created_dirs", "is_alive", "remove_stale", "scratch_dir", "temp_name"]
 

@@ -48,9 +48,7 @@ def validate_config(config: dict[str, Any], schema: dict[str, Any] | str | Path)
             keys = ", ".join(f"{where}.{e}" if err.path else e for e in extra)
             raise ConfigError(f"config key {keys}: unknown key (allowed here: {', '.join(allowed)})")
         if err.validator == "oneOf" and len(err.path) == 2 and err.path[0] == "datasets":
-            raise ConfigError(
-                f"config key {_key(err.path)}: give exactly one of 'source', 'file' or 'generator'"
-            )
+            raise ConfigError(f"config key {_key(err.path)}: give exactly one of 'source', 'file' or 'generator'")
         raise ConfigError(f"config key {_key(err.path)}: {err.message}")
 
     datasets = set(config.get("datasets", {}))
@@ -63,8 +61,7 @@ def validate_config(config: dict[str, Any], schema: dict[str, Any] | str | Path)
         ("dimensionality.ace_degree_dataset", config.get("dimensionality", {}).get("ace_degree_dataset")),
     ]
     references += [
-        (f"regression.datasets[{i}]", name)
-        for i, name in enumerate(config.get("regression", {}).get("datasets", []))
+        (f"regression.datasets[{i}]", name) for i, name in enumerate(config.get("regression", {}).get("datasets", []))
     ]
     for key, name in references:
         if name is not None and name not in datasets:
@@ -82,7 +79,7 @@ def validate_config(config: dict[str, Any], schema: dict[str, Any] | str | Path)
                 f"config key dimensionality.{key}: needs a representation with {what} in 'representations' "
                 f"({known}); set it to null or add one"
             )
-    sens_reps = ((config.get("sensitivity") or {}).get("representations") or {})
+    sens_reps = (config.get("sensitivity") or {}).get("representations") or {}
     for name in sens_reps:
         if name not in reps:
             raise ConfigError(
@@ -92,8 +89,7 @@ def validate_config(config: dict[str, Any], schema: dict[str, Any] | str | Path)
     for name in config.get("regression", {}).get("hyperparameters", {}):
         if name not in reps:
             raise ConfigError(
-                f"config key regression.hyperparameters.{name}: representation {name!r} is not in "
-                f"'representations'"
+                f"config key regression.hyperparameters.{name}: representation {name!r} is not in 'representations'"
             )
     check_datasets(config)
     check_regression_split(config)
@@ -202,8 +198,10 @@ def with_representation_schema(schema: dict[str, Any], classes: dict[str, type])
     generated = registry.config_schema(classes)
     out = dict(schema)
     defs = dict(out.get("$defs", {}))
-    defs["representation_params"] = {**generated, "description": defs.get("representation_params", {}).get(
-        "description", "")}
+    defs["representation_params"] = {
+        **generated,
+        "description": defs.get("representation_params", {}).get("description", ""),
+    }
     out["$defs"] = defs
     return out
 

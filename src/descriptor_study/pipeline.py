@@ -6,8 +6,9 @@ from __future__ import annotations
 import logging
 import platform
 import time
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -34,8 +35,9 @@ def represent_dataset(
     structures = read_structures(dataset_path, require_energy=False)
     species = list(species) if species else dataset_species(structures)
     rep = build(representation, species, params)
-    log.info("%s on %s (%s): %d structures, species %s", representation, dataset, dataset_path, len(structures),
-             rep.species)
+    log.info(
+        "%s on %s (%s): %d structures, species %s", representation, dataset, dataset_path, len(structures), rep.species
+    )
     start = time.perf_counter()
     matrix, offsets = rep.compute_many(structures, n_jobs=n_jobs, progress=progress, source=str(dataset_path))
     seconds = time.perf_counter() - start
@@ -102,18 +104,24 @@ def regress_dataset(
             raise DatasetError(f"{targets['file']}: {len(table)} lines for {len(X)} structures in {dataset_path}")
         if not np.array_equal(table["n_atoms"].to_numpy(), stored.n_atoms):
             bad = int(np.flatnonzero(table["n_atoms"].to_numpy() != stored.n_atoms)[0])
-            raise DatasetError(f"{targets['file']}: line {int(table['line'].iloc[bad])} has another atom count "
-                               f"than structure {bad} of {dataset_path}")
+            raise DatasetError(
+                f"{targets['file']}: line {int(table['line'].iloc[bad])} has another atom count "
+                f"than structure {bad} of {dataset_path}"
+            )
         code = int(targets.get("code", 1))
         keep = np.flatnonzero(table["code"].to_numpy() == code)
         if not len(keep):
-            raise ConfigError(f"config key regression.targets.code: no line of {targets['file']} has code {code} "
-                              f"(codes there: {', '.join(map(str, sorted(set(table['code'].tolist()))))})")
+            raise ConfigError(
+                f"config key regression.targets.code: no line of {targets['file']} has code {code} "
+                f"(codes there: {', '.join(map(str, sorted(set(table['code'].tolist()))))})"
+            )
         kind = f"structures with code {code} in {targets['file']}"
         population = f"the {len(keep)} {kind} of {dataset}"
         structures = read_structures(dataset_path, require_energy=False)
         if len(structures) != len(table):
-            raise DatasetError(f"{targets['file']}: {len(table)} lines for {len(structures)} structures in {dataset_path}")
+            raise DatasetError(
+                f"{targets['file']}: {len(table)} lines for {len(structures)} structures in {dataset_path}"
+            )
         X, n_atoms = X[keep], n_atoms[keep]
         y = targets_from_file(table["energy"].to_numpy()[keep], [structures[k] for k in keep], e0, dataset)
     else:
@@ -125,21 +133,30 @@ def regress_dataset(
     if split.get("file"):  # checked before any fit: indices in range, once each, both parts non-empty
         train, test = splits.read_split(split["file"], n_structures=len(y), population=population)
     else:
-        train, test = splits.random_split(len(y), float(split.get("train_fraction", 0.8)), int(split.get("seed", 0)),
-                                      dataset=dataset, what=kind)
+        train, test = splits.random_split(
+            len(y), float(split.get("train_fraction", 0.8)), int(split.get("seed", 0)), dataset=dataset, what=kind
+        )
     problem = rg.Problem(X, y, n_atoms, train, test)
     ranking = pd.read_csv(ranking_csv)["feature"].to_numpy()
     key = ("rr_lambda",) if model == "rr" else ("krr_lambda", "krr_gamma")
     sizes = rg.sweep_sizes(len(ranking), n_top)
     if hyper and all(k in hyper for k in key):  # the same values at every size (the paper's route)
         chosen, how = {k: float(hyper[k]) for k in key}, "config"
-        log.info("%s %s/%s: %s from config; %d train, %d test", model, dataset, representation, chosen,
-                 len(train), len(test))
+        log.info(
+            "%s %s/%s: %s from config; %d train, %d test", model, dataset, representation, chosen, len(train), len(test)
+        )
     elif search:  # chosen where they are used: at every size, on the training set only
         chosen, how = rg.cross_validate(problem, ranking, model, sizes), "cross-validation"
-        log.info("%s %s/%s: cross-validated at each of %d sizes (%s); %d train, %d test", model, dataset,
-                 representation, len(sizes),
-                 ", ".join(f"{k} {chosen[k].min():.3g}..{chosen[k].max():.3g}" for k in key), len(train), len(test))
+        log.info(
+            "%s %s/%s: cross-validated at each of %d sizes (%s); %d train, %d test",
+            model,
+            dataset,
+            representation,
+            len(sizes),
+            ", ".join(f"{k} {chosen[k].min():.3g}..{chosen[k].max():.3g}" for k in key),
+            len(train),
+            len(test),
+        )
     else:
         raise ConfigError(
             f"regression.hyperparameters.{representation}: {', '.join(key)} missing and regression.search is off"
@@ -150,9 +167,16 @@ def regress_dataset(
     df["hyperparameters_from"] = how
     failed = df[df["status"] != "ok"]
     if len(failed):
-        log.warning("%s %s/%s: %d of %d fits failed (RMSEs NaN, not drawn, not tabulated), first at n = %d: %s",
-                    model, dataset, representation, len(failed), len(df), int(failed["n"].iloc[0]),
-                    failed["status"].iloc[0])
+        log.warning(
+            "%s %s/%s: %d of %d fits failed (RMSEs NaN, not drawn, not tabulated), first at n = %d: %s",
+            model,
+            dataset,
+            representation,
+            len(failed),
+            len(df),
+            int(failed["n"].iloc[0]),
+            failed["status"].iloc[0],
+        )
     storage.write_csv(df, out_csv)
     return df
 

@@ -108,9 +108,10 @@ import logging
 import math
 import os
 import re
+from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Iterable, Union
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -133,20 +134,30 @@ def _pinned(name: str, git_sha1: str, sha256: str) -> dict[str, Any]:
 #: file name → url at the pinned commit, git blob sha1, sha256
 PUBLISHED_FILES: dict[str, dict[str, Any]] = {
     "CUR_results.json": _pinned(
-        "CUR_results.json", "66068e9d521034f6cccdd179180bd1683b0e6d46",
-        "064d9c1dfedbcd036a39ac63f4851bcdd4267d70804ce2e135c89208ea41c1c9"),
+        "CUR_results.json",
+        "66068e9d521034f6cccdd179180bd1683b0e6d46",
+        "064d9c1dfedbcd036a39ac63f4851bcdd4267d70804ce2e135c89208ea41c1c9",
+    ),
     "FPS_results.json": _pinned(
-        "FPS_results.json", "089649db1033053e92cc693b76482e77f6cdaaf8",
-        "2f3e231af9887b687891a6e1d1d91291029d0a851bbd1f59f2b3c29c319eeddc"),
+        "FPS_results.json",
+        "089649db1033053e92cc693b76482e77f6cdaaf8",
+        "2f3e231af9887b687891a6e1d1d91291029d0a851bbd1f59f2b3c29c319eeddc",
+    ),
     "PCA_results.json": _pinned(
-        "PCA_results.json", "ad7ef236b359fe75e0c88591bdad605d3206680b",
-        "c555b89adb6686c764a0f8a6a151de244d45778d9d7fe28f4d192561da3955e8"),
+        "PCA_results.json",
+        "ad7ef236b359fe75e0c88591bdad605d3206680b",
+        "c555b89adb6686c764a0f8a6a151de244d45778d9d7fe28f4d192561da3955e8",
+    ),
     "RR_results.json": _pinned(
-        "RR_results.json", "974921f5e2178fc265d5503c3cf7d2bfed34c066",
-        "6e75bcb5ff7134f0acf91595a45e4f33c838359790ced85cabe562e3a98089c2"),
+        "RR_results.json",
+        "974921f5e2178fc265d5503c3cf7d2bfed34c066",
+        "6e75bcb5ff7134f0acf91595a45e4f33c838359790ced85cabe562e3a98089c2",
+    ),
     "figures-3-4-5-datasets.json": _pinned(
-        "figures-3-4-5-datasets.json", "0c8ebbf10fb3629c05d8b7dce8d3ad1818564a29",
-        "30166458d6418eda94a1b78dff193ce64e59d34b2aaba46fea995eb9d3dcf308"),
+        "figures-3-4-5-datasets.json",
+        "0c8ebbf10fb3629c05d8b7dce8d3ad1818564a29",
+        "30166458d6418eda94a1b78dff193ce64e59d34b2aaba46fea995eb9d3dcf308",
+    ),
 }
 
 #: the published datasets (Table I's columns; its rows: :func:`published_representations`)
@@ -172,7 +183,7 @@ MODEL_KEYS = {
 ZERO_VARIANCE = 1e-10
 
 #: the folder holding the published files, or any file in it
-Source = Union[str, os.PathLike]
+Source = str | os.PathLike
 
 
 class PublishedDataError(DatasetError):
@@ -180,6 +191,7 @@ class PublishedDataError(DatasetError):
 
 
 # --- fetching --------------------------------------------------------------------------
+
 
 def published_name(name: str) -> str:
     """The file name of a published result: ``"CUR_results.json"`` or ``"CUR_results"``."""
@@ -189,8 +201,12 @@ def published_name(name: str) -> str:
     raise DatasetError(f"{name}: not a published result file; known: {sorted(PUBLISHED_FILES)}")
 
 
-def fetch_published(name: str, dest: str | os.PathLike, mirror: str | os.PathLike | None = None,
-                    cache_dir: str | os.PathLike | None = None) -> Path:
+def fetch_published(
+    name: str,
+    dest: str | os.PathLike,
+    mirror: str | os.PathLike | None = None,
+    cache_dir: str | os.PathLike | None = None,
+) -> Path:
     """Copy one published result file to ``dest``, checked: ``<mirror>/<file>`` first, else
     the pinned URL through pooch (cached in ``cache_dir``).
 
@@ -209,14 +225,16 @@ def fetch_published(name: str, dest: str | os.PathLike, mirror: str | os.PathLik
     else:
         if mirror:
             log.info("%s not in mirror %s; downloading %s", fname, mirror, spec["url"])
-        source = fetch_raw(spec, mirror=None, cache_dir=cache_dir, tried=[source] if source else (),
-                           mirror_key="published.mirror")
+        source = fetch_raw(
+            spec, mirror=None, cache_dir=cache_dir, tried=[source] if source else (), mirror_key="published.mirror"
+        )
     dest = Path(dest)
     unpack(source, spec, dest)
     return dest
 
 
 # --- loading ---------------------------------------------------------------------------
+
 
 def _file(source: Source, fname: str) -> Path:
     """The path of ``fname`` in ``source``: the folder of the published files, or any file in it."""
@@ -290,7 +308,8 @@ def _constant_column(representation: str) -> bool:
     from .representations import registry
 
     return representation in _key_names().values() and bool(
-        registry.with_attribute("published_constant_column", [representation]))
+        registry.with_attribute("published_constant_column", [representation])
+    )
 
 
 def our_names(top: str, sub: str) -> tuple[str, str]:
@@ -334,6 +353,7 @@ def _entry(source: Source, fname: str, representation: str, dataset: str, missin
 
 # --- x axis of the error curves ---------------------------------------------------------
 
+
 def _ranks_for(x: np.ndarray, D: int) -> np.ndarray | None:
     """k = x·D/100 for the points after an x = 0 start, if all are integers within the rounding."""
     xs = x[1:] if x[0] == 0 else x
@@ -363,8 +383,9 @@ def _denominator(x: np.ndarray, candidates: Iterable[int | None], n_max: int) ->
     return None
 
 
-def _error_curve(x: np.ndarray, y: np.ndarray, candidates: list[int | None], n_max: int, path: Path,
-                 where: str, as_published: bool) -> tuple[pd.DataFrame, int]:
+def _error_curve(
+    x: np.ndarray, y: np.ndarray, candidates: list[int | None], n_max: int, path: Path, where: str, as_published: bool
+) -> tuple[pd.DataFrame, int]:
     if len(x) != len(y):
         raise PublishedDataError(f"{path}: {where} has {len(x)} x values and {len(y)} errors")
     found = _denominator(x, candidates, n_max)
@@ -384,14 +405,16 @@ def _error_curve(x: np.ndarray, y: np.ndarray, candidates: list[int | None], n_m
 
 # --- dimensionality (Figures 6-8) ----------------------------------------------------------
 
+
 def _check_method(method: str) -> str:
     if method not in METHOD_FILES:
         raise ValueError(f"unknown selection method {method!r}; published: {sorted(METHOD_FILES)}")
     return METHOD_FILES[method]
 
 
-def _curve(source: Source, method: str, representation: str, dataset: str, missing_ok: bool,
-           as_published: bool) -> tuple[pd.DataFrame, dict[str, Any]] | None:
+def _curve(
+    source: Source, method: str, representation: str, dataset: str, missing_ok: bool, as_published: bool
+) -> tuple[pd.DataFrame, dict[str, Any]] | None:
     fname = _check_method(method)
     path, entry, where = _entry(source, fname, representation, dataset, missing_ok)
     if entry is None:
@@ -412,7 +435,8 @@ def _curve(source: Source, method: str, representation: str, dataset: str, missi
             if len(dropped) and dropped.max() > ZERO_VARIANCE * v[0]:
                 raise PublishedDataError(
                     f"{path}: {where}: components beyond the {keep} features carry variance "
-                    f"{dropped.max():.3g} (largest {v[0]:.3g}); cannot drop them as zero columns")
+                    f"{dropped.max():.3g} (largest {v[0]:.3g}); cannot drop them as zero columns"
+                )
         ranks = np.arange(1, keep + 1)
         df = pd.DataFrame({"rank": ranks, "percent": 100.0 * ranks / keep, "variance_ratio": ratio[:keep]})
         return df, {"n_features": n, "denominator": keep, "x_key": "PCA_variance"}
@@ -422,7 +446,8 @@ def _curve(source: Source, method: str, representation: str, dataset: str, missi
                 return None
             raise PublishedDataError(
                 f"{path}: {where} has no 'FPS' curve (the authors ran FPS on CHON only; the 'percent'/'total' "
-                f"entries of this file are CUR curves)")
+                f"entries of this file are CUR curves)"
+            )
         pair = entry["FPS"]
         if not (isinstance(pair, list) and len(pair) == 2):
             raise PublishedDataError(f"{path}: {where}['FPS'] is not [x, error]")
@@ -439,8 +464,15 @@ def _curve(source: Source, method: str, representation: str, dataset: str, missi
     return df, {"n_features": n, "denominator": D, "x_key": x_key}
 
 
-def curve(source: Source, method: str, representation: str, dataset: str, *, missing_ok: bool = False,
-          as_published: bool = False) -> pd.DataFrame | None:
+def curve(
+    source: Source,
+    method: str,
+    representation: str,
+    dataset: str,
+    *,
+    missing_ok: bool = False,
+    as_published: bool = False,
+) -> pd.DataFrame | None:
     """One published dimensionality curve in our columns.
 
     ``method``: "cur", "fps" or "pca"; ``representation``/``dataset`` in our names (a
@@ -454,8 +486,7 @@ def curve(source: Source, method: str, representation: str, dataset: str, *, mis
     if got is None:
         return None
     df, meta = got
-    df.attrs.update(meta, file=METHOD_FILES[method], method=method, representation=representation,
-                    dataset=dataset)
+    df.attrs.update(meta, file=METHOD_FILES[method], method=method, representation=representation, dataset=dataset)
     return df
 
 
@@ -515,8 +546,14 @@ def feature_counts(source: Source, *, include_variants: bool = False) -> pd.Data
             if found is None:
                 raise PublishedDataError(f"{path}: {where}['percent_reduced']: no feature count fits")
             nonzero = found[0]
-        rows.append({"representation": rep, "dataset": dataset, "n_features": n,
-                     "n_nonzero": int(nonzero if nonzero is not None else n)})
+        rows.append(
+            {
+                "representation": rep,
+                "dataset": dataset,
+                "n_features": n,
+                "n_nonzero": int(nonzero if nonzero is not None else n),
+            }
+        )
     df = pd.DataFrame(rows, columns=["representation", "dataset", "n_features", "n_nonzero"])
     order = {r: i for i, r in enumerate(reps)}
     dorder = {d: i for i, d in enumerate(DATASETS)}
@@ -526,6 +563,7 @@ def feature_counts(source: Source, *, include_variants: bool = False) -> pd.Data
 
 
 # --- regression (Figure 9) ------------------------------------------------------------------
+
 
 def _regression_entry(source: Source, model: str, dataset: str, representation: str, missing_ok: bool):
     if model not in MODEL_KEYS:
@@ -541,8 +579,9 @@ def _regression_entry(source: Source, model: str, dataset: str, representation: 
     return path, entry, where
 
 
-def regression(source: Source, model: str, dataset: str, representation: str, *,
-               missing_ok: bool = False) -> pd.DataFrame | None:
+def regression(
+    source: Source, model: str, dataset: str, representation: str, *, missing_ok: bool = False
+) -> pd.DataFrame | None:
     """Published RMSE (eV/atom) against the number n of CUR-selected features.
 
     ``model``: "rr" (the file's LR+L2) or "krr".  Columns: n (1 … number of non-zero
@@ -563,8 +602,7 @@ def regression(source: Source, model: str, dataset: str, representation: str, *,
     n = np.arange(1, len(test) + 1)
     df = pd.DataFrame({"n": n, "train_rmse": train, "test_rmse": test, "percent": 100.0 * n / total})
     df = df.sort_values("n", kind="stable").reset_index(drop=True)
-    df.attrs.update(file=REGRESSION_FILE, model=model, representation=representation, dataset=dataset,
-                    n_features=total)
+    df.attrs.update(file=REGRESSION_FILE, model=model, representation=representation, dataset=dataset, n_features=total)
     return df
 
 
@@ -591,20 +629,25 @@ def regression_hyperparameters(source: Source) -> pd.DataFrame:
             continue
         rr = _key(entry, "LR+L2_params", path, where)
         krr = _key(entry, "KRR_params", path, where)
-        rows.append({
-            "representation": rep, "dataset": dataset,
-            "rr_lambda": float(_key(rr, "alpha", path, f"{where}['LR+L2_params']")),
-            "rr_tol": float(rr.get("tol", math.nan)),
-            "krr_lambda": float(_key(krr, "alpha", path, f"{where}['KRR_params']")),
-            "krr_gamma": float(_key(krr, "gamma", path, f"{where}['KRR_params']")),
-            "krr_kernel": str(krr.get("kernel", "rbf")),
-        })
-    return pd.DataFrame(rows, columns=["representation", "dataset", "rr_lambda", "rr_tol", "krr_lambda",
-                                       "krr_gamma", "krr_kernel"])
+        rows.append(
+            {
+                "representation": rep,
+                "dataset": dataset,
+                "rr_lambda": float(_key(rr, "alpha", path, f"{where}['LR+L2_params']")),
+                "rr_tol": float(rr.get("tol", math.nan)),
+                "krr_lambda": float(_key(krr, "alpha", path, f"{where}['KRR_params']")),
+                "krr_gamma": float(_key(krr, "gamma", path, f"{where}['KRR_params']")),
+                "krr_kernel": str(krr.get("kernel", "rbf")),
+            }
+        )
+    return pd.DataFrame(
+        rows, columns=["representation", "dataset", "rr_lambda", "rr_tol", "krr_lambda", "krr_gamma", "krr_kernel"]
+    )
 
 
-def regression_ranking(source: Source, representation: str, dataset: str = "Si", *,
-                       missing_ok: bool = False) -> pd.DataFrame | None:
+def regression_ranking(
+    source: Source, representation: str, dataset: str = "Si", *, missing_ok: bool = False
+) -> pd.DataFrame | None:
     """The CUR selection order behind the regression: rank, feature (column index in the
     authors' matrix after zero-column removal).  A list one short of the feature count gets
     the one column it misses appended as the last rank."""
@@ -622,12 +665,14 @@ def regression_ranking(source: Source, representation: str, dataset: str = "Si",
     if len(set(order)) != len(order) or max(order) >= total or len(rest) > 1:
         raise PublishedDataError(
             f"{path}: {where}['feature_list'] is not a selection order of the {total} columns "
-            f"({len(order)} entries, {len(set(order))} distinct, {len(rest)} columns missing)")
+            f"({len(order)} entries, {len(set(order))} distinct, {len(rest)} columns missing)"
+        )
     order += rest
     return pd.DataFrame({"rank": np.arange(1, len(order) + 1), "feature": order})
 
 
 # --- sensitivity (Figures 3-5) ----------------------------------------------------------------
+
 
 def _sensitivity_key(figure: Any, representation: str) -> str | None:
     """The key of ``representation`` (our name) in one figure of the sensitivity file."""
@@ -679,6 +724,7 @@ def sensitivity_table(source: Source) -> pd.DataFrame:
 
 # --- what exists ----------------------------------------------------------------------------
 
+
 def available(source: Source) -> pd.DataFrame:
     """Every published curve: method (cur, fps, pca, rr, krr), representation, dataset
     (our names), points, n_features, denominator (D of percent), first_rank, last_rank and
@@ -689,17 +735,48 @@ def available(source: Source) -> pd.DataFrame:
             df = curve(source, method, rep, dataset, missing_ok=True)
             if df is None:
                 continue
-            rows.append({"method": method, "representation": rep, "dataset": dataset, "points": len(df),
-                         "n_features": df.attrs["n_features"], "denominator": df.attrs["denominator"],
-                         "first_rank": int(df["rank"].iloc[0]), "last_rank": int(df["rank"].iloc[-1]),
-                         "x_key": df.attrs["x_key"]})
+            rows.append(
+                {
+                    "method": method,
+                    "representation": rep,
+                    "dataset": dataset,
+                    "points": len(df),
+                    "n_features": df.attrs["n_features"],
+                    "denominator": df.attrs["denominator"],
+                    "first_rank": int(df["rank"].iloc[0]),
+                    "last_rank": int(df["rank"].iloc[-1]),
+                    "x_key": df.attrs["x_key"],
+                }
+            )
     for model in MODEL_KEYS:
         for rep, dataset in _entries(source, REGRESSION_FILE):
             df = regression(source, model, dataset, rep, missing_ok=True)
             if df is None:
                 continue
-            rows.append({"method": model, "representation": rep, "dataset": dataset, "points": len(df),
-                         "n_features": df.attrs["n_features"], "denominator": df.attrs["n_features"],
-                         "first_rank": int(df["n"].iloc[0]), "last_rank": int(df["n"].iloc[-1]), "x_key": "n"})
-    return pd.DataFrame(rows, columns=["method", "representation", "dataset", "points", "n_features",
-                                       "denominator", "first_rank", "last_rank", "x_key"])
+            rows.append(
+                {
+                    "method": model,
+                    "representation": rep,
+                    "dataset": dataset,
+                    "points": len(df),
+                    "n_features": df.attrs["n_features"],
+                    "denominator": df.attrs["n_features"],
+                    "first_rank": int(df["n"].iloc[0]),
+                    "last_rank": int(df["n"].iloc[-1]),
+                    "x_key": "n",
+                }
+            )
+    return pd.DataFrame(
+        rows,
+        columns=[
+            "method",
+            "representation",
+            "dataset",
+            "points",
+            "n_features",
+            "denominator",
+            "first_rank",
+            "last_rank",
+            "x_key",
+        ],
+    )

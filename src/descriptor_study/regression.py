@@ -22,8 +22,9 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -31,6 +32,7 @@ import pandas as pd
 from .errors import DatasetError
 
 log = logging.getLogger(__name__)
+
 
 def paper_hyperparameters(names: Iterable[str] | None = None, classes=None) -> dict[str, dict[str, float]]:
     """The authors' Si hyperparameters (rr_lambda, krr_lambda, krr_gamma) per representation,
@@ -57,8 +59,9 @@ def isolated_atom_energies(structures) -> dict[str, float]:
     return e0
 
 
-def cohesive_targets(structures, e0: dict[str, float], source: str = "<dataset>",
-                     e0_key: str = "datasets.<name>.e0") -> np.ndarray:
+def cohesive_targets(
+    structures, e0: dict[str, float], source: str = "<dataset>", e0_key: str = "datasets.<name>.e0"
+) -> np.ndarray:
     """t = E − Σ_el N_el·E0_el for every structure (all must carry an energy); ``e0_key``
     names the config key to set when an element has no E0."""
     out = []
@@ -156,9 +159,15 @@ class Problem:
 
 # --- failed fits -------------------------------------------------------------------------
 
-def fit_status(y_train: np.ndarray, train_pred: np.ndarray, arrays: Sequence[np.ndarray] = (),
-               rcond: float | None = None, solver_message: str | None = None) -> str:
-    """"ok", or "failed: <reason>" for a fit whose solution is numerically unusable:
+
+def fit_status(
+    y_train: np.ndarray,
+    train_pred: np.ndarray,
+    arrays: Sequence[np.ndarray] = (),
+    rcond: float | None = None,
+    solver_message: str | None = None,
+) -> str:
+    """ "ok", or "failed: <reason>" for a fit whose solution is numerically unusable:
 
     1. a coefficient or prediction (``arrays``, ``train_pred``) is not finite;
     2. the matrix the solver factorised is singular at working precision, the test LAPACK
@@ -239,7 +248,7 @@ def _add_squared_distances(D: np.ndarray, A: np.ndarray, B: np.ndarray) -> None:
     features (exact differences, no ‖a‖² + ‖b‖² − 2a·b cancellation)."""
     step = max(1, int(_BLOCK_ELEMENTS // max(1, D.size)))
     for s in range(0, A.shape[1], step):
-        a, b = A[:, s:s + step], B[:, s:s + step]
+        a, b = A[:, s : s + step], B[:, s : s + step]
         D += np.sum((a[:, None, :] - b[None, :, :]) ** 2, axis=-1)
 
 
@@ -272,8 +281,10 @@ def _per_size(hyper: Mapping[str, float] | pd.DataFrame, keys: Sequence[str], si
 
 # --- the sweep ---------------------------------------------------------------------------
 
-def feature_sweep(problem: Problem, ranking: np.ndarray, model: str,
-                  hyper: Mapping[str, float] | pd.DataFrame, sizes: Iterable[int]) -> pd.DataFrame:
+
+def feature_sweep(
+    problem: Problem, ranking: np.ndarray, model: str, hyper: Mapping[str, float] | pd.DataFrame, sizes: Iterable[int]
+) -> pd.DataFrame:
     """Train/test RMSE per atom with the top-n ranked features, for each n in ``sizes``.
 
     ``hyper``: the same values at every size (a mapping), or a table with a row per n (columns
@@ -314,8 +325,15 @@ def feature_sweep(problem: Problem, ranking: np.ndarray, model: str,
     out = []
     for (n, ptr, pte, status), h in zip(rows, values):
         ok = status == "ok"
-        out.append({"n": n, "train_rmse": rmse_per_atom(ptr, ytr, ntr) if ok else np.nan,
-                    "test_rmse": rmse_per_atom(pte, yte, nte) if ok else np.nan, **h, "status": status})
+        out.append(
+            {
+                "n": n,
+                "train_rmse": rmse_per_atom(ptr, ytr, ntr) if ok else np.nan,
+                "test_rmse": rmse_per_atom(pte, yte, nte) if ok else np.nan,
+                **h,
+                "status": status,
+            }
+        )
     df = pd.DataFrame(out, columns=["n", "train_rmse", "test_rmse", *keys, "status"])
     df.insert(3, "percent", 100.0 * df["n"] / len(ranking))
     return df
@@ -323,13 +341,14 @@ def feature_sweep(problem: Problem, ranking: np.ndarray, model: str,
 
 # --- cross-validation --------------------------------------------------------------------
 
+
 def _folds(n_train: int, folds: int, seed: int) -> list[tuple[np.ndarray, np.ndarray]]:
     """(fit, validation) positions within the training set: a seeded permutation cut in
     ``folds`` parts (as many as there are training structures at most)."""
     if n_train < 2:
         raise DatasetError(f"cross-validation needs at least 2 training structures, got {n_train}")
     parts = np.array_split(np.random.default_rng(seed).permutation(n_train), min(folds, n_train))
-    return [(np.sort(np.concatenate(parts[:k] + parts[k + 1:])), np.sort(parts[k])) for k in range(len(parts))]
+    return [(np.sort(np.concatenate(parts[:k] + parts[k + 1 :])), np.sort(parts[k])) for k in range(len(parts))]
 
 
 def _fold_scaled(Xtr: np.ndarray, fit: np.ndarray) -> np.ndarray:
@@ -337,8 +356,9 @@ def _fold_scaled(Xtr: np.ndarray, fit: np.ndarray) -> np.ndarray:
     return normalise(Xtr[fit], Xtr)[1]
 
 
-def _cv_errors_rr(R: np.ndarray, fit: np.ndarray, val: np.ndarray, y: np.ndarray, n_atoms: np.ndarray,
-                  lambdas: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _cv_errors_rr(
+    R: np.ndarray, fit: np.ndarray, val: np.ndarray, y: np.ndarray, n_atoms: np.ndarray, lambdas: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     """Validation RMSE per atom and the rcond :func:`fit_status` checks (that of the factor R
     of the stacked system) for every λ, from one SVD of the fold's training
     matrix. R: triangular factor of (the scaled training matrix)ᵀ, whose columns are the
@@ -354,8 +374,15 @@ def _cv_errors_rr(R: np.ndarray, fit: np.ndarray, val: np.ndarray, y: np.ndarray
     return err, rcond
 
 
-def _cv_errors_krr(Dff: np.ndarray, Dvf: np.ndarray, y_fit: np.ndarray, y_val: np.ndarray, n_val: np.ndarray,
-                   gamma: float, lambdas: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _cv_errors_krr(
+    Dff: np.ndarray,
+    Dvf: np.ndarray,
+    y_fit: np.ndarray,
+    y_val: np.ndarray,
+    n_val: np.ndarray,
+    gamma: float,
+    lambdas: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
     """Validation RMSE per atom and rcond(K + λI) for every λ at one γ, from one
     eigendecomposition of the fold's kernel."""
     w, V = np.linalg.eigh(np.exp(-gamma * Dff))
@@ -367,9 +394,17 @@ def _cv_errors_krr(Dff: np.ndarray, Dvf: np.ndarray, y_fit: np.ndarray, y_val: n
     return err, rcond
 
 
-def cross_validate(problem: Problem, ranking: np.ndarray, model: str, sizes: Iterable[int], folds: int = 5,
-                   seed: int = 0, lambdas: Sequence[float] | None = None, gammas: Sequence[float] | None = None,
-                   gamma_factors: Sequence[float] = GAMMA_FACTORS) -> pd.DataFrame:
+def cross_validate(
+    problem: Problem,
+    ranking: np.ndarray,
+    model: str,
+    sizes: Iterable[int],
+    folds: int = 5,
+    seed: int = 0,
+    lambdas: Sequence[float] | None = None,
+    gammas: Sequence[float] | None = None,
+    gamma_factors: Sequence[float] = GAMMA_FACTORS,
+) -> pd.DataFrame:
     """Hyperparameters chosen where they are used: at each size n, by ``folds``-fold
     cross-validation on the training set only (its own normalisation per fold), the λ (and
     for KRR γ) of the smallest mean validation RMSE per atom.
@@ -402,8 +437,13 @@ def cross_validate(problem: Problem, ranking: np.ndarray, model: str, sizes: Ite
             done = n
             mean = np.mean(errs, axis=0)
             i = _best(mean, valid)
-            rows.append({"n": n, "rr_lambda": lambdas[i] if i is not None else np.nan,
-                         "cv_rmse": mean[i] if i is not None else np.nan})
+            rows.append(
+                {
+                    "n": n,
+                    "rr_lambda": lambdas[i] if i is not None else np.nan,
+                    "cv_rmse": mean[i] if i is not None else np.nan,
+                }
+            )
     elif model == "krr":
         D = [np.zeros((len(y), len(y))) for _ in parts]
         Dall, Zall = np.zeros((len(y), len(y))), normalise(Xtr, Xtr)[0]
@@ -430,16 +470,24 @@ def cross_validate(problem: Problem, ranking: np.ndarray, model: str, sizes: Ite
                     valid[:, j] &= np.isfinite(err) & (rcond >= EPS)
             flat = _best(errs.ravel(), valid.ravel())  # λ-major order: the smallest λ wins ties
             i, j = divmod(flat, len(grid)) if flat is not None else (None, None)
-            rows.append({"n": n, "krr_lambda": lambdas[i] if i is not None else np.nan,
-                         "krr_gamma": grid[j] if j is not None else np.nan,
-                         "cv_rmse": errs[i, j] if i is not None else np.nan})
+            rows.append(
+                {
+                    "n": n,
+                    "krr_lambda": lambdas[i] if i is not None else np.nan,
+                    "krr_gamma": grid[j] if j is not None else np.nan,
+                    "cv_rmse": errs[i, j] if i is not None else np.nan,
+                }
+            )
     else:
         raise ValueError(f"unknown model {model!r}")
     table = pd.DataFrame(rows, columns=["n", *_hyper_keys(model), "cv_rmse"])
     unchosen = table["cv_rmse"].isna()
     if unchosen.any():
-        log.warning("%s: no hyperparameter candidate passed cross-validation at n = %s", model,
-                    table.loc[unchosen, "n"].tolist()[:10])
+        log.warning(
+            "%s: no hyperparameter candidate passed cross-validation at n = %s",
+            model,
+            table.loc[unchosen, "n"].tolist()[:10],
+        )
     return table
 
 
@@ -450,8 +498,14 @@ def _best(errors: np.ndarray, valid: np.ndarray) -> int | None:
     return int(np.argmin(np.where(valid, errors, np.inf)))
 
 
-def search_hyperparameters(problem: Problem, model: str, folds: int = 5, seed: int = 0,
-                           lambdas: Sequence[float] | None = None, gammas: Sequence[float] | None = None) -> dict[str, float]:
+def search_hyperparameters(
+    problem: Problem,
+    model: str,
+    folds: int = 5,
+    seed: int = 0,
+    lambdas: Sequence[float] | None = None,
+    gammas: Sequence[float] | None = None,
+) -> dict[str, float]:
     """Cross-validated (training set only) λ and, for KRR, γ at the full feature set
     (:func:`cross_validate` at that one size)."""
     n = problem.X.shape[1]
@@ -471,12 +525,19 @@ def best_rmse_table(sweeps: dict[tuple[str, str, str], pd.DataFrame]) -> pd.Data
         good = df[ok]
         best = good.loc[good["test_rmse"].idxmin()] if len(good) else None
         last = df.iloc[-1]
-        rows.append({"model": model.upper(), "dataset": dataset, "representation": rep,
-                     "best_test_rmse": float(best["test_rmse"]) if best is not None else np.nan,
-                     "n_at_best": int(best["n"]) if best is not None else pd.NA,
-                     "full_test_rmse": float(last["test_rmse"]) if ok.iloc[-1] else np.nan,
-                     "full_train_rmse": float(last["train_rmse"]) if ok.iloc[-1] else np.nan,
-                     "n_features": int(last["n"]), "failed_fits": int((~ok).sum())})
+        rows.append(
+            {
+                "model": model.upper(),
+                "dataset": dataset,
+                "representation": rep,
+                "best_test_rmse": float(best["test_rmse"]) if best is not None else np.nan,
+                "n_at_best": int(best["n"]) if best is not None else pd.NA,
+                "full_test_rmse": float(last["test_rmse"]) if ok.iloc[-1] else np.nan,
+                "full_train_rmse": float(last["train_rmse"]) if ok.iloc[-1] else np.nan,
+                "n_features": int(last["n"]),
+                "failed_fits": int((~ok).sum()),
+            }
+        )
     return pd.DataFrame(rows).sort_values(["model", "dataset", "full_test_rmse"]).reset_index(drop=True)
 
 

@@ -17,15 +17,26 @@ notes where an agreeing cell needed one of the authors' settings.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-COLUMNS = ["item", "figure", "representation", "dataset", "metric", "published", "ours", "tolerance", "verdict",
-           "reason"]
+COLUMNS = [
+    "item",
+    "figure",
+    "representation",
+    "dataset",
+    "metric",
+    "published",
+    "ours",
+    "tolerance",
+    "verdict",
+    "reason",
+]
 
 #: error level whose crossing is compared (Figures 6-8: "features needed to reach 1e-3")
 TARGET_ERROR = 1e-3
@@ -91,6 +102,7 @@ def _missing(v) -> bool:
 
 # --- metrics of one curve ------------------------------------------------------------
 
+
 def percent_to_reach(percent: np.ndarray, values: np.ndarray, level: float = TARGET_ERROR) -> float:
     """The smallest % of features whose value is at or below ``level``; NaN if never."""
     percent, values = np.asarray(percent, float), np.asarray(values, float)
@@ -123,26 +135,48 @@ def level_at(t: np.ndarray, dV: np.ndarray, t_ref: float = REFERENCE_STEP) -> fl
 
 # --- cells -----------------------------------------------------------------------------
 
-def cell(item: str, figure: str, representation: str, dataset: str, metric: str, kind: str,
-         published: float | None, ours: float | None) -> dict[str, Any]:
+
+def cell(
+    item: str,
+    figure: str,
+    representation: str,
+    dataset: str,
+    metric: str,
+    kind: str,
+    published: float | None,
+    ours: float | None,
+) -> dict[str, Any]:
     tol = TOLERANCES[kind]
-    if _missing(published) and _missing(ours) and kind != "percent":
-        verdict = "not run"
-    elif ours is None:
+    if _missing(published) and _missing(ours) and kind != "percent" or ours is None:
         verdict = "not run"
     else:
         verdict = "agree" if tol.agrees(_num(published), _num(ours)) else "differ"
-    return {"item": item, "figure": figure, "representation": representation, "dataset": dataset,
-            "metric": metric, "published": _num(published), "ours": _num(ours), "tolerance": tol.describe(),
-            "verdict": verdict, "reason": ""}
+    return {
+        "item": item,
+        "figure": figure,
+        "representation": representation,
+        "dataset": dataset,
+        "metric": metric,
+        "published": _num(published),
+        "ours": _num(ours),
+        "tolerance": tol.describe(),
+        "verdict": verdict,
+        "reason": "",
+    }
 
 
 def _num(v) -> float:
     return float("nan") if v is None else float(v)
 
 
-def curve_cells(figure: str, method: str, representation: str, dataset: str,
-                published: pd.DataFrame | None, ours: pd.DataFrame | None) -> list[dict[str, Any]]:
+def curve_cells(
+    figure: str,
+    method: str,
+    representation: str,
+    dataset: str,
+    published: pd.DataFrame | None,
+    ours: pd.DataFrame | None,
+) -> list[dict[str, Any]]:
     """Dimensionality metrics of one (method, representation, dataset): % to reach 1e-3 and
     the value at 10, 25, 50 % (and after the first selection for CUR and FPS)."""
     column = "variance_ratio" if method == "pca" else "error"
@@ -156,19 +190,50 @@ def curve_cells(figure: str, method: str, representation: str, dataset: str,
             return None
         return fn(curve["percent"].to_numpy(), curve[column].to_numpy())
 
-    rows.append(cell(f"{stem}/percent_to_1e-3", figure, representation, dataset,
-                     f"% of {'components' if method == 'pca' else 'features'} to reach {label} {TARGET_ERROR:g}",
-                     "percent", metric(published, percent_to_reach), metric(ours, percent_to_reach)))
+    rows.append(
+        cell(
+            f"{stem}/percent_to_1e-3",
+            figure,
+            representation,
+            dataset,
+            f"% of {'components' if method == 'pca' else 'features'} to reach {label} {TARGET_ERROR:g}",
+            "percent",
+            metric(published, percent_to_reach),
+            metric(ours, percent_to_reach),
+        )
+    )
     if method != "pca":
-        rows.append(cell(f"{stem}/first", figure, representation, dataset, f"{label} after the first feature",
-                         kind, _at_rank(published, column, 1), _at_rank(ours, column, 1)))
+        rows.append(
+            cell(
+                f"{stem}/first",
+                figure,
+                representation,
+                dataset,
+                f"{label} after the first feature",
+                kind,
+                _at_rank(published, column, 1),
+                _at_rank(ours, column, 1),
+            )
+        )
     for p in CHECK_PERCENTS:
-        rows.append(cell(f"{stem}/at_{p:g}", figure, representation, dataset, f"{label} at {p:g} %", kind,
-                         metric(published, lambda x, y: value_at_percent(x, y, p)),
-                         metric(ours, lambda x, y: value_at_percent(x, y, p))))
+        rows.append(
+            cell(
+                f"{stem}/at_{p:g}",
+                figure,
+                representation,
+                dataset,
+                f"{label} at {p:g} %",
+                kind,
+                metric(published, lambda x, y, p=p: value_at_percent(x, y, p)),
+                metric(ours, lambda x, y, p=p: value_at_percent(x, y, p)),
+            )
+        )
     # a value the published curve does not have (it starts at a later rank, or ends early) is not compared
-    return [r for r in rows if not (_missing(r["published"]) and not r["item"].endswith("percent_to_1e-3"))
-            or published is None]
+    return [
+        r
+        for r in rows
+        if not (_missing(r["published"]) and not r["item"].endswith("percent_to_1e-3")) or published is None
+    ]
 
 
 def _at_rank(curve: pd.DataFrame | None, column: str, rank: int) -> float | None:
@@ -180,17 +245,27 @@ def _at_rank(curve: pd.DataFrame | None, column: str, rank: int) -> float | None
     return float(hit.iloc[0]) if len(hit) else float("nan")
 
 
-def sensitivity_cells(panel: str, representation: str, published: pd.DataFrame | None,
-                      ours: pd.DataFrame | None) -> list[dict[str, Any]]:
+def sensitivity_cells(
+    panel: str, representation: str, published: pd.DataFrame | None, ours: pd.DataFrame | None
+) -> list[dict[str, Any]]:
     """Figure 3: maximum dV (round-off); Figures 4-5: slope as t → 0 and dV at 1e-3 Å."""
     from .sensitivity import asymptotic_slope
 
     figure = {"fig3": "Figure 3", "fig4": "Figure 4"}.get(panel, f"Figure 5{panel[-1]}")
     stem = f"{panel}/{representation}"
     if panel == "fig3":
-        return [cell(f"{stem}/max_dV", figure, representation, "c-Si", "maximum dV over θ", "rotation",
-                     None if published is None else float(np.nanmax(published["dV"])),
-                     None if ours is None else float(np.nanmax(ours["dV"])))]
+        return [
+            cell(
+                f"{stem}/max_dV",
+                figure,
+                representation,
+                "c-Si",
+                "maximum dV over θ",
+                "rotation",
+                None if published is None else float(np.nanmax(published["dV"])),
+                None if ours is None else float(np.nanmax(ours["dV"])),
+            )
+        ]
 
     def slope(df):
         return None if df is None else asymptotic_slope(df["t"].to_numpy(), df["dV"].to_numpy(), SLOPE_FLOOR)[0]
@@ -199,22 +274,41 @@ def sensitivity_cells(panel: str, representation: str, published: pd.DataFrame |
         return None if df is None else level_at(df["t"].to_numpy(), df["dV"].to_numpy())
 
     return [
-        cell(f"{stem}/slope", figure, representation, "c-Si", "slope k as t → 0", "slope", slope(published),
-             slope(ours)),
-        cell(f"{stem}/level", figure, representation, "c-Si", f"dV at t = {REFERENCE_STEP:g} Å", "level",
-             level(published), level(ours)),
+        cell(
+            f"{stem}/slope", figure, representation, "c-Si", "slope k as t → 0", "slope", slope(published), slope(ours)
+        ),
+        cell(
+            f"{stem}/level",
+            figure,
+            representation,
+            "c-Si",
+            f"dV at t = {REFERENCE_STEP:g} Å",
+            "level",
+            level(published),
+            level(ours),
+        ),
     ]
 
 
-def regression_cells(model: str, representation: str, dataset: str, published: pd.DataFrame | None,
-                     ours: pd.DataFrame | None) -> list[dict[str, Any]]:
+def regression_cells(
+    model: str, representation: str, dataset: str, published: pd.DataFrame | None, ours: pd.DataFrame | None
+) -> list[dict[str, Any]]:
     """Figure 9: best test RMSE and the test RMSE at each published feature count."""
     figure = "Figure 9"
     name = {"rr": "RR", "krr": "KRR"}[model]
     stem = f"fig9/{model}/{dataset}/{representation}"
-    rows = [cell(f"{stem}/best", figure, representation, dataset, f"{name} best test RMSE (eV/atom)", "rmse",
-                 None if published is None else float(published["test_rmse"].min()),
-                 None if ours is None else float(ours["test_rmse"].min()))]
+    rows = [
+        cell(
+            f"{stem}/best",
+            figure,
+            representation,
+            dataset,
+            f"{name} best test RMSE (eV/atom)",
+            "rmse",
+            None if published is None else float(published["test_rmse"].min()),
+            None if ours is None else float(ours["test_rmse"].min()),
+        )
+    ]
     if published is not None:
         for n in published["n"].to_numpy():
             got = None
@@ -222,8 +316,18 @@ def regression_cells(model: str, representation: str, dataset: str, published: p
                 match = ours.loc[ours["n"] == n, "test_rmse"]
                 got = float(match.iloc[0]) if len(match) else float("nan")
             pub = float(published.loc[published["n"] == n, "test_rmse"].iloc[0])
-            rows.append(cell(f"{stem}/n{int(n)}", figure, representation, dataset,
-                             f"{name} test RMSE at {int(n)} features (eV/atom)", "rmse", pub, got))
+            rows.append(
+                cell(
+                    f"{stem}/n{int(n)}",
+                    figure,
+                    representation,
+                    dataset,
+                    f"{name} test RMSE at {int(n)} features (eV/atom)",
+                    "rmse",
+                    pub,
+                    got,
+                )
+            )
     return rows
 
 
@@ -233,12 +337,23 @@ def count_cells(published_counts: pd.DataFrame, ours: pd.DataFrame, compare_as: 
     mine = {(r.representation, compare_as.get(r.dataset)): int(r.nonzero) for r in ours.itertuples()}
     for r in published_counts.itertuples():
         got = mine.get((r.representation, r.dataset))
-        rows.append(cell(f"table1/{r.dataset}/{r.representation}", "Table I", r.representation, r.dataset,
-                         "non-zero features", "count", int(r.n_nonzero), got))
+        rows.append(
+            cell(
+                f"table1/{r.dataset}/{r.representation}",
+                "Table I",
+                r.representation,
+                r.dataset,
+                "non-zero features",
+                "count",
+                int(r.n_nonzero),
+                got,
+            )
+        )
     return rows
 
 
 # --- reasons ---------------------------------------------------------------------------
+
 
 def load_deviations(path: str | Path | None = None) -> list[dict[str, Any]]:
     """Known reasons: entries with ``match`` (item prefix, representation, dataset, figure,
@@ -279,6 +394,7 @@ def attach_reasons(rows: list[dict[str, Any]], deviations: Sequence[dict[str, An
 
 # --- the whole report --------------------------------------------------------------------
 
+
 @dataclass
 class RunResults:
     """What this run computed, by published name: curves and tables as DataFrames."""
@@ -300,8 +416,12 @@ def is_degree_variant(variant: str, classes=None) -> bool:
     return bool(sep and degree.isdigit() and registry.with_attribute("degree_parameter", [rep], classes))
 
 
-def compare(run: RunResults, published_dir: str | Path | None, not_run: dict[str, str] | None = None,
-            deviations: Sequence[dict[str, Any]] | None = None) -> pd.DataFrame:
+def compare(
+    run: RunResults,
+    published_dir: str | Path | None,
+    not_run: dict[str, str] | None = None,
+    deviations: Sequence[dict[str, Any]] | None = None,
+) -> pd.DataFrame:
     """Every comparable cell of this run against the published results in ``published_dir``.
 
     ``published_dir`` None: nothing is compared; the report then lists the run's datasets
@@ -313,10 +433,13 @@ def compare(run: RunResults, published_dir: str | Path | None, not_run: dict[str
     ours_by_pub = {d: p for d, p in run.compare_as.items() if p}
     for dataset, target in run.compare_as.items():
         if not target:
-            rows.append({**cell(f"dataset/{dataset}", "datasets", "", dataset, "published counterpart", "count",
-                                None, None),
-                         "verdict": "no counterpart",
-                         "reason": f"{dataset} stands for no published dataset (no compare_as; demo or own data)"})
+            rows.append(
+                {
+                    **cell(f"dataset/{dataset}", "datasets", "", dataset, "published counterpart", "count", None, None),
+                    "verdict": "no counterpart",
+                    "reason": f"{dataset} stands for no published dataset (no compare_as; demo or own data)",
+                }
+            )
     if published_dir is None:
         return _frame(rows, deviations)
     published_dir = Path(published_dir)
@@ -361,8 +484,13 @@ def compare(run: RunResults, published_dir: str | Path | None, not_run: dict[str
         if target in compared:
             continue
         why = not_run.get(target, "not in this run's config")
-        rows.append({**cell(f"dataset/{target}", "datasets", "", target, "dataset run", "count", None, None),
-                     "verdict": "not run", "reason": why})
+        rows.append(
+            {
+                **cell(f"dataset/{target}", "datasets", "", target, "dataset run", "count", None, None),
+                "verdict": "not run",
+                "reason": why,
+            }
+        )
     return _frame(rows, deviations)
 
 
@@ -409,13 +537,18 @@ def markdown(df: pd.DataFrame, title: str = "Reproduction report") -> str:
             lines.append(f"| {r.dataset} | {r.verdict} | {r.reason} |")
         lines.append("")
     for fig, part in df[df["figure"] != "datasets"].groupby("figure", sort=False):
-        lines += [f"## {fig}", "",
-                  "| representation | dataset | metric | published | ours | tolerance | verdict | reason |",
-                  "|---|---|---|---|---|---|---|---|"]
+        lines += [
+            f"## {fig}",
+            "",
+            "| representation | dataset | metric | published | ours | tolerance | verdict | reason |",
+            "|---|---|---|---|---|---|---|---|",
+        ]
         for r in part.itertuples():
             verdict = f"**{r.verdict}**" if r.verdict == "differ" else r.verdict
-            lines.append(f"| {r.representation} | {r.dataset} | {r.metric} | {_fmt(r.published)} | {_fmt(r.ours)} | "
-                         f"{r.tolerance} | {verdict} | {r.reason} |")
+            lines.append(
+                f"| {r.representation} | {r.dataset} | {r.metric} | {_fmt(r.published)} | {_fmt(r.ours)} | "
+                f"{r.tolerance} | {verdict} | {r.reason} |"
+            )
         lines.append("")
     return "\n".join(lines)
 
@@ -427,9 +560,14 @@ def write_report(df: pd.DataFrame, csv: str | Path, md: str | Path) -> None:
     write_table(df, csv, md, markdown=markdown(df))
 
 
-def read_run(compare_as: dict[str, str | None], table1: str | Path | None,
-             sensitivity: Iterable[dict[str, str]], dimensionality: Iterable[dict[str, str]],
-             regression: Iterable[dict[str, str]], classes: dict[str, type] | None = None) -> RunResults:
+def read_run(
+    compare_as: dict[str, str | None],
+    table1: str | Path | None,
+    sensitivity: Iterable[dict[str, str]],
+    dimensionality: Iterable[dict[str, str]],
+    regression: Iterable[dict[str, str]],
+    classes: dict[str, type] | None = None,
+) -> RunResults:
     """Load this run's files, each named with its keys (no path is parsed)."""
     return RunResults(
         compare_as=dict(compare_as),

@@ -20,9 +20,9 @@ from __future__ import annotations
 
 import math
 import os
+from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
-from typing import Iterable
 
 #: MB of float64 data: bytes / 1e6 (Snakemake's mem_mb is in 10⁶ bytes)
 MB = 1e6
@@ -40,6 +40,7 @@ def _ceil(x: float) -> int:
 
 
 # --- sizes read cheaply --------------------------------------------------------------------
+
 
 def extxyz_size(path: str | os.PathLike) -> tuple[int, int, list[str]]:
     """(structures, atoms, species) of an extended-XYZ file.
@@ -95,8 +96,10 @@ def n_features(cls, species: Iterable[str], params: dict | None = None) -> int:
 
 # --- the estimates ---------------------------------------------------------------------------
 
-def represent_mem_mb(n_rows: int, n_features: int, factor: float = 3.0,
-                     base_mb: float = BASE_MB, floor_mb: float = FLOOR_MB) -> int:
+
+def represent_mem_mb(
+    n_rows: int, n_features: int, factor: float = 3.0, base_mb: float = BASE_MB, floor_mb: float = FLOOR_MB
+) -> int:
     """Rule ``represent``: ``max(floor, base + factor · n_rows · n_features · 8 B / 10⁶)``.
 
     ``n_rows`` is the atom count (one row per atom) or the structure count (one row per
@@ -106,16 +109,18 @@ def represent_mem_mb(n_rows: int, n_features: int, factor: float = 3.0,
     return _ceil(max(floor_mb, base_mb + factor * n_rows * n_features * FLOAT / MB))
 
 
-def represent_runtime(n_rows: int, n_features: int, threads: int = 1, rate: float = 2e5,
-                      factor: float = 5.0, floor_min: float = FLOOR_MIN) -> int:
+def represent_runtime(
+    n_rows: int, n_features: int, threads: int = 1, rate: float = 2e5, factor: float = 5.0, floor_min: float = FLOOR_MIN
+) -> int:
     """Rule ``represent``: ``max(floor, factor · n_rows · n_features / (rate · threads) / 60)``
     minutes, ``rate`` = 2·10⁵ descriptor entries per second per thread (below what any
     representation of the study reaches)."""
     return _ceil(max(floor_min, factor * n_rows * n_features / (rate * max(1, threads)) / 60))
 
 
-def selection_mem_mb(n_rows: int, n_features: int, factor: float = 4.0,
-                     base_mb: float = BASE_MB, floor_mb: float = FLOOR_MB) -> int:
+def selection_mem_mb(
+    n_rows: int, n_features: int, factor: float = 4.0, base_mb: float = BASE_MB, floor_mb: float = FLOOR_MB
+) -> int:
     """Rule ``select_features``: ``max(floor, base + factor · (n_rows·p + p²) · 8 B / 10⁶)``,
     p = n_features.  The matrix is read, its non-zero columns copied and QR-reduced to
     p × p; CUR then keeps a p × p Gram matrix beside it (PCA and FPS need less)."""
@@ -123,17 +128,29 @@ def selection_mem_mb(n_rows: int, n_features: int, factor: float = 4.0,
     return _ceil(max(floor_mb, base_mb + factor * (n_rows * p + p * p) * FLOAT / MB))
 
 
-def selection_runtime(n_rows: int, n_features: int, threads: int = 1, flops: float = 1e9,
-                      factor: float = 10.0, floor_min: float = FLOOR_MIN) -> int:
+def selection_runtime(
+    n_rows: int,
+    n_features: int,
+    threads: int = 1,
+    flops: float = 1e9,
+    factor: float = 10.0,
+    floor_min: float = FLOOR_MIN,
+) -> int:
     """Rule ``select_features``: ``max(floor, factor · (2·n_rows·p² + 4·p³) / flops / 60)``
     minutes with ``flops`` = 10⁹ per second: the QR of the n_rows × p matrix and the p CUR
     steps of O(p²) each on the p × p Gram matrix (single-threaded BLAS: ``threads`` unused)."""
     p = n_features
-    return _ceil(max(floor_min, factor * (2.0 * n_rows * p * p + 4.0 * p ** 3) / flops / 60))
+    return _ceil(max(floor_min, factor * (2.0 * n_rows * p * p + 4.0 * p**3) / flops / 60))
 
 
-def regression_mem_mb(n_rows: int, n_features: int, n_structures: int, factor: float = 3.0,
-                      base_mb: float = BASE_MB, floor_mb: float = FLOOR_MB) -> int:
+def regression_mem_mb(
+    n_rows: int,
+    n_features: int,
+    n_structures: int,
+    factor: float = 3.0,
+    base_mb: float = BASE_MB,
+    floor_mb: float = FLOOR_MB,
+) -> int:
     """Rule ``regress``: ``max(floor, base + factor · (n_rows·p + n_s·p + 2·n_s²) · 8 B / 10⁶)``:
     the stored matrix, the per-structure sums (n_s × p) and the kernel-ridge kernel matrix
     and its factorisation (n_s × n_s each)."""
@@ -141,19 +158,32 @@ def regression_mem_mb(n_rows: int, n_features: int, n_structures: int, factor: f
     return _ceil(max(floor_mb, base_mb + factor * (n_rows * p + n_s * p + 2 * n_s * n_s) * FLOAT / MB))
 
 
-def regression_runtime(n_structures: int, n_features: int, n_top: int = 65, search: bool = True,
-                       flops: float = 1e9, factor: float = 10.0, floor_min: float = FLOOR_MIN) -> int:
+def regression_runtime(
+    n_structures: int,
+    n_features: int,
+    n_top: int = 65,
+    search: bool = True,
+    flops: float = 1e9,
+    factor: float = 10.0,
+    floor_min: float = FLOOR_MIN,
+) -> int:
     """Rule ``regress``: ``max(floor, factor · fits · n_top · (n_s³ + n_s²·p) / flops / 60)``
     minutes: one fit per point of the n_top-point feature sweep, each a solve of the n_s × n_s
     system built from up to p features; ``fits`` = 50 with the cross-validated
     hyperparameter search (folds × grid), 1 without."""
     n_s, p = n_structures, n_features
     fits = 50 if search else 1
-    return _ceil(max(floor_min, factor * fits * n_top * (n_s ** 3 + n_s * n_s * p) / flops / 60))
+    return _ceil(max(floor_min, factor * fits * n_top * (n_s**3 + n_s * n_s * p) / flops / 60))
 
 
-def sensitivity_mem_mb(n_features: int, n_steps: int = 60, n_atoms: int = 512, factor: float = 3.0,
-                       base_mb: float = BASE_MB, floor_mb: float = FLOOR_MB) -> int:
+def sensitivity_mem_mb(
+    n_features: int,
+    n_steps: int = 60,
+    n_atoms: int = 512,
+    factor: float = 3.0,
+    base_mb: float = BASE_MB,
+    floor_mb: float = FLOOR_MB,
+) -> int:
     """Rule ``sensitivity_curve``: ``max(floor, base + factor · n_atoms · p · 8 B / 10⁶)``:
     the descriptors of one perturbed c-Si cell (at most ``n_atoms`` = 512, the periodic
     4×4×4 cell of Figure 4), kept for two configurations; the ``n_steps`` displacements are
@@ -161,8 +191,14 @@ def sensitivity_mem_mb(n_features: int, n_steps: int = 60, n_atoms: int = 512, f
     return _ceil(max(floor_mb, base_mb + factor * (n_atoms + n_steps) * n_features * FLOAT / MB))
 
 
-def sensitivity_runtime(n_features: int, n_steps: int = 60, n_atoms: int = 512, rate: float = 2e5,
-                        factor: float = 5.0, floor_min: float = FLOOR_MIN) -> int:
+def sensitivity_runtime(
+    n_features: int,
+    n_steps: int = 60,
+    n_atoms: int = 512,
+    rate: float = 2e5,
+    factor: float = 5.0,
+    floor_min: float = FLOOR_MIN,
+) -> int:
     """Rule ``sensitivity_curve``: ``max(floor, factor · n_steps · n_atoms · p / rate / 60)``
     minutes (every step recomputes the descriptors of the cell, ``rate`` entries per second)."""
     return _ceil(max(floor_min, factor * n_steps * n_atoms * n_features / rate / 60))

@@ -24,9 +24,10 @@ import os
 import platform
 import re
 import sys
+from collections.abc import Callable, Iterable
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any
 
 from .atomic import atomic_path, remove_stale
 from .errors import StudyError
@@ -37,8 +38,18 @@ log = logging.getLogger("descriptor_study")
 PROVENANCE_DIR = "provenance"
 #: distributions whose versions are recorded (those installed)
 PROVENANCE_PACKAGES = (
-    "descriptor-study", "numpy", "scipy", "ase", "dscribe", "quippy-ase", "ace-jax",
-    "scikit-learn", "skmatter", "pandas", "h5py", "matplotlib",
+    "descriptor-study",
+    "numpy",
+    "scipy",
+    "ase",
+    "dscribe",
+    "quippy-ase",
+    "ace-jax",
+    "scikit-learn",
+    "skmatter",
+    "pandas",
+    "h5py",
+    "matplotlib",
 )
 
 
@@ -127,8 +138,11 @@ def source_checksum() -> str:
     """sha256 over the ``descriptor_study`` package's files (relative path and content)."""
     package = Path(__file__).resolve().parent
     digest = hashlib.sha256()
-    for path in sorted(p for p in package.rglob("*") if p.is_file() and p.suffix in (".py", ".json", ".yaml")
-                       and "__pycache__" not in p.parts):
+    for path in sorted(
+        p
+        for p in package.rglob("*")
+        if p.is_file() and p.suffix in (".py", ".json", ".yaml") and "__pycache__" not in p.parts
+    ):
         digest.update(path.relative_to(package).as_posix().encode() + b"\0")
         digest.update(hashlib.sha256(path.read_bytes()).digest())
     return digest.hexdigest()

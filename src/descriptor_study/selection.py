@@ -42,9 +42,10 @@ PCA gives the explained-variance ratios of the centred matrix.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -212,7 +213,7 @@ class _CarriedSubspace:
             if since > 2000:
                 raise RuntimeError(f"CUR eigensolver: no convergence (residual {rn:.2e}·θ)")
             if k >= self.kmax:  # thick restart on the top Ritz vectors
-                keep = S[:, -self.kkeep:]
+                keep = S[:, -self.kkeep :]
                 k = self.kkeep
                 self.V[:k], self.W[:k] = keep.T @ V, keep.T @ W
                 self.T[:k, :k] = np.diag(theta[-k:])
@@ -266,8 +267,7 @@ class _CarriedSubspace:
         self.W = np.ascontiguousarray(self.W[:, n:])
 
 
-def cur_ranking(X: np.ndarray, floor: float = 1e-13, progress: bool = False,
-                dense_below: int = 300) -> Ranking:
+def cur_ranking(X: np.ndarray, floor: float = 1e-13, progress: bool = False, dense_below: int = 300) -> Ranking:
     """CUR feature ranking with k = 1 over every column, and its error curve."""
     from threadpoolctl import threadpool_limits
 
@@ -286,7 +286,7 @@ def cur_ranking(X: np.ndarray, floor: float = 1e-13, progress: bool = False,
         single_thread.restore_original_limits()
 
 
-def _dense_top(K: np.ndarray, pivot: int, n_start: int = 20) -> tuple[np.ndarray, "_CarriedSubspace"]:
+def _dense_top(K: np.ndarray, pivot: int, n_start: int = 20) -> tuple[np.ndarray, _CarriedSubspace]:
     """Leading eigenvector of K[pivot:, pivot:] (lower triangle) by a dense solve, and a new
     carried subspace started on the leading eigenvectors."""
     m = K.shape[0]
@@ -294,7 +294,7 @@ def _dense_top(K: np.ndarray, pivot: int, n_start: int = 20) -> tuple[np.ndarray
     u = np.zeros(m)
     u[pivot:] = E[:, -1]
     start = np.zeros((min(n_start, m - pivot), m))
-    start[:, pivot:] = E[:, -start.shape[0]:].T
+    start[:, pivot:] = E[:, -start.shape[0] :].T
     return u, _CarriedSubspace(K, start)
 
 
@@ -434,6 +434,7 @@ def pca_spectrum(X: np.ndarray) -> np.ndarray:
 
 # --- workflow files ------------------------------------------------------------------
 
+
 def run_selection(method: str, stored, out_csv: str | Path, standardise: bool = False) -> pd.DataFrame:
     """Rank the non-zero features of a stored representation; write the curve as CSV.
 
@@ -448,17 +449,35 @@ def run_selection(method: str, stored, out_csv: str | Path, standardise: bool = 
     log.info("%s on %s/%s: %d x %d (non-zero columns)", method, stored.dataset, stored.representation, *X.shape)
     if method == "cur":
         ranking = cur_ranking(X, progress=True)
-        df = pd.DataFrame({"rank": np.arange(1, n + 1), "feature": kept[ranking.selected],
-                           "percent": 100.0 * np.arange(1, n + 1) / n, "error": ranking.errors})
+        df = pd.DataFrame(
+            {
+                "rank": np.arange(1, n + 1),
+                "feature": kept[ranking.selected],
+                "percent": 100.0 * np.arange(1, n + 1) / n,
+                "error": ranking.errors,
+            }
+        )
         log.info("exact selections before the round-off floor: %d of %d", ranking.n_exact, n)
     elif method == "fps":
         ranking = fps_ranking(X)
-        df = pd.DataFrame({"rank": np.arange(1, n + 1), "feature": kept[ranking.selected],
-                           "percent": 100.0 * np.arange(1, n + 1) / n, "error": ranking.errors})
+        df = pd.DataFrame(
+            {
+                "rank": np.arange(1, n + 1),
+                "feature": kept[ranking.selected],
+                "percent": 100.0 * np.arange(1, n + 1) / n,
+                "error": ranking.errors,
+            }
+        )
     elif method == "pca":
         ratios = pca_spectrum(X)
-        df = pd.DataFrame({"rank": np.arange(1, n + 1), "feature": -1,
-                           "percent": 100.0 * np.arange(1, n + 1) / n, "variance_ratio": ratios})
+        df = pd.DataFrame(
+            {
+                "rank": np.arange(1, n + 1),
+                "feature": -1,
+                "percent": 100.0 * np.arange(1, n + 1) / n,
+                "variance_ratio": ratios,
+            }
+        )
     else:
         raise ValueError(f"unknown selection method {method!r}")
     storage.write_csv(df, out_csv)
@@ -485,17 +504,24 @@ def compressibility(curves: dict[tuple[str, str], pd.DataFrame], threshold: floa
         below = np.flatnonzero(err < threshold)
         n_thr = int(below[0]) + 1 if len(below) else None
         n_plateau = plateau_start(err)
-        rows.append({
-            "representation": rep, "dataset": dataset, "features": n,
-            "n_below_1e-3": n_thr, "percent_below_1e-3": None if n_thr is None else round(100 * n_thr / n, 1),
-            "n_plateau": n_plateau, "percent_plateau": round(100 * n_plateau / n, 1),
-            "plateau_error": float(err[n_plateau - 1]),
-        })
+        rows.append(
+            {
+                "representation": rep,
+                "dataset": dataset,
+                "features": n,
+                "n_below_1e-3": n_thr,
+                "percent_below_1e-3": None if n_thr is None else round(100 * n_thr / n, 1),
+                "n_plateau": n_plateau,
+                "percent_plateau": round(100 * n_plateau / n, 1),
+                "plateau_error": float(err[n_plateau - 1]),
+            }
+        )
     return pd.DataFrame(rows)
 
 
 def compressibility_from_files(curves: Iterable[Mapping[str, Any]]) -> pd.DataFrame:
     """Per (representation, dataset) from CUR curve files named by records
     ``{"rep" (or "variant"), "dataset", "path"}``; no name is read from a path."""
-    return compressibility({(e["rep"] if "rep" in e else e["variant"], e["dataset"]): pd.read_csv(e["path"])
-                            for e in curves})
+    return compressibility(
+        {(e["rep"] if "rep" in e else e["variant"], e["dataset"]): pd.read_csv(e["path"]) for e in curves}
+    )

@@ -15,17 +15,18 @@ from __future__ import annotations
 
 import logging
 import math
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
-
-from . import storage
 from ase import Atoms
 from ase.build import bulk
 from ase.neighborlist import neighbor_list
+
+from . import storage
 
 log = logging.getLogger(__name__)
 
@@ -72,6 +73,7 @@ def neighbour_shells(atoms: Atoms, centre: int, cutoff: float = 6.5, decimals: i
 
 
 # --- paths ---------------------------------------------------------------------------
+
 
 @dataclass
 class Path_:
@@ -194,8 +196,9 @@ def tangential_path(panel: str, direction: str = "authors", seed: int = 0, t: np
     return Path_(panel, t, make, base, np.array([centre]), [j])
 
 
-def resolve_settings(settings: dict[str, Any] | None, representation, panel: str | None = None,
-                     classes=None) -> dict[str, Any]:
+def resolve_settings(
+    settings: dict[str, Any] | None, representation, panel: str | None = None, classes=None
+) -> dict[str, Any]:
     """The ``authors`` values → what the authors' code did for this representation (and panel),
     read from its class (``authors_code``, ``authors_python_run``):
 
@@ -248,6 +251,7 @@ def build_path(panel: str, settings: dict[str, Any] | None = None, t: np.ndarray
 
 # --- curves --------------------------------------------------------------------------
 
+
 def _rows(rep, atoms: Atoms, centres: np.ndarray | None) -> np.ndarray:
     if rep.per_structure:
         return rep.compute(atoms)
@@ -266,8 +270,9 @@ def affected_atoms(path: Path_, reach: float = REACH) -> np.ndarray:
     return np.array(sorted(near))
 
 
-def sensitivity_curve(rep, path: Path_, reduced: bool = True, progress: bool = False,
-                      normalisation: str = "relative") -> pd.DataFrame:
+def sensitivity_curve(
+    rep, path: Path_, reduced: bool = True, progress: bool = False, normalisation: str = "relative"
+) -> pd.DataFrame:
     """dV(t) = ‖V(t) − V(0)‖/‖V(0)‖ along ``path`` (columns t, dV); ``normalisation="absolute"``
     leaves out the division by ‖V(0)‖."""
     if normalisation not in ("relative", "absolute"):
@@ -298,8 +303,9 @@ def local_slopes(t: np.ndarray, dV: np.ndarray) -> np.ndarray:
         return np.gradient(y, np.log10(t))
 
 
-def asymptotic_slope(t: np.ndarray, dV: np.ndarray, noise_floor: float = NOISE_FLOOR,
-                     n_points: int = 8) -> tuple[float, tuple[float, float]]:
+def asymptotic_slope(
+    t: np.ndarray, dV: np.ndarray, noise_floor: float = NOISE_FLOOR, n_points: int = 8
+) -> tuple[float, tuple[float, float]]:
     """Slope k of log dV against log t as t → 0, and the t range it was fitted on.
 
     The window: the ``n_points`` smallest t whose dV lies above ``noise_floor``
@@ -325,8 +331,9 @@ def verdict(k: float, tol: float = 0.15) -> str:
     return f"other (k = {k:.2f})"
 
 
-def dip_report(t: np.ndarray, dV: np.ndarray, noise_floor: float = NOISE_FLOOR,
-               low: float = 0.5, recover: float = 1.5) -> dict[str, Any]:
+def dip_report(
+    t: np.ndarray, dV: np.ndarray, noise_floor: float = NOISE_FLOOR, low: float = 0.5, recover: float = 1.5
+) -> dict[str, Any]:
     """A blind spot: dV stalls or falls (local slope below ``low``, or dV decreasing) and
     then recovers (local slope above ``recover`` at larger t).  The smooth bend from slope
     1 to 2 is not one, nor is the flattening of a curve at the largest amplitudes."""
@@ -336,7 +343,7 @@ def dip_report(t: np.ndarray, dV: np.ndarray, noise_floor: float = NOISE_FLOOR,
     stall = valid & ((s < low) | np.append(np.diff(dV) < 0, False))
     dip_at = None
     for i in np.flatnonzero(stall):
-        if np.any(valid[i + 1:] & (s[i + 1:] > recover)):
+        if np.any(valid[i + 1 :] & (s[i + 1 :] > recover)):
             dip_at = i
             break
     return {
@@ -348,8 +355,10 @@ def dip_report(t: np.ndarray, dV: np.ndarray, noise_floor: float = NOISE_FLOOR,
 
 # --- workflow files ------------------------------------------------------------------
 
-def run_panel(panel: str, representation: str, params: dict[str, Any] | None, settings: dict[str, Any] | None,
-              out_csv: str | Path) -> pd.DataFrame:
+
+def run_panel(
+    panel: str, representation: str, params: dict[str, Any] | None, settings: dict[str, Any] | None, out_csv: str | Path
+) -> pd.DataFrame:
     """One (panel, representation) curve written to CSV (columns t, dV)."""
     from .representations import build
 
@@ -366,15 +375,35 @@ def slope_table(curves: dict[tuple[str, str], pd.DataFrame]) -> pd.DataFrame:
     rows = []
     for (panel, rep), df in curves.items():
         if panel == "fig3":
-            rows.append({"representation": rep, "panel": panel, "path": PANELS[panel], "k": float("nan"),
-                         "t_min": float("nan"), "t_max": float("nan"), "expected": float("nan"),
-                         "verdict": f"max dV = {df['dV'].max():.1e}", "dip": False})
+            rows.append(
+                {
+                    "representation": rep,
+                    "panel": panel,
+                    "path": PANELS[panel],
+                    "k": float("nan"),
+                    "t_min": float("nan"),
+                    "t_max": float("nan"),
+                    "expected": float("nan"),
+                    "verdict": f"max dV = {df['dV'].max():.1e}",
+                    "dip": False,
+                }
+            )
             continue
         k, (lo, hi) = asymptotic_slope(df["t"].to_numpy(), df["dV"].to_numpy())
         dip = dip_report(df["t"].to_numpy(), df["dV"].to_numpy())
-        rows.append({"representation": rep, "panel": panel, "path": PANELS[panel], "k": round(k, 3),
-                     "t_min": lo, "t_max": hi, "expected": EXPECTED_SLOPE[panel], "verdict": verdict(k),
-                     "dip": dip["dip"]})
+        rows.append(
+            {
+                "representation": rep,
+                "panel": panel,
+                "path": PANELS[panel],
+                "k": round(k, 3),
+                "t_min": lo,
+                "t_max": hi,
+                "expected": EXPECTED_SLOPE[panel],
+                "verdict": verdict(k),
+                "dip": dip["dip"],
+            }
+        )
     return pd.DataFrame(rows)
 
 

@@ -60,41 +60,56 @@ def read_split(
         try:
             values.append((line, int(token)))
         except ValueError:
-            raise DatasetError(f"{path}: line {line}: {token!r} is not an integer (a split file holds "
-                               f"the training count, then 0-based structure indices)") from None
+            raise DatasetError(
+                f"{path}: line {line}: {token!r} is not an integer (a split file holds "
+                f"the training count, then 0-based structure indices)"
+            ) from None
     if not values:
-        raise DatasetError(f"{path}: empty split file (the first line is the number of training indices "
-                           f"that follow, then the training and the test indices)")
+        raise DatasetError(
+            f"{path}: empty split file (the first line is the number of training indices "
+            f"that follow, then the training and the test indices)"
+        )
     (count_line, n_train), rest = values[0], values[1:]
     if n_train < 0:
         raise DatasetError(f"{path}: line {count_line}: training count {n_train} is negative")
     if n_train == 0:
-        raise DatasetError(f"{path}: line {count_line}: training count 0: the split has no training "
-                           f"structure (the first line counts the training indices that follow)")
+        raise DatasetError(
+            f"{path}: line {count_line}: training count 0: the split has no training "
+            f"structure (the first line counts the training indices that follow)"
+        )
     if n_train > len(rest):
-        raise DatasetError(f"{path}: line {count_line}: training count {n_train} does not fit the "
-                           f"{len(rest)} indices that follow")
+        raise DatasetError(
+            f"{path}: line {count_line}: training count {n_train} does not fit the {len(rest)} indices that follow"
+        )
     if n_train == len(rest):
-        raise DatasetError(f"{path}: line {count_line}: training count {n_train} takes all {len(rest)} "
-                           f"indices: the split has no test structure")
+        raise DatasetError(
+            f"{path}: line {count_line}: training count {n_train} takes all {len(rest)} "
+            f"indices: the split has no test structure"
+        )
     if population is None and n_structures is not None:
         population = f"the dataset's {n_structures} structures"
     seen: dict[int, tuple[int, str]] = {}
     for k, (line, index) in enumerate(rest):
         part = "training" if k < n_train else "test"
         if index < 0:
-            raise DatasetError(f"{path}: line {line}: index {index} is negative (indices are 0-based "
-                               f"structure numbers)")
+            raise DatasetError(
+                f"{path}: line {line}: index {index} is negative (indices are 0-based structure numbers)"
+            )
         if n_structures is not None and index >= n_structures:
-            raise DatasetError(f"{path}: line {line}: index {index} is out of range: it counts "
-                               f"{population} from 0 to {n_structures - 1}")
+            raise DatasetError(
+                f"{path}: line {line}: index {index} is out of range: it counts "
+                f"{population} from 0 to {n_structures - 1}"
+            )
         if index in seen:
             first_line, first_part = seen[index]
             if first_part == part:
-                raise DatasetError(f"{path}: an index appears twice: {index} on lines {first_line} and "
-                                   f"{line} (both {part} indices)")
-            raise DatasetError(f"{path}: line {line}: index {index} is both a training index (line "
-                               f"{first_line}) and a test index: the parts must not overlap")
+                raise DatasetError(
+                    f"{path}: an index appears twice: {index} on lines {first_line} and {line} (both {part} indices)"
+                )
+            raise DatasetError(
+                f"{path}: line {line}: index {index} is both a training index (line "
+                f"{first_line}) and a test index: the parts must not overlap"
+            )
         seen[index] = (line, part)
     indices = np.asarray([v for _, v in rest], dtype=np.int64)
     return indices[:n_train], indices[n_train:]
@@ -117,16 +132,16 @@ def check_split_sizes(n: int, train_fraction: float, dataset: str | None = None,
     if n < 2:
         fix = "the dataset needs at least 2 structures to be split"
     else:
-        fix = (f"choose a train_fraction between {1 / n:.3g} and {(n - 1) / n:.3g}, or give "
-               f"regression.split.file")
+        fix = f"choose a train_fraction between {1 / n:.3g} and {(n - 1) / n:.3g}, or give regression.split.file"
     raise ConfigError(
         f"config key regression.split.train_fraction: {train_fraction} of {of} leaves {n_train} training "
         f"and {n_test} test structures, so the {empty} set is empty; {fix}"
     )
 
 
-def random_split(n: int, train_fraction: float, seed: int, dataset: str | None = None,
-                 what: str = "structures") -> tuple[np.ndarray, np.ndarray]:
+def random_split(
+    n: int, train_fraction: float, seed: int, dataset: str | None = None, what: str = "structures"
+) -> tuple[np.ndarray, np.ndarray]:
     """Seeded random split of ``range(n)`` into sorted training and test indices (both non-empty)."""
     check_split_sizes(n, train_fraction, dataset, what)
     order = np.random.default_rng(seed).permutation(n)
@@ -159,8 +174,9 @@ def read_targets(path: str | os.PathLike):
                 raise ValueError
             n_atoms, energy, code = int(fields[0]), float(fields[1]), int(fields[2])
         except ValueError:
-            raise DatasetError(f"{path}: line {number}: expected 'n_atoms energy code' (integer, number, "
-                               f"integer), got {raw.strip()!r}") from None
+            raise DatasetError(
+                f"{path}: line {number}: expected 'n_atoms energy code' (integer, number, integer), got {raw.strip()!r}"
+            ) from None
         if n_atoms < 1:
             raise DatasetError(f"{path}: line {number}: atom count {n_atoms} is not positive")
         if not math.isfinite(energy):

@@ -50,8 +50,10 @@ class StoredRepresentation:
         """One row per structure: the sum of its per-atom rows (global rows as they are)."""
         if self.per_structure:
             return self.matrix.copy()
-        return np.add.reduceat(self.matrix, self.offsets[:-1], axis=0) if len(self.matrix) else (
-            np.zeros((0, self.matrix.shape[1]))
+        return (
+            np.add.reduceat(self.matrix, self.offsets[:-1], axis=0)
+            if len(self.matrix)
+            else (np.zeros((0, self.matrix.shape[1])))
         )
 
     def nonzero_columns(self) -> np.ndarray:
@@ -67,19 +69,18 @@ VOLATILE_EXTRA = frozenset({"seconds"})
 def write(path: str | os.PathLike, data: StoredRepresentation) -> None:
     """Write ``data`` to ``path`` atomically; the same data give the same bytes."""
     extra = {k: v for k, v in data.extra.items() if k not in VOLATILE_EXTRA}
-    with atomic_path(path) as tmp:
-        with h5py.File(tmp, "w") as h5:
-            h5.create_dataset("matrix", data=np.asarray(data.matrix, dtype=np.float64))
-            h5.create_dataset("offsets", data=np.asarray(data.offsets, dtype=np.int64))
-            h5.create_dataset("n_atoms", data=np.asarray(data.n_atoms, dtype=np.int64))
-            h5.attrs["representation"] = data.representation
-            h5.attrs["dataset"] = data.dataset
-            h5.attrs["species"] = json.dumps(list(data.species))
-            h5.attrs["params"] = json.dumps(data.params, default=_jsonable)
-            h5.attrs["versions"] = json.dumps(data.versions)
-            h5.attrs["per_structure"] = bool(data.per_structure)
-            h5.attrs["extra"] = json.dumps(extra, default=_jsonable)
-            h5.attrs[CHECKSUM_ATTR] = checksum(data.matrix, data.offsets, data.n_atoms)
+    with atomic_path(path) as tmp, h5py.File(tmp, "w") as h5:
+        h5.create_dataset("matrix", data=np.asarray(data.matrix, dtype=np.float64))
+        h5.create_dataset("offsets", data=np.asarray(data.offsets, dtype=np.int64))
+        h5.create_dataset("n_atoms", data=np.asarray(data.n_atoms, dtype=np.int64))
+        h5.attrs["representation"] = data.representation
+        h5.attrs["dataset"] = data.dataset
+        h5.attrs["species"] = json.dumps(list(data.species))
+        h5.attrs["params"] = json.dumps(data.params, default=_jsonable)
+        h5.attrs["versions"] = json.dumps(data.versions)
+        h5.attrs["per_structure"] = bool(data.per_structure)
+        h5.attrs["extra"] = json.dumps(extra, default=_jsonable)
+        h5.attrs[CHECKSUM_ATTR] = checksum(data.matrix, data.offsets, data.n_atoms)
 
 
 #: attribute holding the SHA-256 of the three arrays as written (``checksum``); files

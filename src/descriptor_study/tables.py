@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 import pandas as pd
 
@@ -19,8 +20,10 @@ def paper_table1(names: Iterable[str] | None = None, classes=None) -> dict[str, 
     paper did not count are left out.  ``names`` default: every known representation."""
     classes = dict(classes or {})
     pool = registry.with_attribute("paper_feature_counts", names, classes)
-    return {n: dict((classes.get(n) or registry.get_class(n)).paper_feature_counts)
-            for n in registry.sort_names(pool, classes)}
+    return {
+        n: dict((classes.get(n) or registry.get_class(n)).paper_feature_counts)
+        for n in registry.sort_names(pool, classes)
+    }
 
 
 def table1(files: Iterable[Mapping[str, Any]], classes=None) -> pd.DataFrame:
@@ -53,9 +56,7 @@ def table1_markdown(df: pd.DataFrame) -> str:
     datasets = list(dict.fromkeys(df["dataset"]))
     reps = list(dict.fromkeys(df["representation"]))
     cell = {
-        (r.representation, r.dataset): (
-            f"{r.nonzero}" if r.nonzero == r.full else f"{r.nonzero} ({r.full})"
-        )
+        (r.representation, r.dataset): (f"{r.nonzero}" if r.nonzero == r.full else f"{r.nonzero} ({r.full})")
         for r in df.itertuples()
     }
     lines = ["| Desc. | " + " | ".join(datasets) + " |", "|---" * (len(datasets) + 1) + "|"]

@@ -24,6 +24,7 @@ SENS = config.get("sensitivity", {})
 DIM = config.get("dimensionality", {})
 REG = config.get("regression", {})
 
+
 wildcard_constraints:
     dataset="|".join(map(re.escape, DATASETS)) if DATASETS else "NONE",
     rep="|".join(map(re.escape, REPRESENTATIONS)) if REPRESENTATIONS else "NONE",
@@ -45,9 +46,7 @@ def rep_params(rep, section=None):
     return params
 
 
-REPRESENTATION_FILES = expand(
-    "results/representations/{dataset}/{rep}.h5", dataset=DATASETS, rep=REPRESENTATIONS
-)
+REPRESENTATION_FILES = expand("results/representations/{dataset}/{rep}.h5", dataset=DATASETS, rep=REPRESENTATIONS)
 
 # --- targets of each study ---------------------------------------------------------------
 SENSITIVITY_PANELS = ["fig3", "fig4", "fig5a", "fig5b", "fig5c", "fig5d"]
@@ -66,9 +65,15 @@ def reported_figure(stem, category):
 
 
 SENSITIVITY_TARGETS = (
-    figure_files("figure3") + figure_files("figure4") + figure_files("figure5")
-    + ["results/tables/sensitivity_slopes.csv", "results/tables/sensitivity_slopes.md"]
-) if SENS else []
+    (
+        figure_files("figure3")
+        + figure_files("figure4")
+        + figure_files("figure5")
+        + ["results/tables/sensitivity_slopes.csv", "results/tables/sensitivity_slopes.md"]
+    )
+    if SENS
+    else []
+)
 
 DIM_METHODS = DIM.get("methods", ["cur", "fps", "pca"])
 #: the representation whose class sweeps a degree (Figure 6h: DEGREE_REP-degree<d>) and that parameter
@@ -88,35 +93,65 @@ def dimensionality_records(method, datasets=None):
     pass the paths as input and the records as params, in the same order)."""
     return [
         {"method": method, "dataset": d, "rep": r, "path": f"results/dimensionality/{method}/{d}/{r}.csv"}
-        for d in (datasets or DATASETS) for r in REPRESENTATIONS
+        for d in (datasets or DATASETS)
+        for r in REPRESENTATIONS
     ]
 
 
 #: Figure 6h: the degree-sweep representation's CUR curves at each degree
-DEGREE_RECORDS = [
-    {"method": "cur", "dataset": DEGREE_DATASET, "rep": DEGREE_REP, "degree": int(g),
-     "variant": f"{DEGREE_REP}-degree{g}",
-     "path": f"results/dimensionality/cur/{DEGREE_DATASET}/{DEGREE_REP}-degree{g}.csv"}
-    for g in DEGREES
-] if DIM else []
+DEGREE_RECORDS = (
+    [
+        {
+            "method": "cur",
+            "dataset": DEGREE_DATASET,
+            "rep": DEGREE_REP,
+            "degree": int(g),
+            "variant": f"{DEGREE_REP}-degree{g}",
+            "path": f"results/dimensionality/cur/{DEGREE_DATASET}/{DEGREE_REP}-degree{g}.csv",
+        }
+        for g in DEGREES
+    ]
+    if DIM
+    else []
+)
 #: Figure 6g: the standardised representation's CUR curve
-STD_RECORDS = [
-    {"method": "cur", "dataset": STD_DATASET, "rep": STD_REP, "variant": f"{STD_REP}-std",
-     "path": f"results/dimensionality/cur/{STD_DATASET}/{STD_REP}-std.csv"}
-] if (DIM and STD_DATASET) else []
+STD_RECORDS = (
+    [
+        {
+            "method": "cur",
+            "dataset": STD_DATASET,
+            "rep": STD_REP,
+            "variant": f"{STD_REP}-std",
+            "path": f"results/dimensionality/cur/{STD_DATASET}/{STD_REP}-std.csv",
+        }
+    ]
+    if (DIM and STD_DATASET)
+    else []
+)
 
 DIMENSIONALITY_TARGETS = (
-    (figure_files("figure6") + ["results/tables/compressibility.csv", "results/tables/compressibility.md"]
-     if "cur" in DIM_METHODS else [])
-    + (figure_files("figure7") if "pca" in DIM_METHODS else [])
-    + (figure_files("figure8") if "fps" in DIM_METHODS else [])
-) if DIM else []
+    (
+        (
+            figure_files("figure6") + ["results/tables/compressibility.csv", "results/tables/compressibility.md"]
+            if "cur" in DIM_METHODS
+            else []
+        )
+        + (figure_files("figure7") if "pca" in DIM_METHODS else [])
+        + (figure_files("figure8") if "fps" in DIM_METHODS else [])
+    )
+    if DIM
+    else []
+)
 
 REGRESSION_DATASETS = REG.get("datasets", []) if REG else []
 REGRESSION_TARGETS = (
-    [f for d in REGRESSION_DATASETS for f in figure_files(f"figure9_{d}")]
-    + ["results/tables/regression_best.csv", "results/tables/regression_best.md"]
-) if REGRESSION_DATASETS else []
+    (
+        [f for d in REGRESSION_DATASETS for f in figure_files(f"figure9_{d}")]
+        + ["results/tables/regression_best.csv", "results/tables/regression_best.md"]
+    )
+    if REGRESSION_DATASETS
+    else []
+)
 
 # --- the published results and the reproduction report ------------------------------------
 from descriptor_study.published import PUBLISHED_FILES
@@ -131,24 +166,44 @@ OVERLAY_INPUT = PUBLISHED_INPUT if OVERLAY else []
 COMPARE_AS = {d: compare_as(spec) for d, spec in config["datasets"].items()}
 COMPARABLE = [d for d in DATASETS if COMPARE_AS[d]] if COMPARE else []
 
-REPORT_SENSITIVITY = [
-    {"panel": p, "rep": r, "path": f"results/sensitivity/{p}/{r}.csv"}
-    for p in SENSITIVITY_PANELS for r in SENSITIVITY_REPS
-] if (COMPARE and SENS) else []
-REPORT_DIMENSIONALITY = ([
-    {"method": e["method"], "dataset": e["dataset"], "variant": e["rep"], "path": e["path"]}
-    for m in DIM_METHODS for d in COMPARABLE for e in dimensionality_records(m, [d])
-    if m != "fps" or d == FPS_DATASET  # FPS runs on Figure 8's dataset only
-] + [
-    {k: e[k] for k in ("method", "dataset", "variant", "degree", "path")}
-    for e in DEGREE_RECORDS if DEGREE_DATASET in COMPARABLE
-] + [
-    {k: e[k] for k in ("method", "dataset", "variant", "path")}
-    for e in STD_RECORDS if STD_DATASET in COMPARABLE
-]) if DIM else []
+REPORT_SENSITIVITY = (
+    [
+        {"panel": p, "rep": r, "path": f"results/sensitivity/{p}/{r}.csv"}
+        for p in SENSITIVITY_PANELS
+        for r in SENSITIVITY_REPS
+    ]
+    if (COMPARE and SENS)
+    else []
+)
+REPORT_DIMENSIONALITY = (
+    (
+        [
+            {"method": e["method"], "dataset": e["dataset"], "variant": e["rep"], "path": e["path"]}
+            for m in DIM_METHODS
+            for d in COMPARABLE
+            for e in dimensionality_records(m, [d])
+            if m != "fps" or d == FPS_DATASET  # FPS runs on Figure 8's dataset only
+        ]
+        + [
+            {k: e[k] for k in ("method", "dataset", "variant", "degree", "path")}
+            for e in DEGREE_RECORDS
+            if DEGREE_DATASET in COMPARABLE
+        ]
+        + [
+            {k: e[k] for k in ("method", "dataset", "variant", "path")}
+            for e in STD_RECORDS
+            if STD_DATASET in COMPARABLE
+        ]
+    )
+    if DIM
+    else []
+)
 REPORT_REGRESSION = [
     {"model": m, "dataset": d, "rep": r, "path": f"results/regression/{m}/{d}/{r}.csv"}
-    for m in ["rr", "krr"] for d in REGRESSION_DATASETS if d in COMPARABLE for r in REPRESENTATIONS
+    for m in ["rr", "krr"]
+    for d in REGRESSION_DATASETS
+    if d in COMPARABLE
+    for r in REPRESENTATIONS
 ]
 REPRODUCTION_TARGETS = ["results/reproduction.csv", "results/reproduction.md"]
 
@@ -178,8 +233,13 @@ def clamp_threads(n):
 
 HEAVY_THREADS = clamp_threads(THREADS)
 MEM_FALLBACK = {"represent": 8000, "select_features": 8000, "regress": 8000, "sensitivity_curve": 4000}
-RUNTIME_FALLBACK = {"represent": 120, "represent_degree": 240, "select_features": 60, "regress": 60,
-                    "sensitivity_curve": 60}
+RUNTIME_FALLBACK = {
+    "represent": 120,
+    "represent_degree": 240,
+    "select_features": 60,
+    "regress": 60,
+    "sensitivity_curve": 60,
+}
 
 
 @_lru_cache(maxsize=None)
@@ -208,16 +268,23 @@ def _represent_size(wc, input, rep, params):
 
 def represent_mem_mb(rep=None, params=None):
     """mem_mb of a represent job (``rep``/``params``: the degree sweep's fixed values)."""
+
     def mem_mb(wildcards, input):
-        size = _represent_size(wildcards, input, rep or wildcards.rep, params(wildcards) if params else rep_params(wildcards.rep))
+        size = _represent_size(
+            wildcards, input, rep or wildcards.rep, params(wildcards) if params else rep_params(wildcards.rep)
+        )
         return estimate.represent_mem_mb(*size) if size else MEM_FALLBACK["represent"]
+
     return mem_mb
 
 
 def represent_runtime(rep=None, params=None, rule="represent"):
     def runtime(wildcards, input, threads):
-        size = _represent_size(wildcards, input, rep or wildcards.rep, params(wildcards) if params else rep_params(wildcards.rep))
+        size = _represent_size(
+            wildcards, input, rep or wildcards.rep, params(wildcards) if params else rep_params(wildcards.rep)
+        )
         return estimate.represent_runtime(*size, threads=threads) if size else RUNTIME_FALLBACK[rule]
+
     return runtime
 
 
@@ -248,8 +315,9 @@ def regression_runtime(wildcards, input):
     if not shape:
         return RUNTIME_FALLBACK["regress"]
     rows, p, n_structures = shape
-    return estimate.regression_runtime(n_structures, p, n_top=int(REG.get("n_top", 65)),
-                                       search=bool(REG.get("search", False)))
+    return estimate.regression_runtime(
+        n_structures, p, n_top=int(REG.get("n_top", 65)), search=bool(REG.get("search", False))
+    )
 
 
 def _sensitivity_features(rep):

@@ -19,17 +19,17 @@ rule dataset:
         source=lambda wc: dataset_source(wc.dataset),
     output:
         "data/{dataset}.extxyz",
-    params:
-        spec=lambda wc: {"name": wc.dataset, **dataset_spec(wc.dataset)},
-        require_energy=lambda wc: requires_energy(wc.dataset),
-        mirror=config.get("data", {}).get("mirror"),
-        cache=config.get("data", {}).get("cache", "data/cache"),
     log:
         "logs/datasets/{dataset}.log",
     benchmark:
         bench("dataset", "{dataset}")
     resources:
         runtime=30,
+    params:
+        spec=lambda wc: {"name": wc.dataset, **dataset_spec(wc.dataset)},
+        require_energy=lambda wc: requires_energy(wc.dataset),
+        mirror=config.get("data", {}).get("mirror"),
+        cache=config.get("data", {}).get("cache", "data/cache"),
     script:
         "../../scripts/make_dataset.py"
 
@@ -38,11 +38,11 @@ rule pinned_file:
     """Single pinned files (the authors' Si regression split and targets), from the mirror."""
     output:
         "data/{group}/{name}.txt",
-    params:
-        mirror=config.get("data", {}).get("mirror"),
-    wildcard_constraints:
-        group="Si-GAP-RR",
     log:
         "logs/datasets/{group}-{name}.log",
+    wildcard_constraints:
+        group="Si-GAP-RR",
+    params:
+        mirror=config.get("data", {}).get("mirror"),
     script:
         "../../scripts/pinned_file.py"

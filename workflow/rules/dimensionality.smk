@@ -14,18 +14,18 @@ rule select_features:
         selection_input,
     output:
         "results/dimensionality/{method}/{dataset}/{variant}.csv",
-    params:
-        standardise=lambda wc: bool(STD_REP) and wc.variant == f"{STD_REP}-std",
+    log:
+        "logs/dimensionality/{method}/{dataset}/{variant}.log",
+    benchmark:
+        bench("select_features", "{method}/{dataset}/{variant}")
     wildcard_constraints:
         variant="[A-Za-z0-9_.-]+",
     threads: HEAVY_THREADS
     resources:
         mem_mb=selection_mem_mb,
         runtime=selection_runtime,
-    log:
-        "logs/dimensionality/{method}/{dataset}/{variant}.log",
-    benchmark:
-        bench("select_features", "{method}/{dataset}/{variant}")
+    params:
+        standardise=lambda wc: bool(STD_REP) and wc.variant == f"{STD_REP}-std",
     script:
         "../../scripts/select_features.py"
 
@@ -48,13 +48,13 @@ rule figure6:
         published=OVERLAY_INPUT,
     output:
         reported_figure("figure6", "Dimensionality"),
+    log:
+        "logs/dimensionality/figure6.log",
     params:
         curves=CUR_RECORDS,
         standardised=STD_RECORDS,
         degrees=DEGREE_RECORDS,
         compare_as=COMPARE_AS,
-    log:
-        "logs/dimensionality/figure6.log",
     script:
         "../../scripts/figure6.py"
 
@@ -65,11 +65,11 @@ rule figure7:
         published=OVERLAY_INPUT,
     output:
         reported_figure("figure7", "Dimensionality"),
+    log:
+        "logs/dimensionality/figure7.log",
     params:
         curves=PCA_RECORDS,
         compare_as=COMPARE_AS,
-    log:
-        "logs/dimensionality/figure7.log",
     script:
         "../../scripts/figure7.py"
 
@@ -81,13 +81,13 @@ rule figure8:
         published=OVERLAY_INPUT,
     output:
         reported_figure("figure8", "Dimensionality"),
+    log:
+        "logs/dimensionality/figure8.log",
     params:
         cur=FIG8_CUR_RECORDS,
         fps=FIG8_FPS_RECORDS,
         dataset=FPS_DATASET,
         compare_as=COMPARE_AS,
-    log:
-        "logs/dimensionality/figure8.log",
     script:
         "../../scripts/figure8.py"
 
@@ -98,9 +98,9 @@ rule compressibility:
     output:
         csv=reported_table("results/tables/compressibility.csv", "compressibility", "Dimensionality"),
         md="results/tables/compressibility.md",
-    params:
-        curves=CUR_RECORDS,
     log:
         "logs/dimensionality/compressibility.log",
+    params:
+        curves=CUR_RECORDS,
     script:
         "../../scripts/compressibility.py"

@@ -7,7 +7,9 @@ def regression_sweeps(datasets):
     records (names + path) as params, so the library learns the names from the records."""
     return [
         {"model": m, "dataset": d, "rep": r, "path": f"results/regression/{m}/{d}/{r}.csv"}
-        for m in ["rr", "krr"] for d in datasets for r in REPRESENTATIONS
+        for m in ["rr", "krr"]
+        for d in datasets
+        for r in REPRESENTATIONS
     ]
 
 
@@ -20,6 +22,14 @@ rule regress:
         targets=[REG["targets"]["file"]] if (REG.get("targets") or {}).get("file") else [],
     output:
         "results/regression/{model}/{dataset}/{rep}.csv",
+    log:
+        "logs/regression/{model}/{dataset}/{rep}.log",
+    benchmark:
+        bench("regress", "{model}/{dataset}/{rep}")
+    threads: HEAVY_THREADS
+    resources:
+        mem_mb=regression_mem_mb,
+        runtime=regression_runtime,
     params:
         hyper=lambda wc: (REG.get("hyperparameters", {}) or {}).get(wc.rep),
         search=REG.get("search", False),
@@ -27,14 +37,6 @@ rule regress:
         n_top=REG.get("n_top", 65),
         e0=lambda wc: config["datasets"][wc.dataset].get("e0"),
         targets=REG.get("targets"),
-    threads: HEAVY_THREADS
-    resources:
-        mem_mb=regression_mem_mb,
-        runtime=regression_runtime,
-    log:
-        "logs/regression/{model}/{dataset}/{rep}.log",
-    benchmark:
-        bench("regress", "{model}/{dataset}/{rep}")
     script:
         "../../scripts/regress.py"
 
@@ -45,11 +47,11 @@ rule figure9:
         published=OVERLAY_INPUT,
     output:
         reported_figure("figure9_{dataset}", "Regression"),
+    log:
+        "logs/regression/figure9_{dataset}.log",
     params:
         sweeps=lambda wc: regression_sweeps([wc.dataset]),
         compare_as=lambda wc: COMPARE_AS.get(wc.dataset),
-    log:
-        "logs/regression/figure9_{dataset}.log",
     script:
         "../../scripts/figure9.py"
 
@@ -60,9 +62,9 @@ rule regression_table:
     output:
         csv=reported_table("results/tables/regression_best.csv", "regression_best", "Regression"),
         md="results/tables/regression_best.md",
-    params:
-        sweeps=regression_sweeps(REGRESSION_DATASETS),
     log:
         "logs/regression/table.log",
+    params:
+        sweeps=regression_sweeps(REGRESSION_DATASETS),
     script:
         "../../scripts/regression_table.py"

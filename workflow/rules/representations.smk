@@ -7,18 +7,18 @@ rule represent:
         "data/{dataset}.extxyz",
     output:
         "results/representations/{dataset}/{rep}.h5",
-    params:
-        params=lambda wc: rep_params(wc.rep),
-        species=lambda wc: config["datasets"][wc.dataset].get("species"),
-        rep=lambda wc: wc.rep,
-    threads: HEAVY_THREADS
-    resources:
-        mem_mb=represent_mem_mb(),
-        runtime=represent_runtime(),
     log:
         "logs/representations/{dataset}/{rep}.log",
     benchmark:
         bench("represent", "{dataset}/{rep}")
+    threads: HEAVY_THREADS
+    resources:
+        mem_mb=represent_mem_mb(),
+        runtime=represent_runtime(),
+    params:
+        params=lambda wc: rep_params(wc.rep),
+        species=lambda wc: config["datasets"][wc.dataset].get("species"),
+        rep=lambda wc: wc.rep,
     script:
         "../../scripts/represent.py"
 
@@ -32,20 +32,21 @@ if DEGREE_REP:
             "data/{dataset}.extxyz",
         output:
             f"results/representations/{{dataset}}/{DEGREE_REP}-degree{{degree}}.h5",
-        params:
-            params=lambda wc: {**rep_params(DEGREE_REP), DEGREE_PARAM: int(wc.degree)},
-            species=lambda wc: config["datasets"][wc.dataset].get("species"),
-            rep=DEGREE_REP,
+        log:
+            f"logs/representations/{{dataset}}/{DEGREE_REP}-degree{{degree}}.log",
+        benchmark:
+            bench("represent_degree", "{dataset}/{degree}")
         wildcard_constraints:
             degree=r"\d+",
         threads: HEAVY_THREADS
         resources:
             mem_mb=represent_mem_mb(DEGREE_REP, lambda wc: {**rep_params(DEGREE_REP), DEGREE_PARAM: int(wc.degree)}),
-            runtime=represent_runtime(DEGREE_REP, lambda wc: {**rep_params(DEGREE_REP), DEGREE_PARAM: int(wc.degree)},
-                                      "represent_degree"),
-        log:
-            f"logs/representations/{{dataset}}/{DEGREE_REP}-degree{{degree}}.log",
-        benchmark:
-            bench("represent_degree", "{dataset}/{degree}")
+            runtime=represent_runtime(
+                DEGREE_REP, lambda wc: {**rep_params(DEGREE_REP), DEGREE_PARAM: int(wc.degree)}, "represent_degree"
+            ),
+        params:
+            params=lambda wc: {**rep_params(DEGREE_REP), DEGREE_PARAM: int(wc.degree)},
+            species=lambda wc: config["datasets"][wc.dataset].get("species"),
+            rep=DEGREE_REP,
         script:
             "../../scripts/represent.py"

@@ -6,13 +6,13 @@ rule published_file:
     """One of the authors' published result files, from its pinned commit (mirror first)."""
     output:
         "data/published/{name}",
+    log:
+        "logs/published/{name}.log",
+    wildcard_constraints:
+        name="|".join(map(re.escape, PUBLISHED_FILES)),
     params:
         mirror=PUB.get("mirror"),
         cache=config.get("data", {}).get("cache", "data/cache"),
-    wildcard_constraints:
-        name="|".join(map(re.escape, PUBLISHED_FILES)),
-    log:
-        "logs/published/{name}.log",
     script:
         "../../scripts/published_file.py"
 
@@ -27,13 +27,13 @@ rule reproduction:
     output:
         csv=reported_table("results/reproduction.csv", "reproduction_table", "Reproduction"),
         md=report("results/reproduction.md", caption="../report/reproduction.rst", category="Reproduction"),
+    log:
+        "logs/reproduction.log",
     params:
         compare_as=COMPARE_AS,
         not_run=PUB.get("not_run", {}),
         sensitivity=REPORT_SENSITIVITY,
         dimensionality=REPORT_DIMENSIONALITY,
         regression=REPORT_REGRESSION,
-    log:
-        "logs/reproduction.log",
     script:
         "../../scripts/reproduction.py"

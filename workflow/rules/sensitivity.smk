@@ -5,24 +5,25 @@
 #: as params, so the library learns the names from the records, never from the paths
 SENSITIVITY_CURVES = [
     {"panel": p, "rep": r, "path": f"results/sensitivity/{p}/{r}.csv"}
-    for p in SENSITIVITY_PANELS for r in SENSITIVITY_REPS
+    for p in SENSITIVITY_PANELS
+    for r in SENSITIVITY_REPS
 ]
 
 
 rule sensitivity_curve:
     output:
         "results/sensitivity/{panel}/{rep}.csv",
-    params:
-        params=lambda wc: rep_params(wc.rep, "sensitivity"),
-        settings={k: v for k, v in SENS.items() if k != "representations"},
-    threads: 1
-    resources:
-        mem_mb=sensitivity_mem_mb,
-        runtime=sensitivity_runtime,
     log:
         "logs/sensitivity/{panel}/{rep}.log",
     benchmark:
         bench("sensitivity_curve", "{panel}/{rep}")
+    threads: 1
+    resources:
+        mem_mb=sensitivity_mem_mb,
+        runtime=sensitivity_runtime,
+    params:
+        params=lambda wc: rep_params(wc.rep, "sensitivity"),
+        settings={k: v for k, v in SENS.items() if k != "representations"},
     script:
         "../../scripts/sensitivity_curve.py"
 
@@ -33,10 +34,10 @@ rule sensitivity_slopes:
     output:
         csv=reported_table("results/tables/sensitivity_slopes.csv", "sensitivity_slopes", "Sensitivity"),
         md="results/tables/sensitivity_slopes.md",
-    params:
-        curves=SENSITIVITY_CURVES,
     log:
         "logs/sensitivity/slopes.log",
+    params:
+        curves=SENSITIVITY_CURVES,
     script:
         "../../scripts/sensitivity_slopes.py"
 
@@ -49,9 +50,9 @@ rule sensitivity_figures:
         reported_figure("figure3", "Sensitivity")
         + reported_figure("figure4", "Sensitivity")
         + reported_figure("figure5", "Sensitivity"),
-    params:
-        curves=SENSITIVITY_CURVES,
     log:
         "logs/sensitivity/figures.log",
+    params:
+        curves=SENSITIVITY_CURVES,
     script:
         "../../scripts/sensitivity_figures.py"

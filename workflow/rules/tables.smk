@@ -3,8 +3,7 @@
 #: one record per representation file: the rule passes the paths as input and the records
 #: (names + path) as params, so the library learns the names from the records
 TABLE1_FILES = [
-    {"dataset": d, "rep": r, "path": f"results/representations/{d}/{r}.h5"}
-    for d in DATASETS for r in REPRESENTATIONS
+    {"dataset": d, "rep": r, "path": f"results/representations/{d}/{r}.h5"} for d in DATASETS for r in REPRESENTATIONS
 ]
 
 
@@ -14,9 +13,9 @@ rule table1:
     output:
         csv=reported_table("results/tables/table1.csv", "table1", "Table I"),
         md="results/tables/table1.md",
-    params:
-        files=TABLE1_FILES,
     log:
         "logs/tables/table1.log",
+    params:
+        files=TABLE1_FILES,
     script:
         "../../scripts/table1.py"

@@ -17,8 +17,18 @@ from .io import check_species, dataset_species, read_structures, write_structure
 from .remote import PINNED_SOURCES, fetch_dataset, git_blob_sha1, verify
 
 __all__ = [
-    "GENERATORS", "PINNED_SOURCES", "alnicu_demo", "build_dataset", "check_species", "dataset_species",
-    "fetch_dataset", "git_blob_sha1", "read_structures", "si_demo", "verify", "write_structures",
+    "GENERATORS",
+    "PINNED_SOURCES",
+    "alnicu_demo",
+    "build_dataset",
+    "check_species",
+    "dataset_species",
+    "fetch_dataset",
+    "git_blob_sha1",
+    "read_structures",
+    "si_demo",
+    "verify",
+    "write_structures",
 ]
 
 log = logging.getLogger(__name__)
@@ -74,7 +84,12 @@ def build_dataset(
     if spec.get("species"):
         check_species(structures, spec["species"], raw)
     missing = sum("energy" not in a.info for a in structures)
-    log.info("%s: %d structures, %d atoms, %d without energy", name, len(structures),
-             sum(len(a) for a in structures), missing)
+    log.info(
+        "%s: %d structures, %d atoms, %d without energy",
+        name,
+        len(structures),
+        sum(len(a) for a in structures),
+        missing,
+    )
     write_structures(dest, structures)
     return dest

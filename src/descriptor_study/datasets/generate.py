@@ -105,9 +105,10 @@ def si_demo(seed: int, n_structures: int = 300) -> list[Atoms]:
     # liquid frames: a 64-atom cell melted with a short Langevin run
     liquid = bulk("Si", "diamond", a=SW_A0 * 0.98, cubic=True).repeat((2, 2, 2))
     liquid.calc = sw
-    MaxwellBoltzmannDistribution(liquid, temperature_K=4000, rng=np.random.RandomState(seed))  # noqa
-    dyn = Langevin(liquid, 2.0 * units.fs, temperature_K=3500, friction=0.02, fixcm=False,
-                   rng=np.random.RandomState(seed + 1))
+    MaxwellBoltzmannDistribution(liquid, temperature_K=4000, rng=np.random.RandomState(seed))
+    dyn = Langevin(
+        liquid, 2.0 * units.fs, temperature_K=3500, friction=0.02, fixcm=False, rng=np.random.RandomState(seed + 1)
+    )
     dyn.run(300)
     for _ in range(counts["liquid"]):
         dyn.run(20)

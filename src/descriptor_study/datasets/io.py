@@ -14,8 +14,8 @@ from __future__ import annotations
 import logging
 import math
 import os
+from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Iterable, Sequence
 
 import numpy as np
 from ase import Atoms
@@ -88,7 +88,10 @@ def read_structures(
     if suspicious:
         log.warning(
             "%s: %d structures have atoms closer than %.2f Å (first: structure %d); kept as they are",
-            path, len(suspicious), SUSPICIOUS_DISTANCE, suspicious[0],
+            path,
+            len(suspicious),
+            SUSPICIOUS_DISTANCE,
+            suspicious[0],
         )
     return out
 
@@ -170,8 +173,15 @@ def _frame(atoms: Atoms, index: int, path) -> str:
     return f"{where} (source_file {source})" if source is not None else where
 
 
-def _check(atoms: Atoms, index: int, path, energy_key: str | None, require_energy: bool,
-           key_name: str = "energy_key", needed_by: str | None = None) -> Atoms:
+def _check(
+    atoms: Atoms,
+    index: int,
+    path,
+    energy_key: str | None,
+    require_energy: bool,
+    key_name: str = "energy_key",
+    needed_by: str | None = None,
+) -> Atoms:
     where = _frame(atoms, index, path)
     if len(atoms) == 0:
         raise DatasetError(f"{where}: has no atoms")
@@ -262,9 +272,7 @@ def check_species(structures: Iterable[Atoms], species: Sequence[str], path: str
     for index, atoms in enumerate(structures):
         extra = sorted(set(atoms.get_chemical_symbols()) - allowed)
         if extra:
-            raise SpeciesError(
-                f"{path}: structure {index} contains {extra}, not in the species list {sorted(allowed)}"
-            )
+            raise SpeciesError(f"{path}: structure {index} contains {extra}, not in the species list {sorted(allowed)}")
 
 
 def dataset_species(structures: Iterable[Atoms]) -> list[str]:

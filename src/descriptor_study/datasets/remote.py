@@ -14,8 +14,9 @@ import logging
 import os
 import re
 import shutil
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 from ..atomic import atomic_path, created_dirs, scratch_dir
 from ..errors import ChecksumError, DatasetError
@@ -27,8 +28,7 @@ _RAW = "https://raw.githubusercontent.com/{owner}/{repo}/{commit}/{path}"
 _owner, _repo = PUBLISHED_REPOSITORY.split("/")
 #: the authors' results repository: the Si and TiO2 archives sit beside the published results
 _RESULTS = dict(owner=_owner, repo=_repo, commit=PUBLISHED_COMMIT)
-_MATERIALS = dict(owner="DescriptorZoo", repo="Materials-Datasets",
-                  commit="9c9040fde2a4e8f7c720a2937e7e478bdd54910d")
+_MATERIALS = dict(owner="DescriptorZoo", repo="Materials-Datasets", commit="9c9040fde2a4e8f7c720a2937e7e478bdd54910d")
 
 #: the paper's datasets (docs/paper-settings.md): name → where and how to check
 PINNED_SOURCES: dict[str, dict[str, Any]] = {
@@ -144,9 +144,13 @@ def resolve_spec(spec: dict[str, Any]) -> dict[str, Any]:
     return spec
 
 
-def fetch_raw(spec: dict[str, Any], mirror: str | os.PathLike | None = None,
-              cache_dir: str | os.PathLike | None = None, tried: Sequence[str | os.PathLike] = (),
-              mirror_key: str = "data.mirror") -> Path:
+def fetch_raw(
+    spec: dict[str, Any],
+    mirror: str | os.PathLike | None = None,
+    cache_dir: str | os.PathLike | None = None,
+    tried: Sequence[str | os.PathLike] = (),
+    mirror_key: str = "data.mirror",
+) -> Path:
     """The verified raw file (archive or extxyz) for ``spec``: mirror first, then the network.
 
     ``tried``: places the caller already looked in, and ``mirror_key`` the config key of
@@ -180,10 +184,12 @@ def fetch_raw(spec: dict[str, Any], mirror: str | os.PathLike | None = None,
             where = f"not in the mirror (tried {', '.join(tried)})" if tried else f"no mirror set ({mirror_key})"
             layout = f"{(names or ['<dataset>'])[0]}/{basename}" if mirror_key == "data.mirror" else basename
             hint = f"place the file at {tried[0]}" if tried else f"set {mirror_key} to a directory holding {layout}"
-            raise DatasetError(_one_line(
-                f"{basename}: {where}, and download failed from {spec['url']} into {cache / fname} "
-                f"({_reason(exc)}); {hint}, or check the URL and the network"
-            )) from None
+            raise DatasetError(
+                _one_line(
+                    f"{basename}: {where}, and download failed from {spec['url']} into {cache / fname} "
+                    f"({_reason(exc)}); {hint}, or check the URL and the network"
+                )
+            ) from None
         try:
             verify(path, spec, label=spec["url"])
         except ChecksumError:
@@ -226,8 +232,12 @@ def unpack(raw: Path, spec: dict[str, Any], dest: Path) -> None:
             shutil.copyfile(raw, tmp)
 
 
-def fetch_dataset(spec: dict[str, Any], dest: str | os.PathLike, mirror: str | os.PathLike | None = None,
-                  cache_dir: str | os.PathLike | None = None) -> Path:
+def fetch_dataset(
+    spec: dict[str, Any],
+    dest: str | os.PathLike,
+    mirror: str | os.PathLike | None = None,
+    cache_dir: str | os.PathLike | None = None,
+) -> Path:
     """Fetch (mirror first), verify and unpack a dataset's raw extxyz to ``dest``."""
     spec = resolve_spec(spec)
     dest = Path(dest)

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -69,20 +70,33 @@ def _floor(y: np.ndarray, lo: float = 1e-17) -> np.ndarray:
     return np.where(y > lo, y, lo)
 
 
-def _overlay(ax, published: Published | None, rep: str, column: str, lo: float = 1e-17, colour=None,
-             label: str | None = None) -> None:
+def _overlay(
+    ax, published: Published | None, rep: str, column: str, lo: float = 1e-17, colour=None, label: str | None = None
+) -> None:
     """The published curve of every dataset of this panel, dashed in the dataset's colour; the
     legend gives the number of features the authors' curve runs over."""
     for dataset, df in ((published or {}).get(rep) or {}).items():
         n = df.attrs.get("n_features", len(df))
-        ax.plot(df["percent"], _floor(df[column].to_numpy(), lo), color=colour or dataset_colour(dataset),
-                label=published_label(f"{label or dataset_label(dataset)} ({n})"), **PUBLISHED_STYLE)
+        ax.plot(
+            df["percent"],
+            _floor(df[column].to_numpy(), lo),
+            color=colour or dataset_colour(dataset),
+            label=published_label(f"{label or dataset_label(dataset)} ({n})"),
+            **PUBLISHED_STYLE,
+        )
 
 
-def figure6(curves: Curves, stem, standardised: dict[str, pd.DataFrame] | None = None,
-            degrees: dict[int, pd.DataFrame] | None = None, degree_dataset: str | None = None,
-            published: Published | None = None, classes: Classes = None, standardised_rep: str | None = None,
-            degree_rep: str | None = None) -> list[Path]:
+def figure6(
+    curves: Curves,
+    stem,
+    standardised: dict[str, pd.DataFrame] | None = None,
+    degrees: dict[int, pd.DataFrame] | None = None,
+    degree_dataset: str | None = None,
+    published: Published | None = None,
+    classes: Classes = None,
+    standardised_rep: str | None = None,
+    degree_rep: str | None = None,
+) -> list[Path]:
     """CUR error curves, one panel per representation.
 
     ``standardised`` ({dataset: curve}) is drawn dotted on the panel of the representation
@@ -105,17 +119,31 @@ def figure6(curves: Curves, stem, standardised: dict[str, pd.DataFrame] | None =
     for rep, k in zip(reps, slots):
         ax = axes[k]
         for dataset, df in curves[rep].items():
-            ax.plot(df["percent"], _floor(df["error"].to_numpy()), color=dataset_colour(dataset),
-                    label=f"{dataset_label(dataset)} ({len(df)})")
+            ax.plot(
+                df["percent"],
+                _floor(df["error"].to_numpy()),
+                color=dataset_colour(dataset),
+                label=f"{dataset_label(dataset)} ({len(df)})",
+            )
         if rep == standardised_rep and standardised:
             for dataset, df in standardised.items():
-                ax.plot(df["percent"], _floor(df["error"].to_numpy()), color=dataset_colour(dataset), ls=":",
-                        label=f"{dataset}(STD) ({len(df)})")
+                ax.plot(
+                    df["percent"],
+                    _floor(df["error"].to_numpy()),
+                    color=dataset_colour(dataset),
+                    ls=":",
+                    label=f"{dataset}(STD) ({len(df)})",
+                )
         _overlay(ax, published, rep, "error")
         if rep == standardised_rep:
             _overlay(ax, published, f"{rep}-std", "error", colour="0.4")
-        _style_panel(ax, f"({LETTERS[k]}) {registry.label(rep, classes)}", registry.colour(rep, classes), "features selected (%)",
-                     CUR_ERROR)
+        _style_panel(
+            ax,
+            f"({LETTERS[k]}) {registry.label(rep, classes)}",
+            registry.colour(rep, classes),
+            "features selected (%)",
+            CUR_ERROR,
+        )
     if degrees:
         ax = axes[n_paper]
         cmap = plt.get_cmap("viridis")
@@ -123,9 +151,13 @@ def figure6(curves: Curves, stem, standardised: dict[str, pd.DataFrame] | None =
             colour = cmap(i / max(1, len(degrees) - 1))
             ax.plot(df["percent"], _floor(df["error"].to_numpy()), color=colour, label=f"degree {deg} ({len(df)})")
             _overlay(ax, published, f"{degree_rep}-degree{deg}", "error", colour=colour, label=f"degree {deg}")
-        _style_panel(ax, f"({LETTERS[n_paper]}) {degree_rep or ''} on {degree_dataset or ''} by degree",
-                     registry.colour(degree_rep, classes) if degree_rep else "black", "features selected (%)",
-                     CUR_ERROR)
+        _style_panel(
+            ax,
+            f"({LETTERS[n_paper]}) {degree_rep or ''} on {degree_dataset or ''} by degree",
+            registry.colour(degree_rep, classes) if degree_rep else "black",
+            "features selected (%)",
+            CUR_ERROR,
+        )
     fig.suptitle("Figure 6: CUR feature selection (legend: number of non-zero features)")
     fig.tight_layout(rect=(0, 0, 1, 0.96))
     return save(fig, stem)
@@ -137,22 +169,37 @@ def figure7(curves: Curves, stem, published: Published | None = None, classes: C
     for k, rep in enumerate(reps):
         ax = axes[k]
         for dataset, df in curves[rep].items():
-            ax.plot(df["percent"], _floor(df["variance_ratio"].to_numpy(), 1e-20), color=dataset_colour(dataset),
-                    label=f"{dataset_label(dataset)} ({len(df)})")
+            ax.plot(
+                df["percent"],
+                _floor(df["variance_ratio"].to_numpy(), 1e-20),
+                color=dataset_colour(dataset),
+                label=f"{dataset_label(dataset)} ({len(df)})",
+            )
         _overlay(ax, published, rep, "variance_ratio", 1e-20)
         ax.axhline(ZERO_LEVEL, color="tab:blue", ls="--", lw=0.9, label="zero level (1e-12)")
         ax.axhline(MACHINE_EPS, color="black", ls="--", lw=0.9, label="machine precision")
-        _style_panel(ax, f"({LETTERS[k]}) {registry.label(rep, classes)}", registry.colour(rep, classes), "principal components (%)",
-                     "explained variance ratio")
+        _style_panel(
+            ax,
+            f"({LETTERS[k]}) {registry.label(rep, classes)}",
+            registry.colour(rep, classes),
+            "principal components (%)",
+            "explained variance ratio",
+        )
         ax.set_ylim(1e-20, 2)
     fig.suptitle("Figure 7: PCA explained variance")
     fig.tight_layout(rect=(0, 0, 1, 0.96))
     return save(fig, stem)
 
 
-def figure8(cur: dict[str, pd.DataFrame], fps: dict[str, pd.DataFrame], dataset: str, stem,
-            published_cur: dict[str, pd.DataFrame] | None = None,
-            published_fps: dict[str, pd.DataFrame] | None = None, classes: Classes = None) -> list[Path]:
+def figure8(
+    cur: dict[str, pd.DataFrame],
+    fps: dict[str, pd.DataFrame],
+    dataset: str,
+    stem,
+    published_cur: dict[str, pd.DataFrame] | None = None,
+    published_fps: dict[str, pd.DataFrame] | None = None,
+    classes: Classes = None,
+) -> list[Path]:
     reps = _panels(cur, classes)
     fig, axes = _grid(len(reps))
     for k, rep in enumerate(reps):
@@ -162,17 +209,29 @@ def figure8(cur: dict[str, pd.DataFrame], fps: dict[str, pd.DataFrame], dataset:
             ax.plot(fps[rep]["percent"], _floor(fps[rep]["error"].to_numpy()), color="tab:blue", label="FPS")
         for name, pub, colour in (("CUR", published_cur, "tab:red"), ("FPS", published_fps, "tab:blue")):
             if pub and rep in pub:
-                ax.plot(pub[rep]["percent"], _floor(pub[rep]["error"].to_numpy()), color=colour,
-                        label=published_label(name), **PUBLISHED_STYLE)
-        _style_panel(ax, f"({LETTERS[k]}) {registry.label(rep, classes)} ({len(cur[rep])})", registry.colour(rep, classes),
-                     "features selected (%)", CUR_ERROR, legend_size=8)
+                ax.plot(
+                    pub[rep]["percent"],
+                    _floor(pub[rep]["error"].to_numpy()),
+                    color=colour,
+                    label=published_label(name),
+                    **PUBLISHED_STYLE,
+                )
+        _style_panel(
+            ax,
+            f"({LETTERS[k]}) {registry.label(rep, classes)} ({len(cur[rep])})",
+            registry.colour(rep, classes),
+            "features selected (%)",
+            CUR_ERROR,
+            legend_size=8,
+        )
     fig.suptitle(f"Figure 8: CUR against FPS on {dataset_label(dataset)}")
     fig.tight_layout(rect=(0, 0, 1, 0.96))
     return save(fig, stem)
 
 
-def published_curves(published_dir, compare_as: dict[str, str | None] | None, method: str,
-                     reps: Iterable[str], datasets: Iterable[str]) -> Published:
+def published_curves(
+    published_dir, compare_as: dict[str, str | None] | None, method: str, reps: Iterable[str], datasets: Iterable[str]
+) -> Published:
     """The published curves of ``reps`` × ``datasets`` (ours, mapped through ``compare_as``)."""
     from .. import published as pub
 
@@ -188,8 +247,15 @@ def published_curves(published_dir, compare_as: dict[str, str | None] | None, me
     return out
 
 
-def figure6_from_files(curves: Iterable[Record], standardised: Iterable[Record], degrees: Iterable[Record], out,
-                       published_dir=None, compare_as=None, classes: Classes = None) -> list[Path]:
+def figure6_from_files(
+    curves: Iterable[Record],
+    standardised: Iterable[Record],
+    degrees: Iterable[Record],
+    out,
+    published_dir=None,
+    compare_as=None,
+    classes: Classes = None,
+) -> list[Path]:
     """Figure 6 from curve files named by records: ``curves`` {dataset, rep, path};
     ``standardised`` {dataset, rep, path} (the standardised variant of ``rep``);
     ``degrees`` {dataset, rep, degree, path} (one representation on one dataset)."""
@@ -205,22 +271,37 @@ def figure6_from_files(curves: Iterable[Record], standardised: Iterable[Record],
     if std_rep:
         published.update(published_curves(published_dir, compare_as, "cur", [f"{std_rep}-std"], list(std)))
     if degree_rep:
-        published.update(published_curves(published_dir, compare_as, "cur",
-                                           [f"{degree_rep}-degree{d}" for d in by_degree], [dataset]))
+        published.update(
+            published_curves(
+                published_dir, compare_as, "cur", [f"{degree_rep}-degree{d}" for d in by_degree], [dataset]
+            )
+        )
     return figure6(ours, Path(out).with_suffix(""), std, by_degree, dataset, published, classes, std_rep, degree_rep)
 
 
-def figure7_from_files(curves: Iterable[Record], out, published_dir=None, compare_as=None,
-                       classes: Classes = None) -> list[Path]:
+def figure7_from_files(
+    curves: Iterable[Record], out, published_dir=None, compare_as=None, classes: Classes = None
+) -> list[Path]:
     """Figure 7 from PCA spectrum files named by records {dataset, rep, path}."""
     ours = read_curves(curves)
     datasets = {d for rep in ours.values() for d in rep}
-    return figure7(ours, Path(out).with_suffix(""),
-                   published_curves(published_dir, compare_as, "pca", list(ours), datasets), classes)
+    return figure7(
+        ours,
+        Path(out).with_suffix(""),
+        published_curves(published_dir, compare_as, "pca", list(ours), datasets),
+        classes,
+    )
 
 
-def figure8_from_files(cur: Iterable[Record], fps: Iterable[Record], dataset: str, out, published_dir=None,
-                       compare_as=None, classes: Classes = None) -> list[Path]:
+def figure8_from_files(
+    cur: Iterable[Record],
+    fps: Iterable[Record],
+    dataset: str,
+    out,
+    published_dir=None,
+    compare_as=None,
+    classes: Classes = None,
+) -> list[Path]:
     """Figure 8 on ``dataset`` from CUR and FPS curve files named by records {dataset, rep, path}."""
     c = {rep: d[dataset] for rep, d in read_curves(cur).items() if dataset in d}
     f = {rep: d[dataset] for rep, d in read_curves(fps).items() if dataset in d}

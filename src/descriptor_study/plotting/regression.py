@@ -2,19 +2,33 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 import pandas as pd
 
 from ..regression import ok_rows, read_sweeps
 from ..representations.registry import label
-from .style import (PUBLISHED_STYLE, dataset_label, plt, representation_colour, representation_order, save,
-                    with_published_entry)
+from .style import (
+    PUBLISHED_STYLE,
+    dataset_label,
+    plt,
+    representation_colour,
+    representation_order,
+    save,
+    with_published_entry,
+)
 
 
-def figure9(sweeps: dict[str, dict[str, pd.DataFrame]], stem, dataset: str, n_top: int = 65,
-            published: dict[str, dict[str, pd.DataFrame]] | None = None, classes=None) -> list[Path]:
+def figure9(
+    sweeps: dict[str, dict[str, pd.DataFrame]],
+    stem,
+    dataset: str,
+    n_top: int = 65,
+    published: dict[str, dict[str, pd.DataFrame]] | None = None,
+    classes=None,
+) -> list[Path]:
     """``sweeps[model][rep]``: columns n, train_rmse, test_rmse, percent (and status); ``published``
     the same shape (the authors' test RMSE, drawn dashed); ``classes``: name → class of the
     config (for the colour and order of representations it names by ``class:``).
@@ -44,8 +58,13 @@ def figure9(sweeps: dict[str, dict[str, pd.DataFrame]], stem, dataset: str, n_to
                 pub = ((published or {}).get(model) or {}).get(rep)
                 if pub is not None:
                     pp = pub if full else pub[pub["n"] <= n_top]
-                    ax.plot(pp["percent"] if full else pp["n"], pp["test_rmse"], color=colour,
-                            label="_published", **PUBLISHED_STYLE)
+                    ax.plot(
+                        pp["percent"] if full else pp["n"],
+                        pp["test_rmse"],
+                        color=colour,
+                        label="_published",
+                        **PUBLISHED_STYLE,
+                    )
             ax.set_yscale("log")
             ax.set_xlabel("features selected by CUR (%)" if full else "number of CUR-selected features")
             ax.set_ylabel("RMSE (eV/atom)")
@@ -53,8 +72,16 @@ def figure9(sweeps: dict[str, dict[str, pd.DataFrame]], stem, dataset: str, n_to
             ax.set_title(f"({letter}) {model.upper()}, {'all features' if full else f'top {n_top}'}", fontsize=10)
             ax.grid(True, which="major", alpha=0.3)
             if left_out:
-                ax.text(0.01, 0.01, "failed fits, not drawn: " + ", ".join(left_out), transform=ax.transAxes,
-                        fontsize=7, va="bottom", ha="left", color="0.3")
+                ax.text(
+                    0.01,
+                    0.01,
+                    "failed fits, not drawn: " + ", ".join(left_out),
+                    transform=ax.transAxes,
+                    fontsize=7,
+                    va="bottom",
+                    ha="left",
+                    color="0.3",
+                )
     handles, labels = with_published_entry(*axes[0, 0].get_legend_handles_labels(), bool(published))
     fig.legend(handles, labels, loc="lower center", ncol=max(1, len(labels)), fontsize=9, frameon=False)
     fig.suptitle(f"Figure 9: regression on {dataset_label(dataset)} — thick: training, thin: test")
@@ -62,13 +89,19 @@ def figure9(sweeps: dict[str, dict[str, pd.DataFrame]], stem, dataset: str, n_to
     return save(fig, stem)
 
 
-def figure9_from_files(sweeps: Iterable[Mapping[str, Any]], dataset: str, out, published_dir=None,
-                       compare_as: str | None = None, classes=None) -> list[Path]:
+def figure9_from_files(
+    sweeps: Iterable[Mapping[str, Any]],
+    dataset: str,
+    out,
+    published_dir=None,
+    compare_as: str | None = None,
+    classes=None,
+) -> list[Path]:
     """Figure 9 of ``dataset`` from sweep records ``{"model": "rr"|"krr", "dataset": ...,
     "rep": ..., "path": ...}`` (the names come from the records, not the paths); records of
     other datasets are ignored."""
     by_model: dict[str, dict[str, pd.DataFrame]] = {"rr": {}, "krr": {}}
-    for (model, ds, rep), df in read_sweeps(r for r in sweeps if str(r["dataset"]) == dataset).items():
+    for (model, _ds, rep), df in read_sweeps(r for r in sweeps if str(r["dataset"]) == dataset).items():
         by_model.setdefault(model, {})[rep] = df
     published: dict[str, dict[str, pd.DataFrame]] = {}
     if published_dir and compare_as:

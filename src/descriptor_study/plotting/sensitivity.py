@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 import numpy as np
 
@@ -27,8 +28,13 @@ def _published_line(ax, published: dict | None, key: tuple[str, str], transform=
         return
     v = df["dV"].to_numpy()
     v = transform(v) if transform else v
-    ax.plot(df["t"], np.where(v > 0, v, np.nan), color=representation_colour(key[1], classes), label="_published",
-            **PUBLISHED_STYLE)
+    ax.plot(
+        df["t"],
+        np.where(v > 0, v, np.nan),
+        color=representation_colour(key[1], classes),
+        label="_published",
+        **PUBLISHED_STYLE,
+    )
 
 
 def figure3(curves: dict, stem, published: dict | None = None, classes=None) -> list[Path]:
@@ -38,8 +44,9 @@ def figure3(curves: dict, stem, published: dict | None = None, classes=None) -> 
     for rep in representation_order((r for (p, r) in curves if p == "fig3"), classes):
         df = curves[("fig3", rep)]
         y = np.where(df["dV"] > 0, df["dV"], np.nan)
-        ax.plot(df["t"], y, label=label(rep, classes), color=representation_colour(rep, classes), lw=1.2,
-                marker=".", ms=3)
+        ax.plot(
+            df["t"], y, label=label(rep, classes), color=representation_colour(rep, classes), lw=1.2, marker=".", ms=3
+        )
         _published_line(ax, published, ("fig3", rep), classes=classes)
     ax.set_yscale("log")
     ax.set_xlabel("rotation angle θ (degrees)")
@@ -58,16 +65,22 @@ def figure4(curves: dict, stem, published: dict | None = None, classes=None) -> 
         df = curves[("fig4", rep)]
         v = df["dV"].to_numpy()
         scaled = 0.1 * v / np.max(v)  # through (0.1, 0.1), as in the paper
-        ax.loglog(df["t"], np.where(scaled > 0, scaled, np.nan), label=label(rep, classes),
-                  color=representation_colour(rep, classes), lw=1.2)
+        ax.loglog(
+            df["t"],
+            np.where(scaled > 0, scaled, np.nan),
+            label=label(rep, classes),
+            color=representation_colour(rep, classes),
+            lw=1.2,
+        )
         _published_line(ax, published, ("fig4", rep), lambda u: 0.1 * u / np.max(u), classes)
     _guide(ax, 1e-7, 1e-6, 1.0)
     _guide(ax, 1e-4, 1e-9, 2.0)
     ax.set_xlabel("dx (Å)")
     ax.set_ylabel(r"$\|dV\|$ (rescaled through (0.1, 0.1))")
     ax.set_title("Figure 4: mixed perturbation of one atom")
-    ax.legend(*with_published_entry(*ax.get_legend_handles_labels(), bool(published)), fontsize=8, ncol=2,
-              loc="upper left")
+    ax.legend(
+        *with_published_entry(*ax.get_legend_handles_labels(), bool(published)), fontsize=8, ncol=2, loc="upper left"
+    )
     return save(fig, stem)
 
 
@@ -80,8 +93,13 @@ def figure5(curves: dict, stem, published: dict | None = None, classes=None) -> 
         for rep in reps:
             df = curves[(panel, rep)]
             v = df["dV"].to_numpy()
-            ax.loglog(df["t"], np.where(v > 0, v, np.nan), label=label(rep, classes),
-                      color=representation_colour(rep, classes), lw=1.2)
+            ax.loglog(
+                df["t"],
+                np.where(v > 0, v, np.nan),
+                label=label(rep, classes),
+                color=representation_colour(rep, classes),
+                lw=1.2,
+            )
             _published_line(ax, published, (panel, rep), classes=classes)
             lo.append(df["t"].min())
         if lo:
@@ -94,14 +112,16 @@ def figure5(curves: dict, stem, published: dict | None = None, classes=None) -> 
         ax.set_ylabel(r"$\|dV_i\|$ of the centre atom (÷ $\|V_i\|$ unless absolute)")
     handles, labels = with_published_entry(*axes[0, 0].get_legend_handles_labels(), bool(published))
     fig.legend(handles, labels, loc="lower center", ncol=min(len(labels), 9), fontsize=9, frameon=False)
-    fig.suptitle("Figure 5: radial and tangential perturbations of a neighbour "
-                 "(global representations: whole structure)")
+    fig.suptitle(
+        "Figure 5: radial and tangential perturbations of a neighbour (global representations: whole structure)"
+    )
     fig.tight_layout(rect=(0, 0.05, 1, 0.97))
     return save(fig, stem)
 
 
-def figures_from_files(curves: Iterable[Mapping[str, Any]], outdir: str | Path, published_dir=None,
-                       classes=None) -> list[Path]:
+def figures_from_files(
+    curves: Iterable[Mapping[str, Any]], outdir: str | Path, published_dir=None, classes=None
+) -> list[Path]:
     """Figures 3, 4 and 5 from curve records ``{"panel": ..., "rep": ..., "path": ...}``
     (the names come from the records, not the paths) into ``outdir``."""
     curves = read_curves(curves)
@@ -114,6 +134,8 @@ def figures_from_files(curves: Iterable[Mapping[str, Any]], outdir: str | Path, 
             if df is not None:
                 published[(panel, rep)] = df
     outdir = Path(outdir)
-    return (figure3(curves, outdir / "figure3", published, classes)
-            + figure4(curves, outdir / "figure4", published, classes)
-            + figure5(curves, outdir / "figure5", published, classes))
+    return (
+        figure3(curves, outdir / "figure3", published, classes)
+        + figure4(curves, outdir / "figure4", published, classes)
+        + figure5(curves, outdir / "figure5", published, classes)
+    )

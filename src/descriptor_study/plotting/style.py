@@ -10,7 +10,7 @@ from pathlib import Path
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
+import matplotlib.pyplot as plt
 
 DATASET_COLOURS = {
     "Si": "#1f77b4",
@@ -74,7 +74,7 @@ def with_published_entry(handles: list, labels: list, any_published: bool) -> tu
     return handles, labels
 
 
-def save(fig: "plt.Figure", stem: str | Path) -> list[Path]:
+def save(fig: plt.Figure, stem: str | Path) -> list[Path]:
     """Write ``<stem>.pdf`` and ``<stem>.png`` (atomically) and close the figure."""
     from ..atomic import atomic_path
 

@@ -5,5 +5,4 @@ from .base import Representation
 from .registry import build, builtin_names, colour, get_class, label, names, sort_names
 from .spec import Param
 
-__all__ = ["Representation", "Param", "build", "builtin_names", "colour", "get_class", "label", "names",
-           "sort_names"]
+__all__ = ["Representation", "Param", "build", "builtin_names", "colour", "get_class", "label", "names", "sort_names"]

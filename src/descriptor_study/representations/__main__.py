@@ -23,8 +23,14 @@ def reference() -> str:
         cls = registry.get_class(name)
         doc = (cls.__doc__ or "").strip().split("\n\n")[0].replace("\n", " ")
         kind = "one row per structure" if cls.per_structure else "one row per atom"
-        out += [f"## {cls.display_label()}", "", f"{doc} ({kind}; class `{cls.__module__}.{cls.__qualname__}`)", "",
-                markdown_table(cls.parameters), ""]
+        out += [
+            f"## {cls.display_label()}",
+            "",
+            f"{doc} ({kind}; class `{cls.__module__}.{cls.__qualname__}`)",
+            "",
+            markdown_table(cls.parameters),
+            "",
+        ]
     return "\n".join(out)
 
 

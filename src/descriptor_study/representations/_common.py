@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from importlib.metadata import PackageNotFoundError, version
-from typing import Iterable
 
 import numpy as np
 from ase import Atoms

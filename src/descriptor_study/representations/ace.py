@@ -87,9 +87,11 @@ every typical bond.  Pass ``r_nn`` to override.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import math
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 from ase import Atoms
@@ -185,9 +187,7 @@ def _coupling(correlation_order: int, degree: float, wL: float, radial_start: in
     # per B row, its body from the row's support (ET's nnll dump is not in row order)
     from ace_jax.basis.model import nnll_from_coupling
 
-    labels = tuple(
-        tuple(sorted(dec(n, l) for n, l in row)) for row in nnll_from_coupling(cpl.A2B, cpl.aa_sig)
-    )
+    labels = tuple(tuple(sorted(dec(n, l) for n, l in row)) for row in nnll_from_coupling(cpl.A2B, cpl.aa_sig))
     rows, cols = np.nonzero(cpl.A2B)
     order = np.lexsort((cols, rows))
     return {
@@ -206,9 +206,7 @@ def _coupling(correlation_order: int, degree: float, wL: float, radial_start: in
 
 
 @functools.lru_cache(maxsize=16)
-def ships_spec(
-    correlation_order: int, degree: float, wL: float, radial_start: int, n_channels: int = 1
-) -> dict:
+def ships_spec(correlation_order: int, degree: float, wL: float, radial_start: int, n_channels: int = 1) -> dict:
     """Features of SHIPs v0.5.x's ``SHIPBasis`` for correlation order ≤ 2, in SHIPs' order.
 
     Per feature: ``one`` (z, k) for a one-neighbour function, ``pairs`` (z1, k1, z2, k2,
@@ -273,35 +271,94 @@ class ACE(Representation):
     panel_order = 6
     parameters = (
         Param("cutoff", "number", 6.5, "cutoff radius Rc", unit="Å", minimum=0, exclusive=True),
-        Param("correlation_order", "integer", 4,
-              "largest correlation order ν of a B function (body order ν + 1)", minimum=1, maximum=6),
-        Param("degree", "integer", 6, "total degree D: a body is kept when Σ (k + radial_start + wL·l) ≤ D",
-              minimum=1, maximum=30),
-        Param("wL", "number", 1.5, "weight of l in a one-particle level k + radial_start + wL·l",
-              minimum=0, exclusive=True),
-        Param("r0", "number", 1.0, "r0 of the radial transform t(r) = ((1 + r0)/(1 + r))^transform_power "
-              "(changes the numbers only through radial_scale)", unit="Å", minimum=0, exclusive=True),
+        Param(
+            "correlation_order",
+            "integer",
+            4,
+            "largest correlation order ν of a B function (body order ν + 1)",
+            minimum=1,
+            maximum=6,
+        ),
+        Param(
+            "degree",
+            "integer",
+            6,
+            "total degree D: a body is kept when Σ (k + radial_start + wL·l) ≤ D",
+            minimum=1,
+            maximum=30,
+        ),
+        Param(
+            "wL",
+            "number",
+            1.5,
+            "weight of l in a one-particle level k + radial_start + wL·l",
+            minimum=0,
+            exclusive=True,
+        ),
+        Param(
+            "r0",
+            "number",
+            1.0,
+            "r0 of the radial transform t(r) = ((1 + r0)/(1 + r))^transform_power "
+            "(changes the numbers only through radial_scale)",
+            unit="Å",
+            minimum=0,
+            exclusive=True,
+        ),
         Param("transform_power", "integer", 2, "power of the radial transform t(r)", minimum=1),
         Param("pcut", "integer", 2, "power of the one-sided cutoff envelope (1 - x)^pcut", minimum=1),
-        Param("r_nn", "number", None, "nearest-neighbour distance for rin = rin_factor·r_nn; null: the "
-              "smallest ASE reference-state value over the species", unit="Å", minimum=0, exclusive=True,
-              nullable=True),
-        Param("rin_factor", "number", 0.66, "inner bound rin of the radial map, as a fraction of r_nn",
-              minimum=0, maximum=1),
-        Param("radial_start", "integer", 1,
-              "radial level offset: 1 (ACE1/ACEpotentials) or 0 (ACE.jl 2020 SHIPs)", choices=(0, 1)),
-        Param("species_resolved", "boolean", False,
-              "resolve neighbour and centre species (false: the paper's species-blind basis)"),
-        Param("basis", "string", "ace-jax",
-              "ace-jax (coupled B-basis, ace-jax's coupling) or ships2020 (SHIPs.jl v0.5 SHIPDescriptor "
-              "features and normalisation; correlation_order 1 or 2)", choices=BASES),
-        Param("radial_scale", "boolean", None,
-              "multiply the radial functions by sqrt(2/|t(Rc) - t(rin)|) as SHIPs does; null: on for "
-              "ships2020, off for ace-jax", nullable=True),
-        Param("backend", "string", "jax", "jax (this package) or julia (ACE1.jl; basis ace-jax only)",
-              choices=BACKENDS),
-        Param("chunk_size", "integer", 256, "centres per evaluation batch (does not change the numbers)",
-              minimum=1),
+        Param(
+            "r_nn",
+            "number",
+            None,
+            "nearest-neighbour distance for rin = rin_factor·r_nn; null: the "
+            "smallest ASE reference-state value over the species",
+            unit="Å",
+            minimum=0,
+            exclusive=True,
+            nullable=True,
+        ),
+        Param(
+            "rin_factor",
+            "number",
+            0.66,
+            "inner bound rin of the radial map, as a fraction of r_nn",
+            minimum=0,
+            maximum=1,
+        ),
+        Param(
+            "radial_start",
+            "integer",
+            1,
+            "radial level offset: 1 (ACE1/ACEpotentials) or 0 (ACE.jl 2020 SHIPs)",
+            choices=(0, 1),
+        ),
+        Param(
+            "species_resolved",
+            "boolean",
+            False,
+            "resolve neighbour and centre species (false: the paper's species-blind basis)",
+        ),
+        Param(
+            "basis",
+            "string",
+            "ace-jax",
+            "ace-jax (coupled B-basis, ace-jax's coupling) or ships2020 (SHIPs.jl v0.5 SHIPDescriptor "
+            "features and normalisation; correlation_order 1 or 2)",
+            choices=BASES,
+        ),
+        Param(
+            "radial_scale",
+            "boolean",
+            None,
+            "multiply the radial functions by sqrt(2/|t(Rc) - t(rin)|) as SHIPs does; null: on for "
+            "ships2020, off for ace-jax",
+            nullable=True,
+        ),
+        Param(
+            "backend", "string", "jax", "jax (this package) or julia (ACE1.jl; basis ace-jax only)", choices=BACKENDS
+        ),
+        Param("chunk_size", "integer", 256, "centres per evaluation batch (does not change the numbers)", minimum=1),
     )
 
     # Table I: SHIPDescriptor(deg = 6, rcut = 6.5) on every dataset
@@ -325,13 +382,16 @@ class ACE(Representation):
         self.r0 = p["r0"]
         self.transform_power = p["transform_power"]
         self.pcut = p["pcut"]
-        self.r_nn = (
-            p["r_nn"] if p["r_nn"] is not None else min(reference_nn_distance(s) for s in self.species)
-        )
+        self.r_nn = p["r_nn"] if p["r_nn"] is not None else min(reference_nn_distance(s) for s in self.species)
         self.rin = p["rin_factor"] * self.r_nn
         if p["r_nn"] is None:
-            self._check_rin(f"representations.{self.name}", p["rin_factor"], self.r_nn, self.cutoff,
-                            f"r_nn = {self.r_nn:g} Å of {self.species}")
+            self._check_rin(
+                f"representations.{self.name}",
+                p["rin_factor"],
+                self.r_nn,
+                self.cutoff,
+                f"r_nn = {self.r_nn:g} Å of {self.species}",
+            )
         self.radial_start = p["radial_start"]
         self.species_resolved = p["species_resolved"]
         self.basis = p["basis"]
@@ -340,32 +400,38 @@ class ACE(Representation):
         self.chunk_size = p["chunk_size"]
         self.n_channels = len(self.species) if self.species_resolved else 1
         build_spec = ships_spec if self.basis == "ships2020" else _coupling
-        self._spec = build_spec(
-            self.correlation_order, self.degree, self.wL, self.radial_start, self.n_channels
-        )
+        self._spec = build_spec(self.correlation_order, self.degree, self.wL, self.radial_start, self.n_channels)
         self._fn = None
 
     @classmethod
     def check_params(cls, params: dict[str, Any], where: str) -> None:
         if params["basis"] == "ships2020":
             if params["backend"] != "jax":
-                raise cls.param_error(where, "backend", params["backend"],
-                                      "jax with basis ships2020 (ACE1.jl has no SHIPs 2020 basis)")
+                raise cls.param_error(
+                    where, "backend", params["backend"], "jax with basis ships2020 (ACE1.jl has no SHIPs 2020 basis)"
+                )
             if params["correlation_order"] > 2:
-                raise cls.param_error(where, "correlation_order", params["correlation_order"],
-                                      "1 or 2 with basis ships2020 (SHIPDescriptor's default bodyorder 3 "
-                                      "is correlation order 2)")
+                raise cls.param_error(
+                    where,
+                    "correlation_order",
+                    params["correlation_order"],
+                    "1 or 2 with basis ships2020 (SHIPDescriptor's default bodyorder 3 is correlation order 2)",
+                )
         if params["r_nn"] is not None:
-            cls._check_rin(where, params["rin_factor"], params["r_nn"], params["cutoff"],
-                           f"r_nn = {params['r_nn']:g} Å")
+            cls._check_rin(
+                where, params["rin_factor"], params["r_nn"], params["cutoff"], f"r_nn = {params['r_nn']:g} Å"
+            )
 
     @classmethod
     def _check_rin(cls, where: str, rin_factor: float, r_nn: float, cutoff: float, source: str) -> None:
         """rin = rin_factor·r_nn must lie in [0, cutoff) (rin_factor ≥ 0 and r_nn > 0 by their Params)."""
         if not rin_factor * r_nn < cutoff:
-            raise cls.param_error(where, "rin_factor", rin_factor,
-                                  f"< {cutoff / r_nn:g}: rin = rin_factor·r_nn must lie in [0, cutoff = "
-                                  f"{cutoff:g} Å) ({source})")
+            raise cls.param_error(
+                where,
+                "rin_factor",
+                rin_factor,
+                f"< {cutoff / r_nn:g}: rin = rin_factor·r_nn must lie in [0, cutoff = {cutoff:g} Å) ({source})",
+            )
 
     # ------------------------------------------------------------------ layout
     @property
@@ -387,10 +453,8 @@ class ACE(Representation):
 
         out = {}
         for pkg in ("ace-jax", "ace-jax-coupling", "jax"):
-            try:
+            with contextlib.suppress(md.PackageNotFoundError):
                 out[pkg] = md.version(pkg)
-            except md.PackageNotFoundError:
-                pass
         return out
 
     # ------------------------------------------------------------------ radial
@@ -448,11 +512,9 @@ class ACE(Representation):
         def f(rij, zj, mask):
             # rij (C, K, 3), zj (C, K) neighbour channel, mask (C, K)
             Afull = self._atomic_basis_jax(rij, zj, mask, lmax, nz, n_k)
-            A = Afull[:, a_r, a_y]                                         # (C, n_A)
+            A = Afull[:, a_r, a_y]  # (C, n_A)
             AA = jnp.concatenate([jnp.prod(A[:, g], axis=-1) for g in specs], axis=1)
-            Bt = jax.ops.segment_sum(
-                AA.T[cols] * vals[:, None], rows, num_segments=n_B, indices_are_sorted=True
-            )
+            Bt = jax.ops.segment_sum(AA.T[cols] * vals[:, None], rows, num_segments=n_B, indices_are_sorted=True)
             return Bt.T
 
         return jax.jit(f)
@@ -465,11 +527,9 @@ class ACE(Representation):
         from ace_jax.eval.harmonics import real_spherical_harmonics
 
         r = jnp.linalg.norm(jnp.where(mask[..., None], rij, 1.0), axis=-1)
-        R = self._radial_jax(r) * mask[..., None]                           # (C, K, n_k)
+        R = self._radial_jax(r) * mask[..., None]  # (C, K, n_k)
         if nz > 1:
-            R = (R[..., None, :] * jax.nn.one_hot(zj, nz, dtype=R.dtype)[..., None]).reshape(
-                R.shape[:2] + (nz * n_k,)
-            )
+            R = (R[..., None, :] * jax.nn.one_hot(zj, nz, dtype=R.dtype)[..., None]).reshape(R.shape[:2] + (nz * n_k,))
         Y = real_spherical_harmonics(jnp.where(mask[..., None], rij, 1.0), lmax)
         return jnp.einsum("ckn,ckm->cnm", R, Y)
 
@@ -493,7 +553,7 @@ class ACE(Representation):
         W = jnp.asarray(W)
 
         def f(rij, zj, mask):
-            A = self._atomic_basis_jax(rij, zj, mask, lmax, nz, n_k)       # (C, nz·n_k, lm)
+            A = self._atomic_basis_jax(rij, zj, mask, lmax, nz, n_k)  # (C, nz·n_k, lm)
             B1 = A[:, one_ch, 0]
             if not pairs:
                 return B1
@@ -602,11 +662,7 @@ class ACE(Representation):
         ``radial_start = 0`` selection Σ(k + wL·l) ≤ D is Σ(n + wL·l) ≤ D + ν:
         Dd[ν] = D + ν·(1 - radial_start).
         """
-        sym = (
-            ":X"
-            if not self.species_resolved
-            else "[" + ", ".join(f":{s}" for s in self.species) + "]"
-        )
+        sym = ":X" if not self.species_resolved else "[" + ", ".join(f":{s}" for s in self.species) + "]"
         dd = ", ".join(
             f"{nu} => {float(self.degree) + nu * (1 - self.radial_start)}"
             for nu in range(1, self.correlation_order + 1)
@@ -614,8 +670,8 @@ class ACE(Representation):
         return (
             "ACE1.Utils.rpi_basis(; species = " + sym + f", N = {self.correlation_order}, "
             f"r0 = {self.r0}, trans = ACE1.PolyTransform({self.transform_power}, {self.r0}), "
-            "D = ACE1.RPI.SparsePSHDegreeM(Dict(\"default\" => 1.0), "
-            f"Dict(\"default\" => {self.wL}), Dict({dd})), maxdeg = 1.0, "
+            'D = ACE1.RPI.SparsePSHDegreeM(Dict("default" => 1.0), '
+            f'Dict("default" => {self.wL}), Dict({dd})), maxdeg = 1.0, '
             f"rin = {self.rin}, rcut = {self.cutoff}, pcut = {self.pcut}, pin = 0)"
         )
 
@@ -670,15 +726,12 @@ class ACE(Representation):
             B = np.asarray(B, float)
             if B.shape[1] != self.n_basis:
                 raise RuntimeError(
-                    f"ACE1.jl basis has {B.shape[1]} functions, the jax basis {self.n_basis}: "
-                    "the two selections differ"
+                    f"ACE1.jl basis has {B.shape[1]} functions, the jax basis {self.n_basis}: the two selections differ"
                 )
             rows.append(self._blocks(B, self._centre_blocks(atoms, centers)))
         return np.vstack(rows) if rows else np.zeros((0, self.n_features))
 
     def describe(self) -> dict[str, Any]:
         d = super().describe()
-        d["params"].update(
-            r_nn=self.r_nn, rin=self.rin, n_basis=self.n_basis, radial_factor=self.radial_factor
-        )
+        d["params"].update(r_nn=self.r_nn, rin=self.rin, n_basis=self.n_basis, radial_factor=self.radial_factor)
         return d

@@ -76,8 +76,7 @@ def amp_order(s: int) -> np.ndarray:
     """
     n2, n4 = len(G2_ETAS), len(G4_SET)
     perm = [e * n2 + k for k in range(n2) for e in range(s)]
-    perm += [s * n2 + (b * (b + 1) // 2 + a) * n4 + q
-             for q in range(n4) for a in range(s) for b in range(a, s)]
+    perm += [s * n2 + (b * (b + 1) // 2 + a) * n4 + q for q in range(n4) for a in range(s) for b in range(a, s)]
     return np.asarray(perm, dtype=int)
 
 
@@ -89,12 +88,15 @@ class ACSF(Representation):
     order = 1
     panel_order = 2
     parameters = (
-        Param("cutoff", "number", 6.5, "radius of the cosine cutoff function", unit="Å",
-              minimum=0, exclusive=True),
-        Param("species_scope", "string", "dataset",
-              "species a row is computed with: all of the dataset's, or each structure's own "
-              "(the authors' AMP.jl wrapper: AMP's order, rows zero-padded on the right)",
-              choices=SPECIES_SCOPES),
+        Param("cutoff", "number", 6.5, "radius of the cosine cutoff function", unit="Å", minimum=0, exclusive=True),
+        Param(
+            "species_scope",
+            "string",
+            "dataset",
+            "species a row is computed with: all of the dataset's, or each structure's own "
+            "(the authors' AMP.jl wrapper: AMP's order, rows zero-padded on the right)",
+            choices=SPECIES_SCOPES,
+        ),
     )
     paper_feature_counts = {"Si": 51, "CHON": 462, "AlNiCu": 282, "TiO2": 145}
     paper_hyperparameters = {"krr_lambda": 5e-11, "krr_gamma": 5e-5, "rr_lambda": 9e-4}
@@ -107,11 +109,12 @@ class ACSF(Representation):
         self.params.update(
             g2_params=[[eta * _ETA_UNIT, 0.0] for eta in G2_ETAS],
             g4_params=[[eta * _ETA_UNIT, float(zeta), float(lam)] for eta, zeta, lam in G4_SET],
-            eta_units="1/Angstrom^2", cutoff_function="cos", library="dscribe",
+            eta_units="1/Angstrom^2",
+            cutoff_function="cos",
+            library="dscribe",
         )
         if self.params["species_scope"] == "structure":
-            self.params["layout"] = ("per structure: its own species, AMP.jl function order, "
-                                     "left-aligned, zero-padded")
+            self.params["layout"] = "per structure: its own species, AMP.jl function order, left-aligned, zero-padded"
         self._descriptors: dict[tuple[tuple[str, ...], bool], Any] = {}
 
     def _descriptor(self, periodic: bool, species: tuple[str, ...] | None = None):
@@ -150,7 +153,7 @@ class ACSF(Representation):
         if self.params["species_scope"] == "dataset":
             return block
         out = np.zeros((block.shape[0], self.n_features))
-        out[:, :block.shape[1]] = block[:, amp_order(s)]
+        out[:, : block.shape[1]] = block[:, amp_order(s)]
         return out
 
     def _compute(self, atoms: Atoms, centers: np.ndarray | None) -> np.ndarray:
@@ -168,8 +171,7 @@ class ACSF(Representation):
                 groups.setdefault((self._scope_species(structures[k]), periodic), []).append(k)
         blocks = {}
         for (species, periodic), idx in groups.items():
-            res = self._descriptor(periodic, species).create([structures[k] for k in idx], n_jobs=n_jobs,
-                                                             verbose=False)
+            res = self._descriptor(periodic, species).create([structures[k] for k in idx], n_jobs=n_jobs, verbose=False)
             if len(idx) == 1:
                 res = [res]
             for k, block in zip(idx, res):

@@ -92,7 +92,7 @@ def angular_block(atoms, centers, species_index, n_species, rc, params, gauss_su
     pos[rows] = np.arange(len(rows))
     pair_index = np.full((n_species, n_species), -1)
     # DScribe's order of species pairs: (0,0), (0,1), (1,1), (0,2), (1,2), (2,2), ...
-    for p, (b, a) in enumerate((b, a) for b in range(n_species) for a in range(b + 1)):
+    for p, (b, a) in enumerate((j, i) for j in range(n_species) for i in range(j + 1)):
         pair_index[a, b] = pair_index[b, a] = p
     n_pairs = n_species * (n_species + 1) // 2
     params = np.asarray(params, dtype=float)
@@ -149,12 +149,21 @@ class ACSFX(Representation):
     panel_order = 1
     # no cutoff parameter: the radii are the set's fixed 4, 8 and 12 bohr
     parameters = (
-        Param("eta_convention", "string", "amp",
-              "how η is read: AMP's Gaussian exp(−η (R − Rs)²/rc²) (the authors' values) or "
-              "Imbalzano's absolute η in bohr⁻²", choices=("amp", "absolute")),
-        Param("cutoff_function", "string", "tanh3",
-              "cutoff function: tanh³(1 − R/rc) (the set's) or Behler's cosine",
-              choices=("tanh3", "cos")),
+        Param(
+            "eta_convention",
+            "string",
+            "amp",
+            "how η is read: AMP's Gaussian exp(−η (R − Rs)²/rc²) (the authors' values) or "
+            "Imbalzano's absolute η in bohr⁻²",
+            choices=("amp", "absolute"),
+        ),
+        Param(
+            "cutoff_function",
+            "string",
+            "tanh3",
+            "cutoff function: tanh³(1 − R/rc) (the set's) or Behler's cosine",
+            choices=("tanh3", "cos"),
+        ),
     )
     paper_feature_counts = {"Si": "57 (195)", "CHON": "634 (1644)", "AlNiCu": "544 (1017)", "TiO2": 534}
     paper_hyperparameters = {"krr_lambda": 5e-11, "krr_gamma": 5e-5, "rr_lambda": 8.5e-2}
@@ -165,8 +174,10 @@ class ACSFX(Representation):
     def __init__(self, species, **params) -> None:
         super().__init__(species, **params)
         self.params.update(
-            n_intervals=N_INTERVALS, radial_rc_bohr=list(RADIAL_RC_BOHR),
-            angular_sets=[[rc, list(z)] for rc, z in ANGULAR_SETS], library="descriptor_study (numpy)",
+            n_intervals=N_INTERVALS,
+            radial_rc_bohr=list(RADIAL_RC_BOHR),
+            angular_sets=[[rc, list(z)] for rc, z in ANGULAR_SETS],
+            library="descriptor_study (numpy)",
         )
         self._radial = []  # (rc_Å, etas, rss_Å) per radius
         for rc_b in RADIAL_RC_BOHR:
@@ -205,13 +216,17 @@ class ACSFX(Representation):
         S = len(self.species)
         cut = self.params["cutoff_function"]
         radial = np.concatenate(
-            [radial_block(atoms, centers, species_index, S, rc, etas, rss, self._gauss, cut)
-             for rc, etas, rss in self._radial],
+            [
+                radial_block(atoms, centers, species_index, S, rc, etas, rss, self._gauss, cut)
+                for rc, etas, rss in self._radial
+            ],
             axis=2,
         )
         angular = np.concatenate(
-            [angular_block(atoms, centers, species_index, S, rc, params, self._gauss_sum, cut)
-             for rc, params in self._angular],
+            [
+                angular_block(atoms, centers, species_index, S, rc, params, self._gauss_sum, cut)
+                for rc, params in self._angular
+            ],
             axis=2,
         )
         n = radial.shape[0]

@@ -18,7 +18,8 @@ structure, which is what the ``.h5`` store keeps.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from typing import Any, ClassVar, Mapping, Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any, ClassVar
 
 import numpy as np
 from ase import Atoms
@@ -68,8 +69,9 @@ class Representation(ABC):
     standardised_variant: ClassVar[bool] = False
 
     def __init__(self, species: Sequence[str], **params: Any) -> None:
-        self.species = sorted(set(species), key=lambda s: chemical_symbols.index(s)
-                              if s in chemical_symbols else len(chemical_symbols))
+        self.species = sorted(
+            set(species), key=lambda s: chemical_symbols.index(s) if s in chemical_symbols else len(chemical_symbols)
+        )
         unknown = [s for s in self.species if s not in chemical_symbols[1:]]
         if unknown:
             raise SpeciesError(f"{self.name}: unknown element symbol(s) {unknown}")
@@ -88,7 +90,7 @@ class Representation(ABC):
         cls.check_params(resolved, where)
         return resolved
 
-    @classmethod
+    @classmethod  # noqa: B027 (a hook: subclasses may override)
     def check_params(cls, params: dict[str, Any], where: str) -> None:
         """Checks across parameters (raise ConfigError naming the key); none by default."""
 
@@ -141,9 +143,7 @@ class Representation(ABC):
         out = np.ascontiguousarray(self._compute(atoms, c), dtype=np.float64)
         expected = 1 if self.per_structure else (len(atoms) if c is None else len(c))
         if out.shape != (expected, self.n_features):
-            raise RuntimeError(
-                f"{self.name}: got shape {out.shape}, expected {(expected, self.n_features)}"
-            )
+            raise RuntimeError(f"{self.name}: got shape {out.shape}, expected {(expected, self.n_features)}")
         return out
 
     def compute_many(
@@ -166,18 +166,13 @@ class Representation(ABC):
         matrix = self._compute_many(list(structures), n_jobs=n_jobs, progress=progress)
         matrix = np.ascontiguousarray(matrix, dtype=np.float64)
         if matrix.shape != (offsets[-1], self.n_features):
-            raise RuntimeError(
-                f"{self.name}: got shape {matrix.shape}, expected {(offsets[-1], self.n_features)}"
-            )
+            raise RuntimeError(f"{self.name}: got shape {matrix.shape}, expected {(offsets[-1], self.n_features)}")
         return matrix, offsets
 
     def _compute_many(self, structures: list[Atoms], n_jobs: int, progress: bool) -> np.ndarray:
         from tqdm.auto import tqdm
 
-        rows = [
-            self._compute(a, None)
-            for a in tqdm(structures, desc=self.name, disable=not progress, unit="struct")
-        ]
+        rows = [self._compute(a, None) for a in tqdm(structures, desc=self.name, disable=not progress, unit="struct")]
         if not rows:
             return np.zeros((0, self.n_features))
         return np.vstack(rows)

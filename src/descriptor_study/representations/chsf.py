@@ -79,8 +79,9 @@ neighbour count (padding has fc = 0 and adds nothing).
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
-from typing import Any, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 from ase import Atoms
@@ -109,9 +110,7 @@ def _pairs_all(atoms: Atoms, cutoff: float) -> tuple[np.ndarray, np.ndarray, np.
     return i, j, vec
 
 
-def _pairs_for_centres(
-    atoms: Atoms, centres: np.ndarray, cutoff: float
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _pairs_for_centres(atoms: Atoms, centres: np.ndarray, cutoff: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Neighbours (images included) of ``centres`` only.
 
     Returns (position in ``centres``, neighbour index, vector).  Periodic directions are
@@ -181,51 +180,101 @@ def _chebyshev(x: np.ndarray, order: int) -> np.ndarray:
 
 # --- parameters -----------------------------------------------------------------------
 def _is_number(value: Any) -> bool:
-    return (not isinstance(value, (bool, np.bool_)) and isinstance(value, (int, float, np.number))
-            and bool(np.isfinite(value)))
+    return (
+        not isinstance(value, (bool, np.bool_))
+        and isinstance(value, (int, float, np.number))
+        and bool(np.isfinite(value))
+    )
 
 
 def _is_weights(value: Any) -> bool:
     if isinstance(value, str):
         return value in _WEIGHT_RULES
-    return isinstance(value, Mapping) and all(
-        isinstance(k, str) and _is_number(w) for k, w in value.items()
-    )
+    return isinstance(value, Mapping) and all(isinstance(k, str) and _is_number(w) for k, w in value.items())
 
 
 def _is_symbol_list(value: Any) -> bool:
-    return (isinstance(value, (list, tuple)) and all(isinstance(s, str) for s in value)
-            and len(set(value)) == len(value))
+    return isinstance(value, (list, tuple)) and all(isinstance(s, str) for s in value) and len(set(value)) == len(value)
 
 
 _WEIGHT_RULES = ("atomic_number", "aenet")
 
 #: the parameters ``multi_species`` may replace, in the order of ``CHSF.parameters``
 _SHARED = (
-    Param("cutoff", "number", 6.5, "cutoff radius Rc of the radial and angular terms (CHSF.jl's Rc)",
-          unit="Å", minimum=0, exclusive=True),
-    Param("radial_cutoff", "number", None, "cutoff of the radial terms (aenet's radial_Rc); null: cutoff",
-          unit="Å", minimum=0, exclusive=True, nullable=True),
-    Param("angular_cutoff", "number", None, "cutoff of the angular terms (aenet's angular_Rc); null: cutoff",
-          unit="Å", minimum=0, exclusive=True, nullable=True),
-    Param("n_max", "integer", 9, "radial order: n_max + 1 Chebyshev polynomials (aenet's radial_N)",
-          minimum=0, maximum=30, aliases=("n",)),
-    Param("l_max", "integer", 9, "angular order: l_max + 1 Chebyshev polynomials (aenet's angular_N)",
-          minimum=0, maximum=30, aliases=("l",)),
-    Param("species_weights", "any", "atomic_number",
-          "weights of the species-weighted copy (several species): atomic_number, aenet (aenet's "
-          "type spins) or a mapping element -> weight",
-          schema={"oneOf": [{"enum": list(_WEIGHT_RULES)},
-                            {"type": "object", "additionalProperties": {"type": "number"}}],
-                  "description": "atomic_number, aenet or a mapping element -> number"},
-          check=_is_weights),
-    Param("species_order", "list", None,
-          "order of the species for aenet's type spins (may list more elements than the "
-          "representation; only with species_weights aenet); null: atomic-number order",
-          nullable=True,
-          schema={"type": "array", "items": {"type": "string"}, "uniqueItems": True,
-                  "description": "a list of distinct element symbols"},
-          check=_is_symbol_list),
+    Param(
+        "cutoff",
+        "number",
+        6.5,
+        "cutoff radius Rc of the radial and angular terms (CHSF.jl's Rc)",
+        unit="Å",
+        minimum=0,
+        exclusive=True,
+    ),
+    Param(
+        "radial_cutoff",
+        "number",
+        None,
+        "cutoff of the radial terms (aenet's radial_Rc); null: cutoff",
+        unit="Å",
+        minimum=0,
+        exclusive=True,
+        nullable=True,
+    ),
+    Param(
+        "angular_cutoff",
+        "number",
+        None,
+        "cutoff of the angular terms (aenet's angular_Rc); null: cutoff",
+        unit="Å",
+        minimum=0,
+        exclusive=True,
+        nullable=True,
+    ),
+    Param(
+        "n_max",
+        "integer",
+        9,
+        "radial order: n_max + 1 Chebyshev polynomials (aenet's radial_N)",
+        minimum=0,
+        maximum=30,
+        aliases=("n",),
+    ),
+    Param(
+        "l_max",
+        "integer",
+        9,
+        "angular order: l_max + 1 Chebyshev polynomials (aenet's angular_N)",
+        minimum=0,
+        maximum=30,
+        aliases=("l",),
+    ),
+    Param(
+        "species_weights",
+        "any",
+        "atomic_number",
+        "weights of the species-weighted copy (several species): atomic_number, aenet (aenet's "
+        "type spins) or a mapping element -> weight",
+        schema={
+            "oneOf": [{"enum": list(_WEIGHT_RULES)}, {"type": "object", "additionalProperties": {"type": "number"}}],
+            "description": "atomic_number, aenet or a mapping element -> number",
+        },
+        check=_is_weights,
+    ),
+    Param(
+        "species_order",
+        "list",
+        None,
+        "order of the species for aenet's type spins (may list more elements than the "
+        "representation; only with species_weights aenet); null: atomic-number order",
+        nullable=True,
+        schema={
+            "type": "array",
+            "items": {"type": "string"},
+            "uniqueItems": True,
+            "description": "a list of distinct element symbols",
+        },
+        check=_is_symbol_list,
+    ),
 )
 _SHARED_NAMES = tuple(p.name for p in _SHARED)
 
@@ -233,18 +282,27 @@ _SHARED_NAMES = tuple(p.name for p in _SHARED)
 def _block_schema() -> dict[str, Any]:
     props = {p.name: p.json_schema() for p in _SHARED}
     props.update({a: {**p.json_schema(), "deprecated": True} for p in _SHARED for a in p.aliases})
-    return {"type": "object", "additionalProperties": False, "properties": props,
-            "description": "a mapping of " + ", ".join(_SHARED_NAMES)}
+    return {
+        "type": "object",
+        "additionalProperties": False,
+        "properties": props,
+        "description": "a mapping of " + ", ".join(_SHARED_NAMES),
+    }
 
 
 _MULTI_SPECIES = Param(
-    "multi_species", "mapping", None,
+    "multi_species",
+    "mapping",
+    None,
     "settings replacing the ones above when the representation lists more than one species "
     "(the paper: CHSF.jl for Si, aenet's Chebyshev descriptor otherwise)",
-    nullable=True, schema=_block_schema(), check=lambda value: isinstance(value, Mapping),
+    nullable=True,
+    schema=_block_schema(),
+    check=lambda value: isinstance(value, Mapping),
 )
-_BACKEND = Param("backend", "string", "numpy",
-                 "numpy (this package) or julia (the authors' CHSF.jl; one cutoff)", choices=_BACKENDS)
+_BACKEND = Param(
+    "backend", "string", "numpy", "numpy (this package) or julia (the authors' CHSF.jl; one cutoff)", choices=_BACKENDS
+)
 
 
 # --- representations ------------------------------------------------------------------
@@ -340,15 +398,23 @@ class CHSF(Representation):
                     if p["radial_cutoff"] is not None
                     else ("angular_cutoff", angular, f"radial_cutoff ({radial})")
                 )
-                raise cls.param_error(at(key), key, value,
-                                      f"equal to {other}: the mixed radial-angular tensor has one cutoff")
+                raise cls.param_error(
+                    at(key), key, value, f"equal to {other}: the mixed radial-angular tensor has one cutoff"
+                )
             if p["backend"] == "julia":
-                raise cls.param_error(at("backend"), "backend", "julia", "numpy when radial_cutoff "
-                                      "and angular_cutoff differ (CHSF.jl has one cutoff)")
+                raise cls.param_error(
+                    at("backend"),
+                    "backend",
+                    "julia",
+                    "numpy when radial_cutoff and angular_cutoff differ (CHSF.jl has one cutoff)",
+                )
         if p["species_order"] is not None and p["species_weights"] != "aenet":
-            raise cls.param_error(at("species_order"), "species_order", p["species_order"],
-                                  f"null unless species_weights is aenet (got species_weights "
-                                  f"{p['species_weights']!r})")
+            raise cls.param_error(
+                at("species_order"),
+                "species_order",
+                p["species_order"],
+                f"null unless species_weights is aenet (got species_weights {p['species_weights']!r})",
+            )
 
     def _resolve_order(self, order: Sequence[str] | None, spec: Any, at) -> list[str] | None:
         """Species in the order used for aenet's type spins (None for other weights)."""
@@ -358,8 +424,12 @@ class CHSF(Representation):
             return list(self.species)
         missing = [s for s in self.species if s not in order]
         if missing:
-            raise self.param_error(at("species_order"), "species_order", list(order),
-                                   f"a list naming every species of the representation ({missing} missing)")
+            raise self.param_error(
+                at("species_order"),
+                "species_order",
+                list(order),
+                f"a list naming every species of the representation ({missing} missing)",
+            )
         return [s for s in order if s in self.species]
 
     def _resolve_weights(self, spec: Any, at) -> dict[str, float]:
@@ -379,8 +449,12 @@ class CHSF(Representation):
             return out
         missing = [s for s in self.species if s not in spec]
         if missing:
-            raise self.param_error(at("species_weights"), "species_weights", dict(spec),
-                                   f"a weight for every species of the representation (none for {missing})")
+            raise self.param_error(
+                at("species_weights"),
+                "species_weights",
+                dict(spec),
+                f"a weight for every species of the representation (none for {missing})",
+            )
         return {s: float(spec[s]) for s in self.species}
 
     # --- sizes ------------------------------------------------------------------------
@@ -428,9 +502,7 @@ class CHSF(Representation):
         w_atom = np.array([self.weights[s] for s in numbers]) if len(atoms) else np.zeros(0)
         return self._features(len(centres), ci, vec, w_atom[jj])
 
-    def _features(
-        self, n_centres: int, ci: np.ndarray, vec: np.ndarray, w: np.ndarray
-    ) -> np.ndarray:
+    def _features(self, n_centres: int, ci: np.ndarray, vec: np.ndarray, w: np.ndarray) -> np.ndarray:
         """Rows for ``n_centres`` centres from pairs (centre position ``ci``, vector, weight)."""
         out = np.zeros((n_centres, self.n_features))
         if len(ci) == 0:
@@ -439,10 +511,7 @@ class CHSF(Representation):
         separate = self.radial_cutoff != self.angular_cutoff
         counts = np.bincount(ci, minlength=n_centres)
         # neighbours within the angular cutoff (all of them with one cutoff)
-        counts_a = (
-            np.bincount(ci[dist <= self.angular_cutoff], minlength=n_centres)
-            if separate else counts
-        )
+        counts_a = np.bincount(ci[dist <= self.angular_cutoff], minlength=n_centres) if separate else counts
         # centres sorted by angular neighbour count; batches of consecutive centres padded
         # to the batch's largest count; pairs sorted the same way so a batch is one slice,
         # and, with separate cutoffs, by distance within a centre so that the neighbours
@@ -450,9 +519,7 @@ class CHSF(Representation):
         by_count = np.argsort(counts_a, kind="stable")
         rank = np.empty(n_centres, dtype=int)
         rank[by_count] = np.arange(n_centres)
-        order = (
-            np.lexsort((dist, rank[ci])) if separate else np.argsort(rank[ci], kind="stable")
-        )
+        order = np.lexsort((dist, rank[ci])) if separate else np.argsort(rank[ci], kind="stable")
         r_pair = rank[ci[order]]
         vec = vec[order]
         w = w[order]
@@ -490,25 +557,21 @@ class CHSF(Representation):
             begin = end
         return out
 
-    def _batch(
-        self, R: np.ndarray, U: np.ndarray, W: np.ndarray, mask: np.ndarray, m_a: int
-    ) -> np.ndarray:
+    def _batch(self, R: np.ndarray, U: np.ndarray, W: np.ndarray, mask: np.ndarray, m_a: int) -> np.ndarray:
         """Features of a padded batch: distances R, unit vectors U, weights W (p, m).
 
         The neighbours within the angular cutoff are in the first ``m_a`` slots.
         """
         p, m = R.shape
         rc_r, rc_a = self.radial_cutoff, self.angular_cutoff
-        fc = np.where(mask & (R <= rc_r), 0.5 * (np.cos(np.pi * R / rc_r) + 1.0), 0.0)
+        fc = np.where(mask & (rc_r >= R), 0.5 * (np.cos(np.pi * R / rc_r) + 1.0), 0.0)
         Tr = _chebyshev((2.0 * R - rc_r) / rc_r, self.n_max)  # (n+1, p, m)
         A = np.moveaxis(Tr * fc[None], 0, -1)  # (p, m, n+1): T_a(s) fc
         if rc_a == rc_r:
             fa, Ua, Wa, ma = fc, U, W, m
         else:
             Ra = R[:, :m_a]
-            fa = np.where(
-                mask[:, :m_a] & (Ra <= rc_a), 0.5 * (np.cos(np.pi * Ra / rc_a) + 1.0), 0.0
-            )
+            fa = np.where(mask[:, :m_a] & (Ra <= rc_a), 0.5 * (np.cos(np.pi * Ra / rc_a) + 1.0), 0.0)
             Ua, Wa, ma = U[:, :m_a], W[:, :m_a], m_a
         cos = Ua @ np.swapaxes(Ua, 1, 2)  # (p, ma, ma)
         Ta = _chebyshev((2.0 * cos - np.pi) / np.pi, self.l_max)  # (l+1, p, ma, ma)
@@ -607,7 +670,8 @@ class CHSFMix(CHSF):
     panel_order = 8
     parameters = tuple(
         replace(p, choices=("numpy",), doc="numpy (this package; CHSF.jl has no mixed form)")
-        if p.name == "backend" else p
+        if p.name == "backend"
+        else p
         for p in CHSF.parameters
     )
 

@@ -18,7 +18,8 @@ from __future__ import annotations
 import importlib.util
 import os
 import shutil
-from typing import Any, Mapping, Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from ..errors import StudyError
 
@@ -69,7 +70,7 @@ def load_julia(packages: Sequence[str], urls: Mapping[str, str] | None = None) -
     if not ok:
         raise BackendError(f"Julia backend unavailable: {why}. {HOW_TO_ENABLE}")
     try:
-        from juliacall import Main as jl  # noqa: PLC0415  (lazy on purpose)
+        from juliacall import Main as jl
     except Exception as exc:  # juliacall raises plain exceptions when Julia fails to start
         raise BackendError(f"Julia backend failed to start: {exc}. {HOW_TO_ENABLE}") from exc
     for pkg in packages:
@@ -88,10 +89,7 @@ def load_julia(packages: Sequence[str], urls: Mapping[str, str] | None = None) -
                 jl.Pkg.add(url=urls[pkg])
                 jl.seval(f"using {pkg}")
             except Exception as exc2:
-                raise BackendError(
-                    f"Julia package {pkg} could not be installed from {urls[pkg]}: "
-                    f"{exc2}"
-                ) from exc2
+                raise BackendError(f"Julia package {pkg} could not be installed from {urls[pkg]}: {exc2}") from exc2
         _loaded.add(pkg)
     return jl
 

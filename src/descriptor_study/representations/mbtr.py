@@ -34,20 +34,47 @@ class MBTR(Representation):
     per_structure = True
     parameters = (
         Param("n_grid", "integer", 100, "grid points of each of the k = 2 and k = 3 terms", minimum=2),
-        Param("k2_sigma", "number", 2.0**-4, "Gaussian broadening of the k = 2 (inverse distance) term",
-              unit="1/Å", minimum=0, exclusive=True),
-        Param("k3_sigma", "number", 2.0**-3, "Gaussian broadening of the k = 3 (angle) term",
-              unit="rad", minimum=0, exclusive=True),
-        Param("k2_scale", "number", 4.0, "β of the k = 2 weight exp(−β·distance)",
-              unit="1/Å", minimum=0, exclusive=True),
-        Param("k3_scale", "number", 3.0, "β of the k = 3 weight exp(−β·perimeter)",
-              unit="1/Å", minimum=0, exclusive=True),
-        Param("weight_threshold", "number", 1e-12,
-              "terms whose weight is below this are dropped (1e-12: pairs to 6.9 Å, perimeters to 9.2 Å)",
-              minimum=0, maximum=1, exclusive=True),
+        Param(
+            "k2_sigma",
+            "number",
+            2.0**-4,
+            "Gaussian broadening of the k = 2 (inverse distance) term",
+            unit="1/Å",
+            minimum=0,
+            exclusive=True,
+        ),
+        Param(
+            "k3_sigma",
+            "number",
+            2.0**-3,
+            "Gaussian broadening of the k = 3 (angle) term",
+            unit="rad",
+            minimum=0,
+            exclusive=True,
+        ),
+        Param(
+            "k2_scale", "number", 4.0, "β of the k = 2 weight exp(−β·distance)", unit="1/Å", minimum=0, exclusive=True
+        ),
+        Param(
+            "k3_scale", "number", 3.0, "β of the k = 3 weight exp(−β·perimeter)", unit="1/Å", minimum=0, exclusive=True
+        ),
+        Param(
+            "weight_threshold",
+            "number",
+            1e-12,
+            "terms whose weight is below this are dropped (1e-12: pairs to 6.9 Å, perimeters to 9.2 Å)",
+            minimum=0,
+            maximum=1,
+            exclusive=True,
+        ),
         # DScribe's valle_oganov needs periodic structures only; not offered
-        Param("normalization", "string", "none", "DScribe's normalisation of the output",
-              choices=("none", "l2", "n_atoms")),
+        Param(
+            "normalization",
+            "string",
+            "none",
+            "DScribe's normalisation of the output",
+            choices=("none", "l2", "n_atoms"),
+        ),
     )
     paper_feature_counts = {"Si": 182, "CHON": 5000, "AlNiCu": 2400, "TiO2": 900}
     paper_hyperparameters = {"krr_lambda": 5e-8, "krr_gamma": 1.0, "rr_lambda": 6.0}
@@ -58,8 +85,7 @@ class MBTR(Representation):
 
     def __init__(self, species, **params) -> None:
         super().__init__(species, **params)
-        self.params.update(k2_grid=[0.1, 1.1], k3_grid_radian=[-0.15, math.pi + 0.1 * math.pi],
-                           library="dscribe")
+        self.params.update(k2_grid=[0.1, 1.1], k3_grid_radian=[-0.15, math.pi + 0.1 * math.pi], library="dscribe")
         self._descriptors: dict[bool, tuple[Any, Any]] = {}
 
     def _pair(self, periodic: bool):
@@ -72,14 +98,22 @@ class MBTR(Representation):
                 geometry={"function": "inverse_distance"},
                 grid={"min": 0.1, "max": 1.1, "n": p["n_grid"], "sigma": p["k2_sigma"]},
                 weighting={"function": "exp", "scale": p["k2_scale"], "threshold": p["weight_threshold"]},
-                normalization=p["normalization"], species=self.species, periodic=periodic,
+                normalization=p["normalization"],
+                species=self.species,
+                periodic=periodic,
             )
             k3 = DScribeMBTR(
                 geometry={"function": "angle"},
-                grid={"min": p["k3_grid_radian"][0] * deg, "max": p["k3_grid_radian"][1] * deg,
-                      "n": p["n_grid"], "sigma": p["k3_sigma"] * deg},
+                grid={
+                    "min": p["k3_grid_radian"][0] * deg,
+                    "max": p["k3_grid_radian"][1] * deg,
+                    "n": p["n_grid"],
+                    "sigma": p["k3_sigma"] * deg,
+                },
                 weighting={"function": "exp", "scale": p["k3_scale"], "threshold": p["weight_threshold"]},
-                normalization=p["normalization"], species=self.species, periodic=periodic,
+                normalization=p["normalization"],
+                species=self.species,
+                periodic=periodic,
             )
             self._descriptors[periodic] = (k2, k3)
         return self._descriptors[periodic]

@@ -23,11 +23,12 @@ import importlib.util
 import inspect
 import pkgutil
 import sys
+from collections.abc import Iterable, Mapping, Sequence
 from functools import lru_cache
 from importlib import import_module
 from importlib.metadata import entry_points
 from pathlib import Path
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any
 
 from ..errors import ConfigError
 from .base import Representation
@@ -41,8 +42,18 @@ _NOT_REPRESENTATIONS = {"base", "registry", "spec", "julia_backend"}
 
 #: colours given by place in the figure order to classes that declare none
 PALETTE = (
-    "#e377c2", "#7f7f7f", "#bcbd22", "#393b79", "#637939", "#8c6d31", "#843c39", "#7b4173",
-    "#3182bd", "#e6550d", "#31a354", "#756bb1",
+    "#e377c2",
+    "#7f7f7f",
+    "#bcbd22",
+    "#393b79",
+    "#637939",
+    "#8c6d31",
+    "#843c39",
+    "#7b4173",
+    "#3182bd",
+    "#e6550d",
+    "#31a354",
+    "#756bb1",
 )
 
 
@@ -56,8 +67,13 @@ def _builtins() -> dict[str, type[Representation]]:
             continue
         module = import_module(f"{__package__}.{info.name}")
         for obj in vars(module).values():
-            if (inspect.isclass(obj) and issubclass(obj, Representation) and obj.__module__ == module.__name__
-                    and obj.name and not inspect.isabstract(obj)):
+            if (
+                inspect.isclass(obj)
+                and issubclass(obj, Representation)
+                and obj.__module__ == module.__name__
+                and obj.name
+                and not inspect.isabstract(obj)
+            ):
                 found[obj.name] = obj
     return found
 
@@ -135,8 +151,11 @@ def get_class(name: str, target: str | None = None) -> type[Representation]:
     if cls.name != name:
         # one name per representation: the config key is the name in files, tables and figures
         label = cls.label if cls.label and cls.label != cls.name else ""
-        cls = type(cls.__name__, (cls,), {"name": name, "label": label, "__module__": cls.__module__,
-                                          "__qualname__": cls.__qualname__})
+        cls = type(
+            cls.__name__,
+            (cls,),
+            {"name": name, "label": label, "__module__": cls.__module__, "__qualname__": cls.__qualname__},
+        )
     return cls
 
 
@@ -162,6 +181,7 @@ def build(name: str, species: Sequence[str], params: Mapping[str, Any] | None = 
 
 # --- order, labels, colours ----------------------------------------------------------
 
+
 def _cls_or_none(name: str, classes: Mapping[str, type[Representation]] | None):
     if classes and name in classes:
         return classes[name]
@@ -183,8 +203,9 @@ def sort_key(name: str, classes: Mapping[str, type[Representation]] | None = Non
     return (order, name)
 
 
-def sort_names(names_: Iterable[str], classes: Mapping[str, type[Representation]] | None = None,
-               panels: bool = False) -> list[str]:
+def sort_names(
+    names_: Iterable[str], classes: Mapping[str, type[Representation]] | None = None, panels: bool = False
+) -> list[str]:
     """Names in table order (``panels=True``: the panel order of Figures 6-8)."""
     return sorted(dict.fromkeys(names_), key=lambda n: sort_key(n, classes, panels))
 
@@ -210,8 +231,9 @@ def label(name: str, classes: Mapping[str, type[Representation]] | None = None) 
     return cls.display_label() if cls is not None else name
 
 
-def with_attribute(attribute: str, names_: Iterable[str] | None = None,
-                   classes: Mapping[str, type[Representation]] | None = None) -> list[str]:
+def with_attribute(
+    attribute: str, names_: Iterable[str] | None = None, classes: Mapping[str, type[Representation]] | None = None
+) -> list[str]:
     """The names (of ``names_``, default: every known one) whose class sets ``attribute``."""
     pool = list(names_) if names_ is not None else names()
     return [n for n in pool if (c := _cls_or_none(n, classes)) is not None and getattr(c, attribute)]
@@ -233,5 +255,8 @@ def config_schema(classes: Mapping[str, type[Representation]] | None = None) -> 
                 **{a: {**p.json_schema(), "deprecated": True} for p in cls.parameters for a in p.aliases},
             },
         }
-    return {"type": "object", "properties": props,
-            "additionalProperties": {"type": ["object", "null"], "required": [CLASS_KEY]}}
+    return {
+        "type": "object",
+        "properties": props,
+        "additionalProperties": {"type": ["object", "null"], "required": [CLASS_KEY]},
+    }

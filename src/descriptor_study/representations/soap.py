@@ -29,7 +29,6 @@ per row, 2e-6 over the whole matrix).
 from __future__ import annotations
 
 import threading
-
 from typing import Any
 
 import numpy as np
@@ -44,13 +43,19 @@ from .spec import Param
 def _soap_parameters() -> tuple[Param, ...]:
     """cutoff, n_max, l_max and sigma: the parameters SOAP and SOAPlite share."""
     return (
-        Param("cutoff", "number", 6.5, "radius of the neighbour environment", unit="Å",
-              minimum=0, exclusive=True),
+        Param("cutoff", "number", 6.5, "radius of the neighbour environment", unit="Å", minimum=0, exclusive=True),
         Param("n_max", "integer", 9, "number of radial basis functions", minimum=1, maximum=20),
-        Param("l_max", "integer", 9, "highest angular momentum of the spherical harmonics",
-              minimum=0, maximum=20),
-        Param("sigma", "number", 0.5, "width of the Gaussian smearing each neighbour atom", unit="Å",
-              minimum=0, exclusive=True, aliases=("atom_sigma",)),
+        Param("l_max", "integer", 9, "highest angular momentum of the spherical harmonics", minimum=0, maximum=20),
+        Param(
+            "sigma",
+            "number",
+            0.5,
+            "width of the Gaussian smearing each neighbour atom",
+            unit="Å",
+            minimum=0,
+            exclusive=True,
+            aliases=("atom_sigma",),
+        ),
     )
 
 
@@ -79,8 +84,7 @@ class SOAP(Representation):
             f"atom_sigma={p['sigma']} normalise=T n_species={n} species_Z={{{zs}}} "
             f"n_Z={n} Z={{{zs}}}"
         )
-        p.update(normalise=True, library="quippy", dropped="QUIP's trailing constant column",
-                 quip_args=self.quip_args)
+        p.update(normalise=True, library="quippy", dropped="QUIP's trailing constant column", quip_args=self.quip_args)
         self._descriptor = None
 
     @property
@@ -131,12 +135,21 @@ class SOAPlite(Representation):
     order = 4
     panel_order = 4
     parameters = _soap_parameters() + (
-        Param("periodic", "boolean", True,
-              "let a periodic structure see its images (false: every structure is a finite cluster "
-              "of its cell's atoms, soaplite's get_soap_structure)"),
-        Param("pair_layout", "string", "full",
-              "columns kept: DScribe 2.x's (all n, n' for unlike species) or soaplite 1.0's "
-              "(n ≤ n' for every species pair)", choices=PAIR_LAYOUTS),
+        Param(
+            "periodic",
+            "boolean",
+            True,
+            "let a periodic structure see its images (false: every structure is a finite cluster "
+            "of its cell's atoms, soaplite's get_soap_structure)",
+        ),
+        Param(
+            "pair_layout",
+            "string",
+            "full",
+            "columns kept: DScribe 2.x's (all n, n' for unlike species) or soaplite 1.0's "
+            "(n ≤ n' for every species pair)",
+            choices=PAIR_LAYOUTS,
+        ),
     )
     paper_feature_counts = {"Si": 450, "CHON": 4500, "AlNiCu": 2700, "TiO2": 1350}
     paper_hyperparameters = {"krr_lambda": 5e-7, "krr_gamma": 5e-6, "rr_lambda": 1e-9}
@@ -146,8 +159,11 @@ class SOAPlite(Representation):
 
     def __init__(self, species, **params) -> None:
         super().__init__(species, **params)
-        layout = ("dscribe-2 (all n, n' for unlike species)" if self.params["pair_layout"] == "full"
-                  else "soaplite-1.0 (n <= n' for every species pair)")
+        layout = (
+            "dscribe-2 (all n, n' for unlike species)"
+            if self.params["pair_layout"] == "full"
+            else "soaplite-1.0 (n <= n' for every species pair)"
+        )
         self.params.update(rbf="gto", crossover=True, average="off", layout=layout, library="dscribe")
         self._descriptors: dict[bool, Any] = {}
         self._columns: np.ndarray | None = None
@@ -158,8 +174,13 @@ class SOAPlite(Representation):
             from dscribe.descriptors import SOAP as DScribeSOAP
 
             self._descriptors[periodic] = DScribeSOAP(
-                r_cut=self.params["cutoff"], n_max=self.params["n_max"], l_max=self.params["l_max"],
-                sigma=self.params["sigma"], rbf="gto", species=self.species, periodic=periodic,
+                r_cut=self.params["cutoff"],
+                n_max=self.params["n_max"],
+                l_max=self.params["l_max"],
+                sigma=self.params["sigma"],
+                rbf="gto",
+                species=self.species,
+                periodic=periodic,
             )
         return self._descriptors[periodic]
 
@@ -222,14 +243,14 @@ class SOAPlite(Representation):
         chunk = len(structures) if cols is None else 2000
         for periodic, idx in groups.items():
             for start in range(0, len(idx), max(chunk, 1)):
-                part = idx[start:start + chunk]
+                part = idx[start : start + chunk]
                 res = self._descriptor(periodic).create([structures[k] for k in part], n_jobs=n_jobs)
                 if len(part) == 1:
                     res = [res]
                 toucher.join()
                 for k, block in zip(part, res):
                     block = np.atleast_2d(block)
-                    out[offsets[k]:offsets[k + 1]] = block if cols is None else block[:, cols]
+                    out[offsets[k] : offsets[k + 1]] = block if cols is None else block[:, cols]
         return out
 
     def library_versions(self) -> dict[str, str]:

@@ -16,8 +16,9 @@ from __future__ import annotations
 
 import logging
 import math
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable, Mapping
+from typing import Any
 
 from ..errors import ConfigError
 
@@ -91,8 +92,15 @@ class Param:
         elif self.schema is not None:
             text = self.schema.get("description") or "see docs/adding-a-representation.md"
         else:
-            noun = {"number": "a number", "integer": "an integer", "boolean": "true or false",
-                    "string": "a string", "list": "a list", "mapping": "a mapping", "any": "any value"}[self.kind]
+            noun = {
+                "number": "a number",
+                "integer": "an integer",
+                "boolean": "true or false",
+                "string": "a string",
+                "list": "a list",
+                "mapping": "a mapping",
+                "any": "any value",
+            }[self.kind]
             lo = hi = ""
             if self.minimum is not None:
                 lo = f"{'>' if self.exclusive else '≥'} {self.minimum:g}"
