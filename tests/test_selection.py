@@ -232,3 +232,119 @@ def test_a_stalled_iterative_step_falls_back_to_the_dense_solver(monkeypatch):
     assert n > 100
     assert np.array_equal(iterative.selected[:n], dense.selected[:n])
     assert np.allclose(iterative.errors[:n], dense.errors[:n], rtol=1e-8, atol=1e-14)
+
+
+# --- the blocked, copy-free passes (forced to many small blocks) -------------------------
+
+
+@pytest.fixture
+def small_blocks(monkeypatch):
+    from descriptor_study import selection
+
+    monkeypatch.setattr(selection, "BLOCK_BYTES", 8 * 7 * 13)  # a few rows per block, a remainder block
+
+
+def test_blocked_gram_and_centred_gram_equal_the_direct_products(small_blocks):
+    from descriptor_study.selection import gram
+
+    X = _random((101, 13), 20) + 5.0
+    assert np.allclose(gram(X), X.T @ X, rtol=1e-13, atol=0)
+    mu = X.mean(axis=0)
+    Xc = X - mu
+    assert np.allclose(gram(X, centre=mu), Xc.T @ Xc, rtol=1e-12, atol=1e-12 * np.abs(Xc.T @ Xc).max())
+    F = np.asfortranarray(X)  # not C-contiguous: blocks are copied, the result is the same
+    assert np.allclose(gram(F), X.T @ X, rtol=1e-13, atol=0)
+
+
+def test_blocked_triangular_factor_has_the_gram_matrix_and_singular_values_of_x(small_blocks):
+    """The block-by-block Householder factor (LAPACK dtpqrt) keeps singular values down
+    to round-off of the largest, as a QR of the whole matrix does."""
+    from descriptor_study.selection import _compact
+
+    rng = np.random.default_rng(21)
+    U = np.linalg.qr(rng.normal(size=(300, 40)))[0]
+    V = np.linalg.qr(rng.normal(size=(40, 40)))[0]
+    X = (U * np.logspace(0, -13, 40)) @ V.T
+    R = _compact(X)
+    assert R.shape == (40, 40) and np.array_equal(R, np.triu(R))
+    assert np.allclose(R.T @ R, X.T @ X, rtol=0, atol=1e-15)
+    direct = np.linalg.svd(X, compute_uv=False)
+    assert np.max(np.abs(np.linalg.svd(R, compute_uv=False) - direct)) < 1e-15
+
+
+def test_blocked_error_curve_equals_the_direct_formula_in_any_order():
+    """The blocked Householder curve (panels of 5 columns, dependent columns skipped) for a
+    given order equals the pseudo-inverse formula, duplicated and dependent columns included."""
+    from descriptor_study.selection import _compact, _errors_in_order, column_norms
+
+    for X in (_duplicated(22), _rank_deficient(23), _random((40, 60), 24)):
+        order = np.random.default_rng(25).permutation(X.shape[1])
+        cn = column_norms(X)
+        got = _errors_in_order(_compact(X), order, cn, float(np.linalg.norm(X)), block=5)
+        direct = cur_errors_for(X, order)
+        assert np.max(np.abs(got - direct)) < 1e-10
+        assert np.all(np.diff(got) <= 1e-12)
+
+
+def test_fps_curve_equals_the_direct_formula_over_all_selections():
+    X = _duplicated(26)
+    ours = fps_ranking(X)
+    assert np.max(np.abs(cur_errors_for(X, ours.selected) - ours.errors)) < 1e-10
+
+
+def test_drop_zero_columns_in_place_compacts_the_same_buffer(small_blocks):
+    X = _random((57, 9), 27)
+    X[:, [0, 4, 8]] = 0.0
+    expected = X[:, [1, 2, 3, 5, 6, 7]].copy()
+    buffer = X.ctypes.data
+    kept_X, kept = drop_zero_columns(X, overwrite=True)
+    assert kept.tolist() == [1, 2, 3, 5, 6, 7]
+    assert np.array_equal(kept_X, expected) and kept_X.ctypes.data == buffer
+    Y = _random((20, 4), 28)
+    assert drop_zero_columns(Y)[0] is Y  # nothing to drop: no copy
+
+
+def test_standardise_in_place_equals_the_direct_formula(small_blocks):
+    from descriptor_study.selection import standardise_columns
+
+    X = _random((61, 7), 29) + 3.0
+    X[:, 2] = 4.0  # constant: left at zero
+    std = X.std(axis=0)
+    std[std == 0] = 1.0
+    direct = (X - X.mean(axis=0)) / std
+    assert np.allclose(standardise_columns(X), direct, rtol=1e-12, atol=1e-13)
+    out = standardise_columns(X, overwrite=True)
+    assert out is X and np.allclose(X, direct, rtol=1e-12, atol=1e-13)
+
+
+def test_pca_blocked_equals_numpy_tall_and_wide(small_blocks):
+    for X in (_random((97, 11), 30) + 10.0, _random((9, 40), 31) + 10.0):
+        Xc = X - X.mean(axis=0)
+        s = np.linalg.svd(Xc, compute_uv=False) ** 2
+        expected = np.concatenate([s, np.zeros(X.shape[1] - len(s))]) / s.sum()
+        assert np.allclose(pca_spectrum(X), expected, rtol=1e-9, atol=1e-14)
+
+
+def test_selection_from_a_stored_matrix_changed_in_place_gives_the_same_csv(tmp_path):
+    """run_selection(..., overwrite=True) (the workflow's call) drops zero columns and
+    standardises inside the stored matrix's own buffer: same results as with copies."""
+    X = _random((60, 8), 32)
+    X[:, [1, 6]] = 0.0
+
+    def stored():
+        return storage.StoredRepresentation(
+            matrix=X.copy(),
+            offsets=np.arange(61),
+            n_atoms=np.ones(60, int),
+            representation="R",
+            dataset="D",
+            species=["Si"],
+            params={},
+            versions={},
+        )
+
+    for method in ("cur", "fps", "pca"):
+        for standardise in (False, True):
+            a = run_selection(method, stored(), tmp_path / "a.csv", standardise=standardise)
+            b = run_selection(method, stored(), tmp_path / "b.csv", standardise=standardise, overwrite=True)
+            pd.testing.assert_frame_equal(a, b, rtol=1e-12)

@@ -60,54 +60,140 @@ ZERO_LEVEL = 1e-12
 MACHINE_EPS = float(np.finfo(float).eps)
 
 
-def drop_zero_columns(X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Columns that are not zero on every row, and their indices in X."""
-    kept = np.flatnonzero(np.any(X != 0.0, axis=0))
-    return X[:, kept], kept
+#: bytes of one block of rows in the passes that go over X block by block: the only
+#: temporaries those passes allocate, whatever the size of X
+BLOCK_BYTES = 64 << 20
 
 
-def standardise_columns(X: np.ndarray) -> np.ndarray:
-    """Each column centred and scaled to unit variance (constant columns left at zero)."""
+def _row_blocks(n: int, d: int) -> tuple[range, int]:
+    """Start rows of blocks of about ``BLOCK_BYTES`` each."""
+    rows = max(1, BLOCK_BYTES // (8 * max(d, 1)))
+    return range(0, n, rows), rows
+
+
+def nonzero_columns(X: np.ndarray) -> np.ndarray:
+    """Indices of the columns that are not zero on every row (block by block, no n × d temporary)."""
+    n, d = X.shape
+    nonzero = np.zeros(d, dtype=bool)
+    starts, rows = _row_blocks(n, d)
+    for i in starts:
+        nonzero |= np.any(X[i : i + rows] != 0.0, axis=0)
+    return np.flatnonzero(nonzero)
+
+
+def drop_zero_columns(X: np.ndarray, overwrite: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """Columns that are not zero on every row, and their indices in X.
+
+    X itself is returned when no column is zero.  Otherwise a copy, or, with
+    ``overwrite``, X's own buffer compacted in place (a C-contiguous X is then no longer
+    valid; no second copy of the matrix is made).
+    """
+    kept = nonzero_columns(X)
+    n, d = X.shape
+    if len(kept) == d:
+        return X, kept
+    if not (overwrite and X.flags.c_contiguous and X.dtype == np.float64):
+        return X[:, kept], kept
+    flat = X.reshape(-1)
+    k = len(kept)
+    starts, rows = _row_blocks(n, d)
+    for i in starts:  # block i reads rows i.. of the old layout and writes before them: no overlap with later blocks
+        block = X[i : i + rows][:, kept]  # a copy of this block's kept columns
+        flat[i * k : i * k + block.size] = block.reshape(-1)
+    return flat[: n * k].reshape(n, k), kept
+
+
+def column_mean_std(X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Mean and (population) standard deviation of each column, block by block."""
+    n, d = X.shape
     mean = X.mean(axis=0)
-    std = X.std(axis=0)
+    ss = np.zeros(d)
+    starts, rows = _row_blocks(n, d)
+    for i in starts:
+        block = X[i : i + rows] - mean
+        ss += np.einsum("ij,ij->j", block, block)
+    return mean, np.sqrt(ss / n)
+
+
+def standardise_columns(X: np.ndarray, overwrite: bool = False) -> np.ndarray:
+    """Each column centred and scaled to unit variance (constant columns left at zero).
+
+    With ``overwrite`` (and a float64 X) X itself is changed and returned.
+    """
+    mean, std = column_mean_std(X)
     std[std == 0] = 1.0
-    return (X - mean) / std
+    if not (overwrite and X.dtype == np.float64):
+        return (X - mean) / std
+    starts, rows = _row_blocks(*X.shape)
+    for i in starts:
+        block = X[i : i + rows]
+        block -= mean
+        block /= std
+    return X
+
+
+def column_norms(X: np.ndarray) -> np.ndarray:
+    """Euclidean norm of each column (block by block)."""
+    n, d = X.shape
+    ss = np.zeros(d)
+    starts, rows = _row_blocks(n, d)
+    for i in starts:
+        block = X[i : i + rows]
+        ss += np.einsum("ij,ij->j", block, block)
+    return np.sqrt(ss)
+
+
+def gram(X: np.ndarray, centre: np.ndarray | None = None) -> np.ndarray:
+    """XᵀX, or (X − 1 centreᵀ)ᵀ(X − 1 centreᵀ), as a full symmetric d × d array.
+
+    One symmetric rank-k update (BLAS dsyrk) per block of rows: no copy of X is made
+    (only of one block when X is not C-contiguous or is centred).
+    """
+    from scipy.linalg.blas import dsyrk
+
+    X = np.asarray(X)
+    n, d = X.shape
+    G = np.zeros((d, d), order="F")
+    starts, rows = _row_blocks(n, d)
+    for i in starts:
+        block = X[i : i + rows]
+        if centre is not None:
+            block = block - centre
+        block = np.ascontiguousarray(block, dtype=np.float64)
+        # block.T is a Fortran d × b view: dsyrk forms block.T @ block into G's upper triangle
+        G = dsyrk(1.0, block.T, beta=1.0, c=G, overwrite_c=1, lower=0)
+    upper = np.triu_indices(d, 1)
+    G[upper[1], upper[0]] = G[upper]
+    return G
 
 
 def _compact(X: np.ndarray) -> np.ndarray:
-    """A matrix with the same Gram matrix and at most as many rows as columns."""
-    X = np.asarray(X, dtype=np.float64)
+    """A matrix with the same Gram matrix and at most as many rows as columns.
+
+    For n > d: the triangular factor of a Householder QR, computed block of rows by block
+    of rows (LAPACK dtpqrt folds each block into the d × d factor), so that only one block
+    of X is ever copied.
+    """
+    from scipy.linalg.lapack import dtpqrt
+
+    X = np.asarray(X)
     n, d = X.shape
     if n <= d:
-        return X.copy()
-    return scipy.linalg.qr(X, mode="r", overwrite_a=False, check_finite=False)[0][:d]
+        return np.array(X, dtype=np.float64)
+    R = np.zeros((d, d), order="F")
+    starts, rows = _row_blocks(n, d)
+    rows = max(rows, min(n, 2 * d))
+    for i in range(0, n, rows):
+        block = np.asfortranarray(X[i : i + rows], dtype=np.float64)
+        R, _, _, info = dtpqrt(0, min(64, d), R, block, overwrite_a=1, overwrite_b=1)
+        if info != 0:
+            raise RuntimeError(f"LAPACK dtpqrt failed (info {info})")
+    return R
 
 
 #: a selected column whose residual is below this fraction of its original norm is
 #: (numerically) in the span of those already selected: it adds nothing, as in C C⁺ X
 DEPENDENT = 1e-9
-
-
-def _reflect_out(R: np.ndarray, c: int, original_norm: float, K: np.ndarray | None = None):
-    """Orthogonalise every column of R against column c; return the shrunken residual.
-
-    With ``K`` (= R Rᵀ), also return it reflected and shrunk the same way.
-    """
-    if R.shape[0] == 0:
-        return R if K is None else (R, K)
-    col = R[:, c]
-    norm = np.linalg.norm(col)
-    if norm <= DEPENDENT * original_norm:
-        return R if K is None else (R, K)
-    h = col.copy()
-    h[0] += np.copysign(norm, col[0]) if col[0] != 0 else norm
-    h /= np.linalg.norm(h)
-    R = R - 2.0 * np.outer(h, h @ R)
-    if K is None:
-        return R[1:]
-    Kh = K @ h
-    K = K - 2.0 * np.outer(h, Kh) - 2.0 * np.outer(Kh, h) + 4.0 * (h @ Kh) * np.outer(h, h)
-    return R[1:], K[1:, 1:]
 
 
 def _first_best(score: np.ndarray, atol: float) -> int:
@@ -136,7 +222,7 @@ def _rank_reduced(X: np.ndarray, norm0: float) -> np.ndarray:
     R = _compact(X)
     if R.shape[0] <= 64:
         return np.ascontiguousarray(R)
-    _, sv, vt = scipy.linalg.svd(R, full_matrices=False, check_finite=False, lapack_driver="gesdd")
+    _, sv, vt = scipy.linalg.svd(R, full_matrices=False, overwrite_a=True, check_finite=False, lapack_driver="gesdd")
     keep = sv > 1e-15 * norm0
     return np.ascontiguousarray(sv[keep, None] * vt[keep])
 
@@ -271,11 +357,11 @@ def cur_ranking(X: np.ndarray, floor: float = 1e-13, progress: bool = False, den
     """CUR feature ranking with k = 1 over every column, and its error curve."""
     from threadpoolctl import threadpool_limits
 
-    X = np.asarray(X, dtype=np.float64)
-    norm0 = np.linalg.norm(X)
+    X = np.asarray(X)
+    col_norms = column_norms(X)
+    norm0 = float(np.sqrt(np.sum(col_norms**2)))
     if norm0 == 0:
         raise ValueError("CUR of an all-zero matrix")
-    col_norms = np.linalg.norm(X, axis=0)
     R = _rank_reduced(X, norm0)  # C-ordered m × d, m ≤ rank; row p is zeroed at step p
     K = np.asfortranarray(R @ R.T)  # Gram matrix of R's rows; only its lower triangle is kept up to date
     # the loop's BLAS calls are matrix-vector sized: extra threads only cost synchronisation
@@ -369,41 +455,97 @@ def _cur_loop(R, K, col_norms, norm0, floor, progress, dense_below) -> Ranking:
         rest = np.flatnonzero(available)
         Rl = np.ascontiguousarray(R[pivot:])
         norms = np.linalg.norm(Rl[:, rest], axis=0) if Rl.shape[0] else np.zeros(len(rest))
-        for c in rest[np.lexsort((rest, -norms))]:
-            selected.append(int(c))
-            Rl = _reflect_out(Rl, int(c), col_norms[c])
-            errors.append(np.linalg.norm(Rl) / norm0)
-            bar.update(1)
+        order = rest[np.lexsort((rest, -norms))]
+        selected.extend(int(c) for c in order)
+        errors.extend(_errors_in_order(Rl, order, col_norms, norm0))
+        bar.update(len(order))
     bar.close()
     return Ranking(np.asarray(selected, dtype=np.int64), np.asarray(errors), n_exact)
 
 
-def fps_ranking(X: np.ndarray, first: int = 0) -> Ranking:
-    """Farthest point sampling over features (columns), and the CUR-formula error curve."""
-    X = np.asarray(X, dtype=np.float64)
-    d = X.shape[1]
-    norm0 = np.linalg.norm(X)
-    G = X.T @ X
+def _fps_order(G: np.ndarray, first: int) -> np.ndarray:
+    """Farthest point sampling of the columns whose Gram matrix is G, from ``first``."""
+    d = G.shape[0]
     sq = np.diag(G).copy()
-    scale = float(sq.max()) if len(sq) else 1.0
+    scale = float(sq.max()) if d else 1.0
     mind = np.full(d, np.inf)
     available = np.ones(d, dtype=bool)
-    R = _compact(X)
-    col_norms = np.linalg.norm(X, axis=0)
-    selected, errors = [], []
+    dist = np.empty(d)
+    selected = []
     c = first
     for _ in range(d):
         selected.append(c)
         available[c] = False
-        R = _reflect_out(R, c, col_norms[c])
-        errors.append(np.linalg.norm(R) / norm0)
-        dist = sq + sq[c] - 2.0 * G[c]
-        np.minimum(mind, dist, out=mind)
         if not available.any():
             break
+        np.subtract(sq, 2.0 * G[c], out=dist)
+        dist += sq[c]
+        np.minimum(mind, dist, out=mind)
         score = np.where(available, mind, -np.inf)
         c = _first_best(score, 1e-12 * scale)
-    return Ranking(np.asarray(selected, dtype=np.int64), np.asarray(errors), len(selected))
+    return np.asarray(selected, dtype=np.int64)
+
+
+def _errors_in_order(R: np.ndarray, order: np.ndarray, col_norms: np.ndarray, norm0: float, block: int = 48):
+    """‖X − C C⁺ X‖_F / ‖X‖_F for each prefix C of the columns ``order``, from any R with RᵀR = XᵀX.
+
+    The same Householder steps as the selection loop (a column whose residual is below
+    ``DEPENDENT`` of its norm is skipped: it is in the span of those before it), blocked:
+    each panel of ``block`` columns is reduced column by column and its reflections are
+    applied to the columns after it at once (compact WY, matrix-matrix products).  The
+    residual after k steps is the rows of the final triangular factor below the k-th
+    pivot, so the curve is the reverse cumulative sum of its squared row norms (no
+    cancellation).
+    """
+    A = np.asfortranarray(R[:, order], dtype=np.float64)
+    m, d = A.shape
+    cn = np.asarray(col_norms)[order]
+    pivots = np.empty(d, dtype=np.int64)  # rows eliminated after each step
+    p = 0
+    for j0 in range(0, d, block):
+        j1 = min(d, j0 + block)
+        p0, t = p, 0
+        Y = np.zeros((m - p0, j1 - j0), order="F")
+        for j in range(j0, j1):
+            if p < m:
+                x = A[p:, j]
+                norm = np.linalg.norm(x)
+                if norm > DEPENDENT * cn[j]:
+                    h = x.copy()
+                    h[0] += np.copysign(norm, x[0]) if x[0] != 0 else norm
+                    h /= np.linalg.norm(h)
+                    panel = A[p:, j:j1]
+                    panel -= 2.0 * np.outer(h, h @ panel)
+                    Y[p - p0 :, t] = h
+                    t, p = t + 1, p + 1
+            pivots[j] = p
+        if t and j1 < d:
+            Yt = Y[:, :t]
+            T = np.zeros((t, t))  # H_1 ⋯ H_t = I − Y T Yᵀ (LAPACK dlarft, forward)
+            YY = Yt.T @ Yt
+            for i in range(t):
+                T[:i, i] = -2.0 * (T[:i, :i] @ YY[:i, i])
+                T[i, i] = 2.0
+            rest = A[p0:, j1:]
+            rest -= Yt @ (T.T @ (Yt.T @ rest))
+    rn2 = np.einsum("ij,ij->i", A, A)
+    tail = np.zeros(m + 1)
+    tail[:m] = np.cumsum(rn2[::-1])[::-1]
+    return np.sqrt(tail[pivots]) / norm0
+
+
+def fps_ranking(X: np.ndarray, first: int = 0) -> Ranking:
+    """Farthest point sampling over features (columns), and the CUR-formula error curve.
+
+    The order needs only the Gram matrix XᵀX (one blocked product); the curve is the
+    blocked Householder reduction of the exact triangular factor of X in that order.
+    """
+    X = np.asarray(X)
+    col_norms = column_norms(X)
+    norm0 = float(np.sqrt(np.sum(col_norms**2)))
+    selected = _fps_order(gram(X), first)
+    errors = _errors_in_order(_compact(X), selected, col_norms, norm0)
+    return Ranking(selected, errors, len(selected))
 
 
 def cur_errors_for(X: np.ndarray, selected: Iterable[int]) -> np.ndarray:
@@ -419,14 +561,24 @@ def cur_errors_for(X: np.ndarray, selected: Iterable[int]) -> np.ndarray:
 
 
 def pca_spectrum(X: np.ndarray) -> np.ndarray:
-    """Explained-variance ratios of centred X, all components, descending, clipped at 0."""
-    X = np.asarray(X, dtype=np.float64)
-    Xc = X - X.mean(axis=0)
-    if Xc.shape[0] >= Xc.shape[1]:
-        ev = np.linalg.eigvalsh(Xc.T @ Xc)[::-1]
-    else:
-        ev = np.linalg.eigvalsh(Xc @ Xc.T)[::-1]
-        ev = np.concatenate([ev, np.zeros(X.shape[1] - len(ev))])
+    """Explained-variance ratios of centred X, all components, descending, clipped at 0.
+
+    The centred Gram matrix is formed block by block from X − mean (each block centred
+    exactly, so nothing cancels as in XᵀX − n μμᵀ), with no centred copy of X.
+    """
+    X = np.asarray(X)
+    n, d = X.shape
+    mean = X.mean(axis=0)
+    if n >= d:
+        ev = np.linalg.eigvalsh(gram(X, centre=mean))[::-1]
+    else:  # the n × n Gram matrix of the centred rows, by blocks of columns
+        C = np.zeros((n, n))
+        step = max(1, BLOCK_BYTES // (8 * max(n, 1)))
+        for j in range(0, d, step):
+            block = X[:, j : j + step] - mean[j : j + step]
+            C += block @ block.T
+        ev = np.linalg.eigvalsh(C)[::-1]
+        ev = np.concatenate([ev, np.zeros(d - len(ev))])
     ev = np.clip(ev, 0.0, None)
     total = ev.sum()
     return ev / total if total > 0 else ev
@@ -435,16 +587,21 @@ def pca_spectrum(X: np.ndarray) -> np.ndarray:
 # --- workflow files ------------------------------------------------------------------
 
 
-def run_selection(method: str, stored, out_csv: str | Path, standardise: bool = False) -> pd.DataFrame:
+def run_selection(
+    method: str, stored, out_csv: str | Path, standardise: bool = False, overwrite: bool = False
+) -> pd.DataFrame:
     """Rank the non-zero features of a stored representation; write the curve as CSV.
 
     Columns: rank (1-based), feature (column index in the full .h5 matrix), percent
     (100·rank / number of non-zero features), and error (CUR, FPS) or variance_ratio (PCA).
+    With ``overwrite`` the zero columns are dropped and the columns standardised inside
+    ``stored.matrix`` itself (which is then no longer valid): no second copy of the matrix.
     """
-
-    X, kept = drop_zero_columns(stored.matrix)
+    if method not in ("cur", "fps", "pca"):
+        raise ValueError(f"unknown selection method {method!r}")
+    X, kept = drop_zero_columns(stored.matrix, overwrite=overwrite)
     if standardise:  # Figure 6g's Si(STD)
-        X = standardise_columns(X)
+        X = standardise_columns(X, overwrite=overwrite)
     n = X.shape[1]
     log.info("%s on %s/%s: %d x %d (non-zero columns)", method, stored.dataset, stored.representation, *X.shape)
     if method == "cur":
