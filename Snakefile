@@ -4,6 +4,7 @@
 #   snakemake --cores 2                                  embedded demo data (no network)
 #   snakemake --cores N --configfile config/paper.yaml   the paper's four datasets
 
+import os
 from pathlib import Path
 
 # A config file named on the command line (--configfile) describes the whole study; the
@@ -11,6 +12,11 @@ from pathlib import Path
 if not workflow.overwrite_configfiles:
 
     configfile: Path(workflow.basedir) / "config/config.yaml"
+
+
+# With --software-deployment-method conda each rule runs in its environment (envs/<kind>.yaml);
+# the environment's post-deploy script installs this package from here (docs/development.md).
+os.environ.update(DESCRIPTOR_STUDY_SOURCE=workflow.basedir)  # set here, not read: no envvars directive
 
 
 include: "workflow/rules/common.smk"  # config validation, wildcards, target lists

@@ -345,3 +345,42 @@ def bench(rule, pattern):
 def reported_table(path, caption, category):
     """A result table (CSV) in `snakemake --report`, with its caption."""
     return report(path, caption=f"../report/{caption}.rst", category=category)
+
+
+# --- input and params functions of the rule files -----------------------------------------
+
+
+def dataset_source(name):
+    """A `file:` dataset's source file, an input of its dataset job (editing it reruns what
+    depends on it); pinned and generated sources have none."""
+    file = config["datasets"][name].get("file")
+    return [file] if file else []
+
+
+def requires_energy(name):
+    """A dataset whose regression takes the energies from the dataset (no targets file)
+    must have an energy in every structure: checked at the dataset step."""
+    return name in REGRESSION_DATASETS and not (REG.get("targets") or {}).get("file")
+
+
+def selection_input(wc):
+    """The matrix a CUR/FPS/PCA job reads (<STD_REP>-std reads <STD_REP>'s, standardised by the job)."""
+    if STD_REP and wc.variant == f"{STD_REP}-std":
+        return f"results/representations/{wc.dataset}/{STD_REP}.h5"
+    return f"results/representations/{wc.dataset}/{wc.variant}.h5"
+
+
+def record_paths(records):
+    """The paths of ``records`` (a rule's input), in their order (its params)."""
+    return [e["path"] for e in records]
+
+
+def regression_sweeps(datasets):
+    """One record per sweep of ``datasets``: the rules pass the paths as input and the
+    records (names + path) as params, so the library learns the names from the records."""
+    return [
+        {"model": m, "dataset": d, "rep": r, "path": f"results/regression/{m}/{d}/{r}.csv"}
+        for m in ["rr", "krr"]
+        for d in datasets
+        for r in REPRESENTATIONS
+    ]

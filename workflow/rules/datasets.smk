@@ -1,19 +1,6 @@
 # Every dataset ends as data/<dataset>.extxyz with one energy key, checked on the way in.
 
 
-def dataset_source(name):
-    """A `file:` dataset's source file, an input of its dataset job (editing it reruns what
-    depends on it); pinned and generated sources have none."""
-    file = config["datasets"][name].get("file")
-    return [file] if file else []
-
-
-def requires_energy(name):
-    """A dataset whose regression takes the energies from the dataset (no targets file)
-    must have an energy in every structure: checked at the dataset step."""
-    return name in REGRESSION_DATASETS and not (REG.get("targets") or {}).get("file")
-
-
 rule dataset:
     input:
         source=lambda wc: dataset_source(wc.dataset),
@@ -23,6 +10,8 @@ rule dataset:
         "logs/datasets/{dataset}.log",
     benchmark:
         bench("dataset", "{dataset}")
+    conda:
+        "../../envs/data.yaml"
     resources:
         runtime=30,
     params:
@@ -42,6 +31,8 @@ rule pinned_file:
         "logs/datasets/{group}-{name}.log",
     wildcard_constraints:
         group="Si-GAP-RR",
+    conda:
+        "../../envs/data.yaml"
     params:
         mirror=config.get("data", {}).get("mirror"),
     script:

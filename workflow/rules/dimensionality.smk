@@ -3,12 +3,6 @@
 # (Figure 6h, the degree sweep) or <STD_REP>-std (Figure 6g, the standardised columns).
 
 
-def selection_input(wc):
-    if STD_REP and wc.variant == f"{STD_REP}-std":
-        return f"results/representations/{wc.dataset}/{STD_REP}.h5"
-    return f"results/representations/{wc.dataset}/{wc.variant}.h5"
-
-
 rule select_features:
     input:
         selection_input,
@@ -20,6 +14,8 @@ rule select_features:
         bench("select_features", "{method}/{dataset}/{variant}")
     wildcard_constraints:
         variant="[A-Za-z0-9_.-]+",
+    conda:
+        "../../envs/analysis.yaml"
     threads: HEAVY_THREADS
     resources:
         mem_mb=selection_mem_mb,
@@ -28,10 +24,6 @@ rule select_features:
         standardise=lambda wc: bool(STD_REP) and wc.variant == f"{STD_REP}-std",
     script:
         "../../scripts/select_features.py"
-
-
-def record_paths(records):
-    return [e["path"] for e in records]
 
 
 CUR_RECORDS = dimensionality_records("cur")
@@ -50,6 +42,8 @@ rule figure6:
         reported_figure("figure6", "Dimensionality"),
     log:
         "logs/dimensionality/figure6.log",
+    conda:
+        "../../envs/analysis.yaml"
     params:
         curves=CUR_RECORDS,
         standardised=STD_RECORDS,
@@ -67,6 +61,8 @@ rule figure7:
         reported_figure("figure7", "Dimensionality"),
     log:
         "logs/dimensionality/figure7.log",
+    conda:
+        "../../envs/analysis.yaml"
     params:
         curves=PCA_RECORDS,
         compare_as=COMPARE_AS,
@@ -83,6 +79,8 @@ rule figure8:
         reported_figure("figure8", "Dimensionality"),
     log:
         "logs/dimensionality/figure8.log",
+    conda:
+        "../../envs/analysis.yaml"
     params:
         cur=FIG8_CUR_RECORDS,
         fps=FIG8_FPS_RECORDS,
@@ -100,6 +98,8 @@ rule compressibility:
         md="results/tables/compressibility.md",
     log:
         "logs/dimensionality/compressibility.log",
+    conda:
+        "../../envs/analysis.yaml"
     params:
         curves=CUR_RECORDS,
     script:

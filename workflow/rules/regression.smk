@@ -2,17 +2,6 @@
 # features; Figure 9 per regression dataset and the best-RMSE table.
 
 
-def regression_sweeps(datasets):
-    """One record per sweep of ``datasets``: the rules pass the paths as input and the
-    records (names + path) as params, so the library learns the names from the records."""
-    return [
-        {"model": m, "dataset": d, "rep": r, "path": f"results/regression/{m}/{d}/{r}.csv"}
-        for m in ["rr", "krr"]
-        for d in datasets
-        for r in REPRESENTATIONS
-    ]
-
-
 rule regress:
     input:
         h5="results/representations/{dataset}/{rep}.h5",
@@ -26,6 +15,8 @@ rule regress:
         "logs/regression/{model}/{dataset}/{rep}.log",
     benchmark:
         bench("regress", "{model}/{dataset}/{rep}")
+    conda:
+        "../../envs/analysis.yaml"
     threads: HEAVY_THREADS
     resources:
         mem_mb=regression_mem_mb,
@@ -49,6 +40,8 @@ rule figure9:
         reported_figure("figure9_{dataset}", "Regression"),
     log:
         "logs/regression/figure9_{dataset}.log",
+    conda:
+        "../../envs/analysis.yaml"
     params:
         sweeps=lambda wc: regression_sweeps([wc.dataset]),
         compare_as=lambda wc: COMPARE_AS.get(wc.dataset),
@@ -64,6 +57,8 @@ rule regression_table:
         md="results/tables/regression_best.md",
     log:
         "logs/regression/table.log",
+    conda:
+        "../../envs/analysis.yaml"
     params:
         sweeps=regression_sweeps(REGRESSION_DATASETS),
     script:

@@ -11,6 +11,8 @@ rule represent:
         "logs/representations/{dataset}/{rep}.log",
     benchmark:
         bench("represent", "{dataset}/{rep}")
+    conda:
+        "../../envs/representations.yaml"
     threads: HEAVY_THREADS
     resources:
         mem_mb=represent_mem_mb(),
@@ -38,6 +40,8 @@ if DEGREE_REP:
             bench("represent_degree", "{dataset}/{degree}")
         wildcard_constraints:
             degree=r"\d+",
+        conda:
+            "../../envs/representations.yaml"
         threads: HEAVY_THREADS
         resources:
             mem_mb=represent_mem_mb(DEGREE_REP, lambda wc: {**rep_params(DEGREE_REP), DEGREE_PARAM: int(wc.degree)}),

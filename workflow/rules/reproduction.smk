@@ -10,6 +10,8 @@ rule published_file:
         "logs/published/{name}.log",
     wildcard_constraints:
         name="|".join(map(re.escape, PUBLISHED_FILES)),
+    conda:
+        "../../envs/data.yaml"
     params:
         mirror=PUB.get("mirror"),
         cache=config.get("data", {}).get("cache", "data/cache"),
@@ -29,6 +31,8 @@ rule reproduction:
         md=report("results/reproduction.md", caption="../report/reproduction.rst", category="Reproduction"),
     log:
         "logs/reproduction.log",
+    conda:
+        "../../envs/analysis.yaml"
     params:
         compare_as=COMPARE_AS,
         not_run=PUB.get("not_run", {}),

@@ -17,6 +17,8 @@ rule sensitivity_curve:
         "logs/sensitivity/{panel}/{rep}.log",
     benchmark:
         bench("sensitivity_curve", "{panel}/{rep}")
+    conda:
+        "../../envs/representations.yaml"
     threads: 1
     resources:
         mem_mb=sensitivity_mem_mb,
@@ -36,6 +38,8 @@ rule sensitivity_slopes:
         md="results/tables/sensitivity_slopes.md",
     log:
         "logs/sensitivity/slopes.log",
+    conda:
+        "../../envs/analysis.yaml"
     params:
         curves=SENSITIVITY_CURVES,
     script:
@@ -52,6 +56,8 @@ rule sensitivity_figures:
         + reported_figure("figure5", "Sensitivity"),
     log:
         "logs/sensitivity/figures.log",
+    conda:
+        "../../envs/analysis.yaml"
     params:
         curves=SENSITIVITY_CURVES,
     script:

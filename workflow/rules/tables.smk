@@ -15,6 +15,8 @@ rule table1:
         md="results/tables/table1.md",
     log:
         "logs/tables/table1.log",
+    conda:
+        "../../envs/analysis.yaml"
     params:
         files=TABLE1_FILES,
     script:
