@@ -9,6 +9,8 @@ make the same choices at a fraction of the cost:
 1. The scores (squared top right singular vector of the residual) and the orthogonalisation
    depend on X only through its Gram matrix XᵀX, so X is replaced by diag(s) Vᵀ from the
    SVD of its QR factor, cut to its numerical rank (singular values above 1e-15·‖X‖_F).
+   The QR factor is accumulated block of rows by block of rows (LAPACK dtpqrt), so only
+   one block of X is ever copied.
 2. Orthogonalising every column against the selected column c is a rank-one update of
    the column space; a Householder reflection that maps the residual column c onto the
    first axis turns the residual's first row into zeros, which we drop.  The residual
@@ -35,8 +37,15 @@ Before that point, the selections equal scikit-matter's (tests check it).
 
 FPS treats features as points in R^rows with Euclidean distances from the Gram matrix,
 starts from feature 0 (scikit-matter's default) and adds the farthest (max of min
-distance); its error curve uses the same formula, by the same Householder updates.
-PCA gives the explained-variance ratios of the centred matrix.
+distance); its error curve uses the same formula, by the same Householder steps applied
+once the order is known, in panels (matrix-matrix products), to the QR factor.
+PCA gives the explained-variance ratios of the centred matrix, from the Gram matrix of
+X − mean formed block by block.
+
+Memory: every pass over X (Gram products, norms, zero columns, standardisation, the QR
+factor) goes by blocks of rows of ``BLOCK_BYTES``; with ``overwrite`` the workflow drops
+zero columns and standardises inside the matrix it has read.  No stage holds a second
+dense copy of X.
 """
 
 from __future__ import annotations
