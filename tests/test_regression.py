@@ -485,3 +485,119 @@ def test_alnicu_demo_mbtr_sweep_is_finite(tmp_path):
         zero_model = df["test_rmse"].iloc[0] * 1.5  # one feature barely beats predicting zero
         assert df["test_rmse"].max() < zero_model
         assert df.loc[df["percent"] > 40, "test_rmse"].max() < 1.0
+
+
+# --- the sweep's shared factorisations against direct fits at every size -----------------------
+
+
+def _direct_ridge(A, y, lam):
+    """Ridge by numpy's lstsq on the stacked [A; √λ I] against [y; 0]."""
+    n = A.shape[1]
+    return np.linalg.lstsq(np.vstack([A, np.sqrt(lam) * np.eye(n)]), np.concatenate([y, np.zeros(n)]), rcond=None)[0]
+
+
+@pytest.mark.parametrize("n_features", [15, 140])  # all sizes below the training count; most above it
+def test_rr_sweep_every_size_equals_a_direct_fit(n_features):
+    """One QR and one stacked factor per λ (sizes up to the training count) and the incremental
+    basis (sizes above it) give, at every size, the fit of numpy's lstsq on the first n columns,
+    with a different λ at each size as cross-validation chooses them."""
+    import pandas as pd
+
+    P = _problem(seed=7, n=120, d=n_features)  # 90 training structures
+    ranking = np.random.default_rng(8).permutation(n_features)
+    sizes = [n for n in range(1, n_features + 1) if n <= 20 or n % 7 == 0 or n in (89, 90, 91, n_features)]
+    lams = np.array([1e-6, 1e-3, 0.1, 10.0])[np.arange(len(sizes)) % 4]
+    table = pd.DataFrame({"n": sizes, "rr_lambda": lams})
+    for hyper in (table, {"rr_lambda": 1e-3}):
+        sweep = feature_sweep(P, ranking, "rr", hyper, sizes)
+        assert (sweep["status"] == "ok").all()
+        for row in sweep.itertuples():
+            Xtr, Xte = normalise(P.X[P.train][:, ranking[: row.n]], P.X[P.test][:, ranking[: row.n]])
+            c = _direct_ridge(Xtr, P.y[P.train], row.rr_lambda)
+            assert row.train_rmse == pytest.approx(rmse_per_atom(Xtr @ c, P.y[P.train], P.n_atoms[P.train]), rel=1e-9)
+            assert row.test_rmse == pytest.approx(rmse_per_atom(Xte @ c, P.y[P.test], P.n_atoms[P.test]), rel=1e-9)
+
+
+def test_ridge_prefixes_equal_the_stacked_qr_of_each_prefix():
+    """Leading blocks of one stacked factor: solutions, predictions and the rcond (exact 1-norm)
+    of each prefix equal those of the stacked QR of the first n columns alone, to the forward
+    error both backward-stable routes allow (ε·κ; ε·κ² for the least-squares part when κ is
+    large: at λ = 1e-10 the two differ by 1e-6, and against a 50-digit solution the prefix
+    route was the closer one)."""
+    from descriptor_study.regression import EPS, _ridge_qr, _RidgePrefixes
+
+    rng = np.random.default_rng(9)
+    A, B, y = rng.normal(size=(50, 30)), rng.normal(size=(12, 30)), rng.normal(size=50)
+    A[:, 20] = A[:, 3] + 1e-9 * rng.normal(size=50)  # a nearly dependent column: rcond falls there
+    prefixes = _RidgePrefixes(A, y)
+    sizes = list(range(1, 31))
+    for lam in (1e-10, 1e-4, 0.5):
+        R, z = prefixes.factor(lam)
+        pred, rcond = prefixes.predict_all(R, z, B, sizes)
+        for n in sizes:
+            c_direct, R_direct = _ridge_qr(A[:, :n], y, lam)
+            c, rc = prefixes.fit(R, z, n)
+            kappa = 1.0 / rcond[n - 1]
+            tol = 1e-12 + 100 * EPS * (kappa if lam > 1e-6 else kappa**2)
+            assert np.linalg.norm(c - c_direct) <= tol * np.linalg.norm(c_direct)
+            scale = np.linalg.norm(B[:, :n]) * np.linalg.norm(c_direct)
+            assert np.linalg.norm(pred[:, n - 1] - B[:, :n] @ c_direct) <= tol * scale
+            assert rcond[n - 1] == pytest.approx(1.0 / np.linalg.cond(R_direct, 1), rel=1e-6)
+            assert rcond[n - 1] / 3 <= rc <= 3 * rcond[n - 1]  # LAPACK's estimate of the same
+    small = prefixes.predict_all(*prefixes.factor(1e-10), B, sizes)[1]
+    assert small[19] > 1e-3 and small[20] < 1e-6  # the dependent column's block, seen at small λ
+
+
+def test_shifted_solves_equal_a_solve_per_lambda():
+    """One tridiagonalisation of K serves every λ: each column equals scipy's solve of K + λI,
+    and the extreme eigenvalues equal numpy's."""
+    import scipy.linalg
+    from sklearn.metrics.pairwise import rbf_kernel
+
+    from descriptor_study.regression import _shifted_solves
+
+    rng = np.random.default_rng(10)
+    X, y = rng.normal(size=(70, 4)), rng.normal(size=70)
+    K = rbf_kernel(X, X, gamma=0.4)
+    lambdas = np.array([1e-8, 1e-4, 1e-1, 10.0])
+    coef, w = _shifted_solves(K, y, lambdas)
+    for j, lam in enumerate(lambdas):
+        direct = scipy.linalg.solve(K + lam * np.eye(70), y, assume_a="pos")
+        assert np.allclose(coef[:, j], direct, rtol=1e-9 / lam, atol=1e-12 / lam)
+    eig = np.linalg.eigvalsh(K)
+    assert w[0] == pytest.approx(eig[0], abs=1e-13 * eig[-1]) and w[1] == pytest.approx(eig[-1], rel=1e-13)
+    one, w1 = _shifted_solves(np.array([[2.0]]), np.array([3.0]), lambdas)
+    assert np.allclose(one[0], 3.0 / (2.0 + lambdas)) and w1.tolist() == [2.0, 2.0]
+
+
+def test_squared_distances_equal_exact_differences():
+    from descriptor_study.regression import _add_squared_distances
+
+    rng = np.random.default_rng(11)
+    A, B = rng.normal(size=(30, 40)) + 5.0, rng.normal(size=(9, 40)) + 5.0
+    exact_AA = ((A[:, None, :] - A[None, :, :]) ** 2).sum(-1)
+    exact_BA = ((B[:, None, :] - A[None, :, :]) ** 2).sum(-1)
+    D, E = np.zeros((30, 30)), np.zeros((9, 30))
+    for s in range(0, 40, 13):  # accumulated over feature blocks, as in the sweep
+        _add_squared_distances(D, A[:, s : s + 13])
+        _add_squared_distances(E, B[:, s : s + 13], A[:, s : s + 13])
+    assert np.allclose(D, exact_AA, rtol=1e-12, atol=1e-10) and np.all(np.diag(D) == 0.0) and np.all(D == D.T)
+    assert np.allclose(E, exact_BA, rtol=1e-12, atol=1e-10)
+    same = np.zeros((2, 2))
+    _add_squared_distances(same, np.array([[1e8, 3.0], [1e8, 3.0]]))  # identical rows: 0, never negative
+    assert np.all(same == 0.0)
+
+
+def test_cross_validation_above_the_fold_size_equals_refitting_every_fold():
+    """Sizes on both sides of the folds' training count (32 of 40): the prefix factors below it,
+    one SVD per size above it, each equal to refitting every fold."""
+    P = _problem(seed=12, n=50, d=70)
+    P = Problem(P.X, P.y, P.n_atoms, P.train[:40], P.test)
+    ranking = np.random.default_rng(13).permutation(70)
+    lambdas = [1e-6, 1e-3, 1e-1, 10.0]
+    sizes = [1, 5, 31, 32, 33, 40, 41, 70]
+    table = cross_validate(P, ranking, "rr", sizes, lambdas=lambdas)
+    for _, row in table.iterrows():
+        errs = [_brute_force_cv(P, ranking, int(row["n"]), "rr", lam) for lam in lambdas]
+        assert row["rr_lambda"] == lambdas[int(np.argmin(errs))]
+        assert row["cv_rmse"] == pytest.approx(min(errs), rel=1e-8)

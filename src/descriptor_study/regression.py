@@ -7,9 +7,13 @@ ridge (KRR) fits of cohesive energies against the number of CUR-selected feature
   whose RMS is zero at working precision (< 10·ε) is left unscaled.
 - Targets: cohesive energies t = E − Σ_el N_el·E0_el, E0 from the dataset's isolated
   atoms or from config.
-- RR: argmin ‖A c − t‖² + λ‖c‖², by QR of the stacked [A; √λ I] against [t; 0].
+- RR: argmin ‖A c − t‖² + λ‖c‖², by QR of the stacked [A; √λ I] against [t; 0].  Features
+  enter in ranking order, so one stacked factor per λ serves every size up to the number of
+  rows (its leading blocks, :class:`_RidgePrefixes`).
 - KRR: exp(−γ‖Vi − Vj‖²) kernel ridge (scikit-learn's KernelRidge); for the sweep the
-  squared distances are accumulated feature by feature (in blocks).
+  squared distances are accumulated feature by feature; in cross-validation one
+  tridiagonalisation of a kernel serves every λ (:func:`_shifted_solves`).
+- Small problems (< SMALL_PROBLEM training structures) run with single-threaded BLAS.
 - RMSE per atom: sqrt(mean(((prediction − target)/N_atoms)²)), on train and test.
 - Hyperparameters: from config (the same at every size), or chosen at every size by
   cross-validation on the training set (:func:`cross_validate`); each sweep row records the
@@ -86,7 +90,7 @@ NEGLIGIBLE_SCALE = 10 * EPS  # a feature scale below this is zero at working pre
 RESIDUAL_SLACK = 1e-6  # rounding allowance of the "training residual above the zero model's" test
 LAMBDA_GRID = tuple(10.0 ** np.arange(-12, 3))  # the cross-validation's λ candidates
 GAMMA_FACTORS = (0.01, 0.03, 0.1, 0.3, 1.0, 3.0)  # its γ candidates × 1/(median squared distance)
-_BLOCK_ELEMENTS = 4_000_000  # temporary array size of the blocked distance accumulation
+SMALL_PROBLEM = 1000  # below this many training structures the sweep runs with single-threaded BLAS
 
 
 def normalise(train: np.ndarray, test: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -243,13 +247,39 @@ def _kernel_ridge(K_train: np.ndarray, y: np.ndarray, lam: float) -> tuple[np.nd
     return coef, f"ill-conditioned K + λI ({detail})"
 
 
-def _add_squared_distances(D: np.ndarray, A: np.ndarray, B: np.ndarray) -> None:
-    """D[i, j] += Σ_f (A[i, f] − B[j, f])², over the columns f of A and B, in blocks of
-    features (exact differences, no ‖a‖² + ‖b‖² − 2a·b cancellation)."""
-    step = max(1, int(_BLOCK_ELEMENTS // max(1, D.size)))
-    for s in range(0, A.shape[1], step):
-        a, b = A[:, s : s + step], B[:, s : s + step]
-        D += np.sum((a[:, None, :] - b[None, :, :]) ** 2, axis=-1)
+def _add_squared_distances(D: np.ndarray, A: np.ndarray, B: np.ndarray | None = None) -> None:
+    """D[i, j] += Σ_f (A[i, f] − B[j, f])² over the columns f of A and B (B None: B = A, and D's
+    diagonal stays exactly 0), as ‖a‖² + ‖b‖² − 2a·b with one matrix product, the way
+    scikit-learn's rbf_kernel computes it (instead of N²·n explicit differences).  The
+    cancellation leaves an absolute error of order ε·(‖a‖² + ‖b‖²), which matters only for
+    near-duplicate rows, where exp(−γ D) is 1 to that order anyway
+    (benchmarks/bench_regression.py measures it on real structure vectors); the sum is
+    clipped at 0."""
+    if A.shape[1] == 0:
+        return
+    a2 = np.einsum("ij,ij->i", A, A)
+    if B is None:
+        G = A @ A.T
+        b2 = a2
+    else:
+        G = A @ B.T
+        b2 = np.einsum("ij,ij->i", B, B)
+    G *= -2.0
+    G += a2[:, None] + b2[None, :]  # one sum per entry: symmetric when B is A (A @ A.T is, by syrk)
+    D += G
+    np.maximum(D, 0.0, out=D)
+    if B is None:
+        np.fill_diagonal(D, 0.0)
+
+
+def _median_positive(D: np.ndarray, sq: np.ndarray) -> float | None:
+    """Median of the squared distances between distinct rows (upper triangle of D) that are
+    positive beyond the rounding of :func:`_add_squared_distances` (1e-12·(‖a‖² + ‖b‖²),
+    ``sq`` the rows' squared norms); None when there is none."""
+    iu = np.triu_indices(len(D), 1)
+    values = D[iu]
+    values = values[values > 1e-12 * (sq[iu[0]] + sq[iu[1]])]
+    return float(np.median(values)) if len(values) else None
 
 
 NO_HYPERPARAMETERS = "failed: no hyperparameter candidate passed cross-validation"
@@ -290,7 +320,13 @@ def feature_sweep(
     ``hyper``: the same values at every size (a mapping), or a table with a row per n (columns
     n and the model's hyperparameters, as :func:`cross_validate` returns). Columns: n,
     train_rmse, test_rmse, percent, the hyperparameters used, status ("ok" or "failed: …",
-    see :func:`fit_status`; the RMSEs of a failed row are NaN)."""
+    see :func:`fit_status`; the RMSEs of a failed row are NaN).
+
+    RR: the sizes up to the training count share one QR of the training matrix and one
+    stacked factor per distinct λ (:class:`_RidgePrefixes`: a triangular solve per size);
+    larger sizes fit in the basis of an incrementally updated QR of (train and test rows)ᵀ,
+    the same problem in N_train + N_test coordinates instead of n.  KRR: squared distances
+    accumulated feature by feature, one Cholesky solve per size."""
     P = problem
     sizes = [int(n) for n in sizes]
     keys = _hyper_keys(model)
@@ -298,32 +334,15 @@ def feature_sweep(
     Xtr_all, Xte_all = normalise(P.X[P.train][:, ranking], P.X[P.test][:, ranking])
     ytr, yte = P.y[P.train], P.y[P.test]
     ntr, nte = P.n_atoms[P.train], P.n_atoms[P.test]
-    rows = []
-    if model == "rr":
-        for n, h in zip(sizes, values):
-            if not _usable(h):
-                rows.append((n, None, None, NO_HYPERPARAMETERS))
-                continue
-            c, rcond = _ridge_fit(Xtr_all[:, :n], ytr, h["rr_lambda"])
-            ptr, pte = Xtr_all[:, :n] @ c, Xte_all[:, :n] @ c
-            rows.append((n, ptr, pte, fit_status(ytr, ptr, (c, pte), rcond=rcond)))
-    else:
-        Dtr = np.zeros((len(ytr), len(ytr)))
-        Dte = np.zeros((len(yte), len(ytr)))
-        done = 0
-        for n, h in zip(sizes, values):
-            _add_squared_distances(Dtr, Xtr_all[:, done:n], Xtr_all[:, done:n])
-            _add_squared_distances(Dte, Xte_all[:, done:n], Xtr_all[:, done:n])
-            done = n
-            if not _usable(h):
-                rows.append((n, None, None, NO_HYPERPARAMETERS))
-                continue
-            Ktr = np.exp(-h["krr_gamma"] * Dtr)
-            coef, complaint = _kernel_ridge(Ktr, ytr, h["krr_lambda"])
-            ptr, pte = Ktr @ coef, np.exp(-h["krr_gamma"] * Dte) @ coef
-            rows.append((n, ptr, pte, fit_status(ytr, ptr, (coef, pte), solver_message=complaint)))
+    fits: dict[int, tuple] = {}  # position in sizes → (train prediction, test prediction, status)
+    with _blas_threads(len(ytr)):
+        if model == "rr":
+            _rr_sweep(Xtr_all, Xte_all, ytr, sizes, values, fits)
+        else:
+            _krr_sweep(Xtr_all, Xte_all, ytr, sizes, values, fits)
     out = []
-    for (n, ptr, pte, status), h in zip(rows, values):
+    for i, (n, h) in enumerate(zip(sizes, values)):
+        ptr, pte, status = fits.get(i, (None, None, NO_HYPERPARAMETERS))
         ok = status == "ok"
         out.append(
             {
@@ -337,6 +356,62 @@ def feature_sweep(
     df = pd.DataFrame(out, columns=["n", "train_rmse", "test_rmse", *keys, "status"])
     df.insert(3, "percent", 100.0 * df["n"] / len(ranking))
     return df
+
+
+def _rr_sweep(Xtr, Xte, ytr, sizes, values, fits) -> None:
+    N = len(ytr)
+    todo = [(i, n, h["rr_lambda"]) for i, (n, h) in enumerate(zip(sizes, values)) if _usable(h)]
+    tall = [t for t in todo if t[1] <= N]
+    if tall:
+        prefixes = _RidgePrefixes(Xtr[:, : max(n for _, n, _ in tall)], ytr)
+        for lam in sorted({lam for *_, lam in tall}):
+            R, z = prefixes.factor(lam)
+            for i, n, _ in (t for t in tall if t[2] == lam):
+                c, rcond = prefixes.fit(R, z, n)
+                ptr, pte = Xtr[:, :n] @ c, Xte[:, :n] @ c
+                fits[i] = (ptr, pte, fit_status(ytr, ptr, (c, pte), rcond=rcond))
+    wide = sorted((t for t in todo if t[1] > N), key=lambda t: t[1])
+    if wide:
+        # X_n = Rᵀ Qᵀ (QR of X_nᵀ, X: train and test rows): ridge on X_n[train] is ridge on
+        # R[:, train]ᵀ, whose solution c' gives c = Q c'; R is updated as features are added
+        Xall = np.vstack([Xtr, Xte])
+        R, done = np.zeros((0, len(Xall))), 0
+        for i, n, lam in wide:
+            R = np.linalg.qr(np.vstack([R, Xall[:, done:n].T]), mode="r")
+            done = n
+            Atr, Ate = R[:, :N].T, R[:, N:].T
+            c, rcond = _ridge_fit(Atr, ytr, lam)
+            ptr, pte = Atr @ c, Ate @ c
+            fits[i] = (ptr, pte, fit_status(ytr, ptr, (c, pte), rcond=rcond))
+
+
+def _krr_sweep(Xtr, Xte, ytr, sizes, values, fits) -> None:
+    Dtr = np.zeros((len(Xtr), len(Xtr)))
+    Dte = np.zeros((len(Xte), len(Xtr)))
+    done = 0
+    for i, (n, h) in sorted(enumerate(zip(sizes, values)), key=lambda t: t[1][0]):
+        _add_squared_distances(Dtr, Xtr[:, done:n])
+        _add_squared_distances(Dte, Xte[:, done:n], Xtr[:, done:n])
+        done = n
+        if not _usable(h):
+            continue
+        Ktr = np.exp(-h["krr_gamma"] * Dtr)
+        coef, complaint = _kernel_ridge(Ktr, ytr, h["krr_lambda"])
+        ptr, pte = Ktr @ coef, np.exp(-h["krr_gamma"] * Dte) @ coef
+        fits[i] = (ptr, pte, fit_status(ytr, ptr, (coef, pte), solver_message=complaint))
+
+
+def _blas_threads(n_train: int):
+    """Single-threaded BLAS while the matrices are small (< SMALL_PROBLEM training
+    structures): a few-hundred-square factorisation gains nothing from a second thread and,
+    on a busy machine, loses up to 50× to its synchronisation."""
+    from contextlib import nullcontext
+
+    if n_train >= SMALL_PROBLEM:
+        return nullcontext()
+    from threadpoolctl import threadpool_limits
+
+    return threadpool_limits(limits=1, user_api="blas")
 
 
 # --- cross-validation --------------------------------------------------------------------
@@ -384,14 +459,106 @@ def _cv_errors_krr(
     lambdas: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Validation RMSE per atom and rcond(K + λI) for every λ at one γ, from one
-    eigendecomposition of the fold's kernel."""
-    w, V = np.linalg.eigh(np.exp(-gamma * Dff))
-    vty, KV = V.T @ y_fit, np.exp(-gamma * Dvf) @ V
-    pred = (vty[None, :] / (w[None, :] + lambdas[:, None])) @ KV.T  # λ × validation
+    tridiagonalisation of the fold's kernel (:func:`_shifted_solves`)."""
+    coef, w = _shifted_solves(np.exp(-gamma * Dff), y_fit, lambdas)
+    pred = (np.exp(-gamma * Dvf) @ coef).T  # λ × validation
     err = np.sqrt(np.mean(((pred - y_val[None, :]) / n_val[None, :]) ** 2, axis=1))
     low, high = w[0] + lambdas, w[-1] + lambdas
     rcond = np.where(low > 0, low / high, 0.0)
     return err, rcond
+
+
+def _shifted_solves(K: np.ndarray, y: np.ndarray, lambdas: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(K + λI)⁻¹ y for every λ (columns) and K's smallest and largest eigenvalue, from one
+    tridiagonalisation K = Q T Qᵀ (LAPACK sytrd): (K + λI)⁻¹ y = Q (T + λI)⁻¹ Qᵀ y, a
+    tridiagonal solve per λ; T's extreme eigenvalues (bisection, stebz) are K's.  No
+    eigenvectors: a quarter of the time of an eigendecomposition at the demo sizes.  A λ
+    whose T + λI is exactly singular gets NaN."""
+    from scipy.linalg import lapack
+
+    n = len(y)
+    out = np.full((n, len(lambdas)), np.nan)
+    if n == 1:
+        k = float(K[0, 0])
+        return y[0] / (k + lambdas)[None, :], np.array([k, k])
+    c, d, e, tau, info = lapack.dsytrd(K, lower=1)
+    if info != 0 or not (np.all(np.isfinite(d)) and np.all(np.isfinite(e))):
+        return out, np.array([np.nan])
+    w = np.array([_tridiagonal_eigenvalue(lapack, d, e, k) for k in (1, n)])
+    reflectors = c[1:, :-1]  # Q = H(1)…H(n−1), stored as a QR of the subdiagonal part (LAPACK ormtr)
+    qty = y.astype(float).reshape(-1, 1)
+    qty[1:], _, _ = lapack.dormqr("L", "T", reflectors, tau, qty[1:], max(64, n))
+    for j, lam in enumerate(lambdas):
+        *_, z, info = lapack.dgtsv(e, d + lam, e, qty)
+        if info == 0:
+            out[:, j] = z[:, 0]
+    out[1:], _, _ = lapack.dormqr("L", "N", reflectors, tau, out[1:], max(64, n) * len(lambdas))
+    return out, w
+
+
+def _tridiagonal_eigenvalue(lapack, d: np.ndarray, e: np.ndarray, k: int) -> float:
+    """The k-th smallest eigenvalue (1-based) of the symmetric tridiagonal (d, e), by
+    bisection to working precision; NaN when LAPACK fails."""
+    m, w, _, _, info = lapack.dstebz(d, e, 2, 0.0, 0.0, k, k, 0.0, "E")
+    return float(w[0]) if info == 0 and m == 1 else np.nan
+
+
+class _RidgePrefixes:
+    """Ridge fits on the first n columns of A, for every n ≤ A's row count, from one QR.
+
+    [A y] = Q₀ [R₀ z₀; 0 ρ] once; then for each λ one QR of the stacked [R₀ z₀; √λ I 0]
+    (the same least-squares problem as [A; √λ I] against [y; 0]) gives R_λ and z_λ.  Columns
+    enter in order and the rows of √λ I of later features are zero in the first n columns,
+    so the stacked factor of the first n columns is the leading n × n block of R_λ and their
+    Qᵀ[y; 0] the first n entries of z_λ: c_n = R_λ[:n, :n]⁻¹ z_λ[:n], a triangular solve."""
+
+    def __init__(self, A: np.ndarray, y: np.ndarray):
+        N, m = A.shape
+        if m > N:
+            raise ValueError(f"prefix ridge needs at most as many columns as rows ({m} > {N})")
+        R = np.linalg.qr(np.column_stack([A, y]), mode="r")
+        self.m, self.R0, self.z0 = m, R[:m, :m], R[:m, m]
+
+    def factor(self, lam: float) -> tuple[np.ndarray, np.ndarray]:
+        """R_λ (m × m, upper triangular) and z_λ (m)."""
+        m = self.m
+        S = np.zeros((2 * m, m + 1))
+        S[:m, :m], S[:m, m] = self.R0, self.z0
+        S[np.arange(m, 2 * m), np.arange(m)] = np.sqrt(lam)
+        R = np.linalg.qr(S, mode="r")
+        return R[:m, :m], R[:m, m]
+
+    @staticmethod
+    def fit(R: np.ndarray, z: np.ndarray, n: int) -> tuple[np.ndarray, float]:
+        """c_n and the rcond of its factor (as :func:`_ridge_fit`)."""
+        import scipy.linalg
+
+        Rn = R[:n, :n]
+        try:
+            c = scipy.linalg.solve_triangular(Rn, z[:n])
+        except np.linalg.LinAlgError:  # an exactly singular factor
+            return np.full(n, np.nan), 0.0
+        return c, _triangular_rcond(Rn)
+
+    @staticmethod
+    def predict_all(R: np.ndarray, z: np.ndarray, B: np.ndarray, sizes: Sequence[int]):
+        """Predictions B[:, :n] c_n for each n in ``sizes`` (columns) and the exact 1-norm rcond
+        of each leading block, from one triangular inverse: (R⁻¹)[:n, :n] is the inverse of
+        R[:n, :n], so B[:, :n] c_n = Σ_{j<n} (B R⁻¹)[:, j] z_j, a running sum; ‖R[:n, :n]‖₁ and
+        ‖R[:n, :n]⁻¹‖₁ are running maxima of column sums.  None when R is exactly singular."""
+        from scipy.linalg import lapack
+
+        Rinv, info = lapack.dtrtri(R, lower=0)
+        if info != 0:
+            return None
+        Rinv = np.triu(Rinv)
+        idx = np.asarray(sizes, dtype=int) - 1
+        with np.errstate(over="ignore", invalid="ignore"):
+            pred = np.cumsum((B @ Rinv) * z[None, :], axis=1)[:, idx]
+            norm = np.maximum.accumulate(np.sum(np.abs(np.triu(R)), axis=0))[idx]
+            inorm = np.maximum.accumulate(np.sum(np.abs(Rinv), axis=0))[idx]
+            rcond = 1.0 / (norm * inorm)
+        return pred, np.where(np.isfinite(rcond), rcond, 0.0)
 
 
 def cross_validate(
@@ -409,77 +576,51 @@ def cross_validate(
     cross-validation on the training set only (its own normalisation per fold), the λ (and
     for KRR γ) of the smallest mean validation RMSE per atom.
 
-    RR: one SVD of each fold's training matrix per n serves the whole λ grid (the matrix is
-    kept as the triangular factor of an incrementally updated QR of its transpose, so a
-    wide matrix costs as a square one). KRR: one eigendecomposition of each fold's kernel
-    per γ serves every λ; the γ grid is ``gamma_factors`` / the median squared distance
-    between training structures at that n, unless ``gammas`` are given. Candidates that
-    :func:`fit_status` would reject as ill-conditioned in some fold, or whose validation
-    error is not finite, are not chosen. Returns n, the hyperparameters, cv_rmse."""
+    RR, sizes up to the fold's training count: one QR of the fold's training matrix, then
+    per λ one stacked factor whose leading blocks give every size at once
+    (:meth:`_RidgePrefixes.predict_all`, rcond the exact 1-norm one of each block); larger
+    sizes: one SVD per size serves the whole λ grid (of the triangular factor of an
+    incrementally updated QR of the training matrix's transpose, so a wide matrix costs as
+    a square one; rcond the exact 2-norm one).  KRR: one tridiagonalisation of each fold's
+    kernel per γ serves every λ (:func:`_shifted_solves`); the γ grid is ``gamma_factors`` /
+    the median squared distance between training structures at that n, unless ``gammas``
+    are given. Candidates that :func:`fit_status` would reject as ill-conditioned in some
+    fold, or whose validation error is not finite, are not chosen. Returns n, the
+    hyperparameters, cv_rmse."""
     P = problem
     sizes = [int(n) for n in sizes]
     lambdas = np.asarray(lambdas if lambdas is not None else LAMBDA_GRID, dtype=float)
+    if model not in ("rr", "krr"):
+        raise ValueError(f"unknown model {model!r}")
     Xtr = P.X[P.train][:, ranking]
     y, n_atoms = P.y[P.train], P.n_atoms[P.train]
     parts = _folds(len(y), folds, seed)
-    scaled = [_fold_scaled(Xtr, fit) for fit, _ in parts]
     rows = []
-    if model == "rr":
-        Rs = [np.zeros((0, len(y))) for _ in parts]
-        done = 0
-        for n in sizes:
-            errs, valid = [], np.ones(len(lambdas), dtype=bool)
-            for k, (fit, val) in enumerate(parts):
-                Rs[k] = np.linalg.qr(np.vstack([Rs[k], scaled[k][:, done:n].T]), mode="r")
-                err, rcond = _cv_errors_rr(Rs[k], fit, val, y, n_atoms, lambdas)
-                errs.append(err)
-                valid &= np.isfinite(err) & (rcond >= EPS)
-            done = n
-            mean = np.mean(errs, axis=0)
-            i = _best(mean, valid)
-            rows.append(
-                {
-                    "n": n,
-                    "rr_lambda": lambdas[i] if i is not None else np.nan,
-                    "cv_rmse": mean[i] if i is not None else np.nan,
-                }
-            )
-    elif model == "krr":
-        D = [np.zeros((len(y), len(y))) for _ in parts]
-        Dall, Zall = np.zeros((len(y), len(y))), normalise(Xtr, Xtr)[0]
-        done = 0
-        for n in sizes:
-            for k in range(len(parts)):
-                _add_squared_distances(D[k], scaled[k][:, done:n], scaled[k][:, done:n])
-            if gammas is None:
-                _add_squared_distances(Dall, Zall[:, done:n], Zall[:, done:n])
-                positive = Dall[np.triu_indices(len(y), 1)]
-                positive = positive[positive > 0]
-                median = float(np.median(positive)) if len(positive) else float(n)
-                grid = [f / median for f in gamma_factors]
-            else:
-                grid = [float(g) for g in gammas]
-            done = n
-            errs = np.zeros((len(lambdas), len(grid)))
-            valid = np.ones((len(lambdas), len(grid)), dtype=bool)
-            for k, (fit, val) in enumerate(parts):
-                Dff, Dvf = D[k][np.ix_(fit, fit)], D[k][np.ix_(val, fit)]
-                for j, g in enumerate(grid):
-                    err, rcond = _cv_errors_krr(Dff, Dvf, y[fit], y[val], n_atoms[val], g, lambdas)
-                    errs[:, j] += err / len(parts)
-                    valid[:, j] &= np.isfinite(err) & (rcond >= EPS)
-            flat = _best(errs.ravel(), valid.ravel())  # λ-major order: the smallest λ wins ties
-            i, j = divmod(flat, len(grid)) if flat is not None else (None, None)
-            rows.append(
-                {
-                    "n": n,
-                    "krr_lambda": lambdas[i] if i is not None else np.nan,
-                    "krr_gamma": grid[j] if j is not None else np.nan,
-                    "cv_rmse": errs[i, j] if i is not None else np.nan,
-                }
-            )
-    else:
-        raise ValueError(f"unknown model {model!r}")
+    with _blas_threads(len(y)):
+        scaled = [_fold_scaled(Xtr, fit) for fit, _ in parts]
+        if model == "rr":
+            errs, valid = _cv_rr(scaled, parts, y, n_atoms, sizes, lambdas)
+            for s_, n in enumerate(sizes):
+                i = _best(errs[s_], valid[s_])
+                rows.append(
+                    {
+                        "n": n,
+                        "rr_lambda": lambdas[i] if i is not None else np.nan,
+                        "cv_rmse": errs[s_, i] if i is not None else np.nan,
+                    }
+                )
+        else:
+            for n, grid, errs, valid in _cv_krr(Xtr, scaled, parts, y, n_atoms, sizes, lambdas, gammas, gamma_factors):
+                flat = _best(errs.ravel(), valid.ravel())  # λ-major order: the smallest λ wins ties
+                i, j = divmod(flat, len(grid)) if flat is not None else (None, None)
+                rows.append(
+                    {
+                        "n": n,
+                        "krr_lambda": lambdas[i] if i is not None else np.nan,
+                        "krr_gamma": grid[j] if j is not None else np.nan,
+                        "cv_rmse": errs[i, j] if i is not None else np.nan,
+                    }
+                )
     table = pd.DataFrame(rows, columns=["n", *_hyper_keys(model), "cv_rmse"])
     unchosen = table["cv_rmse"].isna()
     if unchosen.any():
@@ -489,6 +630,68 @@ def cross_validate(
             table.loc[unchosen, "n"].tolist()[:10],
         )
     return table
+
+
+def _cv_rr(scaled, parts, y, n_atoms, sizes, lambdas) -> tuple[np.ndarray, np.ndarray]:
+    """Mean validation RMSE per atom (sizes × λ) and whether each candidate passed in every fold."""
+    errs = np.zeros((len(sizes), len(lambdas)))
+    valid = np.ones((len(sizes), len(lambdas)), dtype=bool)
+    for k, (fit, val) in enumerate(parts):
+        Z = scaled[k]
+        tall = [s for s, n in enumerate(sizes) if n <= len(fit)]
+        if tall:
+            ns = [sizes[s] for s in tall]
+            m = max(ns)
+            prefixes = _RidgePrefixes(Z[fit][:, :m], y[fit])
+            B, yv, nv = Z[val][:, :m], y[val][:, None], n_atoms[val][:, None]
+            for j, lam in enumerate(lambdas):
+                got = prefixes.predict_all(*prefixes.factor(lam), B, ns)
+                if got is None:  # an exactly singular factor (λ = 0 and dependent columns)
+                    errs[tall, j], valid[tall, j] = np.nan, False
+                    continue
+                pred, rcond = got
+                err = np.sqrt(np.mean(((pred - yv) / nv) ** 2, axis=0))
+                errs[tall, j] += err / len(parts)
+                valid[tall, j] &= np.isfinite(err) & (rcond >= EPS)
+        R, done = np.zeros((0, len(y))), 0
+        for s, n in enumerate(sizes):
+            if n <= len(fit):
+                continue
+            R = np.linalg.qr(np.vstack([R, Z[:, done:n].T]), mode="r")
+            done = n
+            err, rcond = _cv_errors_rr(R, fit, val, y, n_atoms, lambdas)
+            errs[s] += err / len(parts)
+            valid[s] &= np.isfinite(err) & (rcond >= EPS)
+    return errs, valid
+
+
+def _cv_krr(Xtr, scaled, parts, y, n_atoms, sizes, lambdas, gammas, gamma_factors):
+    """Per size: n, the γ grid, the mean validation RMSE per atom (λ × γ) and whether each
+    candidate passed in every fold."""
+    D = [np.zeros((len(y), len(y))) for _ in parts]
+    Dall, Zall = np.zeros((len(y), len(y))), normalise(Xtr, Xtr)[0]
+    sq = np.zeros(len(y))
+    done = 0
+    for n in sizes:
+        for k in range(len(parts)):
+            _add_squared_distances(D[k], scaled[k][:, done:n])
+        if gammas is None:
+            _add_squared_distances(Dall, Zall[:, done:n])
+            sq += np.einsum("ij,ij->i", Zall[:, done:n], Zall[:, done:n])
+            median = _median_positive(Dall, sq)
+            grid = [f / (median if median is not None else float(n)) for f in gamma_factors]
+        else:
+            grid = [float(g) for g in gammas]
+        done = n
+        errs = np.zeros((len(lambdas), len(grid)))
+        valid = np.ones((len(lambdas), len(grid)), dtype=bool)
+        for k, (fit, val) in enumerate(parts):
+            Dff, Dvf = D[k][np.ix_(fit, fit)], D[k][np.ix_(val, fit)]
+            for j, g in enumerate(grid):
+                err, rcond = _cv_errors_krr(Dff, Dvf, y[fit], y[val], n_atoms[val], g, lambdas)
+                errs[:, j] += err / len(parts)
+                valid[:, j] &= np.isfinite(err) & (rcond >= EPS)
+        yield n, grid, errs, valid
 
 
 def _best(errors: np.ndarray, valid: np.ndarray) -> int | None:
