@@ -27,7 +27,8 @@ from packaging.utils import canonicalize_name
 ENVS_DIR = Path(__file__).resolve().parent
 
 #: kind -> (what its rules do, the distributions they import; ase-extxyz is an ASE I/O plugin
-#: found through entry points, so it is listed although nothing requires it)
+#: found through entry points, so it is listed although nothing requires it).  Checked against
+#: the modules each script imported in a traced run of config/ci.yaml.
 ROOTS: dict[str, tuple[str, list[str]]] = {
     "data": (
         "downloads from pinned sources with pooch and py7zr, input checks, demo generators with ASE EMT and quippy SW",
@@ -49,6 +50,9 @@ ROOTS: dict[str, tuple[str, list[str]]] = {
             "tqdm",
             "threadpoolctl",
             "pyyaml",
+            # optional imports (joblib's psutil; charset-normalizer) a traced run made
+            "psutil",
+            "charset-normalizer",
         ],
     ),
     "analysis": (
