@@ -492,3 +492,27 @@ def test_dataset_job_of_a_regression_dataset_needs_every_energy(repo_root, tmp_p
     assert "Traceback" not in res.stderr
     assert not (tmp_path / "data" / "mine.extxyz").exists()
     assert (tmp_path / "data" / "other.extxyz").exists()  # not a regression dataset: kept without the energy
+
+
+def test_close_atoms_warned_on_reading_and_skipped_for_checked_files(tmp_path, caplog):
+    """Atoms closer than SUSPICIOUS_DISTANCE give one warning when a source is read; the
+    workflow's jobs, which read the file the dataset step already scanned, skip the scan."""
+    import logging
+
+    from ase import Atoms
+    from ase.io import write
+
+    from descriptor_study.datasets import io
+
+    close = Atoms("Si2", positions=[[0, 0, 0], [0.5 * io.SUSPICIOUS_DISTANCE, 0, 0]], cell=[8, 8, 8], pbc=True)
+    far = Atoms("Si2", positions=[[0, 0, 0], [2.35, 0, 0]], cell=[8, 8, 8], pbc=True)
+    path = tmp_path / "set.extxyz"
+    write(path, [far, close], format="extxyz")
+    with caplog.at_level(logging.WARNING, logger=io.log.name):
+        io.read_structures(path, require_energy=False)
+    warned = [r.getMessage() for r in caplog.records if "closer than" in r.getMessage()]
+    assert len(warned) == 1 and "1 structures" in warned[0] and "first: structure 1" in warned[0]
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger=io.log.name):
+        structures = io.read_structures(path, require_energy=False, warn_close_atoms=False)
+    assert len(structures) == 2 and not [r for r in caplog.records if "closer than" in r.getMessage()]

@@ -32,7 +32,7 @@ def represent_dataset(
     """Compute ``representation`` for every structure of the extxyz file of ``dataset`` and
     store it under these names (``params`` may carry the config's ``class`` key)."""
     dataset_path = Path(dataset_path)
-    structures = read_structures(dataset_path, require_energy=False)
+    structures = read_structures(dataset_path, require_energy=False, warn_close_atoms=False)
     species = list(species) if species else dataset_species(structures)
     rep = build(representation, species, params)
     log.info(
@@ -117,7 +117,7 @@ def regress_dataset(
             )
         kind = f"structures with code {code} in {targets['file']}"
         population = f"the {len(keep)} {kind} of {dataset}"
-        structures = read_structures(dataset_path, require_energy=False)
+        structures = read_structures(dataset_path, require_energy=False, warn_close_atoms=False)
         if len(structures) != len(table):
             raise DatasetError(
                 f"{targets['file']}: {len(table)} lines for {len(structures)} structures in {dataset_path}"
@@ -125,7 +125,7 @@ def regress_dataset(
         X, n_atoms = X[keep], n_atoms[keep]
         y = targets_from_file(table["energy"].to_numpy()[keep], [structures[k] for k in keep], e0, dataset)
     else:
-        structures = read_structures(dataset_path, require_energy=True)
+        structures = read_structures(dataset_path, require_energy=True, warn_close_atoms=False)
         e0 = e0 or rg.isolated_atom_energies(structures)
         y = rg.cohesive_targets(structures, e0, source=str(dataset_path), e0_key=f"datasets.{dataset}.e0")
         kind, population = "structures", f"the {len(y)} structures of {dataset_path}"

@@ -20,7 +20,6 @@ from pathlib import Path
 import numpy as np
 from ase import Atoms
 from ase.data import chemical_symbols
-from ase.neighborlist import neighbor_list
 
 from ..errors import DatasetError, SpeciesError
 
@@ -49,6 +48,7 @@ def read_structures(
     dataset: str | None = None,
     needed_by: str | None = None,
     label: str | None = None,
+    warn_close_atoms: bool = True,
 ) -> list[Atoms]:
     """Read every structure of an extxyz file and check it.
 
@@ -58,7 +58,9 @@ def read_structures(
     is an error (a misspelt key would otherwise drop every energy).  ``dataset`` names
     the config entry in messages (``datasets.<dataset>.energy_key``), ``needed_by`` what
     needs the energies when ``require_energy`` is set, ``label`` the file in messages
-    (default ``path``).
+    (default ``path``).  ``warn_close_atoms=False`` skips the scan for atoms closer than
+    ``SUSPICIOUS_DISTANCE`` (a neighbour list per structure, only ever a warning): the
+    workflow's jobs read the dataset file its dataset step wrote, which that step scanned.
     """
     from ase.io import read
 
@@ -83,7 +85,7 @@ def read_structures(
     suspicious = []
     for index, atoms in enumerate(structures):
         out.append(_check(atoms, index, shown, energy_key, require_energy, key_name, needed_by))
-        if len(atoms) > 1 and len(neighbor_list("i", out[-1], SUSPICIOUS_DISTANCE)):
+        if warn_close_atoms and len(atoms) > 1 and len(_neighbor_list()("i", out[-1], SUSPICIOUS_DISTANCE)):
             suspicious.append(index)
     if suspicious:
         log.warning(
@@ -94,6 +96,13 @@ def read_structures(
             suspicious[0],
         )
     return out
+
+
+def _neighbor_list():
+    """ASE's neighbour list, imported when a structure is checked (it pulls in scipy)."""
+    from ase.neighborlist import neighbor_list
+
+    return neighbor_list
 
 
 def _energy_of(atoms: Atoms, energy_key: str | None) -> float | None:
@@ -222,7 +231,7 @@ def _check(
         raise DatasetError(f"{where}: its cell (Lattice) has non-finite entries {cell.tolist()}")
     _check_cell(atoms, where)
     if len(atoms) > 1:
-        i, j, d = neighbor_list("ijd", atoms, MIN_DISTANCE, self_interaction=False)
+        i, j, d = _neighbor_list()("ijd", atoms, MIN_DISTANCE, self_interaction=False)
         if len(d):
             raise DatasetError(
                 f"{where}: atoms {int(i[0])} and {int(j[0])} overlap ({float(d[0]):.3g} Å apart, "
