@@ -259,3 +259,71 @@ def test_curves_and_slopes_take_their_names_from_the_records(tmp_path):
     assert table["representation"].tolist() == ["A", "B"] and table["panel"].tolist() == ["fig4", "fig5b"]
     assert table["k"].tolist() == pytest.approx([1.0, 2.0], abs=1e-6)
     assert table["expected"].tolist() == [1.0, 2.0]
+
+
+def _direct_curve(rep, path, t):
+    """dV by the definition: every structure alone, all its rows, the metric's rows picked after."""
+    rows = slice(None) if (rep.per_structure or path.metric_atoms is None) else path.metric_atoms
+    v0 = rep.compute(path.reference)[rows]
+    return np.array([np.linalg.norm(rep.compute(path.make(x))[rows] - v0) / np.linalg.norm(v0) for x in t])
+
+
+@pytest.mark.parametrize(
+    "name, params",
+    [
+        ("ACE", {"degree": 8}),
+        ("ACSF-X", {}),
+        ("SOAP", {"n_max": 3, "l_max": 3}),
+        ("SOAPlite", {"n_max": 3, "l_max": 3}),
+    ],
+)
+@pytest.mark.parametrize("panel", ["fig5a", "fig5c"])
+def test_batched_curve_equals_the_direct_computation(name, params, panel):
+    """The batched evaluation (ACE's centres of every structure in one stream, QUIP's masked
+    centres, ACE's and ACSF-X's neighbours of the centres alone) gives the numbers of
+    computing each structure alone, in full (to round-off: the neighbour vectors come from
+    another enumeration)."""
+    rep = build(name, ["Si"], params)
+    t = np.array([1e-7, 1e-4, 1e-2])
+    path = build_path(panel, {"seed": 0}, t)
+    curve = sensitivity_curve(rep, path)["dV"].to_numpy()
+    direct = _direct_curve(rep, path, t)
+    # at t = 1e-7 dV ~ 1e-7: round-off of the rows (1e-16) is 1e-9 of it
+    assert np.allclose(curve, direct, rtol=1e-7, atol=0)
+    assert np.all(curve > 0)
+
+
+@pytest.mark.parametrize(
+    "name, params", [("ACE", {"degree": 8}), ("ACSF-X", {}), ("SOAP", {"n_max": 3, "l_max": 3}), ("MBTR", {})]
+)
+def test_compute_batch_equals_compute_one_structure_at_a_time(name, params):
+    rep = build(name, ["Si"], params)
+    path = build_path("fig5c", {"seed": 0}, np.array([1e-3, 1e-1]))
+    structures = [path.make(x) for x in path.t]
+    centres = None if rep.per_structure else [int(path.metric_atoms[0]), path.moved[0]]
+    batch = rep.compute_batch(structures, centres)
+    assert len(batch) == len(structures)
+    for atoms, rows in zip(structures, batch):
+        one = rep.compute(atoms, centres)
+        assert rows.shape == one.shape
+        assert np.allclose(rows, one, rtol=0, atol=1e-14 * np.abs(one).max())
+        if not rep.per_structure:  # the centres' rows of the whole structure's matrix
+            assert np.allclose(rows, rep.compute(atoms)[centres], rtol=0, atol=1e-14 * np.abs(one).max())
+
+
+def test_run_panels_writes_each_panel_with_one_representation(tmp_path):
+    from descriptor_study.sensitivity import resolve_settings, run_panels
+
+    params = {"n_max": 3, "l_max": 3}
+    settings = {"seed": 0, "normalisation": "relative"}
+    outputs = {"fig5b": tmp_path / "b" / "CHSF.csv", "fig5d": tmp_path / "d" / "CHSF.csv"}
+    curves = run_panels("CHSF", params, settings, outputs)
+    rep = build("CHSF", ["Si"], params)
+    for panel, out in outputs.items():
+        written = pd.read_csv(out)
+        path = build_path(panel, resolve_settings(settings, "CHSF", panel))
+        expected = sensitivity_curve(rep, path)
+        assert np.array_equal(written["t"], expected["t"]) and np.allclose(written["dV"], expected["dV"], rtol=1e-12)
+        assert np.array_equal(curves[panel]["dV"], written["dV"])
+    with pytest.raises(ValueError, match="unknown panel"):
+        run_panels("CHSF", params, settings, {"fig6": tmp_path / "x.csv"})

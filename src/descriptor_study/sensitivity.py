@@ -18,15 +18,15 @@ import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
-from ase import Atoms
-from ase.build import bulk
-from ase.neighborlist import neighbor_list
 
 from . import storage
+
+if TYPE_CHECKING:
+    from ase import Atoms
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +54,8 @@ EXPECTED_SLOPE = {"fig4": 1.0, "fig5a": 1.0, "fig5b": 2.0, "fig5c": 1.0, "fig5d"
 
 def reference_crystal(repeat: int = 4, a: float = A_SI) -> tuple[Atoms, int]:
     """Periodic diamond Si, ``repeat``³ cubic cells, and the index of the centre atom."""
+    from ase.build import bulk
+
     atoms = bulk("Si", "diamond", a=a, cubic=True).repeat((repeat, repeat, repeat))
     centre = int(np.argmin(np.linalg.norm(atoms.positions - atoms.cell.sum(axis=0) / 2, axis=1)))
     return atoms, centre
@@ -64,6 +66,8 @@ def neighbour_shells(atoms: Atoms, centre: int, cutoff: float = 6.5, decimals: i
 
     Returns a list of (distance, [(atom index, displacement vector from the centre), ...]).
     """
+    from ase.neighborlist import neighbor_list
+
     i, j, d, D = neighbor_list("ijdD", atoms, cutoff)
     keep = i == centre
     shells: dict[float, list] = {}
@@ -104,6 +108,8 @@ def _rotation_matrix(axis: str, theta: float) -> np.ndarray:
 
 def rotation_path(axis: str = "y", degrees: Sequence[float] = tuple(range(0, 91))) -> Path_:
     """Figure 3: a 2×2×2 c-Si cluster in a 200 Å box, one atom at the origin, rotated."""
+    from ase.build import bulk
+
     cluster = bulk("Si", "diamond", a=A_SI, cubic=True).repeat((2, 2, 2))
     cluster.positions -= cluster.positions[0]
     cluster.set_cell([200.0, 200.0, 200.0])
@@ -252,10 +258,12 @@ def build_path(panel: str, settings: dict[str, Any] | None = None, t: np.ndarray
 # --- curves --------------------------------------------------------------------------
 
 
-def _rows(rep, atoms: Atoms, centres: np.ndarray | None) -> np.ndarray:
+def _rows(rep, structures: Sequence[Atoms], centres: np.ndarray | None) -> list[np.ndarray]:
+    """The rows of ``centres`` (all atoms when None; the structure's row for a global
+    representation) of each structure, in one batched call."""
     if rep.per_structure:
-        return rep.compute(atoms)
-    return rep.compute(atoms, centers=None if centres is None else list(map(int, centres)))
+        return rep.compute_batch(structures)
+    return rep.compute_batch(structures, centers=None if centres is None else list(map(int, centres)))
 
 
 def affected_atoms(path: Path_, reach: float = REACH) -> np.ndarray:
@@ -263,6 +271,8 @@ def affected_atoms(path: Path_, reach: float = REACH) -> np.ndarray:
     atoms = path.reference
     if not np.all(atoms.pbc):
         return np.arange(len(atoms))
+    from ase.neighborlist import neighbor_list
+
     i, j = neighbor_list("ij", atoms, reach)
     near = set(path.moved)
     for m in path.moved:
@@ -277,8 +287,6 @@ def sensitivity_curve(
     leaves out the division by ‖V(0)‖."""
     if normalisation not in ("relative", "absolute"):
         raise ValueError(f"normalisation must be relative or absolute, got {normalisation!r}")
-    from tqdm.auto import tqdm
-
     if rep.per_structure:
         rows, norm_rows = None, None
     elif path.metric_atoms is not None:
@@ -287,12 +295,18 @@ def sensitivity_curve(
         rows, norm_rows = affected_atoms(path), None
     else:
         rows, norm_rows = None, None
-    v0_norm = np.linalg.norm(_rows(rep, path.reference, norm_rows)) if normalisation == "relative" else 1.0
-    v0 = _rows(rep, path.reference, rows)
-    out = []
-    for t in tqdm(path.t, desc=f"{rep.name} {path.panel}", disable=not progress):
-        v = _rows(rep, path.make(float(t)), rows)
-        out.append(np.linalg.norm(v - v0) / v0_norm)
+    # V(0) once: the reference's rows, and the norm from them when they are the norm's rows
+    structures = [path.make(float(t)) for t in path.t]
+    if progress:
+        log.info("%s %s: %d structures", rep.name, path.panel, len(structures))
+    same = rows is norm_rows or (rows is not None and norm_rows is not None and np.array_equal(rows, norm_rows))
+    if normalisation == "relative" and not same:
+        v0, v0_full = _rows(rep, [path.reference], rows)[0], _rows(rep, [path.reference], norm_rows)[0]
+        v0_norm = np.linalg.norm(v0_full)
+    else:
+        v0 = _rows(rep, [path.reference], rows)[0]
+        v0_norm = np.linalg.norm(v0) if normalisation == "relative" else 1.0
+    out = [np.linalg.norm(v - v0) / v0_norm for v in _rows(rep, structures, rows)]
     return pd.DataFrame({"t": path.t, "dV": np.asarray(out)})
 
 
@@ -360,14 +374,32 @@ def run_panel(
     panel: str, representation: str, params: dict[str, Any] | None, settings: dict[str, Any] | None, out_csv: str | Path
 ) -> pd.DataFrame:
     """One (panel, representation) curve written to CSV (columns t, dV)."""
+    return run_panels(representation, params, settings, {panel: out_csv})[panel]
+
+
+def run_panels(
+    representation: str,
+    params: dict[str, Any] | None,
+    settings: dict[str, Any] | None,
+    outputs: Mapping[str, str | Path],
+) -> dict[str, pd.DataFrame]:
+    """The curves of one representation, panel → CSV path (columns t, dV), with one
+    representation object: its set-up (library import, basis, compiled kernels) is paid once."""
     from .representations import build
 
+    unknown = [panel for panel in outputs if panel not in PANELS]
+    if unknown:
+        raise ValueError(f"unknown panel(s) {unknown}; known: {list(PANELS)}")
     rep = build(representation, ["Si"], params)
-    settings = resolve_settings(settings, type(rep), panel)
-    path = build_path(panel, settings)
-    df = sensitivity_curve(rep, path, progress=True, normalisation=settings.get("normalisation", "relative"))
-    storage.write_csv(df, out_csv)
-    return df
+    curves = {}
+    for panel, out_csv in outputs.items():
+        resolved = resolve_settings(settings, type(rep), panel)
+        path = build_path(panel, resolved)
+        curves[panel] = sensitivity_curve(
+            rep, path, progress=True, normalisation=resolved.get("normalisation", "relative")
+        )
+        storage.write_csv(curves[panel], out_csv)
+    return curves
 
 
 def slope_table(curves: dict[tuple[str, str], pd.DataFrame]) -> pd.DataFrame:

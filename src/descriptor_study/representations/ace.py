@@ -96,6 +96,7 @@ from typing import Any
 import numpy as np
 from ase import Atoms
 
+from ._common import few_centres
 from .base import Representation
 from .spec import Param
 
@@ -567,7 +568,14 @@ class ACE(Representation):
         """Per requested centre: (rij (n_j, 3), neighbour channel (n_j,))."""
         from ase.neighborlist import neighbor_list
 
-        i, j, D = neighbor_list("ijD", atoms, self.cutoff)
+        from .chsf import _pairs_for_centres
+
+        if centers is not None and few_centres(len(centers), len(atoms)):
+            # a few centres of a large cell (the sensitivity paths): their neighbours only
+            pos, j, D = _pairs_for_centres(atoms, np.asarray(centers, int), self.cutoff)
+            i, centers = pos, np.arange(len(centers))
+        else:
+            i, j, D = neighbor_list("ijD", atoms, self.cutoff)
         keep = np.linalg.norm(D, axis=1) < self.cutoff
         i, j, D = i[keep], j[keep], D[keep]
         order = np.argsort(i, kind="stable")
@@ -635,6 +643,21 @@ class ACE(Representation):
         n = len(atoms) if centers is None else len(centers)
         B = self._evaluate_envs(self._environments(atoms, centers), n)
         return self._blocks(B, self._centre_blocks(atoms, centers))
+
+    def _compute_batch(self, structures: list[Atoms], centers: np.ndarray | None) -> list[np.ndarray]:
+        # the centres of every structure in one stream: a few centres per structure (a
+        # sensitivity path) fill one evaluation chunk instead of one padded chunk each
+        if self.backend == "julia":
+            return [self._compute_julia([a], [centers]) for a in structures]
+        counts = [len(a) if centers is None else len(centers) for a in structures]
+
+        def stream():
+            for a in structures:
+                yield from self._environments(a, centers)
+
+        B = self._evaluate_envs(stream(), sum(counts))
+        rows = self._blocks(B, np.concatenate([self._centre_blocks(a, centers) for a in structures]))
+        return np.split(rows, np.cumsum(counts)[:-1])
 
     def _compute_many(self, structures: list[Atoms], n_jobs: int, progress: bool) -> np.ndarray:
         if self.backend == "julia":

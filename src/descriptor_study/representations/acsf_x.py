@@ -27,9 +27,8 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 from ase import Atoms
-from ase.neighborlist import neighbor_list
 
-from ._common import package_versions
+from ._common import few_centres, package_versions
 from .base import Representation
 from .spec import Param
 
@@ -61,10 +60,20 @@ def cutoff_function(r: np.ndarray, rc: float, kind: str) -> np.ndarray:
 
 
 def _pairs(atoms: Atoms, rc: float, centers: np.ndarray | None):
-    i, j, d, D = neighbor_list("ijdD", atoms, rc)
-    if centers is not None:
-        keep = np.isin(i, centers)
-        i, j, d, D = i[keep], j[keep], d[keep], D[keep]
+    if centers is not None and few_centres(len(centers), len(atoms)):
+        # a few centres of a large cell (the sensitivity paths): their neighbours only
+        from .chsf import _pairs_for_centres
+
+        centres = np.unique(np.asarray(centers, dtype=int) % len(atoms))
+        pos, j, D = _pairs_for_centres(atoms, centres, rc)
+        i, d = centres[pos], np.sqrt(np.einsum("ij,ij->i", D, D))
+    else:
+        from ase.neighborlist import neighbor_list
+
+        i, j, d, D = neighbor_list("ijdD", atoms, rc)
+        if centers is not None:
+            keep = np.isin(i, centers)
+            i, j, d, D = i[keep], j[keep], d[keep], D[keep]
     order = np.lexsort((j, i))
     return i[order], j[order], d[order], D[order]
 

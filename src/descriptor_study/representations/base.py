@@ -131,20 +131,36 @@ class Representation(ABC):
 
     def compute(self, atoms: Atoms, centers: Sequence[int] | None = None) -> np.ndarray:
         """Descriptor rows of one structure (float64, C-contiguous)."""
-        self.check_species(atoms)
-        if not np.any(atoms.pbc) and atoms.cell.volume > 0:
-            # a cluster: its box means nothing to a descriptor, but a large one slows
-            # cell-binned neighbour searches (Figure 3's 200 Å box)
-            atoms = atoms.copy()
-            atoms.set_cell(None)
+        return self.compute_batch([atoms], centers)[0]
+
+    def compute_batch(self, structures: Sequence[Atoms], centers: Sequence[int] | None = None) -> list[np.ndarray]:
+        """Descriptor rows of the same ``centers`` (all atoms when None) of each structure,
+        one array per structure: what ``compute`` gives for each, in one call, so that a
+        representation that batches (``_compute_batch``) pays its fixed costs once."""
+        prepared = []
+        for k, atoms in enumerate(structures):
+            self.check_species(atoms, k)
+            if not np.any(atoms.pbc) and atoms.cell.volume > 0:
+                # a cluster: its box means nothing to a descriptor, but a large one slows
+                # cell-binned neighbour searches (Figure 3's 200 Å box)
+                atoms = atoms.copy()
+                atoms.set_cell(None)
+            prepared.append(atoms)
         c = None if centers is None else np.asarray(centers, dtype=int)
         if self.per_structure and c is not None:
             raise ValueError(f"{self.name} is a global representation: no centre atoms")
-        out = np.ascontiguousarray(self._compute(atoms, c), dtype=np.float64)
-        expected = 1 if self.per_structure else (len(atoms) if c is None else len(c))
-        if out.shape != (expected, self.n_features):
-            raise RuntimeError(f"{self.name}: got shape {out.shape}, expected {(expected, self.n_features)}")
+        out = []
+        for atoms, rows in zip(prepared, self._compute_batch(prepared, c)):
+            rows = np.ascontiguousarray(rows, dtype=np.float64)
+            expected = 1 if self.per_structure else (len(atoms) if c is None else len(c))
+            if rows.shape != (expected, self.n_features):
+                raise RuntimeError(f"{self.name}: got shape {rows.shape}, expected {(expected, self.n_features)}")
+            out.append(rows)
         return out
+
+    def _compute_batch(self, structures: list[Atoms], centers: np.ndarray | None) -> list[np.ndarray]:
+        """Rows of ``centers`` of each structure; subclasses that batch override this."""
+        return [self._compute(atoms, centers) for atoms in structures]
 
     def compute_many(
         self,

@@ -86,7 +86,6 @@ from typing import Any
 import numpy as np
 from ase import Atoms
 from ase.data import atomic_numbers
-from ase.neighborlist import neighbor_list
 
 from .base import Representation
 from .spec import Param, resolve
@@ -106,6 +105,8 @@ _SMALL_CELL = 100
 # --- neighbours -----------------------------------------------------------------------
 def _pairs_all(atoms: Atoms, cutoff: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(centre index, neighbour index, vector centre->neighbour) for every atom."""
+    from ase.neighborlist import neighbor_list
+
     i, j, vec = neighbor_list("ijD", atoms, cutoff)
     return i, j, vec
 

@@ -59,6 +59,10 @@ def _soap_parameters() -> tuple[Param, ...]:
     )
 
 
+#: the per-atom array naming the centres QUIP computes (its ``atom_mask_name``)
+_CENTRE_MASK = "descriptor_study_centres"
+
+
 class SOAP(Representation):
     """SOAP power spectrum as QUIP/GAP computes it (quippy), trailing constant column dropped."""
 
@@ -105,7 +109,16 @@ class SOAP(Representation):
             # QUIP wants a cell even for a cluster: a box well beyond the cutoff
             span = np.ptp(atoms.positions, axis=0) + 2 * self.params["cutoff"] + 1.0
             atoms.set_cell(np.diag(span))
-        result = self._desc().calc(atoms)
+        if centers is None:
+            result = self._desc().calc(atoms)
+        else:
+            if len(centers) == 0:
+                return np.zeros((0, self.n_features))
+            # QUIP computes the masked atoms only (the same numbers, a fraction of the time)
+            mask = np.zeros(len(atoms), dtype=bool)
+            mask[centers] = True
+            atoms.arrays[_CENTRE_MASK] = mask
+            result = self._desc().calc(atoms, args_str=f"atom_mask_name={_CENTRE_MASK}")
         data = np.asarray(result["data"])
         order = np.asarray(result["ci"], dtype=int).ravel() - 1
         full = np.zeros((len(atoms), data.shape[1] - 1))
