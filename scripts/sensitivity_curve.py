@@ -1,11 +1,12 @@
-"""Rule `sensitivity_curve`: one dV(t) curve for (panel, representation)."""
+"""Rule `sensitivity_curve`: the dV(t) curves of one representation, one CSV per panel."""
 
 from descriptor_study.runlog import run_step
-from descriptor_study.sensitivity import run_panel
+from descriptor_study.sensitivity import run_panels
 
 
 def main(smk):
-    run_panel(smk.wildcards.panel, smk.wildcards.rep, smk.params.params, smk.params.settings, smk.output[0])
+    # the outputs are named by panel (fig3, fig4, ...)
+    run_panels(smk.wildcards.rep, smk.params.params, smk.params.settings, dict(smk.output.items()))
 
 
 run_step(snakemake, main)  # noqa: F821
