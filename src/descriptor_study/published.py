@@ -111,12 +111,14 @@ import re
 from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 
 from .errors import DatasetError
+
+if TYPE_CHECKING:  # pandas is imported where a table is made: datasets.remote reads the pins here
+    import pandas as pd
 
 log = logging.getLogger(__name__)
 
@@ -386,6 +388,8 @@ def _denominator(x: np.ndarray, candidates: Iterable[int | None], n_max: int) ->
 def _error_curve(
     x: np.ndarray, y: np.ndarray, candidates: list[int | None], n_max: int, path: Path, where: str, as_published: bool
 ) -> tuple[pd.DataFrame, int]:
+    import pandas as pd
+
     if len(x) != len(y):
         raise PublishedDataError(f"{path}: {where} has {len(x)} x values and {len(y)} errors")
     found = _denominator(x, candidates, n_max)
@@ -415,6 +419,8 @@ def _check_method(method: str) -> str:
 def _curve(
     source: Source, method: str, representation: str, dataset: str, missing_ok: bool, as_published: bool
 ) -> tuple[pd.DataFrame, dict[str, Any]] | None:
+    import pandas as pd
+
     fname = _check_method(method)
     path, entry, where = _entry(source, fname, representation, dataset, missing_ok)
     if entry is None:
@@ -510,6 +516,8 @@ def _entries(source: Source, fname: str) -> list[tuple[str, str]]:
 def dimensionality_table(source: Source, method: str, *, as_published: bool = False) -> pd.DataFrame:
     """Every published curve of ``method`` in long form: representation, dataset, rank,
     percent, error (cur, fps) or variance_ratio (pca)."""
+    import pandas as pd
+
     fname = _check_method(method)
     value = "variance_ratio" if method == "pca" else "error"
     frames = []
@@ -531,6 +539,8 @@ def feature_counts(source: Source, *, include_variants: bool = False) -> pd.Data
     ``percent_reduced``, else ``feature_num``.  Only Table I's representations and datasets
     unless ``include_variants`` (the degree sweep and the standardised variant) is set.
     """
+    import pandas as pd
+
     path, data = _load(source, METHOD_FILES["cur"])
     reps = published_representations()
     rows = []
@@ -588,6 +598,8 @@ def regression(
     features), train_rmse, test_rmse, percent (100·n / non-zero features), sorted by n.
     ``missing_ok``: None when the file has no such results (every dataset but Si).
     """
+    import pandas as pd
+
     path, entry, where = _regression_entry(source, model, dataset, representation, missing_ok)
     if entry is None:
         return None
@@ -609,6 +621,8 @@ def regression(
 def regression_table(source: Source, model: str) -> pd.DataFrame:
     """Every published regression sweep of ``model``: representation, dataset, n,
     train_rmse, test_rmse, percent."""
+    import pandas as pd
+
     frames = []
     for rep, dataset in _entries(source, REGRESSION_FILE):
         df = regression(source, model, dataset, rep, missing_ok=True)
@@ -621,6 +635,8 @@ def regression_table(source: Source, model: str) -> pd.DataFrame:
 def regression_hyperparameters(source: Source) -> pd.DataFrame:
     """The authors' regression settings: representation, dataset, rr_lambda, rr_tol,
     krr_lambda, krr_gamma, krr_kernel (scikit-learn ``alpha`` is our λ)."""
+    import pandas as pd
+
     path, data = _load(source, REGRESSION_FILE)
     rows = []
     for (rep, dataset), (top, sub) in _index(data).items():
@@ -651,6 +667,8 @@ def regression_ranking(
     """The CUR selection order behind the regression: rank, feature (column index in the
     authors' matrix after zero-column removal).  A list one short of the feature count gets
     the one column it misses appended as the last rank."""
+    import pandas as pd
+
     path, entry, where = _entry(source, REGRESSION_FILE, representation, dataset, missing_ok)
     if entry is None:
         return None
@@ -685,6 +703,8 @@ def _sensitivity_key(figure: Any, representation: str) -> str | None:
 
 def sensitivity(source: Source, panel: str, representation: str, *, missing_ok: bool = False) -> pd.DataFrame | None:
     """One published dV(t) curve: columns t, dV (panels fig3, fig4, fig5a-d)."""
+    import pandas as pd
+
     if panel not in SENSITIVITY_PANELS:
         raise ValueError(f"unknown sensitivity panel {panel!r}; published: {list(SENSITIVITY_PANELS)}")
     key, index = SENSITIVITY_PANELS[panel]
@@ -713,6 +733,8 @@ def sensitivity(source: Source, panel: str, representation: str, *, missing_ok: 
 
 def sensitivity_table(source: Source) -> pd.DataFrame:
     """Every published sensitivity curve: panel, representation, t, dV."""
+    import pandas as pd
+
     path, data = _load(source, SENSITIVITY_FILE)
     frames = []
     for panel, (key, _) in SENSITIVITY_PANELS.items():
@@ -729,6 +751,8 @@ def available(source: Source) -> pd.DataFrame:
     """Every published curve: method (cur, fps, pca, rr, krr), representation, dataset
     (our names), points, n_features, denominator (D of percent), first_rank, last_rank and
     x_key (the key x was read from)."""
+    import pandas as pd
+
     rows = []
     for method in METHOD_FILES:
         for rep, dataset in _entries(source, METHOD_FILES[method]):

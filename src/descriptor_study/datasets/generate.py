@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import numpy as np
 from ase import Atoms
-from ase.build import bulk, diamond100
 
 #: Stillinger & Weber, Phys. Rev. B 31, 5262 (1985), in QUIP's XML form
 SW_PARAMS = """<SW_params n_types="1" label="PRB_31_plus_H">
@@ -70,6 +69,7 @@ def _isolated(symbol: str) -> Atoms:
 def si_demo(seed: int, n_structures: int = 300) -> list[Atoms]:
     """Stillinger–Weber Si demo set of ``n_structures`` structures (isolated atom included)."""
     from ase import units
+    from ase.build import bulk, diamond100
     from ase.md.langevin import Langevin
     from ase.md.velocitydistribution import MaxwellBoltzmannDistribution
 
@@ -123,6 +123,7 @@ _FCC_A = {"Al": 4.05, "Ni": 3.52, "Cu": 3.61}
 
 def alnicu_demo(seed: int, n_structures: int = 200) -> list[Atoms]:
     """EMT Al–Ni–Cu demo set of ``n_structures`` structures (three isolated atoms included)."""
+    from ase.build import bulk
     from ase.calculators.emt import EMT
 
     rng = np.random.default_rng(seed)
