@@ -25,7 +25,6 @@ blocks per neighbour species, then angular blocks per species pair in DScribe's 
 from __future__ import annotations
 
 import numpy as np
-import scipy.sparse as sp
 from ase import Atoms
 
 from ._common import few_centres, package_versions
@@ -83,6 +82,8 @@ def radial_block(atoms, centers, species_index, n_species, rc, etas, rss, gauss,
 
     ``gauss(eta, r, rs, rc)`` is the exponent's argument convention.
     """
+    import scipy.sparse as sp
+
     rows = np.arange(len(atoms)) if centers is None else np.asarray(centers)
     pos = -np.ones(len(atoms), dtype=int)
     pos[rows] = np.arange(len(rows))
@@ -96,6 +97,8 @@ def radial_block(atoms, centers, species_index, n_species, rc, etas, rss, gauss,
 
 def angular_block(atoms, centers, species_index, n_species, rc, params, gauss_sum, cutoff, chunk=200_000):
     """G4 values, shape (n_centres, n_pairs, len(params)); params rows (η, ζ, λ)."""
+    import scipy.sparse as sp
+
     rows = np.arange(len(atoms)) if centers is None else np.asarray(centers)
     pos = -np.ones(len(atoms), dtype=int)
     pos[rows] = np.arange(len(rows))
