@@ -4,8 +4,10 @@
 
 For each library-backed representation: our ``compute_many`` (species check, row
 assembly, output checks) against the library's own call with the same parameters and
-the same number of jobs, alternated ``--repeat`` times, best time of each kept.  Own-code representations (ACSF-X, CHSF, CHSF-mix, ACE) are
-timed alone.  Writes benchmarks/out/representations.md.
+the same number of jobs, alternated ``--repeat`` times, best time of each kept.  ACE is
+compared with ace-jax's own site descriptors of a species-blind basis of the same order,
+degree and cutoff (see ``ace_jax_call``).  Own-code representations (ACSF-X, CHSF,
+CHSF-mix) are timed alone.  Writes benchmarks/out/representations.md.
 """
 
 from __future__ import annotations
@@ -35,7 +37,32 @@ def bare_calls(rep, structures, n_jobs):
 
         d = Descriptor(rep.quip_args)
         return lambda: [d.calc(a) for a in structures]
+    if name == "ACE" and not rep.species_resolved and rep.backend == "jax":
+        return ace_jax_call(rep, structures)
     return None
+
+
+def ace_jax_call(rep, structures):
+    """ace-jax's own site descriptors (``ace_jax.eval.api.site_descriptors``) of a
+    species-blind basis of the same correlation order, total degree, wL and cutoff (every
+    atom taken as one element: ours is species-blind too).  Not the same basis (ace-jax's
+    radial functions and its pair features: 35 columns against our 29 at degree 6), but the
+    library's whole-structure evaluation of a basis of that size."""
+    import jax
+    import numpy as np
+    from ace_jax.basis.model import build_model
+    from ace_jax.eval.api import site_descriptors
+
+    jax.config.update("jax_enable_x64", True)
+    model, meta = build_model(["Cu"], rep.correlation_order, rep.degree, wL=rep.wL, rcut=rep.cutoff).eval_pair()
+    blind = [np.full(len(a), 29) for a in structures]
+
+    def call():
+        return [
+            site_descriptors(model, a.positions, z, a.cell.array, a.pbc, meta=meta) for a, z in zip(structures, blind)
+        ]
+
+    return call
 
 
 def main() -> None:
