@@ -16,7 +16,9 @@ rule select_features:
         variant="[A-Za-z0-9_.-]+",
     conda:
         "../../envs/analysis.yaml"
-    threads: HEAVY_THREADS
+    # CUR's selection loop is single-threaded (matrix-vector sized BLAS calls), so a CUR job
+    # takes one core and two of them share a 2-core machine; FPS and PCA are Gram products
+    threads: lambda wc: 1 if wc.method == "cur" else HEAVY_THREADS
     resources:
         mem_mb=selection_mem_mb,
         runtime=selection_runtime,
