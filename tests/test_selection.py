@@ -107,6 +107,56 @@ def test_iterative_eigensolver_on_a_spectrum_graded_down_to_round_off():
     assert np.array_equal(iterative.selected[:above], ref)
 
 
+@pytest.mark.parametrize("block", [1, 3])
+@pytest.mark.parametrize("name", [k for k in MATRICES if "large" not in k])
+def test_delayed_reflections_select_what_skmatter_selects(name, block):
+    """R gets its reflections in blocks (here every 1 or 3 selections, forcing many
+    flushes, eliminated rows and zeroed columns dropped on each): same selections, same curve."""
+    X = MATRICES[name]()
+    ours = cur_ranking(X, dense_below=4, block=block)
+    n = ours.n_exact
+    assert n >= min(np.linalg.matrix_rank(X), X.shape[1]) - 1
+    ref = CUR(n_to_select=n, recompute_every=1, k=1).fit(X).selected_idx_
+    assert np.array_equal(ours.selected[:n], ref)
+    assert sorted(ours.selected) == list(range(X.shape[1]))
+    direct = cur_errors_for(X, ours.selected[:n])
+    assert np.max(np.abs(direct - ours.errors[:n])) < 1e-10
+
+
+def _direct_cur(X: np.ndarray, n: int) -> np.ndarray:
+    """The textbook greedy CUR (k = 1): the top right singular vector of the residual,
+    projected explicitly (twice, for orthogonality) at every step."""
+    selected, Q = [], np.zeros((X.shape[0], 0))
+    available = np.ones(X.shape[1], dtype=bool)
+    for _ in range(n):
+        residual = X - Q @ (Q.T @ X)
+        residual -= Q @ (Q.T @ residual)
+        score = np.linalg.svd(residual, full_matrices=False)[2][0] ** 2
+        score[~available] = -np.inf
+        c = int(np.argmax(score))
+        selected.append(c)
+        available[c] = False
+        q = residual[:, c] - Q @ (Q.T @ residual[:, c])
+        Q = np.column_stack([Q, q / np.linalg.norm(q)])
+    return np.array(selected)
+
+
+@pytest.mark.parametrize("seed, shape, decades", [(9, (200, 90, 70), 14), (3, (300, 120, 110), 13)])
+@pytest.mark.parametrize("block", [3, 64])
+def test_selections_equal_the_textbook_greedy_down_to_an_error_of_1e9(seed, shape, decades, block):
+    """Singular values graded over 13-14 decades: every selection made while the error is
+    above 1e-9 equals the one of the textbook algorithm (an SVD of the explicit residual)."""
+    rng = np.random.default_rng(seed)
+    n, d, r = shape
+    U = np.linalg.qr(rng.normal(size=(n, r)))[0]
+    V = np.linalg.qr(rng.normal(size=(d, r)))[0]
+    X = (U * np.logspace(0, -decades, r)) @ V.T
+    ours = cur_ranking(X, dense_below=4, block=block)
+    above = 1 + int(np.sum(ours.errors[: ours.n_exact - 1] > 1e-9))  # the error before each of these is > 1e-9
+    assert above > r // 2
+    assert np.array_equal(ours.selected[:above], _direct_cur(X, above))
+
+
 @pytest.mark.parametrize("name", [k for k in MATRICES if "large" not in k])
 def test_cur_errors_match_the_direct_formula(name):
     X = MATRICES[name]()

@@ -7,16 +7,20 @@ pseudo-inverse, at every one of the d selections: hours per curve on 28k × 3780
 make the same choices at a fraction of the cost:
 
 1. The scores (squared top right singular vector of the residual) and the orthogonalisation
-   depend on X only through its Gram matrix XᵀX, so X is replaced by diag(s) Vᵀ from the
-   SVD of its QR factor, cut to its numerical rank (singular values above 1e-15·‖X‖_F).
-   The QR factor is accumulated block of rows by block of rows (LAPACK dtpqrt), so only
-   one block of X is ever copied.
+   depend on X only through its Gram matrix XᵀX, so a tall X is replaced by diag(s) Vᵀ
+   from the SVD of its QR factor, cut to its numerical rank (singular values above
+   1e-15·‖X‖_F); a wide X is used as it is.  The QR factor is accumulated block of rows
+   by block of rows (LAPACK dtpqrt), so only one block of X is ever copied.
 2. Orthogonalising every column against the selected column c is a rank-one update of
    the column space; a Householder reflection that maps the residual column c onto the
    first axis turns the residual's first row into zeros, which we drop.  The residual
-   shrinks by one row per selection and is kept explicitly, so the error
-   ‖X − C C⁺ X‖_F / ‖X‖_F (= ‖residual‖_F / ‖X‖_F) is exact down to round-off, without
-   any pseudo-inverse.
+   shrinks by one row per selection, so the error ‖X − C C⁺ X‖_F / ‖X‖_F
+   (= ‖residual‖_F / ‖X‖_F) is exact down to round-off, without any pseudo-inverse.
+   The reflections reach R in blocks of 64 (compact WY, matrix-matrix products); in
+   between, a selection reads R once, for its scores and the row the previous one
+   removed.  Each time the residual norm has fallen 10-fold, R is brought up to date and
+   K = R Rᵀ below is rebuilt from it, so that K's round-off stays relative to the
+   residual and not to X.
 3. The top right singular vector is Rᵀu with u the leading eigenvector of the small
    Gram matrix K = R Rᵀ, which shrinks with R (the same reflection, O(m²) per step).  u
    comes from a Davidson-type iteration on a subspace that is carried from one selection
@@ -229,7 +233,9 @@ def _rank_reduced(X: np.ndarray, norm0: float) -> np.ndarray:
     below the round-off floor.
     """
     R = _compact(X)
-    if R.shape[0] <= 64:
+    if X.shape[0] <= X.shape[1] or R.shape[0] <= 64:
+        # no fewer rows to gain from the SVD than the rank deficiency, which for a wide X
+        # is rarely large: its zero directions cost the loop less than the SVD would
         return np.ascontiguousarray(R)
     _, sv, vt = scipy.linalg.svd(R, full_matrices=False, overwrite_a=True, check_finite=False, lapack_driver="gesdd")
     keep = sv > 1e-15 * norm0
@@ -279,26 +285,29 @@ class _CarriedSubspace:
         last time, or the residual stalls.
         """
         from scipy.linalg.blas import dsymv
+        from scipy.linalg.lapack import dsyevr
 
         best, since, fresh = np.inf, 0, False
         while True:
             k = self.k
             V, W = self.V[:k], self.W[:k]
-            theta, S = np.linalg.eigh(self.T[:k, :k])
-            if theta[-1] < 1e-3 * self.theta_at_refresh and not fresh:
+            top, s, _, _, info = dsyevr(self.T[:k, :k], compute_v=1, range="I", il=k, iu=k)  # the top pair only
+            if info != 0:
+                raise RuntimeError(f"CUR eigensolver: LAPACK dsyevr failed (info {info})")
+            theta, s = float(top[0]), s[:, 0]
+            if theta < 1e-3 * self.theta_at_refresh and not fresh:
                 self._refresh_W(K)
                 fresh = True
                 continue
-            s = S[:, -1]
             y = s @ V
-            r = s @ W - theta[-1] * y
-            rn = np.linalg.norm(r) / theta[-1]
+            r = s @ W - theta * y
+            rn = np.linalg.norm(r) / theta
             if rn < 0.9 * best:
                 best, since = rn, 0
             else:
                 since += 1
             if rn <= tol or (since >= 30 and best <= 1e-6):
-                true_rn = np.linalg.norm(dsymv(1.0, K, y, lower=1) - theta[-1] * y) / theta[-1]
+                true_rn = np.linalg.norm(dsymv(1.0, K, y, lower=1) - theta * y) / theta
                 if true_rn <= tol or (fresh and true_rn <= 2.0 * rn):
                     return y
             if (since >= 30 or rn <= tol) and not fresh:
@@ -308,10 +317,11 @@ class _CarriedSubspace:
             if since > 2000:
                 raise RuntimeError(f"CUR eigensolver: no convergence (residual {rn:.2e}·θ)")
             if k >= self.kmax:  # thick restart on the top Ritz vectors
+                ritz, S = np.linalg.eigh(self.T[:k, :k])
                 keep = S[:, -self.kkeep :]
                 k = self.kkeep
                 self.V[:k], self.W[:k] = keep.T @ V, keep.T @ W
-                self.T[:k, :k] = np.diag(theta[-k:])
+                self.T[:k, :k] = np.diag(ritz[-k:])
                 self.k = k
                 V, W = self.V[:k], self.W[:k]
             t = r
@@ -362,7 +372,9 @@ class _CarriedSubspace:
         self.W = np.ascontiguousarray(self.W[:, n:])
 
 
-def cur_ranking(X: np.ndarray, floor: float = 1e-13, progress: bool = False, dense_below: int = 300) -> Ranking:
+def cur_ranking(
+    X: np.ndarray, floor: float = 1e-13, progress: bool = False, dense_below: int = 300, block: int = 64
+) -> Ranking:
     """CUR feature ranking with k = 1 over every column, and its error curve."""
     from threadpoolctl import threadpool_limits
 
@@ -376,7 +388,7 @@ def cur_ranking(X: np.ndarray, floor: float = 1e-13, progress: bool = False, den
     # the loop's BLAS calls are matrix-vector sized: extra threads only cost synchronisation
     single_thread = threadpool_limits(limits=1, user_api="blas")
     try:
-        return _cur_loop(R, K, col_norms, norm0, floor, progress, dense_below)
+        return _cur_loop(R, K, col_norms, norm0, floor, progress, dense_below, block)
     finally:
         single_thread.restore_original_limits()
 
@@ -393,29 +405,71 @@ def _dense_top(K: np.ndarray, pivot: int, n_start: int = 20) -> tuple[np.ndarray
     return u, _CarriedSubspace(K, start)
 
 
-def _cur_loop(R, K, col_norms, norm0, floor, progress, dense_below) -> Ranking:
-    from scipy.linalg.blas import dger, dsymv, dsyr2
+def _cur_loop(R, K, col_norms, norm0, floor, progress, dense_below, block) -> Ranking:
+    """The selection loop on R (m × d, RᵀR = XᵀX) and K = R Rᵀ.
+
+    The reflections are applied to K at once (its products feed the eigensolver) but to R
+    only every ``block`` selections: in between, the residual is Z (I − Y Tᵀ Yᵀ) R0 with
+    the pending reflections in compact WY form (H_1 ⋯ H_k = I − Y T Yᵀ, LAPACK dlarft) and
+    Z deleting the rows eliminated so far.  A selection then reads R0 once (one product
+    with two vectors: the scores of this step and the row the previous step removed) and
+    a flush applies the block of reflections as matrix-matrix products, drops the
+    eliminated rows and the columns already reduced to zero.
+    """
+    from scipy.linalg.blas import dsymv, dsyr2, dsyrk
     from tqdm.auto import tqdm
 
     m, d = R.shape
-    resid2 = exact2 = float(np.sum(R * R))
+    R0 = np.asfortranarray(R)  # its columns are the original columns `cols`
+    del R
+    cols = np.arange(d)
+    resid2 = exact2 = float(np.sum(column_norms(R0) ** 2))
     available = np.ones(d, dtype=bool)
+    live = np.ones(d, dtype=bool)  # False once a column has been reduced to zero (reflected)
     selected, errors = [], []
     sub = None
     if m > dense_below:
         start = np.random.default_rng(0).standard_normal((min(20, m), m))
         sub = _CarriedSubspace(K, start)
-    pivot = 0  # rows [0, pivot) of R are zero
+    pivot = 0  # rows [0, pivot) of the residual are zero (eliminated)
+    Y, T, nb = np.zeros((m, block), order="F"), np.zeros((block, block)), 0
+    pending = None  # (index in errors, q̃) of the last reflection: its removed row is R0ᵀ q̃
     bar = tqdm(total=d, desc="CUR", disable=not progress, unit="feature", mininterval=5)
-    while available.any() and pivot < m and np.sqrt(max(resid2, 0.0)) > floor * norm0:
-        if pivot >= 64 and pivot >= m // 16:
-            # drop the zeroed rows (and K's rows/columns) so later steps cost less
-            R = np.ascontiguousarray(R[pivot:])
-            K = np.asfortranarray(K[pivot:, pivot:])
+
+    def flush():
+        """Apply the pending reflections to R0, drop eliminated rows and zeroed columns."""
+        nonlocal R0, K, Y, T, nb, m, pivot, cols, sub
+        if nb:
+            Yb = Y[:, :nb]
+            R0 -= Yb @ (T[:nb, :nb].T @ (Yb.T @ R0))
+        keep = live[cols]
+        R0 = np.asfortranarray(R0[pivot:][:, keep])
+        cols = cols[keep]
+        K = np.asfortranarray(K[pivot:, pivot:])
+        if sub is not None:
+            sub.drop_leading(pivot)
+        m, pivot, nb = R0.shape[0], 0, 0
+        Y = np.zeros((m, block), order="F")
+
+    def take_pending(rows: np.ndarray) -> bool:
+        """Book the row the last reflection removed; True if R0 was flushed meanwhile."""
+        nonlocal pending, resid2, exact2, K
+        k, _ = pending
+        pending = None
+        resid2 -= float(rows @ rows)
+        flushed = resid2 < 1e-2 * exact2
+        if flushed:  # before cancellation shows: take the norm itself, and rebuild K
+            flush()
+            resid2 = exact2 = float(np.sum(column_norms(R0) ** 2))
+            # K carries round-off of the size of the largest K it was updated from; from
+            # R0, which holds the residual itself, it is exact again relative to it
+            K = dsyrk(1.0, R0, lower=1)
             if sub is not None:
-                sub.drop_leading(pivot)
-            m, pivot = R.shape[0], 0
-        # rows/columns [0, pivot) of R and K are zero
+                sub._refresh_W(K)
+        errors[k] = np.sqrt(max(resid2, 0.0)) / norm0
+        return flushed
+
+    while available.any() and pivot < m:
         if m - pivot <= dense_below:
             sub = None
             u = np.zeros(m)
@@ -426,23 +480,44 @@ def _cur_loop(R, K, col_norms, norm0, floor, progress, dense_below) -> Ranking:
             except RuntimeError as exc:  # the carried subspace stalled: this step densely, then a fresh subspace
                 log.warning("%s at selection %d: dense eigensolver for this step", exc, len(selected) + 1)
                 u, sub = _dense_top(K, pivot)
-        v = u @ R
+        if nb:
+            u = u - Y[:, :nb] @ (T[:nb, :nb] @ (Y[:, :nb].T @ u))
+        if pending is not None:  # one pass over R0 for both
+            both = R0.T @ np.column_stack([u, pending[1]])
+            v = both[:, 0]
+            flushed = take_pending(both[:, 1])
+            if not np.sqrt(max(resid2, 0.0)) > floor * norm0:
+                break
+            if flushed:  # v belongs to the R0 before the flush: this step again on the new one
+                continue
+        else:
+            v = R0.T @ u
         score = v * v
-        score[~available] = -np.inf
-        c = _first_best(score, 1e-10 * np.max(score))
+        score[~available[cols]] = -np.inf
+        j = _first_best(score, 1e-10 * np.max(score))
+        c = int(cols[j])
         selected.append(c)
         available[c] = False
-        col = R[:, c].copy()
+        errors.append(np.sqrt(max(resid2, 0.0)) / norm0)
+        col = R0[:, j].copy()
+        if nb:
+            col -= Y[:, :nb] @ (T[:nb, :nb].T @ (Y[:, :nb].T @ col))
         col[:pivot] = 0.0
         norm = np.linalg.norm(col)
         if norm > DEPENDENT * col_norms[c]:
+            live[c] = False
+            q = col / norm
+            if nb:
+                q = q - Y[:, :nb] @ (T[:nb, :nb] @ (Y[:, :nb].T @ q))
+            pending = (len(errors) - 1, q)
             h = col
             h[pivot] += np.copysign(norm, col[pivot]) if col[pivot] != 0 else norm
             h /= np.linalg.norm(h)
-            w = h @ R
-            dger(-2.0, w, h, a=R.T, overwrite_a=True)  # R ← H R in place
-            removed = float(R[pivot] @ R[pivot])  # the residual's component along column c
-            R[pivot] = 0.0
+            # H_1 ⋯ H_k = I − Y T Yᵀ, forward accumulation (dlarft)
+            T[:nb, nb] = -2.0 * (T[:nb, :nb] @ (Y[:, :nb].T @ h))
+            T[nb, nb] = 2.0
+            Y[:, nb] = h
+            nb += 1
             Kh = dsymv(1.0, K, h, lower=1)
             if sub is not None:
                 Kep = np.zeros(m)
@@ -453,20 +528,23 @@ def _cur_loop(R, K, col_norms, norm0, floor, progress, dense_below) -> Ranking:
             K[pivot, :] = 0.0
             K[:, pivot] = 0.0
             pivot += 1
-            resid2 -= removed
-            if resid2 < 1e-2 * exact2:  # before cancellation shows: take the norm itself
-                Ra = R[pivot:]
-                resid2 = exact2 = float(np.einsum("ij,ij->", Ra, Ra))
-        errors.append(np.sqrt(max(resid2, 0.0)) / norm0)
+            if nb == block or (pivot >= 64 and pivot >= m // 16) or pivot == m:
+                take_pending(R0.T @ pending[1])  # before the flush changes R0
+                flush()
+                if not np.sqrt(max(resid2, 0.0)) > floor * norm0:
+                    break
         bar.update(1)
+    if pending is not None:
+        take_pending(R0.T @ pending[1])
+    flush()
     n_exact = len(selected)
     if available.any():
         rest = np.flatnonzero(available)
-        Rl = np.ascontiguousarray(R[pivot:])
-        norms = np.linalg.norm(Rl[:, rest], axis=0) if Rl.shape[0] else np.zeros(len(rest))
-        order = rest[np.lexsort((rest, -norms))]
-        selected.extend(int(c) for c in order)
-        errors.extend(_errors_in_order(Rl, order, col_norms, norm0))
+        at = np.searchsorted(cols, rest)  # the available columns are all still in R0
+        norms = np.linalg.norm(R0[:, at], axis=0) if R0.shape[0] else np.zeros(len(rest))
+        order = np.lexsort((rest, -norms))
+        selected.extend(int(c) for c in rest[order])
+        errors.extend(_errors_in_order(R0, at[order], col_norms[cols], norm0))
         bar.update(len(order))
     bar.close()
     return Ranking(np.asarray(selected, dtype=np.int64), np.asarray(errors), n_exact)
