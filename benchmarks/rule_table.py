@@ -9,6 +9,12 @@ over the jobs.  A job whose memory was not sampled (Snakemake writes ``NA`` for 
 shorter than its sampling interval) counts for the seconds only.
 
     python benchmarks/rule_table.py [benchmarks/rules] [--output table.md]
+    python benchmarks/rule_table.py RUN/benchmarks/rules --jobs select_features [--results RUN/results]
+
+``--jobs RULE``: one row per job of that rule instead (its wildcards, seconds, CPU seconds,
+peak memory); with ``--results``, a ``select_features`` job (``<method>/<dataset>/<rep>``)
+also gets the size of the matrix it reads (``representations/<dataset>/<rep>.h5``) and its
+peak memory over that size.
 """
 
 from __future__ import annotations
@@ -86,6 +92,37 @@ def summarise(jobs: dict[str, list[dict[str, float | None]]]) -> list[dict[str, 
     return rows
 
 
+JOB_COLUMNS = ("job", "s", "cpu_time s", "max_rss MB", "matrix MB", "peak / matrix")
+
+
+def job_rows(root: str | Path, rule: str, results: str | Path | None = None) -> list[dict[str, object]]:
+    """One row per job of ``rule`` (sorted by its wildcards)."""
+    root = Path(root)
+    if (root / "rules").is_dir():
+        root = root / "rules"
+    rows = []
+    for path in sorted((root / rule).rglob("*.tsv")):
+        job = path.relative_to(root / rule).with_suffix("").as_posix()
+        record = read_benchmark(path)
+        matrix = None
+        parts = job.split("/")
+        if results is not None and rule == "select_features" and len(parts) == 3:
+            h5 = Path(results) / "representations" / parts[1] / f"{parts[2]}.h5"
+            matrix = h5.stat().st_size / 1e6 if h5.exists() else None
+        rss = record["max_rss"]
+        rows.append(
+            {
+                "job": job,
+                "s": record["s"],
+                "cpu_time s": record["cpu_time"],
+                "max_rss MB": rss,
+                "matrix MB": matrix,
+                "peak / matrix": rss / matrix if rss is not None and matrix else None,
+            }
+        )
+    return rows
+
+
 def _cell(value: object) -> str:
     if value is None:
         return "–"
@@ -94,9 +131,9 @@ def _cell(value: object) -> str:
     return str(value)
 
 
-def markdown(rows: list[dict[str, object]]) -> str:
-    lines = ["| " + " | ".join(COLUMNS) + " |", "|" + "|".join(["---"] + ["---:"] * (len(COLUMNS) - 1)) + "|"]
-    lines += ["| " + " | ".join(_cell(row[c]) for c in COLUMNS) + " |" for row in rows]
+def markdown(rows: list[dict[str, object]], columns: tuple[str, ...] = COLUMNS) -> str:
+    lines = ["| " + " | ".join(columns) + " |", "|" + "|".join(["---"] + ["---:"] * (len(columns) - 1)) + "|"]
+    lines += ["| " + " | ".join(_cell(row[c]) for c in columns) + " |" for row in rows]
     return "\n".join(lines) + "\n"
 
 
@@ -106,12 +143,19 @@ def main(argv: list[str] | None = None) -> int:
         "root", nargs="?", default="benchmarks/rules", help="benchmarks/rules (or benchmarks) of a finished run"
     )
     parser.add_argument("--output", "-o", help="write the table here instead of stdout")
+    parser.add_argument("--jobs", metavar="RULE", help="one row per job of this rule")
+    parser.add_argument("--results", help="the run's results folder (matrix sizes for --jobs select_features)")
     args = parser.parse_args(argv)
     jobs = collect(args.root)
-    if not jobs:
-        print(f"no benchmark files under {args.root}", file=sys.stderr)
+    if not jobs or (args.jobs and args.jobs not in jobs):
+        print(
+            f"no benchmark files under {args.root}" + (f" for rule {args.jobs}" if args.jobs else ""), file=sys.stderr
+        )
         return 1
-    table = markdown(summarise(jobs))
+    if args.jobs:
+        table = markdown(job_rows(args.root, args.jobs, args.results), JOB_COLUMNS)
+    else:
+        table = markdown(summarise(jobs))
     if args.output:
         Path(args.output).write_text(table)
     else:

@@ -188,3 +188,30 @@ def test_rule_table_command_prints_markdown(benchmark_tree, tmp_path):
         timeout=60,
     )
     assert empty.returncode == 1 and "no benchmark files" in empty.stderr
+
+
+def test_rule_table_per_job_rows_relate_peak_memory_to_the_matrix_read(benchmark_tree, tmp_path):
+    results = tmp_path / "results"
+    h5 = results / "representations" / "Si-demo" / "ACSF.h5"
+    h5.parent.mkdir(parents=True)
+    h5.write_bytes(b"\0" * 2_000_000)  # 2 MB
+    rt = _rule_table()
+    rows = {r["job"]: r for r in rt.job_rows(benchmark_tree, "select_features", results)}
+    assert set(rows) == {"cur/Si-demo/ACSF", "cur/Si-demo/MBTR"}
+    assert rows["cur/Si-demo/ACSF"]["matrix MB"] == pytest.approx(2.0)
+    assert rows["cur/Si-demo/ACSF"]["peak / matrix"] == pytest.approx(106.84 / 2.0)
+    assert rows["cur/Si-demo/MBTR"]["matrix MB"] is None and rows["cur/Si-demo/MBTR"]["peak / matrix"] is None
+    out = tmp_path / "jobs.md"
+    cmd = [sys.executable, str(REPO / "benchmarks" / "rule_table.py"), str(benchmark_tree / "rules")]
+    res = subprocess.run(
+        cmd + ["--jobs", "select_features", "--results", str(results), "--output", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert res.returncode == 0, res.stderr
+    lines = out.read_text().splitlines()
+    assert lines[0] == "| job | s | cpu_time s | max_rss MB | matrix MB | peak / matrix |"
+    assert lines[2] == "| cur/Si-demo/ACSF | 0.6 | 0.8 | 106.8 | 2.0 | 53.4 |"
+    missing = subprocess.run(cmd + ["--jobs", "regress"], capture_output=True, text=True, timeout=60)
+    assert missing.returncode == 1 and "for rule regress" in missing.stderr
