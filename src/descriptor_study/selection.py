@@ -411,10 +411,14 @@ def _cur_loop(R, K, col_norms, norm0, floor, progress, dense_below, block) -> Ra
     The reflections are applied to K at once (its products feed the eigensolver) but to R
     only every ``block`` selections: in between, the residual is Z (I − Y Tᵀ Yᵀ) R0 with
     the pending reflections in compact WY form (H_1 ⋯ H_k = I − Y T Yᵀ, LAPACK dlarft) and
-    Z deleting the rows eliminated so far.  A selection then reads R0 once (one product
-    with two vectors: the scores of this step and the row the previous step removed) and
-    a flush applies the block of reflections as matrix-matrix products, drops the
-    eliminated rows and the columns already reduced to zero.
+    Z deleting the rows eliminated so far, and a selection reads R0 once, for its scores.
+    A flush applies the block of reflections as matrix-matrix products; the rows it then
+    eliminates are exactly the rows the block's selections removed from the residual, so
+    their norms give the block's errors.  Between flushes the error is booked from K
+    (‖Rᵀq‖² = qᵀKq for the selected residual direction q), which only decides when to
+    flush early (the residual fell 10-fold: R0's own norm is taken, and K is rebuilt from
+    R0 if the residual is 100-fold below the one K was built from) and when the round-off
+    floor is reached.
     """
     from scipy.linalg.blas import dsymv, dsyr2, dsyrk
     from tqdm.auto import tqdm
@@ -423,51 +427,48 @@ def _cur_loop(R, K, col_norms, norm0, floor, progress, dense_below, block) -> Ra
     R0 = np.asfortranarray(R)  # its columns are the original columns `cols`
     del R
     cols = np.arange(d)
-    resid2 = exact2 = float(np.sum(column_norms(R0) ** 2))
+    resid2 = exact2 = start2 = k2 = float(np.sum(column_norms(R0) ** 2))  # k2: the residual K was built from
     available = np.ones(d, dtype=bool)
     live = np.ones(d, dtype=bool)  # False once a column has been reduced to zero (reflected)
     selected, errors = [], []
+    booked = []  # (index in errors, reflections of this block up to it) for this block's selections
     sub = None
     if m > dense_below:
         start = np.random.default_rng(0).standard_normal((min(20, m), m))
         sub = _CarriedSubspace(K, start)
     pivot = 0  # rows [0, pivot) of the residual are zero (eliminated)
     Y, T, nb = np.zeros((m, block), order="F"), np.zeros((block, block)), 0
-    pending = None  # (index in errors, q̃) of the last reflection: its removed row is R0ᵀ q̃
     bar = tqdm(total=d, desc="CUR", disable=not progress, unit="feature", mininterval=5)
 
-    def flush():
-        """Apply the pending reflections to R0, drop eliminated rows and zeroed columns."""
-        nonlocal R0, K, Y, T, nb, m, pivot, cols, sub
+    def flush(rebuild: bool) -> None:
+        """Apply the block's reflections to R0, book its errors from the rows they removed,
+        drop those rows and the zeroed columns; with ``rebuild``, R0's norm and K afresh."""
+        nonlocal R0, K, Y, T, nb, m, pivot, cols, sub, resid2, exact2, start2, booked, k2
         if nb:
             Yb = Y[:, :nb]
             R0 -= Yb @ (T[:nb, :nb].T @ (Yb.T @ R0))
+        removed = np.concatenate([[0.0], np.cumsum(np.einsum("ij,ij->i", R0[:pivot], R0[:pivot]))])
         keep = live[cols]
         R0 = np.asfortranarray(R0[pivot:][:, keep])
         cols = cols[keep]
         K = np.asfortranarray(K[pivot:, pivot:])
         if sub is not None:
             sub.drop_leading(pivot)
-        m, pivot, nb = R0.shape[0], 0, 0
-        Y = np.zeros((m, block), order="F")
-
-    def take_pending(rows: np.ndarray) -> bool:
-        """Book the row the last reflection removed; True if R0 was flushed meanwhile."""
-        nonlocal pending, resid2, exact2, K
-        k, _ = pending
-        pending = None
-        resid2 -= float(rows @ rows)
-        flushed = resid2 < 1e-2 * exact2
-        if flushed:  # before cancellation shows: take the norm itself, and rebuild K
-            flush()
-            resid2 = exact2 = float(np.sum(column_norms(R0) ** 2))
+        now = float(np.sum(column_norms(R0) ** 2)) if rebuild else start2 - removed[-1]
+        for k, r in booked:
+            errors[k] = np.sqrt(max(now if r == pivot else start2 - removed[r], 0.0)) / norm0
+        resid2 = start2 = now
+        if rebuild:
+            exact2 = now
+        if rebuild and now < 1e-4 * k2:
             # K carries round-off of the size of the largest K it was updated from; from
             # R0, which holds the residual itself, it is exact again relative to it
-            K = dsyrk(1.0, R0, lower=1)
+            k2 = now
+            K = dsyrk(1.0, R0, lower=1) if R0.size else np.zeros((R0.shape[0],) * 2, order="F")
             if sub is not None:
                 sub._refresh_W(K)
-        errors[k] = np.sqrt(max(resid2, 0.0)) / norm0
-        return flushed
+        m, pivot, nb, booked = R0.shape[0], 0, 0, []
+        Y = np.zeros((m, block), order="F")
 
     while available.any() and pivot < m:
         if m - pivot <= dense_below:
@@ -482,23 +483,13 @@ def _cur_loop(R, K, col_norms, norm0, floor, progress, dense_below, block) -> Ra
                 u, sub = _dense_top(K, pivot)
         if nb:
             u = u - Y[:, :nb] @ (T[:nb, :nb] @ (Y[:, :nb].T @ u))
-        if pending is not None:  # one pass over R0 for both
-            both = R0.T @ np.column_stack([u, pending[1]])
-            v = both[:, 0]
-            flushed = take_pending(both[:, 1])
-            if not np.sqrt(max(resid2, 0.0)) > floor * norm0:
-                break
-            if flushed:  # v belongs to the R0 before the flush: this step again on the new one
-                continue
-        else:
-            v = R0.T @ u
+        v = R0.T @ u
         score = v * v
         score[~available[cols]] = -np.inf
         j = _first_best(score, 1e-10 * np.max(score))
         c = int(cols[j])
         selected.append(c)
         available[c] = False
-        errors.append(np.sqrt(max(resid2, 0.0)) / norm0)
         col = R0[:, j].copy()
         if nb:
             col -= Y[:, :nb] @ (T[:nb, :nb].T @ (Y[:, :nb].T @ col))
@@ -506,37 +497,36 @@ def _cur_loop(R, K, col_norms, norm0, floor, progress, dense_below, block) -> Ra
         norm = np.linalg.norm(col)
         if norm > DEPENDENT * col_norms[c]:
             live[c] = False
-            q = col / norm
-            if nb:
-                q = q - Y[:, :nb] @ (T[:nb, :nb] @ (Y[:, :nb].T @ q))
-            pending = (len(errors) - 1, q)
-            h = col
-            h[pivot] += np.copysign(norm, col[pivot]) if col[pivot] != 0 else norm
-            h /= np.linalg.norm(h)
+            alpha = np.copysign(norm, col[pivot]) if col[pivot] != 0 else norm
+            h = col.copy()
+            h[pivot] += alpha
+            hn = np.linalg.norm(h)
+            h /= hn
             # H_1 ⋯ H_k = I − Y T Yᵀ, forward accumulation (dlarft)
             T[:nb, nb] = -2.0 * (T[:nb, :nb] @ (Y[:, :nb].T @ h))
             T[nb, nb] = 2.0
             Y[:, nb] = h
             nb += 1
             Kh = dsymv(1.0, K, h, lower=1)
+            Kep = np.zeros(m)
+            Kep[pivot:] = K[pivot:, pivot]
+            resid2 -= float(col @ (hn * Kh - alpha * Kep)) / norm**2  # ‖Rᵀq‖², q = col/‖col‖ (from K)
             if sub is not None:
-                Kep = np.zeros(m)
-                Kep[pivot:] = K[pivot:, pivot]
                 sub.reflect(h, pivot, Kh, Kep)
             b = -2.0 * Kh + 2.0 * (h @ Kh) * h
             K = dsyr2(1.0, h, b, a=K, lower=1, overwrite_a=True)  # K ← H K H in place
             K[pivot, :] = 0.0
             K[:, pivot] = 0.0
             pivot += 1
-            if nb == block or (pivot >= 64 and pivot >= m // 16) or pivot == m:
-                take_pending(R0.T @ pending[1])  # before the flush changes R0
-                flush()
-                if not np.sqrt(max(resid2, 0.0)) > floor * norm0:
-                    break
+        errors.append(np.sqrt(max(resid2, 0.0)) / norm0)
+        booked.append((len(errors) - 1, nb))
+        rebuild = resid2 < 1e-2 * exact2  # before cancellation shows
+        if rebuild or nb == block or (pivot >= 64 and pivot >= m // 16) or pivot == m:
+            flush(rebuild)
         bar.update(1)
-    if pending is not None:
-        take_pending(R0.T @ pending[1])
-    flush()
+        if not np.sqrt(max(resid2, 0.0)) > floor * norm0:
+            break
+    flush(False)
     n_exact = len(selected)
     if available.any():
         rest = np.flatnonzero(available)
