@@ -17,10 +17,10 @@ make the same choices at a fraction of the cost:
    shrinks by one row per selection, so the error ‖X − C C⁺ X‖_F / ‖X‖_F
    (= ‖residual‖_F / ‖X‖_F) is exact down to round-off, without any pseudo-inverse.
    The reflections reach R in blocks of 64 (compact WY, matrix-matrix products); in
-   between, a selection reads R once, for its scores and the row the previous one
-   removed.  Each time the residual norm has fallen 10-fold, R is brought up to date and
-   K = R Rᵀ below is rebuilt from it, so that K's round-off stays relative to the
-   residual and not to X.
+   between, a selection reads R once, for its scores, and the rows a block eliminates
+   give its errors.  Each time the residual norm has fallen 10-fold R is brought up to
+   date, and each time it has fallen 100-fold K = R Rᵀ below is rebuilt from it, so that
+   K's round-off stays relative to the residual and not to X.
 3. The top right singular vector is Rᵀu with u the leading eigenvector of the small
    Gram matrix K = R Rᵀ, which shrinks with R (the same reflection, O(m²) per step).  u
    comes from a Davidson-type iteration on a subspace that is carried from one selection
