@@ -236,10 +236,10 @@ def _rank_reduced(X: np.ndarray, norm0: float) -> np.ndarray:
     if X.shape[0] <= X.shape[1] or R.shape[0] <= 64:
         # no fewer rows to gain from the SVD than the rank deficiency, which for a wide X
         # is rarely large: its zero directions cost the loop less than the SVD would
-        return np.ascontiguousarray(R)
+        return np.asfortranarray(R)
     _, sv, vt = scipy.linalg.svd(R, full_matrices=False, overwrite_a=True, check_finite=False, lapack_driver="gesdd")
     keep = sv > 1e-15 * norm0
-    return np.ascontiguousarray(sv[keep, None] * vt[keep])
+    return np.asfortranarray(sv[keep, None] * vt[keep])
 
 
 class _CarriedSubspace:
@@ -383,12 +383,14 @@ def cur_ranking(
     norm0 = float(np.sqrt(np.sum(col_norms**2)))
     if norm0 == 0:
         raise ValueError("CUR of an all-zero matrix")
-    R = _rank_reduced(X, norm0)  # C-ordered m × d, m ≤ rank; row p is zeroed at step p
+    R = _rank_reduced(X, norm0)  # Fortran-ordered m × d, m ≤ rank
     K = np.asfortranarray(R @ R.T)  # Gram matrix of R's rows; only its lower triangle is kept up to date
+    state = [R, K]  # handed over: the loop replaces both as they shrink, nothing here keeps the first ones
+    del R, K
     # the loop's BLAS calls are matrix-vector sized: extra threads only cost synchronisation
     single_thread = threadpool_limits(limits=1, user_api="blas")
     try:
-        return _cur_loop(R, K, col_norms, norm0, floor, progress, dense_below, block)
+        return _cur_loop(state, col_norms, norm0, floor, progress, dense_below, block)
     finally:
         single_thread.restore_original_limits()
 
@@ -405,8 +407,8 @@ def _dense_top(K: np.ndarray, pivot: int, n_start: int = 20) -> tuple[np.ndarray
     return u, _CarriedSubspace(K, start)
 
 
-def _cur_loop(R, K, col_norms, norm0, floor, progress, dense_below, block) -> Ranking:
-    """The selection loop on R (m × d, RᵀR = XᵀX) and K = R Rᵀ.
+def _cur_loop(state, col_norms, norm0, floor, progress, dense_below, block) -> Ranking:
+    """The selection loop on R (m × d, RᵀR = XᵀX) and K = R Rᵀ, taken out of ``state = [R, K]``.
 
     The reflections are applied to K at once (its products feed the eigensolver) but to R
     only every ``block`` selections: in between, the residual is Z (I − Y Tᵀ Yᵀ) R0 with
@@ -423,9 +425,9 @@ def _cur_loop(R, K, col_norms, norm0, floor, progress, dense_below, block) -> Ra
     from scipy.linalg.blas import dsymv, dsyr2, dsyrk
     from tqdm.auto import tqdm
 
-    m, d = R.shape
-    R0 = np.asfortranarray(R)  # its columns are the original columns `cols`
-    del R
+    R0, K = state  # R0's columns are the original columns `cols`
+    state.clear()
+    m, d = R0.shape
     cols = np.arange(d)
     resid2 = exact2 = start2 = k2 = float(np.sum(column_norms(R0) ** 2))  # k2: the residual K was built from
     available = np.ones(d, dtype=bool)
