@@ -19,6 +19,7 @@ benchmarks/out/alnicu_soap_structures.npz.  Writes benchmarks/out/regression.md.
 from __future__ import annotations
 
 import argparse
+import json
 import time
 from pathlib import Path
 
@@ -131,6 +132,7 @@ def main() -> None:
     ap.add_argument("--structures", type=int, default=None, help="a seeded subset of this many structures")
     ap.add_argument("--cv-sizes", type=int, default=6, help="KRR CV timed on this many sizes, scaled (0: all)")
     ap.add_argument("--skip-cv", action="store_true")
+    ap.add_argument("--json", type=Path, help="also write the rows as JSON here (benchmarks/goals.py reads it)")
     args = ap.parse_args()
     from descriptor_study import regression as rg
 
@@ -143,19 +145,19 @@ def main() -> None:
     rounding = distance_rounding(P, 3.0 * gamma)  # the largest γ of the CV grid
     rows = []
     t_rr, rmse = timed(single_rr, P, lam)
-    rows.append((f"RR, one solve, n = {p}", t_rr, "RR", f"test RMSE {rmse:.4g}"))
+    rows.append(("rr_one", f"RR, one solve, n = {p}", t_rr, "RR", f"test RMSE {rmse:.4g}"))
     t_krr, rmse = timed(single_krr, P, lam, gamma)
-    rows.append((f"KRR, one solve, n = {p}", t_krr, "KRR", f"test RMSE {rmse:.4g}"))
+    rows.append(("krr_one", f"KRR, one solve, n = {p}", t_krr, "KRR", f"test RMSE {rmse:.4g}"))
     print(rows)
     t, _ = timed(rg.feature_sweep, P, ranking, "rr", {"rr_lambda": lam}, sizes)
-    rows.append((f"RR sweep, fixed λ, {len(sizes)} sizes", t, "RR", ""))
+    rows.append(("rr_sweep", f"RR sweep, fixed λ, {len(sizes)} sizes", t, "RR", ""))
     t, _ = timed(rg.feature_sweep, P, ranking, "krr", {"krr_lambda": lam, "krr_gamma": gamma}, sizes)
-    rows.append((f"KRR sweep, fixed λ and γ, {len(sizes)} sizes", t, "KRR", ""))
+    rows.append(("krr_sweep", f"KRR sweep, fixed λ and γ, {len(sizes)} sizes", t, "KRR", ""))
     print(rows[-2:])
     if not args.skip_cv:
         t_cv, table = timed(rg.cross_validate, P, ranking, "rr", sizes)
         t_sw, _ = timed(rg.feature_sweep, P, ranking, "rr", table, sizes)
-        rows.append((f"RR sweep + CV search (5 folds × 15 λ), {len(sizes)} sizes", t_cv + t_sw, "RR", ""))
+        rows.append(("rr_cv", f"RR sweep + CV search (5 folds × 15 λ), {len(sizes)} sizes", t_cv + t_sw, "RR", ""))
         print(rows[-1])
         k = args.cv_sizes
         part = sizes if not k or k >= len(sizes) else sizes[np.unique(np.linspace(0, len(sizes) - 1, k).astype(int))]
@@ -164,7 +166,7 @@ def main() -> None:
         scale = len(sizes) / len(part)
         note = "" if scale == 1 else f"extrapolated: {len(part)} sizes timed ({t_cv + t_sw:.1f} s) × {scale:.1f}"
         what = f"KRR sweep + CV search (5 folds × 15 λ × 6 γ), {len(sizes)} sizes"
-        rows.append((what, (t_cv + t_sw) * scale, "KRR", note))
+        rows.append(("krr_cv", what, (t_cv + t_sw) * scale, "KRR", note))
         print(rows[-1])
     single = {"RR": t_rr, "KRR": t_krr}
     lines = [
@@ -175,11 +177,14 @@ def main() -> None:
         "| what | seconds | ratio to one solve of the same model | note |",
         "|---|---|---|---|",
     ]
-    lines += [f"| {w} | {t:.2f} | {t / single[m]:.1f} | {note} |" for w, t, m, note in rows]
+    lines += [f"| {w} | {t:.2f} | {t / single[m]:.1f} | {note} |" for _, w, t, m, note in rows]
     text = "\n".join(lines)
     print(text)
     OUT.mkdir(parents=True, exist_ok=True)
     (OUT / "regression.md").write_text(text + "\n")
+    if args.json:
+        rows_json = {k: {"what": w, "seconds": t, "ratio": t / single[m], "note": note} for k, w, t, m, note in rows}
+        args.json.write_text(json.dumps({"problem": lines[0], **rows_json}, indent=1))
 
 
 if __name__ == "__main__":

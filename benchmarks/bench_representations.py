@@ -13,6 +13,7 @@ CHSF-mix) are timed alone.  Writes benchmarks/out/representations.md.
 from __future__ import annotations
 
 import argparse
+import json
 import time
 from pathlib import Path
 
@@ -70,6 +71,7 @@ def main() -> None:
     ap.add_argument("--n-jobs", type=int, default=2)
     ap.add_argument("--limit", type=int, default=None)
     ap.add_argument("--repeat", type=int, default=2)
+    ap.add_argument("--json", type=Path, help="also write the rows as JSON here (benchmarks/goals.py reads it)")
     ap.add_argument(
         "--reps", nargs="+", default=["ACSF", "SOAP", "SOAPlite", "MBTR", "ACSF-X", "CHSF", "CHSF-mix", "ACE"]
     )
@@ -91,6 +93,7 @@ def main() -> None:
         call()
         return time.perf_counter() - t
 
+    results = {}
     for name in args.reps:
         rep = build(name, ["Al", "Ni", "Cu"])
         bare = bare_calls(rep, structures, args.n_jobs)
@@ -103,12 +106,15 @@ def main() -> None:
             lines.append(f"| {name} | {ours:.1f} | {ref:.1f} | {ours / ref:.2f} | {1e3 * ours / n_env:.2f} |")
         else:
             lines.append(f"| {name} | {ours:.1f} | (own code) | | {1e3 * ours / n_env:.2f} |")
+        results[name] = {"ours": ours, "bare": ref if bare is not None else None}
         print(lines[-1], flush=True)
     out = ROOT / "benchmarks" / "out"
     out.mkdir(parents=True, exist_ok=True)
     (out / f"representations{'' if args.reps == ap.get_default('reps') else '-' + '-'.join(args.reps)}.md").write_text(
         "\n".join(lines) + "\n"
     )
+    if args.json:
+        args.json.write_text(json.dumps({"problem": lines[0], "reps": results}, indent=1))
 
 
 if __name__ == "__main__":

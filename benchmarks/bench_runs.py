@@ -22,6 +22,7 @@ The two real-data runs take the offline copies beside the checkout as the downlo
 from __future__ import annotations
 
 import argparse
+import json
 import shutil
 import subprocess
 import sys
@@ -73,7 +74,11 @@ RUNS = {
 }
 
 
-def run(name: str, cores: int, keep: bool) -> tuple[float, int, str, Path]:
+#: rules whose jobs are listed one by one in the JSON record (time and peak memory per job)
+JOB_RULES = ("dataset", "represent", "represent_degree", "select_features", "sensitivity_curve")
+
+
+def run(name: str, cores: int, keep: bool) -> tuple[float, int, str, Path, dict]:
     what, targets, extra = RUNS[name]
     workdir = Path(tempfile.mkdtemp(prefix=f"bench-{name}-"))
     cmd = [sys.executable, "-m", "snakemake", "--cores", str(cores), "--directory", str(workdir), "--nolock"]
@@ -84,12 +89,21 @@ def run(name: str, cores: int, keep: bool) -> tuple[float, int, str, Path]:
     wall = time.perf_counter() - t
     if proc.returncode != 0:
         sys.exit(f"[{name}] snakemake failed (rc {proc.returncode}):\n{proc.stderr[-3000:]}")
-    jobs = rule_table.collect(workdir / "benchmarks/rules")
-    table = rule_table.markdown(rule_table.summarise(jobs))
+    rules = workdir / "benchmarks/rules"
+    jobs = rule_table.collect(rules)
+    summary = rule_table.summarise(jobs)
+    table = rule_table.markdown(summary)
     n_jobs = sum(len(v) for v in jobs.values())
+    record = {
+        "what": what,
+        "wall": wall,
+        "jobs_benchmarked": n_jobs,
+        "rules": summary,
+        "jobs": {r: rule_table.job_rows(rules, r, workdir / "results") for r in JOB_RULES if r in jobs},
+    }
     if not keep:
         shutil.rmtree(workdir, ignore_errors=True)
-    return wall, n_jobs, table, workdir
+    return wall, n_jobs, table, workdir, record
 
 
 def main() -> None:
@@ -97,18 +111,24 @@ def main() -> None:
     ap.add_argument("--runs", nargs="+", choices=list(RUNS), default=["default", "alnicu"])
     ap.add_argument("--cores", type=int, default=2)
     ap.add_argument("--keep", action="store_true", help="keep the scratch directories")
+    ap.add_argument(
+        "--json", type=Path, help="also write each run's record as JSON here (benchmarks/goals.py reads it)"
+    )
     args = ap.parse_args()
     if any(r != "default" for r in args.runs) and not (SHARED / "datasets").is_dir():
         sys.exit("the alnicu and tio2 runs need ../shared/datasets beside the checkout")
     lines = [f"# Workflow runs from scratch ({args.cores} cores)", ""]
+    records = {}
     for name in args.runs:
-        wall, n_jobs, table, workdir = run(name, args.cores, args.keep)
+        wall, n_jobs, table, workdir, records[name] = run(name, args.cores, args.keep)
         print(f"[{name}] {wall:.0f} s ({wall / 60:.1f} min)" + (f", kept in {workdir}" if args.keep else ""))
         lines += [f"## {name}: {RUNS[name][0]}", "", f"Wall time {wall:.0f} s ({wall / 60:.1f} min).", ""]
         lines += [f"Jobs with a benchmark file: {n_jobs}.", "", table, ""]
     OUT.mkdir(parents=True, exist_ok=True)
     (OUT / "runs.md").write_text("\n".join(lines))
     print(f"wrote {OUT / 'runs.md'}")
+    if args.json:
+        args.json.write_text(json.dumps(records, indent=1))
 
 
 if __name__ == "__main__":

@@ -15,6 +15,7 @@ largest dV.  Writes benchmarks/out/sensitivity.md.
 from __future__ import annotations
 
 import argparse
+import json
 import time
 from pathlib import Path
 
@@ -40,6 +41,9 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=1, help="time each curve this many times, keep the best")
     ap.add_argument("--save", type=Path, default=None)
     ap.add_argument("--compare", type=Path, default=None)
+    ap.add_argument(
+        "--json", type=Path, help="also write seconds per curve as JSON here (benchmarks/goals.py reads it)"
+    )
     ap.add_argument("--output", type=Path, default=ROOT / "benchmarks" / "out" / "sensitivity.md")
     args = ap.parse_args()
 
@@ -58,7 +62,7 @@ def main() -> None:
         head,
         "|" + "---|" * (len(args.panels) + 4),
     ]
-    diffs = []
+    diffs, per_rep = [], {}
     for name in args.reps:
         t0 = time.perf_counter()
         rep = build(name, ["Si"], rep_params.get(name) or {})
@@ -86,6 +90,7 @@ def main() -> None:
         row = f"| {name} | {built:.2f} | " + " | ".join(f"{x:.2f}" for x in times)
         row += f" | {sum(times):.2f} | {sum(times) / len(times):.2f} |"
         lines.append(row)
+        per_rep[name] = {"build": built, "curves": dict(zip(args.panels, times))}
         print(row, flush=True)
     if diffs:
         lines += ["", "| rep | panel | max abs dV difference / max dV |", "|---|---|---|"]
@@ -93,6 +98,8 @@ def main() -> None:
         print("\n".join(lines[-len(diffs) - 2 :]))
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text("\n".join(lines) + "\n")
+    if args.json:
+        args.json.write_text(json.dumps(per_rep, indent=1))
 
 
 if __name__ == "__main__":

@@ -215,3 +215,103 @@ def test_rule_table_per_job_rows_relate_peak_memory_to_the_matrix_read(benchmark
     assert lines[2] == "| cur/Si-demo/ACSF | 0.6 | 0.8 | 106.8 | 2.0 | 53.4 |"
     missing = subprocess.run(cmd + ["--jobs", "regress"], capture_output=True, text=True, timeout=60)
     assert missing.returncode == 1 and "for rule regress" in missing.stderr
+
+
+# --- benchmarks/goals.py ---------------------------------------------------------------------
+
+
+def _goals():
+    spec = importlib.util.spec_from_file_location("goals", REPO / "benchmarks" / "goals.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _records(tmp_path, default_wall=285.0):
+    """Records in the layout the benchmark scripts write with --json (numbers of a real run)."""
+    rule = {"rule": "represent", "jobs": 8, "s (sum)": 477.0, "s (max)": 110.1, "cpu_time s (sum)": 412.5,
+            "max_rss MB (max)": 1556.2, "max_rss MB (median)": 336.4}  # fmt: skip
+    tio2_rule = dict(rule, **{"max_rss MB (max)": 3015.4})
+    job = {"job": "cur/AlNiCu/SOAP", "s": 122.6, "cpu_time s": 14.6, "max_rss MB": 1395.5, "matrix MB": 846.4,
+           "peak / matrix": 1395.5 / 846.4}  # fmt: skip
+    records = {
+        "runs": {
+            "default": {"what": "demo", "wall": default_wall, "jobs_benchmarked": 107, "rules": [rule], "jobs": {}},
+            "alnicu": {
+                "what": "AlNiCu",
+                "wall": 522.0,
+                "jobs_benchmarked": 41,
+                "rules": [rule],
+                "jobs": {"select_features": [job]},
+            },  # fmt: skip
+            "tio2": {"what": "TiO2", "wall": 1000.0, "jobs_benchmarked": 24, "rules": [tio2_rule], "jobs": {}},
+        },
+        "dimensionality": {
+            "gram": {"seconds": 3.9},
+            "eigh": {"seconds": 4.6},
+            "cur": {"seconds": 83.4, "note": "identical"},
+            "fps": {"seconds": 20.7},
+            "pca": {"seconds": 6.5},
+            "memory_cur": {"peak_bytes": 7.04e9, "matrix_bytes": 5.16e9, "ratio": 7.04 / 5.16, "seconds": 325.0},
+        },  # fmt: skip
+        "regression": {
+            "rr_one": {"seconds": 0.55, "ratio": 1.0},
+            "rr_sweep": {"seconds": 4.75, "ratio": 8.6, "note": ""},
+            "krr_cv": {"seconds": 116.0, "ratio": 981.3, "note": "extrapolated"},
+        },  # fmt: skip
+        "representations": {"reps": {"SOAP": {"ours": 0.52, "bare": 0.5}, "ACSF-X": {"ours": 1.2, "bare": None}}},
+    }
+    folder = tmp_path / "out" / "goals"
+    folder.mkdir(parents=True)
+    for name, record in records.items():
+        (folder / f"{name}.json").write_text(__import__("json").dumps(record))
+    return folder
+
+
+def test_goals_table_judges_each_goal_from_the_records(tmp_path):
+    goals = _goals()
+    rows = {r[0]: r[1:] for r in goals.goal_rows(goals.load(_records(tmp_path)))}
+    assert rows["default run, `snakemake --cores 2`"] == ("< 5 min", "285 s (4.8 min)", "yes")
+    cur = rows["CUR of AlNiCu SOAP (27,987 × 3780) / floor"]
+    assert cur == ("≤ 2× (Gram + eigh = 8.5 s)", "83.4 s = 9.8×", "no")
+    assert rows["PCA of AlNiCu SOAP (27,987 × 3780) / floor"][1:] == ("6.5 s = 1.7×", "yes")
+    assert rows["RR sweep, fixed λ (125 sizes) / one solve at all features"][1:] == ("8.6×", "yes")
+    assert rows["KRR sweep with its CV search (125 sizes) / one solve at all features"][2] == "no"
+    assert rows["representation overhead (ours / bare library call)"][1:] == ("SOAP 1.04", "yes")  # own code left out
+    assert rows["CUR peak memory, CHON-size matrix (96,804 × 6660)"][1:] == ("7.04 GB = 1.36× (325 s)", "yes")
+    assert rows["TiO2 paper run, peak memory per stage (largest job)"][1:] == ("represent 3.02 GB", "yes")
+    # a missing step is said so, not dropped
+    unmeasured = ("recorded", "not measured (not in the `sensitivity` record)", "–")
+    assert rows["sensitivity, seconds per curve"] == unmeasured
+    slow = {r[0]: r[3] for r in goals.goal_rows(goals.load(_records(tmp_path / "slow", default_wall=301.0)))}
+    assert slow["default run, `snakemake --cores 2`"] == "no"
+
+
+def test_goals_command_writes_the_table_between_the_docs_markers(tmp_path):
+    goals = _goals()
+    records = _records(tmp_path)
+    docs = tmp_path / "benchmarks.md"
+    docs.write_text(f"# Benchmarks\n\nbefore\n{goals.BEGIN}\nold table\n{goals.END}\nafter\n")
+    cmd = [sys.executable, str(REPO / "benchmarks" / "goals.py"), "--render-only", "--docs", str(docs)]
+    res = subprocess.run(cmd + ["--records", str(records)], capture_output=True, text=True, timeout=60)
+    assert res.returncode == 0, res.stderr
+    text = docs.read_text()
+    assert text.startswith("# Benchmarks\n\nbefore\n") and text.endswith(f"{goals.END}\nafter\n")
+    assert "old table" not in text
+    assert "| CUR of AlNiCu SOAP (27,987 × 3780) / floor | ≤ 2× (Gram + eigh = 8.5 s) | 83.4 s = 9.8× | no |" in text
+    assert "| cur/AlNiCu/SOAP | 122.6 | 1396 | 846 | 1.65 |" in text
+    assert "no step (records reused)" in text
+    assert (records.parent / "goals.md").read_text() in text
+    # no markers: one line naming the file, the file untouched
+    bare = tmp_path / "plain.md"
+    bare.write_text("# no markers\n")
+    res = subprocess.run(cmd[:-1] + [str(bare), "--records", str(records)], capture_output=True, text=True, timeout=60)
+    assert res.returncode != 0 and str(bare) in res.stderr and "goals: begin" in res.stderr
+    assert bare.read_text() == "# no markers\n"
+
+
+def test_the_benchmarks_page_has_the_goals_markers():
+    goals = _goals()
+    text = (REPO / "docs" / "benchmarks.md").read_text()
+    assert text.count(goals.BEGIN) == 1 and text.count(goals.END) == 1
+    assert text.index(goals.BEGIN) < text.index(goals.END)
