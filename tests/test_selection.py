@@ -157,6 +157,63 @@ def test_selections_equal_the_textbook_greedy_down_to_an_error_of_1e9(seed, shap
     assert np.array_equal(ours.selected[:above], _direct_cur(X, above))
 
 
+def test_a_choice_at_the_first_accuracy_is_refined_unless_its_lead_settles_it(monkeypatch):
+    """The eigensolver stops first at a residual of 1e-6·θ; the leading columns' near twins
+    (scaled copies, relative difference ~1e-5) make leads too small to be settled there, so
+    those steps go on to 1e-10.  Both outcomes occur, and the selections equal the textbook's."""
+    from descriptor_study import selection
+
+    rng = np.random.default_rng(4)
+    X = rng.standard_normal((400, 300)) @ np.diag(np.logspace(0, -4, 300))
+    X[:, 150:160] = X[:, :10] * (1.0 + 1e-5 * rng.standard_normal(10))
+    original, outcomes = selection._CarriedSubspace.settles, []
+
+    def counted(self, score, j, safety=10.0):
+        outcomes.append(original(self, score, j, safety))
+        return outcomes[-1]
+
+    monkeypatch.setattr(selection._CarriedSubspace, "settles", counted)
+    ours = cur_ranking(X, dense_below=4)
+    assert outcomes.count(True) > 20 and outcomes.count(False) >= 5
+    above = 1 + int(np.sum(ours.errors[: ours.n_exact - 1] > 1e-9))
+    assert above > 200
+    assert np.array_equal(ours.selected[:above], _direct_cur(X, above))
+
+
+def test_a_lead_that_settles_the_choice_at_the_first_accuracy_is_never_wrong():
+    """The lead test against the exact eigenvector: 60 matrices whose leading right singular
+    vector has two nearly equal largest entries (relative difference 1e-10..1e-2).  With
+    the eigensolver stopped at 1e-6·θ, every choice the test settles equals the exact
+    argmax, and some choices it did not settle were wrong (the test is needed)."""
+    from descriptor_study.selection import _CarriedSubspace
+
+    rng = np.random.default_rng(2)
+    settled = wrong_settled = wrong_unsettled = 0
+    for _ in range(60):
+        eta = 10.0 ** rng.uniform(-10, -2)
+        r, d = 200, 300
+        V = rng.standard_normal((d, r))
+        V[:, 0] *= 0.05
+        V[0, 0], V[1, 0] = 1.0, 1.0 + eta
+        V = np.linalg.qr(V)[0]
+        Q = np.linalg.qr(rng.standard_normal((r, r)))[0]
+        R = (Q * np.logspace(0, -3, r)) @ V.T
+        K = np.asfortranarray(R @ R.T)
+        sub = _CarriedSubspace(K, rng.standard_normal((20, r)))
+        y = sub.top(K, 0, tol=1e-6)
+        assert sub.last[1] <= 1e-6 * sub.last[0]
+        score = (R.T @ y) ** 2
+        j = int(np.argmax(score))
+        exact = int(np.argmax((R.T @ np.linalg.eigh(K)[1][:, -1]) ** 2))
+        if sub.settles(score, j):
+            settled += 1
+            wrong_settled += j != exact
+        else:
+            wrong_unsettled += j != exact
+    assert wrong_settled == 0
+    assert settled >= 5 and wrong_unsettled >= 3
+
+
 @pytest.mark.parametrize("name", [k for k in MATRICES if "large" not in k])
 def test_cur_errors_match_the_direct_formula(name):
     X = MATRICES[name]()

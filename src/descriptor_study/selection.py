@@ -27,10 +27,13 @@ make the same choices at a fraction of the cost:
    to the next: its basis V and the products K V follow the reflection and the deleted
    row exactly at O(m·k) cost, so the eigenvectors near the top of K, which change little
    between selections, need only a few new products with K (about 15 instead of the ~45
-   of a warm-started Lanczos run when the top of the spectrum is clustered).  Each answer
-   is accepted only when the residual ‖K u − θ u‖, recomputed with a fresh product, is
-   below 1e-10·θ, or, late in the ranking where K's own round-off keeps it above that,
-   once it has stopped falling below 1e-6·θ.  Small K (≤ ``dense_below`` rows) goes to
+   of a warm-started Lanczos run when the top of the spectrum is clustered).  It stops
+   first at a residual ‖K u − θ u‖ (recomputed with a fresh product) of 1e-6·θ; the
+   choice is kept when the best score's lead over the runner-up is more than twice what
+   that residual can move a score by (the bound of ``_CarriedSubspace.settles``, with the
+   gap to the second Ritz value and a safety factor of 10).  Otherwise the iteration goes
+   on to 1e-10·θ, or, late in the ranking where K's own round-off keeps it above that,
+   until it has stopped falling below 1e-6·θ, and the scores are taken again.  Small K (≤ ``dense_below`` rows) goes to
    a dense eigensolver.  The loop runs with single-threaded BLAS: its calls are
    matrix-vector sized and a second thread only adds synchronisation (5× slower here).
 
@@ -204,6 +207,10 @@ def _compact(X: np.ndarray) -> np.ndarray:
     return R
 
 
+#: the carried eigensolver first stops at this residual (relative to θ); only when the
+#: lead of the best score does not settle the choice at that accuracy does it go on to 1e-10
+SETTLE_TOL = 1e-6
+
 #: a selected column whose residual is below this fraction of its original norm is
 #: (numerically) in the span of those already selected: it adds nothing, as in C C⁺ X
 DEPENDENT = 1e-9
@@ -260,6 +267,7 @@ class _CarriedSubspace:
         self.V[:k] = V0
         self.k = k
         self.rng = np.random.default_rng(1)
+        self.last: tuple[float, float, float] | None = None  # (θ, ε, θ₂) of the last answer
         self._refresh_W(K)
 
     def _refresh_W(self, K: np.ndarray) -> None:
@@ -291,10 +299,12 @@ class _CarriedSubspace:
         while True:
             k = self.k
             V, W = self.V[:k], self.W[:k]
-            top, s, _, _, info = dsyevr(self.T[:k, :k], compute_v=1, range="I", il=k, iu=k)  # the top pair only
+            two = min(k, 2)  # the top pair, and the second Ritz value for the gap
+            top, s, _, _, info = dsyevr(self.T[:k, :k], compute_v=1, range="I", il=k - two + 1, iu=k)
             if info != 0:
                 raise RuntimeError(f"CUR eigensolver: LAPACK dsyevr failed (info {info})")
-            theta, s = float(top[0]), s[:, 0]
+            theta, s = float(top[two - 1]), s[:, two - 1]  # ascending; only the first `two` are set
+            theta2 = float(top[0]) if two == 2 else 0.0
             if theta < 1e-3 * self.theta_at_refresh and not fresh:
                 self._refresh_W(K)
                 fresh = True
@@ -309,6 +319,7 @@ class _CarriedSubspace:
             if rn <= tol or (since >= 30 and best <= 1e-6):
                 true_rn = np.linalg.norm(dsymv(1.0, K, y, lower=1) - theta * y) / theta
                 if true_rn <= tol or (fresh and true_rn <= 2.0 * rn):
+                    self.last = (theta, true_rn * theta, theta2)
                     return y
             if (since >= 30 or rn <= tol) and not fresh:
                 self._refresh_W(K)
@@ -345,6 +356,26 @@ class _CarriedSubspace:
             self.T[k, : k + 1] = row
             self.T[: k + 1, k] = row
             self.k = k + 1
+
+    def settles(self, score: np.ndarray, j: int, safety: float = 10.0) -> bool:
+        """Whether the last answer y is accurate enough that j is also the argmax of the
+        scores (Rᵀu)² of the exact leading eigenvector u.
+
+        With residual ε = ‖K y − θ y‖ and the gap g to the rest of the spectrum, sin∠(y, u)
+        ≤ ε/g, so every |Rᵀy|_i is within δ = 2 (ε/g) √λ₁ of |Rᵀu|_i; j is settled when its
+        lead over the runner-up exceeds 2δ.  The gap is taken from the second Ritz value
+        (θ − θ₂) with a safety factor of 10 on ε/g.
+        """
+        theta, eps, theta2 = self.last
+        if eps == 0.0:
+            return True
+        gap = theta - theta2
+        if not gap > 0.0:
+            return False
+        delta = 2.0 * safety * eps / gap * np.sqrt(theta + eps)
+        lead = np.sqrt(max(score[j], 0.0))
+        runner = max(np.max(score[:j], initial=-np.inf), np.max(score[j + 1 :], initial=-np.inf))
+        return bool(lead - np.sqrt(max(runner, 0.0)) > 2.0 * delta)
 
     def reflect(self, h: np.ndarray, p: int, Kh: np.ndarray, Kep: np.ndarray) -> None:
         """Follow K → Z H K H Z (H = I − 2hhᵀ, Z deletes row/column p); Kh, Kep from the old K."""
@@ -472,23 +503,34 @@ def _cur_loop(state, col_norms, norm0, floor, progress, dense_below, block) -> R
         m, pivot, nb, booked = R0.shape[0], 0, 0, []
         Y = np.zeros((m, block), order="F")
 
-    while available.any() and pivot < m:
-        if m - pivot <= dense_below:
-            sub = None
-            u = np.zeros(m)
-            u[pivot:] = np.linalg.eigh(K[pivot:, pivot:], UPLO="L")[1][:, -1]
-        else:
-            try:
-                u = sub.top(K, pivot)
-            except RuntimeError as exc:  # the carried subspace stalled: this step densely, then a fresh subspace
-                log.warning("%s at selection %d: dense eigensolver for this step", exc, len(selected) + 1)
-                u, sub = _dense_top(K, pivot)
+    def scores(u: np.ndarray) -> tuple[np.ndarray, int]:
         if nb:
             u = u - Y[:, :nb] @ (T[:nb, :nb] @ (Y[:, :nb].T @ u))
         v = R0.T @ u
         score = v * v
         score[~available[cols]] = -np.inf
-        j = _first_best(score, 1e-10 * np.max(score))
+        return score, _first_best(score, 1e-10 * np.max(score))
+
+    def carried_top(tol: float) -> np.ndarray:
+        nonlocal sub
+        try:
+            return sub.top(K, pivot, tol)
+        except RuntimeError as exc:  # the carried subspace stalled: this step densely, then a fresh subspace
+            log.warning("%s at selection %d: dense eigensolver for this step", exc, len(selected) + 1)
+            u, sub = _dense_top(K, pivot)
+            sub.last = None
+            return u
+
+    while available.any() and pivot < m:
+        if m - pivot <= dense_below:
+            sub = None
+            u = np.zeros(m)
+            u[pivot:] = np.linalg.eigh(K[pivot:, pivot:], UPLO="L")[1][:, -1]
+            score, j = scores(u)
+        else:
+            score, j = scores(carried_top(SETTLE_TOL))
+            if sub.last is not None and not sub.settles(score, j):
+                score, j = scores(carried_top(1e-10))
         c = int(cols[j])
         selected.append(c)
         available[c] = False
