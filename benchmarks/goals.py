@@ -242,8 +242,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--docs", type=Path, default=ROOT / "docs" / "benchmarks.md")
     ap.add_argument("--records", type=Path, default=RECORDS, help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
-    doc = args.docs.read_text()
-    splice(doc, "", str(args.docs))  # the markers are there before an hour is spent
+    splice(args.docs.read_text(), "", str(args.docs))  # the markers are there before an hour is spent
     ran, total = [], 0.0
     if not args.render_only:
         RECORDS.mkdir(parents=True, exist_ok=True)
@@ -254,7 +253,7 @@ def main(argv: list[str] | None = None) -> int:
     block = render(rec, stamp(ran, total))
     table = args.records.parent / "goals.md"
     table.write_text(block)
-    args.docs.write_text(splice(doc, block, str(args.docs)))
+    args.docs.write_text(splice(args.docs.read_text(), block, str(args.docs)))  # as it is now, after the hour
     print(block)
     print(f"wrote {table} and the goals block of {args.docs}")
     return 0
