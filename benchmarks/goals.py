@@ -61,9 +61,9 @@ WRAPPED = ("ACE", "ACSF", "SOAP", "SOAPlite", "MBTR")
 SWEEP_MULTIPLE = 20.0
 
 
-def _run_step(name: str) -> float:
+def _run_step(name: str, records: Path) -> float:
     script, *args = STEPS[name]
-    out = RECORDS / f"{name}.json"
+    out = records / f"{name}.json"
     cmd = [sys.executable, str(HERE / script), *args, "--json", str(out)]
     print(f"[{name}] {' '.join(cmd[1:])}", flush=True)
     start = time.perf_counter()
@@ -219,19 +219,26 @@ def splice(doc: str, block: str, path: str = "the docs") -> str:
     return doc[: start + len(BEGIN)] + "\n" + block + doc[stop:]
 
 
-def stamp(ran: list[str], seconds: float) -> str:
-    sha = subprocess.run(
-        ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
-    ).stdout.strip()
-    dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=ROOT, capture_output=True, text=True).stdout.strip()  # fmt: skip
-    mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / GIB
-    which = (
-        "all steps" if set(ran) == set(STEPS) else ("steps " + ", ".join(ran) if ran else "no step (records reused)")
-    )
+def git_state() -> dict:
+    """The commit measured, taken when the run starts (edits made while it runs are not measured)."""
+
+    def git(*args: str) -> str:
+        return subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True).stdout.strip()
+
+    return {"commit": git("rev-parse", "--short", "HEAD") or "unknown",
+            "local_changes": bool(git("status", "--porcelain", "--untracked-files=no"))}  # fmt: skip
+
+
+def stamp(meta: dict | None) -> str:
+    """The line above the table: what ran, when, where and on which commit (``run.json``)."""
+    if meta is None:
+        return "From the records in `benchmarks/out/goals/` (no record of the run that wrote them)."
+    ran = meta["steps"]
+    which = "all steps" if set(ran) == set(STEPS) else "steps " + ", ".join(ran) + "; the other records are older"
     return (
-        f"From `python benchmarks/goals.py` ({which}, {seconds / 60:.0f} min) on "
-        f"{datetime.date.today().isoformat()}, {os.cpu_count()} cores, {mem:.0f} GiB, "
-        f"commit {sha or 'unknown'}{' with local changes' if dirty else ''}."
+        f"From `python benchmarks/goals.py` ({which}, {meta['seconds'] / 60:.0f} min) on {meta['date']}, "
+        f"{meta['cores']} cores, {meta['memory_gib']:.0f} GiB, commit {meta['commit']}"
+        f"{' with local changes' if meta['local_changes'] else ''}."
     )
 
 
@@ -240,17 +247,20 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--steps", nargs="+", choices=list(STEPS), default=list(STEPS))
     ap.add_argument("--render-only", action="store_true", help="run no step: the table from the records there are")
     ap.add_argument("--docs", type=Path, default=ROOT / "docs" / "benchmarks.md")
-    ap.add_argument("--records", type=Path, default=RECORDS, help=argparse.SUPPRESS)
+    ap.add_argument("--records", type=Path, default=RECORDS, help="the steps' JSON records (benchmarks/out/goals)")
     args = ap.parse_args(argv)
     splice(args.docs.read_text(), "", str(args.docs))  # the markers are there before an hour is spent
-    ran, total = [], 0.0
+    meta_file = args.records / "run.json"
     if not args.render_only:
-        RECORDS.mkdir(parents=True, exist_ok=True)
+        meta = {"steps": [], "seconds": 0.0, **git_state(), "date": datetime.date.today().isoformat(),
+                "cores": os.cpu_count(), "memory_gib": os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / GIB}  # fmt: skip
+        args.records.mkdir(parents=True, exist_ok=True)
         for name in args.steps:
-            total += _run_step(name)
-            ran.append(name)
+            meta["seconds"] += _run_step(name, args.records)
+            meta["steps"].append(name)
+        meta_file.write_text(json.dumps(meta, indent=1))
     rec = load(args.records)
-    block = render(rec, stamp(ran, total))
+    block = render(rec, stamp(json.loads(meta_file.read_text()) if meta_file.exists() else None))
     table = args.records.parent / "goals.md"
     table.write_text(block)
     args.docs.write_text(splice(args.docs.read_text(), block, str(args.docs)))  # as it is now, after the hour

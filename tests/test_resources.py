@@ -300,8 +300,15 @@ def test_goals_command_writes_the_table_between_the_docs_markers(tmp_path):
     assert "old table" not in text
     assert "| CUR of AlNiCu SOAP (27,987 × 3780) / floor | ≤ 2× (Gram + eigh = 8.5 s) | 83.4 s = 9.8× | no |" in text
     assert "| cur/AlNiCu/SOAP | 122.6 | 1396 | 846 | 1.65 |" in text
-    assert "no step (records reused)" in text
+    assert "no record of the run that wrote them" in text
     assert (records.parent / "goals.md").read_text() in text
+    run = {"steps": list(goals.STEPS), "seconds": 2671.0, "commit": "abc1234", "local_changes": False,
+           "date": "2026-11-26", "cores": 2, "memory_gib": 23.4}  # fmt: skip
+    (records / "run.json").write_text(__import__("json").dumps(run))
+    res = subprocess.run(cmd + ["--records", str(records)], capture_output=True, text=True, timeout=60)
+    assert res.returncode == 0, res.stderr
+    stamp = "From `python benchmarks/goals.py` (all steps, 45 min) on 2026-11-26, 2 cores, 23 GiB, commit abc1234."
+    assert stamp in docs.read_text()
     # no markers: one line naming the file, the file untouched
     bare = tmp_path / "plain.md"
     bare.write_text("# no markers\n")
