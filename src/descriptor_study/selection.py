@@ -28,14 +28,14 @@ make the same choices at a fraction of the cost:
    row exactly at O(m·k) cost, so the eigenvectors near the top of K, which change little
    between selections, need only a few new products with K (about 9 per selection on
    AlNiCu SOAP, instead of the ~45 of a warm-started Lanczos run when the top of the
-   spectrum is clustered).  It stops
-   first at a residual ‖K u − θ u‖ (recomputed with a fresh product) of 1e-6·θ; the
-   choice is kept when the best score's lead over the runner-up is more than twice what
-   that residual can move a score by (the bound of ``_CarriedSubspace.settles``, with the
-   gap to the second Ritz value and a safety factor of 10).  Otherwise the iteration goes
-   on to 1e-10·θ, or, late in the ranking where K's own round-off keeps it above that,
-   until it has stopped falling below 1e-6·θ, and the scores are taken again.  Small K (≤ ``dense_below`` rows) goes to
-   a dense eigensolver.  The loop runs with single-threaded BLAS: its calls are
+   spectrum is clustered).  It stops first at a residual ‖K u − θ u‖ (recomputed with a
+   fresh product) of 1e-6·θ; the choice is kept when the best score's lead over the
+   runner-up is more than twice what that residual can move a score by (the bound of
+   ``_CarriedSubspace.settles``, with the gap to the second Ritz value and a safety
+   factor of 10).  Otherwise the iteration goes on to 1e-10·θ, or, late in the ranking
+   where K's own round-off keeps it above that, until it has stopped falling below
+   1e-6·θ, and the scores are taken again.  Small K (≤ ``dense_below`` rows) goes to a
+   dense eigensolver.  The loop runs with single-threaded BLAS: its calls are
    matrix-vector sized and a second thread only adds synchronisation (5× slower here).
 
 Once the residual norm falls below ``floor`` (1e-13 of ‖X‖_F) the leading singular
@@ -518,8 +518,7 @@ def _cur_loop(state, col_norms, norm0, floor, progress, dense_below, block) -> R
             return sub.top(K, pivot, tol)
         except RuntimeError as exc:  # the carried subspace stalled: this step densely, then a fresh subspace
             log.warning("%s at selection %d: dense eigensolver for this step", exc, len(selected) + 1)
-            u, sub = _dense_top(K, pivot)
-            sub.last = None
+            u, sub = _dense_top(K, pivot)  # a new subspace: no last answer, so nothing to settle
             return u
 
     while available.any() and pivot < m:
