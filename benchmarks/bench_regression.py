@@ -12,7 +12,7 @@ by its sweep.  The cross-validated KRR search does one factorisation per size, f
 "extrapolated"), 0 runs every size.  ``--structures`` takes a seeded subset of the structures.
 
 Needs ../shared/datasets/AlNiCu/dataset_AlNiCu.extxyz (or the cache).  The per-atom SOAP matrix
-is cached in benchmarks/out/alnicu_soap.npy (shared with bench_cur.py), the structure vectors in
+is cached in benchmarks/out/alnicu_soap.npy (shared with bench_dimensionality.py), the structure vectors in
 benchmarks/out/alnicu_soap_structures.npz.  Writes benchmarks/out/regression.md.
 """
 
