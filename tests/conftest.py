@@ -2,10 +2,15 @@
 
 ``shared_datasets`` points at ``../shared/datasets`` beside the checkout (CI has it);
 tests that need it skip cleanly where it is absent.
+
+Test workers: where pytest-xdist is loaded and no ``-n`` is given, the suite runs on
+``-n auto`` workers, at most four (``pytest_cmdline_main`` below); ``-n 0`` or
+``-p no:xdist`` runs it in one process.
 """
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import numpy as np
@@ -15,6 +20,19 @@ from ase import Atoms
 REPO = Path(__file__).resolve().parents[1]
 SHARED_DATASETS = REPO.parent / "shared" / "datasets"
 SHARED_PUBLISHED = REPO.parent / "shared" / "published" / "results"
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_cmdline_main(config):
+    """``-n auto --maxprocesses 4`` unless ``-n`` was given or xdist is not loaded (runs
+    before xdist's own hook, which turns the worker count into its executors)."""
+    if (
+        config.pluginmanager.hasplugin("xdist")
+        and getattr(config.option, "numprocesses", 0) is None
+        and "PYTEST_XDIST_WORKER" not in os.environ
+    ):
+        config.option.numprocesses = "auto"
+        config.option.maxprocesses = config.option.maxprocesses or 4
 
 
 @pytest.fixture(scope="session")

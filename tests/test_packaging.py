@@ -19,6 +19,8 @@ import tomllib
 from importlib import metadata
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[1]
 SRC = ROOT / "src" / "descriptor_study"
 PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text())
@@ -180,3 +182,31 @@ def test_every_library_import_is_declared():
         if not provided & (declared | optional):
             missing[module] = (sorted(provided), sorted(files))
     assert not missing, f"imported by src/ but not declared in pyproject.toml: {missing}"
+
+
+@pytest.mark.parametrize("options", [["-p", "no:xdist"], ["-n", "0"], []])
+def test_suite_runs_with_and_without_xdist(options):
+    """The suite's options do not require pytest-xdist: ``-p no:xdist`` runs it in one
+    process, as ``-n 0`` does; without either it runs on xdist's workers."""
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            *options,
+            "-q",
+            "tests/test_splits.py",
+            "-k",
+            "random_split",
+            "-p",
+            "no:cacheprovider",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env={k: v for k, v in os.environ.items() if k != "PYTEST_XDIST_WORKER"},
+        timeout=600,
+    )
+    assert proc.returncode == 0, f"pytest {' '.join(options)} exited {proc.returncode}:\n{proc.stdout}\n{proc.stderr}"
+    workers = "bringing up nodes" in proc.stdout  # what xdist prints as it starts its workers
+    assert workers == (not options), f"pytest {' '.join(options)}: workers {workers}:\n{proc.stdout}"
