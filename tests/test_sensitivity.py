@@ -327,3 +327,56 @@ def test_run_panels_writes_each_panel_with_one_representation(tmp_path):
         assert np.array_equal(curves[panel]["dV"], written["dV"])
     with pytest.raises(ValueError, match="unknown panel"):
         run_panels("CHSF", params, settings, {"fig6": tmp_path / "x.csv"})
+
+
+def test_a_curve_that_is_exactly_zero_is_named_so_in_the_slope_table(tmp_path):
+    """ACSF with a 5 Å cutoff does not see the Figure 5a neighbour (5.43 Å from the centre):
+    dV is exactly 0 at every t, and the slope table says so instead of "below noise floor",
+    which a curve that changes by less than the floor keeps.  Under rotation an exactly zero
+    curve keeps its "max dV" verdict (everything moved; it is exactly invariant)."""
+    from descriptor_study.sensitivity import run_panels, slope_table_from_files
+    from descriptor_study.tables import write_table
+
+    zero_csv = tmp_path / "fig5a" / "ACSF.csv"
+    curve = run_panels("ACSF", {"cutoff": 5.0}, {"seed": 0}, {"fig5a": zero_csv})["fig5a"]
+    dV = curve["dV"].to_numpy()
+    assert len(dV) == len(radial_path().t) and np.all(dV == 0.0)
+    assert np.array_equal(pd.read_csv(zero_csv)["dV"].to_numpy(), dV)
+    low_csv, rotation_csv = tmp_path / "low.csv", tmp_path / "rotation.csv"
+    pd.DataFrame({"t": curve["t"], "dV": np.full(len(dV), 1e-14)}).to_csv(low_csv, index=False)
+    pd.DataFrame({"t": np.arange(0, 91.0), "dV": 0.0}).to_csv(rotation_csv, index=False)
+    records = [
+        {"panel": "fig5a", "rep": "ACSF", "path": zero_csv},
+        {"panel": "fig5a", "rep": "Low", "path": low_csv},
+        {"panel": "fig3", "rep": "ACSF", "path": rotation_csv},
+    ]
+    table = slope_table_from_files(records)
+    assert list(table.columns) == [
+        "representation",
+        "panel",
+        "path",
+        "k",
+        "t_min",
+        "t_max",
+        "expected",
+        "verdict",
+        "dip",
+        "zero",
+    ]
+    rows = table.set_index(["panel", "representation"])
+    zero = rows.loc[("fig5a", "ACSF")]
+    assert zero["verdict"] == "zero: the perturbation moved nothing within the cutoff"
+    assert zero["zero"] and np.isnan(zero["k"]) and not zero["dip"] and zero["expected"] == 1.0
+    low = rows.loc[("fig5a", "Low")]
+    assert low["verdict"] == "below noise floor" and not low["zero"] and np.isnan(low["k"])
+    rotation = rows.loc[("fig3", "ACSF")]
+    assert rotation["verdict"] == "max dV = 0.0e+00" and rotation["zero"]
+
+    csv, md = tmp_path / "slopes.csv", tmp_path / "slopes.md"
+    write_table(table, csv, md, title="Sensitivity slopes")
+    back = pd.read_csv(csv)
+    assert back["zero"].tolist() == [True, False, True]
+    assert back["verdict"].tolist() == table["verdict"].tolist()
+    text = md.read_text()
+    assert "| zero: the perturbation moved nothing within the cutoff | False | True |" in text
+    assert "| below noise floor | False | False |" in text

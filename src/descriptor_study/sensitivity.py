@@ -335,6 +335,20 @@ def asymptotic_slope(
     return float(k), (float(t[window[0]]), float(t[window[-1]]))
 
 
+#: the slope table's verdict for a curve that is exactly zero at every t (Figures 4-5): the
+#: path moved no atom within the cutoff of the atoms whose rows dV is taken over (Figure 5a
+#: with a 5 Å cutoff: the moved neighbour is 5.43 Å away).  A curve that is not zero but
+#: stays below the noise floor keeps "below noise floor".
+ZERO_VERDICT = "zero: the perturbation moved nothing within the cutoff"
+
+
+def is_zero_curve(dV) -> bool:
+    """Every dV exactly 0.0 (not round-off): nothing the representation sees changed along
+    the path.  Such a curve has no point on a log axis and no slope."""
+    dV = np.asarray(dV, dtype=float)
+    return dV.size > 0 and bool(np.all(dV == 0.0))
+
+
 def verdict(k: float, tol: float = 0.15) -> str:
     if not np.isfinite(k):
         return "below noise floor"
@@ -403,9 +417,14 @@ def run_panels(
 
 
 def slope_table(curves: dict[tuple[str, str], pd.DataFrame]) -> pd.DataFrame:
-    """k per (representation, panel) with a verdict; rotation panels report max dV instead."""
+    """k per (representation, panel) with a verdict; rotation panels report max dV instead.
+
+    ``zero``: dV is exactly 0 at every t.  Outside Figure 3 its verdict is
+    :data:`ZERO_VERDICT`, not "below noise floor" (a curve that changes, by less than the
+    floor); in Figure 3 it stays "max dV = 0.0e+00" (exactly rotation invariant)."""
     rows = []
     for (panel, rep), df in curves.items():
+        zero = is_zero_curve(df["dV"])
         if panel == "fig3":
             rows.append(
                 {
@@ -418,6 +437,7 @@ def slope_table(curves: dict[tuple[str, str], pd.DataFrame]) -> pd.DataFrame:
                     "expected": float("nan"),
                     "verdict": f"max dV = {df['dV'].max():.1e}",
                     "dip": False,
+                    "zero": zero,
                 }
             )
             continue
@@ -432,8 +452,9 @@ def slope_table(curves: dict[tuple[str, str], pd.DataFrame]) -> pd.DataFrame:
                 "t_min": lo,
                 "t_max": hi,
                 "expected": EXPECTED_SLOPE[panel],
-                "verdict": verdict(k),
+                "verdict": ZERO_VERDICT if zero else verdict(k),
                 "dip": dip["dip"],
+                "zero": zero,
             }
         )
     return pd.DataFrame(rows)
