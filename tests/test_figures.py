@@ -309,3 +309,49 @@ def test_unknown_representation_colour_is_deterministic_across_processes():
     }
     assert len(out) == 1  # the same colours whatever the hash seed
     assert set(out.pop().split()) <= set(PALETTE)
+
+
+def test_figure5_marks_a_curve_that_is_exactly_zero(tmp_path, captured):
+    """ACSF with a 5 Å cutoff: dV = 0 at every t in Figure 5a (the moved neighbour is at
+    5.43 Å), which a log axis cannot show.  The panel marks it in ACSF's colour, a row of
+    markers at its t in a band below everything else the axis shows, with the words beside
+    them and an "ACSF: dV = 0" legend entry; its panel-b curve is drawn as usual."""
+    from descriptor_study.sensitivity import run_panels
+
+    outputs = {panel: tmp_path / panel / "ACSF.csv" for panel in ("fig5a", "fig5b")}
+    curves = run_panels("ACSF", {"cutoff": 5.0}, {"seed": 0}, outputs)
+    assert np.all(curves["fig5a"]["dV"].to_numpy() == 0.0) and np.all(curves["fig5b"]["dV"].to_numpy() > 0)
+    records = [{"panel": panel, "rep": "ACSF", "path": path} for panel, path in outputs.items()]
+    for panel in ["fig3", "fig4", "fig5a", "fig5b", "fig5c", "fig5d"]:
+        t = np.arange(0, 91.0) if panel == "fig3" else 10.0 ** np.arange(-8, -0.9, 0.2)
+        path = tmp_path / panel / "CHSF.csv"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        pd.DataFrame({"t": t, "dV": 1e-14 + 1e-3 * t}).to_csv(path, index=False)
+        records.append({"panel": panel, "rep": "CHSF", "path": path})
+    sensitivity.figures_from_files(records, tmp_path, None)
+    fig5 = captured[2]
+    a, b = fig5.axes[:2]
+    colour = representation_colour("ACSF")
+
+    [mark] = [line for line in a.get_lines() if line.get_label() == "ACSF: dV = 0"]
+    assert mark.get_color() == colour and mark.get_marker() == "v" and mark.get_linestyle() == "None"
+    assert np.array_equal(mark.get_xdata(), curves["fig5a"]["t"])
+    assert "ACSF" not in lines(a)  # no all-NaN curve in its place
+
+    def axes_y(line):
+        xy = np.column_stack([line.get_xdata(), line.get_ydata()]).astype(float)
+        xy = xy[np.all(np.isfinite(xy), axis=1)]
+        return a.transAxes.inverted().transform(line.get_transform().transform(xy))[:, 1]
+
+    y = axes_y(mark)
+    assert np.all((y > 0) & (y < 0.1))  # inside the axis, at its bottom
+    others = [line for line in a.get_lines() if line is not mark]
+    assert others and all(axes_y(line).min() > y.max() for line in others)  # below all of them
+    assert any(t.get_text() == "ACSF: dV = 0 at every t" and t.get_color() == colour for t in a.texts)
+
+    legend = [t.get_text() for t in fig5.legends[0].get_texts()]
+    assert legend == ["ACSF", "CHSF", "ACSF: dV = 0"]
+    assert "ACSF" in lines(b) and "ACSF: dV = 0" not in lines(b) and not any("dV = 0" in t.get_text() for t in b.texts)
+    assert not any(
+        "dV = 0" in line.get_label() for ax in captured[0].axes + captured[1].axes for line in ax.get_lines()
+    )

@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 
 from ..representations.registry import label
-from ..sensitivity import NOISE_FLOOR, PANELS, read_curves
+from ..sensitivity import NOISE_FLOOR, PANELS, is_zero_curve, read_curves
 from .style import PUBLISHED_STYLE, plt, representation_colour, representation_order, save, with_published_entry
 
 
@@ -19,6 +19,60 @@ def _guide(ax, x0: float, y0: float, slope: float, decades: float = 1.0, label: 
     y1 = y0 * 10 ** (slope * decades)
     ax.plot([x0, x1, x1, x0], [y0, y0, y1, y0], color="0.35", lw=0.8)
     ax.text(x1 * 1.15, np.sqrt(y0 * y1), label or f"{slope:g}", fontsize=8, color="0.25", va="center")
+
+
+def zero_label(name: str) -> str:
+    """The legend entry of a curve that is exactly zero at every t."""
+    return f"{name}: dV = 0"
+
+
+#: height (axes fraction) of the band each "dV = 0" mark takes at the bottom of an axis
+ZERO_BAND = 0.1
+
+
+def _zero_mark(ax, t, rep: str, classes=None, slot: int = 0, variable: str = "t") -> None:
+    """A curve that is exactly zero at every t has no point on a log axis: a row of
+    downward triangles near the bottom of the axis at its t, in its colour, labelled
+    "<rep>: dV = 0", and the same words above them (``slot``: the how-many-th such curve
+    of the axis, stacked upwards; :func:`_room_for_zero_marks` then clears the band)."""
+    colour = representation_colour(rep, classes)
+    name = label(rep, classes)
+    y = 0.025 + ZERO_BAND * slot  # axes fraction
+    ax.plot(
+        np.asarray(t, dtype=float),
+        np.full(len(t), y),
+        transform=ax.get_xaxis_transform(),  # x in data, y in axes fraction
+        ls="none",
+        marker="v",
+        ms=4,
+        color=colour,
+        label=zero_label(name),
+    )
+    ax.text(
+        0.98,
+        y + 0.022,
+        f"{name}: dV = 0 at every {variable}",
+        transform=ax.transAxes,
+        ha="right",
+        va="bottom",
+        fontsize=8,
+        color=colour,
+    )
+
+
+def _room_for_zero_marks(ax, n: int) -> None:
+    """Lower the (log) y axis so that the ``n`` "dV = 0" marks sit in an empty band below
+    everything else the axis shows, shaded light grey (no value of the axis is meant there)."""
+    if not n:
+        return
+    from matplotlib.patches import Rectangle
+
+    ax.autoscale_view()
+    lo, hi = ax.get_ylim()
+    band = ZERO_BAND * n + 0.02
+    decades = np.log10(hi / lo)
+    ax.set_ylim(lo / 10 ** (band * decades / (1 - band)), hi)
+    ax.add_patch(Rectangle((0, 0), 1, band, transform=ax.transAxes, facecolor="0.93", edgecolor="none", zorder=0))
 
 
 def _published_line(ax, published: dict | None, key: tuple[str, str], transform=None, classes=None) -> None:
@@ -41,12 +95,23 @@ def figure3(curves: dict, stem, published: dict | None = None, classes=None) -> 
     """``curves[(panel, rep)]``: columns t, dV; ``classes``: name → class of the config (for
     the colour and order of representations it names by ``class:``)."""
     fig, ax = plt.subplots(figsize=(5.5, 4))
+    zeros = 0
     for rep in representation_order((r for (p, r) in curves if p == "fig3"), classes):
         df = curves[("fig3", rep)]
-        y = np.where(df["dV"] > 0, df["dV"], np.nan)
-        ax.plot(
-            df["t"], y, label=label(rep, classes), color=representation_colour(rep, classes), lw=1.2, marker=".", ms=3
-        )
+        if is_zero_curve(df["dV"]):
+            _zero_mark(ax, df["t"], rep, classes, zeros, "θ")
+            zeros += 1
+        else:
+            y = np.where(df["dV"] > 0, df["dV"], np.nan)
+            ax.plot(
+                df["t"],
+                y,
+                label=label(rep, classes),
+                color=representation_colour(rep, classes),
+                lw=1.2,
+                marker=".",
+                ms=3,
+            )
         _published_line(ax, published, ("fig3", rep), classes=classes)
     ax.set_yscale("log")
     ax.set_xlabel("rotation angle θ (degrees)")
@@ -54,6 +119,7 @@ def figure3(curves: dict, stem, published: dict | None = None, classes=None) -> 
     ax.axhline(1e-9, color="0.4", ls="--", lw=0.8)
     ax.text(1, 1.4e-9, "1e-9", fontsize=8, color="0.3")
     ax.set_xlim(0, 90)
+    _room_for_zero_marks(ax, zeros)
     ax.set_title("Figure 3: rotation of a 2×2×2 c-Si cluster")
     ax.legend(*with_published_entry(*ax.get_legend_handles_labels(), bool(published)), fontsize=8, ncol=2)
     return save(fig, stem)
@@ -61,9 +127,17 @@ def figure3(curves: dict, stem, published: dict | None = None, classes=None) -> 
 
 def figure4(curves: dict, stem, published: dict | None = None, classes=None) -> list[Path]:
     fig, ax = plt.subplots(figsize=(5.5, 4.5))
+    zeros = 0
     for rep in representation_order((r for (p, r) in curves if p == "fig4"), classes):
         df = curves[("fig4", rep)]
         v = df["dV"].to_numpy()
+        if is_zero_curve(v):
+            ax.set_xscale("log")
+            ax.set_yscale("log")
+            _zero_mark(ax, df["t"], rep, classes, zeros)
+            zeros += 1
+            _published_line(ax, published, ("fig4", rep), lambda u: 0.1 * u / np.max(u), classes)
+            continue
         scaled = 0.1 * v / np.max(v)  # through (0.1, 0.1), as in the paper
         ax.loglog(
             df["t"],
@@ -75,6 +149,7 @@ def figure4(curves: dict, stem, published: dict | None = None, classes=None) -> 
         _published_line(ax, published, ("fig4", rep), lambda u: 0.1 * u / np.max(u), classes)
     _guide(ax, 1e-7, 1e-6, 1.0)
     _guide(ax, 1e-4, 1e-9, 2.0)
+    _room_for_zero_marks(ax, zeros)
     ax.set_xlabel("dx (Å)")
     ax.set_ylabel(r"$\|dV\|$ (rescaled through (0.1, 0.1))")
     ax.set_title("Figure 4: mixed perturbation of one atom")
@@ -90,16 +165,23 @@ def figure5(curves: dict, stem, published: dict | None = None, classes=None) -> 
     for ax, panel, letter in zip(axes.ravel(), panels, "abcd"):
         reps = representation_order((r for (p, r) in curves if p == panel), classes)
         lo = []
+        zeros = 0
+        ax.set_xscale("log")
+        ax.set_yscale("log")
         for rep in reps:
             df = curves[(panel, rep)]
             v = df["dV"].to_numpy()
-            ax.loglog(
-                df["t"],
-                np.where(v > 0, v, np.nan),
-                label=label(rep, classes),
-                color=representation_colour(rep, classes),
-                lw=1.2,
-            )
+            if is_zero_curve(v):
+                _zero_mark(ax, df["t"], rep, classes, zeros)
+                zeros += 1
+            else:
+                ax.plot(
+                    df["t"],
+                    np.where(v > 0, v, np.nan),
+                    label=label(rep, classes),
+                    color=representation_colour(rep, classes),
+                    lw=1.2,
+                )
             _published_line(ax, published, (panel, rep), classes=classes)
             lo.append(df["t"].min())
         if lo:
@@ -107,15 +189,30 @@ def figure5(curves: dict, stem, published: dict | None = None, classes=None) -> 
             _guide(ax, t0 * 10, 1e-12 if panel != "fig5b" else 1e-14, 1.0)
             _guide(ax, t0 * 1e3, 1e-12 if panel != "fig5b" else 1e-14, 2.0)
         ax.axhline(NOISE_FLOOR, color="0.6", ls=":", lw=0.8)  # round-off floor of the slope fits
+        _room_for_zero_marks(ax, zeros)
         ax.set_title(f"({letter}) {PANELS[panel]}", fontsize=10)
         ax.set_xlabel("t (Å)")
         ax.set_ylabel(r"$\|dV_i\|$ of the centre atom (÷ $\|V_i\|$ unless absolute)")
-    handles, labels = with_published_entry(*axes[0, 0].get_legend_handles_labels(), bool(published))
-    fig.legend(handles, labels, loc="lower center", ncol=min(len(labels), 9), fontsize=9, frameon=False)
+    # one entry per representation over the four panels (a curve may be zero in one panel
+    # only), then one per "dV = 0" mark
+    entries: dict[str, Any] = {}
+    for ax in axes.ravel():
+        for handle, text in zip(*ax.get_legend_handles_labels()):
+            entries.setdefault(text, handle)
+    names = [label(rep, classes) for rep in representation_order({r for (p, r) in curves if p in panels}, classes)]
+    order = [n for n in names if n in entries] + [zero_label(n) for n in names if zero_label(n) in entries]
+    order += [text for text in entries if text not in order]
+    handles, labels = with_published_entry([entries[text] for text in order], order, bool(published))
+    rows = max(-(-len(labels) // 9), 1)  # at most 9 entries a row, the rows filled evenly
+    ncol = max(-(-len(labels) // rows), 1)
+    fig.legend(handles, labels, loc="lower center", ncol=ncol, fontsize=9, frameon=False)
     fig.suptitle(
         "Figure 5: radial and tangential perturbations of a neighbour (global representations: whole structure)"
     )
-    fig.tight_layout(rect=(0, 0.05, 1, 0.97))
+    # each legend row after the first makes the figure 0.3 in taller, the panels keep their size
+    height = 8 + 0.3 * (rows - 1)
+    fig.set_size_inches(10, height)
+    fig.tight_layout(rect=(0, (0.4 + 0.3 * (rows - 1)) / height, 1, 1 - 0.24 / height))
     return save(fig, stem)
 
 
