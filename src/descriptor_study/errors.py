@@ -22,3 +22,9 @@ class ChecksumError(DatasetError):
 
 class SpeciesError(DatasetError):
     """A structure holds an element the representation does not list."""
+
+
+class RepresentationError(StudyError):
+    """A representation's code broke its contract: rows of the wrong shape, or NaN or
+    infinite values.  The message names the class, the method, the structure (and atom)
+    and what was expected; nothing is written."""

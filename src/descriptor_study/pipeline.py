@@ -39,7 +39,9 @@ def represent_dataset(
         "%s on %s (%s): %d structures, species %s", representation, dataset, dataset_path, len(structures), rep.species
     )
     start = time.perf_counter()
-    matrix, offsets = rep.compute_many(structures, n_jobs=n_jobs, progress=progress, source=str(dataset_path))
+    matrix, offsets = rep.compute_many(
+        structures, n_jobs=n_jobs, progress=progress, source=str(dataset_path), dataset=dataset
+    )
     seconds = time.perf_counter() - start
     log.info("%d rows x %d features in %.1f s", *matrix.shape, seconds)
     versions = {

@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from . import storage
+from .errors import RepresentationError
 
 if TYPE_CHECKING:
     from ase import Atoms
@@ -258,12 +259,12 @@ def build_path(panel: str, settings: dict[str, Any] | None = None, t: np.ndarray
 # --- curves --------------------------------------------------------------------------
 
 
-def _rows(rep, structures: Sequence[Atoms], centres: np.ndarray | None) -> list[np.ndarray]:
+def _rows(rep, structures: Sequence[Atoms], centres: np.ndarray | None, source: str) -> list[np.ndarray]:
     """The rows of ``centres`` (all atoms when None; the structure's row for a global
-    representation) of each structure, in one batched call."""
+    representation) of each structure, in one batched call (``source`` names them in errors)."""
     if rep.per_structure:
-        return rep.compute_batch(structures)
-    return rep.compute_batch(structures, centers=None if centres is None else list(map(int, centres)))
+        return rep.compute_batch(structures, source=source)
+    return rep.compute_batch(structures, centers=None if centres is None else list(map(int, centres)), source=source)
 
 
 def affected_atoms(path: Path_, reach: float = REACH) -> np.ndarray:
@@ -300,14 +301,26 @@ def sensitivity_curve(
     if progress:
         log.info("%s %s: %d structures", rep.name, path.panel, len(structures))
     same = rows is norm_rows or (rows is not None and norm_rows is not None and np.array_equal(rows, norm_rows))
+    reference, moved = f"the reference of the {path.panel} path", f"the {path.panel} path"
     if normalisation == "relative" and not same:
-        v0, v0_full = _rows(rep, [path.reference], rows)[0], _rows(rep, [path.reference], norm_rows)[0]
+        v0, v0_full = (
+            _rows(rep, [path.reference], rows, reference)[0],
+            _rows(rep, [path.reference], norm_rows, reference)[0],
+        )
         v0_norm = np.linalg.norm(v0_full)
     else:
-        v0 = _rows(rep, [path.reference], rows)[0]
+        v0 = _rows(rep, [path.reference], rows, reference)[0]
         v0_norm = np.linalg.norm(v0) if normalisation == "relative" else 1.0
-    out = [np.linalg.norm(v - v0) / v0_norm for v in _rows(rep, structures, rows)]
-    return pd.DataFrame({"t": path.t, "dV": np.asarray(out)})
+    if normalisation == "relative" and not (np.isfinite(v0_norm) and v0_norm > 0):
+        raise RepresentationError(
+            f"{rep.name} {path.panel}: ‖V(0)‖ = {v0_norm:g}, so the relative change dV = ‖V(t) − V(0)‖/‖V(0)‖ "
+            "is not defined (no neighbour within the cutoff of the atoms it describes?); nothing written"
+        )
+    out = np.asarray([np.linalg.norm(v - v0) / v0_norm for v in _rows(rep, structures, rows, moved)])
+    if not np.all(np.isfinite(out)):  # finite rows whose difference overflows
+        k = int(np.flatnonzero(~np.isfinite(out))[0])
+        raise RepresentationError(f"{rep.name} {path.panel}: dV is {out[k]} at t = {path.t[k]:g}; nothing written")
+    return pd.DataFrame({"t": path.t, "dV": out})
 
 
 def local_slopes(t: np.ndarray, dV: np.ndarray) -> np.ndarray:
@@ -406,12 +419,13 @@ def run_panels(
         raise ValueError(f"unknown panel(s) {unknown}; known: {list(PANELS)}")
     rep = build(representation, ["Si"], params)
     curves = {}
-    for panel, out_csv in outputs.items():
+    for panel in outputs:
         resolved = resolve_settings(settings, type(rep), panel)
         path = build_path(panel, resolved)
         curves[panel] = sensitivity_curve(
             rep, path, progress=True, normalisation=resolved.get("normalisation", "relative")
         )
+    for panel, out_csv in outputs.items():  # every curve computed (and checked) before any is written
         storage.write_csv(curves[panel], out_csv)
     return curves
 

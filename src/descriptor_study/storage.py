@@ -27,6 +27,7 @@ import numpy as np
 
 from .atomic import atomic_path
 from .errors import DatasetError
+from .finite import first_nonfinite
 
 
 @dataclass
@@ -104,7 +105,8 @@ def read(path: str | os.PathLike, remove_corrupt: bool | None = None) -> StoredR
 
     A file that HDF5 cannot read, that lacks a dataset or attribute, whose arrays do not fit
     together, or whose arrays no longer match the checksum stored when it was written, ends
-    in one ``DatasetError`` naming the file.  Such a file is a regenerable intermediate:
+    in one ``DatasetError`` naming the file; so does a matrix with NaN or infinite values
+    (naming the first structure and atom), which no stage can use.  Such a file is a regenerable intermediate:
     with ``remove_corrupt`` (default: when the file lies in the workflow's
     ``representations/<dataset>/`` folder) it is deleted, so that the next ``snakemake``
     run rebuilds it; the message says which.
@@ -144,6 +146,9 @@ def read(path: str | os.PathLike, remove_corrupt: bool | None = None) -> StoredR
     problem = _layout_problem(matrix, offsets, n_atoms)
     if problem:
         _corrupt(path, problem, remove_corrupt)
+    bad = first_nonfinite(matrix, offsets, bool(attrs["per_structure"]))
+    if bad is not None:  # a file made elsewhere, or by a version without the check
+        _corrupt(path, f"non-finite values at {bad.where()}: {bad.what()}", remove_corrupt)
     try:
         return StoredRepresentation(
             matrix=np.asarray(matrix, dtype=np.float64),

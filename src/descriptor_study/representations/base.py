@@ -25,7 +25,8 @@ import numpy as np
 from ase import Atoms
 from ase.data import chemical_symbols
 
-from ..errors import ConfigError, SpeciesError
+from ..errors import ConfigError, RepresentationError, SpeciesError
+from ..finite import first_nonfinite
 from .spec import Param, resolve
 
 
@@ -133,13 +134,18 @@ class Representation(ABC):
         """Descriptor rows of one structure (float64, C-contiguous)."""
         return self.compute_batch([atoms], centers)[0]
 
-    def compute_batch(self, structures: Sequence[Atoms], centers: Sequence[int] | None = None) -> list[np.ndarray]:
+    def compute_batch(
+        self, structures: Sequence[Atoms], centers: Sequence[int] | None = None, source: str = "the structures given"
+    ) -> list[np.ndarray]:
         """Descriptor rows of the same ``centers`` (all atoms when None) of each structure,
         one array per structure: what ``compute`` gives for each, in one call, so that a
-        representation that batches (``_compute_batch``) pays its fixed costs once."""
+        representation that batches (``_compute_batch``) pays its fixed costs once.
+
+        Rows of the wrong shape, or with NaN or infinite values, end in one
+        ``RepresentationError`` naming the structure (``source`` names the batch)."""
         prepared = []
         for k, atoms in enumerate(structures):
-            self.check_species(atoms, k)
+            self.check_species(atoms, k, source)
             if not np.any(atoms.pbc) and atoms.cell.volume > 0:
                 # a cluster: its box means nothing to a descriptor, but a large one slows
                 # cell-binned neighbour searches (Figure 3's 200 Å box)
@@ -149,14 +155,24 @@ class Representation(ABC):
         c = None if centers is None else np.asarray(centers, dtype=int)
         if self.per_structure and c is not None:
             raise ValueError(f"{self.name} is a global representation: no centre atoms")
-        out = []
-        for atoms, rows in zip(prepared, self._compute_batch(prepared, c)):
-            rows = np.ascontiguousarray(rows, dtype=np.float64)
+        method = self._method("_compute_batch")
+        out = self._compute_batch(prepared, c)
+        if len(out) != len(prepared):
+            raise RepresentationError(
+                f"{method} returned {len(out)} row blocks for the {len(prepared)} structures of {source}"
+            )
+        for k, (atoms, rows) in enumerate(zip(prepared, out)):
             expected = 1 if self.per_structure else (len(atoms) if c is None else len(c))
-            if rows.shape != (expected, self.n_features):
-                raise RuntimeError(f"{self.name}: got shape {rows.shape}, expected {(expected, self.n_features)}")
-            out.append(rows)
-        return out
+            rows = self._checked_rows(rows, expected, method, f"structure {k} of {source}")
+            bad = first_nonfinite(rows, per_structure=self.per_structure)
+            if bad is not None:
+                atom = "" if self.per_structure else f", atom {bad.row if c is None else int(c[bad.row])}"
+                raise RepresentationError(
+                    f"{method} returned non-finite values for structure {k} of {source}{atom}: "
+                    f"{bad.columns} of {bad.n_columns} columns are {bad.kinds}"
+                )
+            out[k] = rows
+        return list(out)
 
     def _compute_batch(self, structures: list[Atoms], centers: np.ndarray | None) -> list[np.ndarray]:
         """Rows of ``centers`` of each structure; subclasses that batch override this."""
@@ -168,31 +184,109 @@ class Representation(ABC):
         n_jobs: int = 1,
         progress: bool = True,
         source: str = "<structures>",
+        dataset: str | None = None,
     ) -> tuple[np.ndarray, np.ndarray]:
         """Stack the rows of many structures.
 
         Returns ``(matrix, offsets)``: rows ``offsets[k]:offsets[k+1]`` belong to
         structure ``k``.  Subclasses whose library batches or parallelises over
-        structures override ``_compute_many``.
+        structures override ``_compute_many``.  ``source`` is the file the structures
+        come from (frame ``k`` is structure ``k``) and ``dataset`` its name.
+
+        Rows of the wrong shape, or NaN or infinite values, end in one
+        ``RepresentationError`` naming the structure, its frame (and ``source_file``),
+        the atom and the columns: a representation's numbers are stored finite or not at all.
         """
         for k, atoms in enumerate(structures):
             self.check_species(atoms, k, source)
         counts = [1 if self.per_structure else len(a) for a in structures]
         offsets = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
-        matrix = self._compute_many(list(structures), n_jobs=n_jobs, progress=progress)
+        method = self._method("_compute_many")
+        try:
+            matrix = self._compute_many(list(structures), n_jobs=n_jobs, progress=progress)
+        except _BadRows as exc:
+            raise RepresentationError(
+                f"{exc.method} returned {exc.got} for {self._structure(exc.index, structures, source, dataset)}; "
+                f"{exc.expected}"
+            ) from None
         matrix = np.ascontiguousarray(matrix, dtype=np.float64)
-        if matrix.shape != (offsets[-1], self.n_features):
-            raise RuntimeError(f"{self.name}: got shape {matrix.shape}, expected {(offsets[-1], self.n_features)}")
+        if matrix.ndim != 2 or matrix.shape != (offsets[-1], self.n_features):
+            per = "one per structure" if self.per_structure else "one per atom"
+            raise RepresentationError(
+                f"{method} returned shape {tuple(int(n) for n in matrix.shape)} for the {len(structures)} structures "
+                f"of {dataset or source}; expected {int(offsets[-1])} rows ({per}) x {self.n_features} columns "
+                f"(n_features)"
+            )
+        bad = first_nonfinite(matrix, offsets, self.per_structure)
+        if bad is not None:
+            atom = f", atom {bad.atom}" if bad.atom is not None else ""
+            raise RepresentationError(
+                f"{self.name} gave non-finite values for {self._structure(bad.structure, structures, source, dataset)}"
+                f"{atom}: {bad.what()}; nothing written"
+            )
         return matrix, offsets
 
     def _compute_many(self, structures: list[Atoms], n_jobs: int, progress: bool) -> np.ndarray:
         from tqdm.auto import tqdm
 
-        rows = [self._compute(a, None) for a in tqdm(structures, desc=self.name, disable=not progress, unit="struct")]
+        method = self._method("_compute")
+        rows = []
+        for k, atoms in enumerate(tqdm(structures, desc=self.name, disable=not progress, unit="struct")):
+            expected = 1 if self.per_structure else len(atoms)
+            rows.append(self._checked_rows(self._compute(atoms, None), expected, method, index=k))
         if not rows:
             return np.zeros((0, self.n_features))
         return np.vstack(rows)
 
+    # --- the contract's checks ------------------------------------------------------
+    def _method(self, batched: str) -> str:
+        """``Class._compute`` or, where the class overrides it, ``Class.<batched>``."""
+        own = getattr(type(self), batched) is not getattr(Representation, batched)
+        return f"{type(self).__name__}.{batched if own else '_compute'}"
+
+    def _checked_rows(self, rows: Any, expected: int, method: str, where: str = "", index: int | None = None):
+        """``rows`` as a C-contiguous float64 array of shape (``expected``, n_features), or
+        one ``RepresentationError`` (``_BadRows`` when ``index`` is given: the caller names
+        the structure)."""
+        try:
+            array = np.ascontiguousarray(rows, dtype=np.float64)
+        except (TypeError, ValueError) as exc:
+            got, problem = f"rows that are not numbers ({type(exc).__name__}: {exc})", "expected a float array"
+        else:
+            if array.shape == (expected, self.n_features):
+                return array
+            if array.ndim != 2:
+                got = f"a {array.ndim}-D array of shape {tuple(array.shape)}"
+                problem = f"expected {expected} x {self.n_features} (rows x n_features)"
+            elif array.shape[1] != self.n_features:
+                got = f"{array.shape[1]} columns"
+                problem = f"n_features is {self.n_features}"
+            else:
+                got = f"{array.shape[0]} rows"
+                per = "one per structure" if self.per_structure else "one per requested atom"
+                problem = f"expected {expected} ({per})"
+        if index is not None:
+            raise _BadRows(method, index, got, problem)
+        raise RepresentationError(f"{method} returned {got} for {where}; {problem}")
+
+    @staticmethod
+    def _structure(k: int, structures: Sequence[Atoms], source: str, dataset: str | None) -> str:
+        """``structure 12 of Si-demo (frame 12 of data/Si-demo.extxyz; source_file x.xsf)``."""
+        frame = f"frame {k} of {source}"
+        origin = structures[k].info.get("source_file") if 0 <= k < len(structures) else None
+        if origin is not None:
+            frame += f"; source_file {origin}"
+        return f"structure {k} of {dataset} ({frame})" if dataset else f"structure {k} ({frame})"
+
     def describe(self) -> dict[str, Any]:
         """Name, species and parameters, as stored beside the matrix."""
         return {"name": self.name, "species": list(self.species), "params": dict(self.params)}
+
+
+class _BadRows(Exception):
+    """Rows of the wrong shape for structure ``index``: raised where the structures are
+    not named, turned into a RepresentationError where they are."""
+
+    def __init__(self, method: str, index: int, got: str, expected: str) -> None:
+        super().__init__(method, index, got, expected)
+        self.method, self.index, self.got, self.expected = method, index, got, expected
