@@ -120,12 +120,58 @@ def _load_target(target: str, where: str) -> type[Representation]:
             module = import_module(module_name)
     except ConfigError:
         raise
-    except Exception as exc:  # the user's module failed to import: say which and why, in one line
-        raise ConfigError(f"{where}: cannot import {module_name!r}: {type(exc).__name__}: {exc}") from None
+    except Exception as exc:  # the user's module failed to import: say where and why, in one line
+        raise ConfigError(
+            f"{where}: cannot import {_shown(module_name)!r}: {_import_failure(exc, module_name)}"
+        ) from None
     cls = getattr(module, cls_name, None)
+    if cls is None:
+        defined = sorted(
+            n
+            for n, obj in vars(module).items()
+            if inspect.isclass(obj) and issubclass(obj, Representation) and obj.__module__ == module.__name__
+        )
+        raise ConfigError(
+            f"{where}: no class {cls_name} in {_shown(module_name)} "
+            f"({'it defines: ' + ', '.join(defined) if defined else 'it defines no Representation subclass'})"
+        )
     if not (inspect.isclass(cls) and issubclass(cls, Representation)):
-        raise ConfigError(f"{where}: {target!r} is not a Representation subclass")
+        kind = "a class" if inspect.isclass(cls) else f"a {type(cls).__name__}"
+        raise ConfigError(f"{where}: {cls_name} in {_shown(module_name)} is {kind}, not a Representation subclass")
     return cls
+
+
+def _import_failure(exc: BaseException, module_name: str) -> str:
+    """``file, line N: Type: message`` of an exception raised while importing a user's
+    module: the last line of that module's code the exception passed through (a syntax
+    error's own line), else the last line outside this registry."""
+    import traceback
+
+    text = str(exc).splitlines()[0] if str(exc) else ""
+    if isinstance(exc, SyntaxError) and exc.filename:
+        return f"{_shown(exc.filename)}, line {exc.lineno}: SyntaxError: {exc.msg}"
+    if module_name.endswith(".py"):
+        user_file = str(Path(module_name).resolve())
+    else:
+        try:
+            spec = importlib.util.find_spec(module_name)
+        except (ImportError, ValueError):
+            spec = None
+        user_file = str(Path(spec.origin).resolve()) if spec is not None and spec.origin else None
+    frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename != __file__]
+    mine = [f for f in frames if user_file and str(Path(f.filename).resolve()) == user_file]
+    frames = [f for f in frames if "importlib" not in Path(f.filename).parts and "<frozen" not in f.filename]
+    frame = (mine or frames or [None])[-1]
+    where = f"{_shown(frame.filename)}, line {frame.lineno}: " if frame is not None else ""
+    return f"{where}{type(exc).__name__}: {text}"
+
+
+def _shown(file: str) -> str:
+    """``file`` relative to the working directory where it lies under it."""
+    try:
+        return Path(file).resolve().relative_to(Path.cwd().resolve()).as_posix()
+    except ValueError:
+        return file
 
 
 def get_class(name: str, target: str | None = None) -> type[Representation]:
