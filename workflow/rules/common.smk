@@ -1,13 +1,16 @@
 # Config validation (before any job), wildcard constraints and target lists.
 
+import json
 import re
 import sys
+from functools import lru_cache
 from pathlib import Path
 
 from descriptor_study.config import localise_classes, validate_config
 from descriptor_study.errors import ConfigError
 
 from descriptor_study.representations import registry
+from descriptor_study.representations.fingerprint import fingerprint
 
 try:
     localise_classes(config, workflow.basedir)  # relative `class: file.py:Class` paths
@@ -44,6 +47,18 @@ def rep_params(rep, section=None):
     if section is not None:
         params.update((config.get(section, {}).get("representations", {}) or {}).get(rep) or {})
     return params
+
+
+@lru_cache(maxsize=None)
+def _fingerprint(rep, params_json):
+    return fingerprint(rep, json.loads(params_json))
+
+
+def rep_fingerprint(rep, section=None):
+    """What besides its parameters defines ``rep``'s numbers (its code's digest, the modules
+    it covers, its libraries' versions): a params entry of every job that computes the
+    representation, so that editing its code reruns exactly those jobs."""
+    return _fingerprint(rep, json.dumps(rep_params(rep, section), sort_keys=True, default=str))
 
 
 REPRESENTATION_FILES = expand("results/representations/{dataset}/{rep}.h5", dataset=DATASETS, rep=REPRESENTATIONS)

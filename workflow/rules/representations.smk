@@ -21,6 +21,7 @@ rule represent:
         params=lambda wc: rep_params(wc.rep),
         species=lambda wc: config["datasets"][wc.dataset].get("species"),
         rep=lambda wc: wc.rep,
+        code=lambda wc: rep_fingerprint(wc.rep),
     script:
         "../../scripts/represent.py"
 
@@ -52,5 +53,6 @@ if DEGREE_REP:
             params=lambda wc: {**rep_params(DEGREE_REP), DEGREE_PARAM: int(wc.degree)},
             species=lambda wc: config["datasets"][wc.dataset].get("species"),
             rep=DEGREE_REP,
+            code=lambda wc: rep_fingerprint(DEGREE_REP),
         script:
             "../../scripts/represent.py"

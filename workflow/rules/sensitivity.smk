@@ -27,6 +27,7 @@ rule sensitivity_curve:
         runtime=lambda wc: len(SENSITIVITY_PANELS) * sensitivity_runtime(wc),
     params:
         params=lambda wc: rep_params(wc.rep, "sensitivity"),
+        code=lambda wc: rep_fingerprint(wc.rep, "sensitivity"),
         settings={k: v for k, v in SENS.items() if k != "representations"},
     script:
         "../../scripts/sensitivity_curve.py"
