@@ -2,7 +2,15 @@
 
 Rule scripts call ``run_step(snakemake, main)``: messages go to the rule's log and to
 stderr; a ``StudyError`` (bad dataset, config or species) ends the job with its one-line
-message instead of a traceback, and the rule's outputs are removed by Snakemake.
+message instead of a traceback, and the rule's outputs are removed by Snakemake.  Any
+other exception is a bug: its one line (type and message) goes to the console and the log,
+its traceback to the log only.
+
+``main`` runs in a worker process that the job's own process supervises: on SIGINT
+(Ctrl-C) or SIGTERM the supervisor kills the worker and every process it started at once,
+even in the middle of a library call that would not see the signal for minutes, and ends
+with one line; the worker dies with its supervisor, so nothing is left running.  A job
+that runs long logs a line every ``HEARTBEAT`` seconds.
 
 Before ``main`` runs, temporary files that killed jobs left in the output folders are
 removed (``atomic.remove_stale``), and so is the provenance of the outputs about to be
@@ -16,6 +24,7 @@ time stamps), so two clean runs write identical provenance.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import hashlib
 import json
@@ -23,7 +32,9 @@ import logging
 import os
 import platform
 import re
+import signal
 import sys
+import time
 from collections.abc import Callable, Iterable
 from functools import lru_cache
 from pathlib import Path
@@ -54,17 +65,174 @@ PROVENANCE_PACKAGES = (
 
 
 def run_step(smk: Any, main: Callable[[Any], None]) -> None:
-    handlers: list[logging.Handler] = [logging.StreamHandler(sys.stderr)]
-    if getattr(smk, "log", None):
-        handlers.append(logging.FileHandler(str(smk.log[0]), mode="w"))
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s", handlers=handlers, force=True)
-    prepare_outputs(_files(getattr(smk, "output", None)))
+    """Run ``main(smk)`` as one job: see the module docstring."""
+    _setup_logging(getattr(smk, "log", None))
+    outputs = _files(getattr(smk, "output", None))
+    prepare_outputs(outputs)
+    job = job_name(smk)
+    if not hasattr(os, "fork"):  # no supervisor where processes cannot fork
+        sys.exit(_run(smk, main, job))
+    for stream in (sys.stdout, sys.stderr):
+        stream.flush()
+    parent = os.getpid()
+    pid = os.fork()
+    if pid == 0:  # the worker: computes; the supervisor alone answers interrupts
+        code = 1
+        try:
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
+            _die_with(parent)
+            code = _run(smk, main, job)
+        finally:
+            logging.shutdown()
+            for stream in (sys.stdout, sys.stderr):
+                stream.flush()
+            os._exit(code)
+    sys.exit(_supervise(pid, job, outputs))
+
+
+def job_name(smk: Any) -> str:
+    """``rule wildcard/values`` of a job, as its one-line messages name it."""
+    wildcards = _named(getattr(smk, "wildcards", None))
+    rule = getattr(smk, "rule", None) or "job"
+    return f"{rule} {'/'.join(str(v) for v in wildcards.values())}".strip()
+
+
+def _run(smk: Any, main: Callable[[Any], None], job: str) -> int:
+    """``main(smk)`` and the provenance of its outputs; the exit code.  Bad input ends in
+    its one line; a bug in its one line on the console and its traceback in the job's log."""
     try:
         main(smk)
+        write_provenance(smk)
     except StudyError as exc:
         log.error("%s", exc)
-        sys.exit(1)
-    write_provenance(smk)
+        return 1
+    except KeyboardInterrupt:  # no supervisor (no fork): the interrupt reached this process
+        log.error("%s: interrupted; nothing written", job)
+        return 130
+    except Exception as exc:
+        text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+        where = f" (traceback in {_log_file()})" if _log_file() else ""
+        log.error("%s failed: %s: %s%s", job, type(exc).__name__, text, where, exc_info=True)
+        return 1
+    return 0
+
+
+#: seconds between the supervisor's lines saying that a long job is still running
+HEARTBEAT = 300.0
+
+
+class _Stop(Exception):
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+def _supervise(pid: int, job: str, outputs: list[str]) -> int:
+    """Wait for the worker ``pid``; on SIGINT or SIGTERM stop it and every process it
+    started at once (SIGKILL: its files are written under temporary names, so nothing
+    half-written remains), say so in one line and return 128 + the signal's number."""
+
+    def stop(signum, frame):
+        raise _Stop(signum)
+
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, stop)
+    start = time.monotonic()
+    next_beat = start + HEARTBEAT
+    try:
+        while True:
+            done, status = os.waitpid(pid, os.WNOHANG)
+            if done:
+                break
+            if time.monotonic() >= next_beat:
+                log.info("%s: still running after %.0f min", job, (time.monotonic() - start) / 60)
+                next_beat += HEARTBEAT
+            time.sleep(0.2)
+    except _Stop as interrupt:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        stopped = _kill_tree(pid)
+        for folder in sorted({Path(o).parent for o in outputs}):
+            remove_stale(folder)
+        name = signal.Signals(interrupt.signum).name
+        started = f" and the {stopped - 1} process{'es' if stopped > 2 else ''} it started" if stopped > 1 else ""
+        log.error(
+            "%s: interrupted (%s) after %.0f s: stopped its worker%s; nothing written",
+            job,
+            name,
+            time.monotonic() - start,
+            started,
+        )
+        return 128 + interrupt.signum
+    if os.WIFSIGNALED(status):
+        name = signal.Signals(os.WTERMSIG(status)).name
+        log.error("%s: its worker process was killed by %s (out of memory?); nothing written", job, name)
+        return 1
+    return os.WEXITSTATUS(status)
+
+
+def _kill_tree(pid: int) -> int:
+    """SIGKILL ``pid`` and its descendants (found with psutil where installed); how many
+    processes that was."""
+    procs = [pid]
+    try:
+        import psutil
+
+        procs += [p.pid for p in psutil.Process(pid).children(recursive=True)]
+    except Exception:  # psutil absent, or the worker already gone
+        pass
+    for p in procs:
+        try:
+            os.kill(p, signal.SIGKILL)
+        except ProcessLookupError:
+            continue
+    with contextlib.suppress(ChildProcessError):
+        os.waitpid(pid, 0)
+    return len(procs)
+
+
+def _die_with(parent: int) -> None:
+    """Have the kernel kill this process when ``parent`` dies (Linux); a worker must never
+    outlive its supervisor."""
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        return
+    if os.getppid() != parent:  # the parent died before the request took effect
+        os._exit(1)
+
+
+class _ConsoleFormatter(logging.Formatter):
+    """Messages without tracebacks: a traceback goes to the job's log file only."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        if record.exc_info and _log_file():
+            record = logging.makeLogRecord({**record.__dict__, "exc_info": None, "exc_text": None})
+        return super().format(record)
+
+
+_LOG_FILE: list[str] = []
+
+
+def _log_file() -> str | None:
+    return _LOG_FILE[0] if _LOG_FILE else None
+
+
+def _setup_logging(logs: Any) -> None:
+    fmt = "%(asctime)s %(name)s: %(message)s"
+    console = logging.StreamHandler(sys.stderr)
+    console.setFormatter(_ConsoleFormatter(fmt))
+    handlers: list[logging.Handler] = [console]
+    _LOG_FILE.clear()
+    if logs:
+        _LOG_FILE.append(str(logs[0]))
+        file = logging.FileHandler(str(logs[0]), mode="w")
+        file.setFormatter(logging.Formatter(fmt))
+        handlers.append(file)
+    logging.basicConfig(level=logging.INFO, handlers=handlers, force=True)
 
 
 def prepare_outputs(outputs: Iterable[str | os.PathLike]) -> None:
