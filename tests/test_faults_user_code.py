@@ -473,3 +473,41 @@ def test_ctrl_c_stops_a_job_at_once_with_one_line_and_leaves_no_process(tmp_path
     assert [p for p in _leftovers(work) if not p.startswith(".snakemake/incomplete/")] == []
     res = _snakemake(work, "-n", "results/representations/Si-demo/Slow.h5")
     assert res.returncode == 0 and _planned(res) == {"represent": 1}, res.stdout[-3000:]
+
+
+# --- the contract suite on a user's class --------------------------------------------------
+
+NOMIC_SOURCE = (
+    GRDF_SOURCE.replace(
+        '        i, d = neighbor_list("id", atoms, cutoff)',
+        "        # distances without the minimum-image convention: wrong across a periodic boundary\n"
+        "        d_all = atoms.get_all_distances(mic=False)\n"
+        "        i, j = np.nonzero((d_all < cutoff) & (d_all > 0))\n"
+        "        d = d_all[i, j]",
+    )
+    .replace("class GRDF", "class NoMic")
+    .replace('name = "GRDF"', 'name = "NoMic"')
+)
+
+
+@pytest.mark.slow
+def test_the_contract_suite_reports_a_broken_class_in_sentences(tmp_path):
+    """``DESCRIPTOR_STUDY_CONTRACT=Name=file.py:Class pytest tests/test_representation_contract.py``
+    as docs/adding-a-representation.md says: a class that ignores periodic images breaks
+    translation invariance in the periodic cell, and the failure says so in one sentence."""
+    (tmp_path / "nomic.py").write_text(NOMIC_SOURCE)
+    env = _env(DESCRIPTOR_STUDY_CONTRACT=f"NoMic={tmp_path / 'nomic.py'}:NoMic")
+    command = [sys.executable, "-m", "pytest", "-p", "no:xdist", "-p", "no:cacheprovider", "-q", "-rf"]
+    command += ["tests/test_representation_contract.py", "-k", "NoMic and invariance"]
+    res = subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True, timeout=600)
+    assert res.returncode == 1, res.stdout[-3000:]
+    failed = _lines(res.stdout, "FAILED")
+    assert len(failed) == 1, res.stdout[-3000:]
+    assert "test_translation_invariance[NoMic-cell]" in failed[0]
+    said = _lines(res.stdout, "translation invariance of NoMic")  # the failure's whole report
+    assert len(said) == 1 and re.fullmatch(
+        r"translation invariance of NoMic on the periodic Al-Cu cell: row \d+ changed by [0-9.e+-]+ of its norm "
+        r"\(\|dV\| = [0-9.e+-]+, \|V\| = [0-9.e+-]+\); allowed: 1e-09",
+        said[0],
+    ), res.stdout[-3000:]
+    assert "assert " not in res.stdout and "AssertionError" not in res.stdout

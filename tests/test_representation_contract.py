@@ -30,7 +30,7 @@ from ase.build import bulk
 
 from descriptor_study import pipeline, storage
 from descriptor_study.datasets import read_structures
-from descriptor_study.errors import ConfigError, SpeciesError
+from descriptor_study.errors import ConfigError, SpeciesError, StudyError
 from descriptor_study.representations import Param, Representation, registry
 
 REPO = Path(__file__).resolve().parents[1]
@@ -98,17 +98,49 @@ def rep(name: str):
 
 
 @cache
-def reference(name: str, kind: str) -> np.ndarray:
+def _reference(name: str, kind: str) -> np.ndarray:
     return rep(name).compute(STRUCTURES[kind]())
 
 
-def _rows_agree(a: np.ndarray, b: np.ndarray, tol: float = TOL) -> None:
-    """Every row of ``b`` equals the row of ``a`` to ``tol`` relative to that row's norm."""
-    assert a.shape == b.shape
+def reference(name: str, kind: str) -> np.ndarray:
+    try:
+        return _reference(name, kind)
+    except StudyError as exc:
+        _fail(f"{name} on {NAMED[kind]}: {exc}")
+
+
+#: how the structures are named in the suite's sentences
+NAMED = {"cell": "the periodic Al-Cu cell", "cluster": "the Al-Cu cluster"}
+
+
+def _rows_agree(a: np.ndarray, b: np.ndarray, check: str, tol: float = TOL) -> None:
+    """Every row of ``b`` equals the row of ``a`` to ``tol`` relative to that row's norm;
+    else one sentence: ``check``, the worst row, by how much, and what is allowed."""
+    if a.shape != b.shape:
+        _fail(f"{check}: {b.shape[0]} rows of {b.shape[1]} columns, expected {a.shape[0]} of {a.shape[1]}")
     diff = np.linalg.norm(a - b, axis=1)
     norm = np.linalg.norm(a, axis=1)
-    worst = int(np.argmax(diff / np.where(norm > 0, norm, 1.0)))
-    assert np.all(diff <= tol * norm), f"row {worst}: |a - b| = {diff[worst]:.3g}, |a| = {norm[worst]:.3g}"
+    relative = diff / np.where(norm > 0, norm, 1.0)
+    worst = int(np.argmax(relative))
+    if not np.all(diff <= tol * norm):
+        _fail(
+            f"{check}: row {worst} changed by {relative[worst]:.2g} of its norm "
+            f"(|dV| = {diff[worst]:.3g}, |V| = {norm[worst]:.3g}); allowed: {tol:g}"
+        )
+
+
+def _fail(sentence: str) -> None:
+    """Fail the test with ``sentence`` alone (no assertion dump)."""
+    pytest.fail(sentence, pytrace=False)
+
+
+def _rows(name: str, atoms: Atoms, what: str, centers=None) -> np.ndarray:
+    """``name``'s rows of ``atoms``; a representation that breaks the contract while
+    computing them (wrong shape, non-finite values) fails with its one line."""
+    try:
+        return rep(name).compute(atoms, centers=centers)
+    except StudyError as exc:
+        _fail(f"{name} on {what}: {exc}")
 
 
 # --- features ---------------------------------------------------------------------------
@@ -121,17 +153,22 @@ def test_feature_count_is_what_the_class_announces(name, kind):
     atoms = STRUCTURES[kind]()
     X = reference(name, kind)
     rows = 1 if r.per_structure else len(atoms)
-    assert X.shape == (rows, r.n_features)
-    assert all(len(row) == r.n_features for row in X)
-    assert X.dtype == np.float64
+    if X.shape != (rows, r.n_features):
+        _fail(f"{name} on {NAMED[kind]}: {X.shape[0]} rows of {X.shape[1]} columns; expected {rows} of {r.n_features}")
+    if X.dtype != np.float64:
+        _fail(f"{name} on {NAMED[kind]}: rows of type {X.dtype}, expected float64")
 
 
 @pytest.mark.parametrize("kind", KINDS)
 @pytest.mark.parametrize("name", NAMES)
 def test_output_is_finite_and_not_empty(name, kind):
     X = reference(name, kind)
-    assert np.isfinite(X).all()
-    assert np.all(np.linalg.norm(X, axis=1) > 0), "a row of zeros: the structure was not seen"
+    if not np.isfinite(X).all():
+        row = int(np.flatnonzero(~np.isfinite(X).all(axis=1))[0])
+        _fail(f"{name} on {NAMED[kind]}: row {row} has {int((~np.isfinite(X[row])).sum())} non-finite values")
+    empty = np.flatnonzero(np.linalg.norm(X, axis=1) == 0)
+    if len(empty):
+        _fail(f"{name} on {NAMED[kind]}: row {int(empty[0])} is all zeros (the atom's neighbours were not seen)")
 
 
 # --- invariances ------------------------------------------------------------------------
@@ -146,7 +183,8 @@ def test_rotation_invariance(name, kind):
     if atoms.pbc.any():
         turned.set_cell(atoms.cell.array @ rot.T, scale_atoms=False)
     turned.positions = atoms.positions @ rot.T
-    _rows_agree(reference(name, kind), rep(name).compute(turned))
+    what = f"rotation invariance of {name} on {NAMED[kind]}"
+    _rows_agree(reference(name, kind), _rows(name, turned, NAMED[kind]), what)
 
 
 @pytest.mark.parametrize("kind", KINDS)
@@ -157,7 +195,8 @@ def test_translation_invariance(name, kind):
     moved.positions += np.array([0.37, -1.21, 2.9])
     if atoms.pbc.any():
         moved.wrap()  # the same crystal, atoms put back into the cell
-    _rows_agree(reference(name, kind), rep(name).compute(moved))
+    what = f"translation invariance of {name} on {NAMED[kind]}"
+    _rows_agree(reference(name, kind), _rows(name, moved, NAMED[kind]), what)
 
 
 @pytest.mark.parametrize("kind", KINDS)
@@ -166,9 +205,10 @@ def test_permutation_invariance(name, kind):
     atoms = STRUCTURES[kind]()
     perm = np.random.default_rng(5).permutation(len(atoms))
     assert not np.array_equal(perm, np.arange(len(atoms)))
-    X, Y = reference(name, kind), rep(name).compute(atoms[perm])
+    X, Y = reference(name, kind), _rows(name, atoms[perm], NAMED[kind])
     # per-atom rows follow their atoms; a global row stays as it is
-    _rows_agree(X if rep(name).per_structure else X[perm], Y)
+    what = f"permutation invariance of {name} on {NAMED[kind]} (rows follow their atoms)"
+    _rows_agree(X if rep(name).per_structure else X[perm], Y, what)
 
 
 @pytest.mark.parametrize("kind", KINDS)
@@ -181,7 +221,8 @@ def test_rows_of_chosen_centres_are_rows_of_the_full_evaluation(name, kind):
             r.compute(atoms, centers=[0])
         return
     centres = [4, 0, 2]
-    _rows_agree(reference(name, kind)[centres], r.compute(atoms, centers=centres))
+    what = f"rows of {name} for centres {centres} of {NAMED[kind]} against the full evaluation's"
+    _rows_agree(reference(name, kind)[centres], _rows(name, atoms, NAMED[kind], centres), what)
 
 
 # --- species ----------------------------------------------------------------------------
@@ -239,7 +280,8 @@ def test_h5_round_trip_keeps_matrix_offsets_and_parameters(name, tmp_path):
     assert stored.species == SPECIES
     # the batched evaluation gives each structure's own rows
     for k, atoms in enumerate(structures):
-        _rows_agree(r.compute(atoms), stored.matrix[stored.offsets[k] : stored.offsets[k + 1]], 1e-10)
+        what = f"{name}: the stored rows of structure {k} against its own evaluation"
+        _rows_agree(r.compute(atoms), stored.matrix[stored.offsets[k] : stored.offsets[k + 1]], what, 1e-10)
     # the resolved parameters, as the representation records them
     assert stored.params == _jsonable(r.describe()["params"])
 
@@ -268,7 +310,8 @@ def test_resolved_parameters_are_recorded(name):
             name, SPECIES, {**{k: v for k, v in CASES[name].items() if k == registry.CLASS_KEY}, **record}
         )
         for kind in KINDS:
-            _rows_agree(reference(name, kind), again.compute(STRUCTURES[kind]()), 1e-12)
+            what = f"{name} rebuilt from its recorded parameters, on {NAMED[kind]}"
+            _rows_agree(reference(name, kind), again.compute(STRUCTURES[kind]()), what, 1e-12)
     json.dumps(params, default=storage._jsonable)  # the record is JSON: it is stored beside the matrix
 
 
@@ -366,6 +409,6 @@ def test_the_invariance_check_fails_a_representation_that_is_not_invariant():
     r = _Positions(SPECIES)
     moved = atoms.copy()
     moved.positions += 1e-6  # far below any row norm, far above 1e-9 of it
-    with pytest.raises(AssertionError):
-        _rows_agree(r.compute(atoms), r.compute(moved))
-    _rows_agree(r.compute(atoms), r.compute(atoms))
+    with pytest.raises(pytest.fail.Exception, match=r"^translation invariance of Positions: row \d+ changed by "):
+        _rows_agree(r.compute(atoms), r.compute(moved), "translation invariance of Positions")
+    _rows_agree(r.compute(atoms), r.compute(atoms), "translation invariance of Positions")
