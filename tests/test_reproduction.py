@@ -85,6 +85,20 @@ def test_sensitivity_cells_compare_slope_and_level():
     assert lower == {"slope": "agree", "level": "differ"}
 
 
+def test_a_curve_of_ours_that_is_exactly_zero_differs_with_its_reason():
+    zero = power_law(1.0, 0.0)
+    rows = rp.sensitivity_cells("fig5a", "ACSF", power_law(1.0, 1.0), zero)
+    assert {r["metric"].split()[0]: (r["ours"], r["verdict"]) for r in rows} == {
+        "slope": (rows[0]["ours"], "differ"),
+        "dV": (0.0, "differ"),  # the level at 1e-3 Å: exactly 0, not a failed interpolation
+    }
+    assert np.isnan(rows[0]["ours"])
+    deviation = [{"match": {"item": "fig5a/ACSF"}, "reason": "a reason written for the authors' curve"}]
+    rp.attach_reasons(rows, deviation)
+    assert [r["reason"] for r in rows] == [rp.ZERO_CURVE, rp.ZERO_CURVE]
+    assert rp.ZERO_CURVE.startswith("our curve is exactly 0 at every t")
+
+
 def test_rotation_cells_agree_when_both_are_round_off():
     theta = np.arange(0, 91.0)
     small = pd.DataFrame({"t": theta, "dV": 1e-14 * (1 + theta)})

@@ -249,7 +249,7 @@ def sensitivity_cells(
     panel: str, representation: str, published: pd.DataFrame | None, ours: pd.DataFrame | None
 ) -> list[dict[str, Any]]:
     """Figure 3: maximum dV (round-off); Figures 4-5: slope as t → 0 and dV at 1e-3 Å."""
-    from .sensitivity import asymptotic_slope
+    from .sensitivity import asymptotic_slope, is_zero_curve
 
     figure = {"fig3": "Figure 3", "fig4": "Figure 4"}.get(panel, f"Figure 5{panel[-1]}")
     stem = f"{panel}/{representation}"
@@ -271,9 +271,11 @@ def sensitivity_cells(
         return None if df is None else asymptotic_slope(df["t"].to_numpy(), df["dV"].to_numpy(), SLOPE_FLOOR)[0]
 
     def level(df):
+        if df is not None and is_zero_curve(df["dV"].to_numpy()):
+            return 0.0  # exactly: no interpolation on a log scale needed
         return None if df is None else level_at(df["t"].to_numpy(), df["dV"].to_numpy())
 
-    return [
+    cells = [
         cell(
             f"{stem}/slope", figure, representation, "c-Si", "slope k as t → 0", "slope", slope(published), slope(ours)
         ),
@@ -288,6 +290,10 @@ def sensitivity_cells(
             level(ours),
         ),
     ]
+    if ours is not None and is_zero_curve(ours["dV"].to_numpy()):
+        for c in cells:  # a reason of its own, whatever deviations.yaml says of the cell
+            c["reason"] = ZERO_CURVE
+    return cells
 
 
 def regression_cells(
@@ -385,8 +391,14 @@ def _matches(row: dict[str, Any], match: dict[str, Any]) -> bool:
     return True
 
 
+#: the reason of a sensitivity cell whose curve of ours is exactly zero (found from the curve)
+ZERO_CURVE = "our curve is exactly 0 at every t: the perturbation moved nothing within the cutoff"
+
+
 def attach_reasons(rows: list[dict[str, Any]], deviations: Sequence[dict[str, Any]]) -> None:
     for row in rows:
+        if row["reason"] == ZERO_CURVE:
+            continue
         reasons = [d["reason"].strip() for d in deviations if _matches(row, d.get("match", {}))]
         if reasons:
             row["reason"] = " ".join(dict.fromkeys(reasons))
