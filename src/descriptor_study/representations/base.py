@@ -17,6 +17,8 @@ structure, which is what the ``.h5`` store keeps.
 
 from __future__ import annotations
 
+import logging
+import time
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
@@ -28,6 +30,11 @@ from ase.data import chemical_symbols
 from ..errors import ConfigError, RepresentationError, SpeciesError
 from ..finite import first_nonfinite
 from .spec import Param, resolve
+
+log = logging.getLogger(__name__)
+
+#: seconds between the progress lines a long computation writes to the log
+PROGRESS_EVERY = 30.0
 
 
 class Representation(ABC):
@@ -231,9 +238,13 @@ class Representation(ABC):
 
         method = self._method("_compute")
         rows = []
+        start = last = time.monotonic()
         for k, atoms in enumerate(tqdm(structures, desc=self.name, disable=not progress, unit="struct")):
             expected = 1 if self.per_structure else len(atoms)
             rows.append(self._checked_rows(self._compute(atoms, None), expected, method, index=k))
+            if progress and time.monotonic() - last >= PROGRESS_EVERY:  # the job's log, besides the bar
+                last = time.monotonic()
+                log.info("%s: %d of %d structures in %.0f s", self.name, k + 1, len(structures), last - start)
         if not rows:
             return np.zeros((0, self.n_features))
         return np.vstack(rows)
