@@ -511,3 +511,14 @@ def test_the_contract_suite_reports_a_broken_class_in_sentences(tmp_path):
         said[0],
     ), res.stdout[-3000:]
     assert "assert " not in res.stdout and "AssertionError" not in res.stdout
+
+
+def test_a_long_computation_logs_its_progress(tmp_path, monkeypatch, caplog):
+    from descriptor_study.representations import base
+
+    monkeypatch.setattr(base, "PROGRESS_EVERY", 0.0)  # every structure, instead of every 30 s
+    rep = _grdf_class(tmp_path, FIXED)(["Si"])
+    with caplog.at_level("INFO", logger="descriptor_study"):
+        rep.compute_many(_structures(), progress=True, source="data/mine.extxyz", dataset="mine")
+    lines = [r.getMessage() for r in caplog.records if r.name == "descriptor_study.representations.base"]
+    assert [re.sub(r" in \d+ s$", "", line) for line in lines] == [f"GRDF: {k} of 3 structures" for k in (1, 2, 3)]
