@@ -516,3 +516,67 @@ def test_close_atoms_warned_on_reading_and_skipped_for_checked_files(tmp_path, c
     with caplog.at_level(logging.WARNING, logger=io.log.name):
         structures = io.read_structures(path, require_energy=False, warn_close_atoms=False)
     assert len(structures) == 2 and not [r for r in caplog.records if "closer than" in r.getMessage()]
+
+
+# --- issue 21: a file cut inside a line --------------------------------------------------
+
+
+def _cu_frames(n: int = 3) -> list:
+    frames = []
+    for k in range(n):
+        atoms = bulk("Cu", "fcc", a=3.6, cubic=True)
+        atoms.rattle(0.02, seed=k)
+        atoms.info["energy"] = -3.5 * len(atoms) + 0.1 * k
+        frames.append(atoms)
+    return frames
+
+
+def test_file_cut_inside_an_atom_line_names_the_line(tmp_path):
+    """Before: "not a readable extxyz file (ValueError: could not assign tuple of length 3 to
+    structure with 4 fields.)", naming neither the structure nor the line."""
+    from ase.io import write
+
+    whole = tmp_path / "whole.extxyz"
+    write(whole, _cu_frames(), format="extxyz")  # 3 frames of 4 atoms: lines 1-6, 7-12, 13-18
+    lines = whole.read_text().splitlines(keepends=True)
+    assert len(lines) == 18 and len(lines[17].split()) == 4
+    cut = tmp_path / "cut.extxyz"
+    cut.write_text("".join(lines[:17]) + lines[17][:30])  # a copy that stopped inside the last number but one
+    out = tmp_path / "out.extxyz"
+    with pytest.raises(DatasetError) as info:
+        build_dataset({"name": "cut", "file": str(cut)}, out)
+    assert str(info.value) == (
+        f"{cut}: not a readable extxyz file: line 18 (structure 2, atom 3) has 3 columns, "
+        f"Properties=species:S:1:pos:R:3 needs 4; the file ends inside this line, so it was cut short (an "
+        f"interrupted copy or download?)"
+    )
+    assert not out.exists()
+    # a broken value inside the file: its line, structure, atom and column
+    cut.write_text("".join(lines[:9]) + lines[9].replace(lines[9].split()[2], "1.2.3") + "".join(lines[10:]))
+    with pytest.raises(DatasetError) as info:
+        read_structures(cut)
+    assert str(info.value) == (
+        f"{cut}: not a readable extxyz file: line 10 (structure 1, atom 1): column 3 (pos) is '1.2.3', not a real "
+        f"number"
+    )
+
+
+def test_file_cut_inside_its_last_number_is_warned(tmp_path, caplog):
+    """A cut that leaves a number (``-0.`` of ``-0.0214``) still reads: the missing line break
+    at the end is reported."""
+    import logging
+
+    from ase.io import write
+
+    from descriptor_study.datasets import io
+
+    path = tmp_path / "cut.extxyz"
+    write(path, _cu_frames(2), format="extxyz")
+    text = path.read_text()
+    path.write_text(text[: len(text) - 5])
+    with caplog.at_level(logging.WARNING, logger=io.log.name):
+        assert len(read_structures(path)) == 2
+    assert [r.getMessage() for r in caplog.records] == [
+        f"{path}: the file does not end with a line break: its last line (line 12, structure 1, atom 3) may be "
+        f"cut short"
+    ]

@@ -3,10 +3,11 @@
 Every structure returned by ``read_structures`` has its energy (eV) in
 ``atoms.info["energy"]`` and no calculator; a problem ends with one ``DatasetError``
 naming the file, the 0-based structure index (and the frame's ``source_file`` where it
-has one) and the fix where there is an obvious one.  Checked: at least one atom, no dummy
-atoms (``X``, atomic number 0), finite positions and energy, no overlapping atoms, a cell
-with a non-zero vector along every direction of a periodic structure, and an
-``energy_key`` that some structure of the file has.
+has one) and the fix where there is an obvious one.  Checked: text that the extxyz
+reader can read (else the line where it breaks), at least one atom, no dummy atoms
+(``X``, atomic number 0), finite positions and energy, no overlapping atoms, a cell with a
+non-zero vector along every direction of a periodic structure, and an ``energy_key`` that
+some structure of the file has.
 """
 
 from __future__ import annotations
@@ -71,7 +72,7 @@ def read_structures(
     try:
         structures = read(path, index=":", format="extxyz")
     except Exception as exc:  # ASE raises many types for broken text
-        raise DatasetError(f"{path}: not a readable extxyz file ({type(exc).__name__}: {exc})") from None
+        raise DatasetError(f"{path}: not a readable extxyz file: {_where_unreadable(path, exc)}") from None
     if not structures:
         raise DatasetError(f"{path}: holds no structure")
     shown = label or path
@@ -153,10 +154,11 @@ def _check_atom_counts(path: Path) -> None:
     otherwise make the reader loop over that many missing lines.
     """
     with open(path, "rb") as fh:
-        lines = fh.read().split(b"\n")
+        data = fh.read()
+    lines = data.split(b"\n")
     while lines and not lines[-1].strip():
         lines.pop()
-    k, frame = 0, 0
+    k, frame, start = 0, 0, 0
     while k < len(lines):
         text = lines[k].strip()
         try:
@@ -171,8 +173,106 @@ def _check_atom_counts(path: Path) -> None:
                 f"{path}: line {k + 1}: structure {frame} announces {n} atoms but only "
                 f"{max(len(lines) - k - 2, 0)} lines follow its comment line"
             )
+        start = k
         k += n + 2
         frame += 1
+    if lines and not data.rstrip(b" \t\r").endswith(b"\n") and len(lines) - 1 > start + 1:
+        # every extxyz writer ends its lines; a copy cut inside the last number still reads
+        log.warning(
+            "%s: the file does not end with a line break: its last line (line %d, structure %d, atom %d) may "
+            "be cut short",
+            path,
+            len(lines),
+            frame - 1,
+            len(lines) - start - 3,
+        )
+
+
+#: what a value of each extxyz column type must be
+_COLUMN_KINDS = {"R": "a real number", "I": "an integer", "L": "T or F", "S": "text"}
+
+
+def _where_unreadable(path: Path, exc: Exception) -> str:
+    """Where a file whose atom counts are sound (``_check_atom_counts``) stops ASE's
+    extxyz reader: the line, its structure (and atom) and what is wrong there; failing
+    that, the structure ASE stopped at, with its error."""
+    try:
+        found = _broken_line(path)
+        if found is None:
+            frame, starts = _frames_read(path), _frame_starts(path)
+            where = f"structure {frame} (line {starts[frame] + 1})" if frame < len(starts) else "after the last frame"
+            found = f"{where}: {type(exc).__name__}: {exc}"
+        return found
+    except Exception:  # never hide the reader's own error behind one of this search
+        return f"{type(exc).__name__}: {exc}"
+
+
+def _frame_starts(path: Path) -> list[int]:
+    """The 0-based line of each frame's atom count (counts checked by ``_check_atom_counts``)."""
+    with open(path, "rb") as fh:
+        lines = fh.read().split(b"\n")
+    while lines and not lines[-1].strip():
+        lines.pop()
+    starts, k = [], 0
+    while k < len(lines):
+        starts.append(k)
+        k += int(lines[k].strip()) + 2
+    return starts
+
+
+def _broken_line(path: Path) -> str | None:
+    """The first line ASE's extxyz reader cannot take, and why, or None.
+
+    Each frame's comment line is parsed as ASE parses it, and each atom line is held
+    against the columns of the frame's ``Properties`` (ASE's default
+    ``species:S:1:pos:R:3`` where it has none): too few columns (a file cut inside a
+    line) or a value of the wrong type.
+    """
+    from ase.io.extxyz import key_val_str_to_dict, parse_properties
+
+    with open(path, "rb") as fh:
+        lines = fh.read().split(b"\n")
+    last = len(lines) - 1 if lines[-1].strip() else None  # the file ends inside this line
+    for frame, start in enumerate(_frame_starts(path)):
+        comment = lines[start + 1].decode("utf-8", "replace").strip()
+        at = f"line {start + 2} (the comment line of structure {frame})"
+        try:
+            info = key_val_str_to_dict(comment) if comment else {}
+            spec = info.get("Properties", "species:S:1:pos:R:3")
+            columns = [(name, kind) for name, kind, n in zip(*[iter(spec.split(":"))] * 3) for _ in range(int(n))]
+            converters = parse_properties(spec)[3]
+        except Exception as err:
+            return f"{at}: {type(err).__name__}: {err}"
+        for atom in range(int(lines[start].strip())):
+            number = start + 2 + atom
+            values = lines[number].decode("utf-8", "replace").split()
+            at = f"line {number + 1} (structure {frame}, atom {atom})"
+            if len(values) < len(columns):
+                cut = (
+                    "; the file ends inside this line, so it was cut short (an interrupted copy or download?)"
+                    if number == last
+                    else ""
+                )
+                return f"{at} has {len(values)} columns, Properties={spec} needs {len(columns)}{cut}"
+            for c, ((name, kind), convert, value) in enumerate(zip(columns, converters, values)):
+                try:
+                    convert(value)
+                except (TypeError, ValueError):
+                    return f"{at}: column {c + 1} ({name}) is {value!r}, not {_COLUMN_KINDS.get(kind, kind)}"
+    return None
+
+
+def _frames_read(path: Path) -> int:
+    """How many frames ASE's extxyz reader reads from ``path`` before it fails."""
+    from ase.io import iread
+
+    count = 0
+    try:
+        for _ in iread(path, index=":", format="extxyz"):
+            count += 1
+    except Exception:
+        pass
+    return count
 
 
 def _frame(atoms: Atoms, index: int, path) -> str:
