@@ -511,14 +511,14 @@ def test_close_atoms_warned_on_reading_and_skipped_for_checked_files(tmp_path, c
     with caplog.at_level(logging.WARNING, logger=io.log.name):
         io.read_structures(path, require_energy=False)
     warned = [r.getMessage() for r in caplog.records if "closer than" in r.getMessage()]
-    assert len(warned) == 1 and "1 structures" in warned[0] and "first: structure 1" in warned[0]
+    assert len(warned) == 1 and "1 structures" in warned[0] and "closest: structure 1, 0.25 Å" in warned[0]
     caplog.clear()
     with caplog.at_level(logging.WARNING, logger=io.log.name):
         structures = io.read_structures(path, require_energy=False, warn_close_atoms=False)
     assert len(structures) == 2 and not [r for r in caplog.records if "closer than" in r.getMessage()]
 
 
-# --- issue 21: a file cut inside a line --------------------------------------------------
+# --- issue 21: a file cut inside a line; structures denser than matter ----------------------
 
 
 def _cu_frames(n: int = 3) -> list:
@@ -580,3 +580,146 @@ def test_file_cut_inside_its_last_number_is_warned(tmp_path, caplog):
         f"{path}: the file does not end with a line break: its last line (line 12, structure 1, atom 3) may be "
         f"cut short"
     ]
+
+
+def _dense_cube(n: int = 500, side: float = 5.0, seed: int = 1):
+    """``n`` Si atoms in a periodic cube of ``side`` Å, on a jittered grid (no two closer
+    than SUSPICIOUS_DISTANCE: the close-atoms scan does not see it)."""
+    from ase import Atoms
+
+    per_side = int(np.ceil(n ** (1 / 3)))
+    grid = np.stack(np.meshgrid(*[np.arange(per_side)] * 3, indexing="ij"), -1).reshape(-1, 3) * side / per_side
+    rng = np.random.default_rng(seed)
+    keep = np.sort(rng.choice(len(grid), n, replace=False))
+    atoms = Atoms(f"Si{n}", positions=grid[keep] + rng.normal(scale=0.01, size=(n, 3)), cell=[side] * 3, pbc=True)
+    atoms.info["energy"] = -1.0 * n
+    return atoms
+
+
+def _dense_file(path: Path) -> Path:
+    """Si diamond with a pair 0.45 Å apart, a 27-atom cube of 2.7 Å (1.37 atoms/Å³), diamond
+    with a pair 0.3 Å apart, the 500-atom cube of 5 Å (4 atoms/Å³)."""
+    from ase.io import write
+
+    frames = []
+    for distance in (0.45, 0.3):
+        atoms = bulk("Si", "diamond", a=5.43, cubic=True)
+        atoms.positions[1] = atoms.positions[0] + [distance, 0.0, 0.0]
+        atoms.info["energy"] = -30.0
+        frames.append(atoms)
+    write(path, [frames[0], _dense_cube(27, 2.7), frames[1], _dense_cube()], format="extxyz")
+    return path
+
+
+def test_denser_than_matter_stops_the_dataset_step(tmp_path):
+    """Before: the dataset step passed the 500-atom cube of 5 Å (its atoms are no closer than
+    0.5 Å) and the representation job ran for many minutes."""
+    from descriptor_study.datasets import io
+
+    path = _dense_file(tmp_path / "dense.extxyz")
+    out = tmp_path / "data" / "dense.extxyz"
+    with pytest.raises(DatasetError) as info:
+        build_dataset({"name": "dense", "file": str(path)}, out)
+    assert str(info.value) == (
+        f"{path}: structure 3: 500 atoms in 125 Å³ (its periodic cell) is 4 atoms/Å³, denser than any matter (above "
+        f"1 atom/Å³, 5.7 times diamond, the densest elemental solid); 1 more structures above it: 1 (1.37); the "
+        f"representations would search thousands of neighbours per atom for hours. Check the cell (Lattice) and the "
+        f"units of the positions, or set datasets.dense.allow_dense: true to keep such structures"
+    )
+    assert not out.exists() and not out.parent.exists()
+    assert pytest.approx(0.1762, abs=1e-4) == io.DIAMOND_DENSITY
+
+
+def test_densest_and_closest_structures_are_named(tmp_path, caplog):
+    """Kept with allow_dense, the warnings name the densest structure and the structures with
+    the closest atoms.  Before: one warning, "first: structure 0", the first structure with a
+    pair below 0.5 Å (0.45 Å), not structure 2 (0.3 Å), and none about the dense cube, whose
+    atoms are more than 0.5 Å apart."""
+    import logging
+
+    from descriptor_study.datasets import io
+
+    path = _dense_file(tmp_path / "dense.extxyz")
+    with caplog.at_level(logging.WARNING, logger=io.log.name):
+        structures = read_structures(path, dataset="dense", allow_dense=True)
+    assert len(structures) == 4
+    assert [r.getMessage() for r in caplog.records] == [
+        f"{path}: 2 structures denser than 1 atoms/Å³ (densest: structure 3, 4 atoms/Å³); kept "
+        f"(datasets.dense.allow_dense)",
+        f"{path}: 2 structures have atoms closer than 0.50 Å (closest: structure 2, 0.3 Å; then 0 (0.45 Å)); "
+        f"kept as they are",
+    ]
+
+
+@pytest.mark.slow
+def test_denser_than_matter_through_the_snakefile(repo_root, tmp_path):
+    """The dataset job stops on the dense cube with one line and no data file; the config
+    key it names lets it through."""
+    from ase.io import write
+
+    diamond = bulk("Si", "diamond", a=5.43, cubic=True)
+    diamond.info["energy"] = -40.0
+    write(tmp_path / "dense.extxyz", [diamond, _dense_cube()], format="extxyz")
+    config = tmp_path / "dense.yaml"
+    config.write_text("datasets:\n  dense: {file: dense.extxyz}\nrepresentations:\n  ACSF: {}\n")
+    res = _snakemake(repo_root, tmp_path, "data/dense.extxyz", "--configfile", str(config))
+    assert res.returncode != 0
+    errors = [line for line in res.stderr.splitlines() if " descriptor_study: " in line]  # run_step's one line
+    assert len(errors) == 1, res.stderr[-3000:]
+    assert errors[0].endswith(
+        "dense.extxyz: structure 1: 500 atoms in 125 Å³ (its periodic cell) is 4 atoms/Å³, denser than any matter "
+        "(above 1 atom/Å³, 5.7 times diamond, the densest elemental solid); the representations would search "
+        "thousands of neighbours per atom for hours. Check the cell (Lattice) and the units of the positions, or "
+        "set datasets.dense.allow_dense: true to keep such structures"
+    )
+    assert "Traceback" not in res.stderr
+    assert not (tmp_path / "data" / "dense.extxyz").exists()
+    config.write_text("datasets:\n  dense: {file: dense.extxyz, allow_dense: true}\nrepresentations:\n  ACSF: {}\n")
+    res = _snakemake(repo_root, tmp_path, "data/dense.extxyz", "--configfile", str(config))
+    assert res.returncode == 0, res.stderr[-3000:]
+    assert len(read_structures(tmp_path / "data" / "dense.extxyz", warn_close_atoms=False)) == 2
+
+
+def test_density_of_molecules_slabs_and_crystals():
+    """Periodic: the cell; along a non-periodic direction the atoms' extent, 1 Å added on
+    each side (so an isolated atom is 1/8 atom/Å³)."""
+    from ase import Atoms
+    from ase.build import fcc111, molecule
+
+    from descriptor_study.datasets.io import MAX_DENSITY, number_density
+
+    assert number_density(bulk("C", "diamond", a=3.567, cubic=True))[0] == pytest.approx(0.1762, abs=1e-4)
+    assert number_density(Atoms("Si", positions=[[10, 10, 10]], cell=[20] * 3))[:2] == (0.125, 8.0)
+    water = molecule("H2O")
+    water.center(vacuum=10.0)
+    rho, volume, what = number_density(water)
+    assert rho < MAX_DENSITY and what == "its atoms' bounding box, 1 Å added a side"
+    slab = fcc111("Cu", size=(2, 2, 3), vacuum=10.0)  # pbc T T F, 20 Å of vacuum in its cell
+    rho, volume, what = number_density(slab)
+    area = np.linalg.norm(np.cross(slab.cell[0], slab.cell[1]))
+    thickness = np.ptp(slab.positions[:, 2]) + 2.0
+    assert volume == pytest.approx(area * thickness) and what.startswith("its cell area times its extent across")
+    assert rho == pytest.approx(12 / (area * thickness)) and 0.05 < rho < 0.2  # fcc Cu: 0.085 in the bulk
+    blob = Atoms("C64", positions=np.random.default_rng(0).uniform(0, 1.5, size=(64, 3)))  # no cell, no pbc
+    assert number_density(blob)[0] > MAX_DENSITY
+
+
+@pytest.mark.shared_data
+def test_the_paper_datasets_are_far_below_the_density_limit(shared_datasets):
+    """The offline copies of the paper's data: AlNiCu's densest structure has 0.1005 atoms/Å³,
+    TiO2's 0.152, against the limit of 1."""
+    from ase.io import read
+
+    from descriptor_study.datasets.io import MAX_DENSITY, number_density
+
+    densest = {}
+    for name, path in [
+        ("AlNiCu", shared_datasets / "AlNiCu" / "dataset_AlNiCu.extxyz"),
+        ("TiO2", shared_datasets / "TiO2-aenet" / "TiO2-aenet.extxyz"),
+    ]:
+        if not path.is_file():
+            pytest.skip(f"{path.name} missing from ../shared/datasets")
+        densest[name] = max(number_density(a)[0] for a in read(path, index=":"))
+    assert densest["AlNiCu"] == pytest.approx(0.1005, abs=1e-4)
+    assert densest["TiO2"] == pytest.approx(0.1524, abs=1e-4)
+    assert max(densest.values()) < MAX_DENSITY / 6

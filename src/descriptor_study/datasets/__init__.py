@@ -47,7 +47,8 @@ def build_dataset(
     its 3337 structures, and every structure counts for the representations) unless
     ``require_energy``: the workflow sets it for the datasets of ``regression.datasets``
     that take their energies from the dataset, so a missing energy stops the dataset step
-    instead of the regression, after the representations ran.
+    instead of the regression, after the representations ran.  A structure denser than
+    matter can be (``io.MAX_DENSITY``) stops it too, unless ``spec["allow_dense"]``.
     """
     dest = Path(dest)
     name = spec.get("name", dest.stem)
@@ -55,6 +56,7 @@ def build_dataset(
         "require_energy": require_energy,
         "dataset": name,
         "needed_by": f"regression.datasets ({name})" if require_energy else None,
+        "allow_dense": bool(spec.get("allow_dense", False)),
     }
     if "generator" in spec:
         generator = GENERATORS[spec["generator"]]

@@ -5,9 +5,10 @@ Every structure returned by ``read_structures`` has its energy (eV) in
 naming the file, the 0-based structure index (and the frame's ``source_file`` where it
 has one) and the fix where there is an obvious one.  Checked: text that the extxyz
 reader can read (else the line where it breaks), at least one atom, no dummy atoms
-(``X``, atomic number 0), finite positions and energy, no overlapping atoms, a cell with a
-non-zero vector along every direction of a periodic structure, and an ``energy_key`` that
-some structure of the file has.
+(``X``, atomic number 0), finite positions and energy, a cell with a non-zero vector along
+every direction of a periodic structure, an ``energy_key`` that some structure of the
+file has, a number density that matter can have (``MAX_DENSITY``) and no overlapping
+atoms.
 """
 
 from __future__ import annotations
@@ -37,6 +38,18 @@ SUSPICIOUS_DISTANCE = 0.5
 #: (wrong units or a broken coordinate); the representations' neighbour searches would
 #: bin that extent and run out of memory or crash
 MAX_EXTENT = 1000.0
+#: diamond's number density (atoms/Å³): 8 atoms in a cube of 3.567 Å, the densest
+#: elemental solid at ambient pressure (beryllium 0.124, boron 0.137, osmium 0.072)
+DIAMOND_DENSITY = 8 / 3.567**3
+#: a structure denser than this (atoms/Å³) is not matter: 5.7 times diamond, above even
+#: hydrogen compressed to about 500 GPa (roughly 0.8 atoms/Å³), so a wrong cell or wrong
+#: units (a cell in nm read as Å).  Its atoms would see thousands of neighbours within a
+#: 6.5 Å cutoff, and the representation job would run for hours; the dataset step stops
+#: unless the config allows it (``datasets.<name>.allow_dense``).
+MAX_DENSITY = 1.0
+#: along a non-periodic direction a structure's volume is the atoms' extent plus this much
+#: (Å) on each side (about a covalent radius), so a molecule or an isolated atom has one
+DENSITY_MARGIN = 1.0
 
 _ENERGY_KEYS = ("energy", "Energy", "total_energy", "free_energy", "dft_energy", "nomad_total_energy")
 
@@ -50,6 +63,7 @@ def read_structures(
     needed_by: str | None = None,
     label: str | None = None,
     warn_close_atoms: bool = True,
+    allow_dense: bool = False,
 ) -> list[Atoms]:
     """Read every structure of an extxyz file and check it.
 
@@ -59,9 +73,14 @@ def read_structures(
     is an error (a misspelt key would otherwise drop every energy).  ``dataset`` names
     the config entry in messages (``datasets.<dataset>.energy_key``), ``needed_by`` what
     needs the energies when ``require_energy`` is set, ``label`` the file in messages
-    (default ``path``).  ``warn_close_atoms=False`` skips the scan for atoms closer than
-    ``SUSPICIOUS_DISTANCE`` (a neighbour list per structure, only ever a warning): the
-    workflow's jobs read the dataset file its dataset step wrote, which that step scanned.
+    (default ``path``).
+
+    A source file is scanned for what only makes it suspicious or slow: atoms closer than
+    ``SUSPICIOUS_DISTANCE`` (a warning naming the structures with the closest pairs) and
+    structures denser than ``MAX_DENSITY`` (an error naming the densest, unless
+    ``allow_dense``: config ``datasets.<dataset>.allow_dense``).  ``warn_close_atoms=False``
+    skips both scans: the workflow's jobs read the dataset file its dataset step wrote,
+    which that step scanned (with the dataset's ``allow_dense``).
     """
     from ase.io import read
 
@@ -82,21 +101,107 @@ def read_structures(
             f"{shown}: no structure has the energy key {energy_key!r} ({key_name}); energy-like keys "
             f"in the file: {_energy_like_keys(structures)}"
         )
-    out = []
-    suspicious = []
-    for index, atoms in enumerate(structures):
-        out.append(_check(atoms, index, shown, energy_key, require_energy, key_name, needed_by))
-        if warn_close_atoms and len(atoms) > 1 and len(_neighbor_list()("i", out[-1], SUSPICIOUS_DISTANCE)):
-            suspicious.append(index)
-    if suspicious:
+    out = [_check(a, k, shown, energy_key, require_energy, key_name, needed_by) for k, a in enumerate(structures)]
+    if warn_close_atoms:  # before any neighbour list: a structure this dense makes those slow too
+        _check_density(out, shown, f"datasets.{dataset}.allow_dense" if dataset else "allow_dense", allow_dense)
+    scan = SUSPICIOUS_DISTANCE if warn_close_atoms else MIN_DISTANCE
+    close = []  # (closest distance, structure) below SUSPICIOUS_DISTANCE
+    for index, atoms in enumerate(out):
+        pair = _closest_pair(atoms, scan)
+        if pair is None:
+            continue
+        distance, i, j = pair
+        if distance < MIN_DISTANCE:
+            raise DatasetError(
+                f"{_frame(atoms, index, shown)}: atoms {i} and {j} overlap ({distance:.3g} Å apart, less than "
+                f"{MIN_DISTANCE} Å)"
+            )
+        close.append((distance, index))
+    if close:
+        close.sort()
+        then = ", ".join(f"{k} ({d:.3g} Å)" for d, k in close[1:4]) + (", ..." if len(close) > 4 else "")
         log.warning(
-            "%s: %d structures have atoms closer than %.2f Å (first: structure %d); kept as they are",
-            path,
-            len(suspicious),
+            "%s: %d structures have atoms closer than %.2f Å (closest: structure %d, %.3g Å%s); kept as they are",
+            shown,
+            len(close),
             SUSPICIOUS_DISTANCE,
-            suspicious[0],
+            close[0][1],
+            close[0][0],
+            f"; then {then}" if then else "",
         )
     return out
+
+
+def number_density(atoms: Atoms) -> tuple[float, float, str]:
+    """(atoms/Å³, volume in Å³, what the volume is) of a structure, without a neighbour list.
+
+    A periodic structure's volume is its cell's.  Along a non-periodic direction it is the
+    atoms' extent plus ``DENSITY_MARGIN`` on each side: a cluster or molecule gets the
+    volume of its bounding box so widened, a slab its cell area times its widened
+    thickness, a wire its period times its widened cross-section (the cell's vacuum does
+    not count).
+    """
+    pbc = np.asarray(atoms.pbc, dtype=bool)
+    cell = np.asarray(atoms.cell[:], dtype=float)
+    if pbc.all():
+        volume = abs(float(np.linalg.det(cell)))
+        return len(atoms) / volume, volume, "its periodic cell"
+    periodic = cell[pbc]
+    if len(periodic):
+        free = np.linalg.svd(periodic)[2][len(periodic) :]  # unit vectors across the periodic ones
+        measure = float(np.sqrt(np.linalg.det(periodic @ periodic.T)))  # period (1 vector) or area (2)
+        what = "its period" if len(periodic) == 1 else "its cell area"
+        what += f" times its extent across, {DENSITY_MARGIN:g} Å added a side"
+    else:
+        free, measure = np.eye(3), 1.0
+        what = f"its atoms' bounding box, {DENSITY_MARGIN:g} Å added a side"
+    widths = np.ptp(atoms.positions @ free.T, axis=0) + 2 * DENSITY_MARGIN
+    volume = measure * float(np.prod(widths))
+    return len(atoms) / volume, volume, what
+
+
+def _check_density(structures: Sequence[Atoms], shown, key: str, allow: bool) -> None:
+    """Stop on structures denser than ``MAX_DENSITY`` naming the densest first (a warning
+    with ``allow``)."""
+    densities = [number_density(a)[0] for a in structures]
+    dense = sorted(((rho, k) for k, rho in enumerate(densities) if rho > MAX_DENSITY), key=lambda t: (-t[0], t[1]))
+    if not dense:
+        return
+    rho, k = dense[0]
+    more = ", ".join(f"{j} ({r:.3g})" for r, j in dense[1:4]) + (", ..." if len(dense) > 4 else "")
+    more = f"; {len(dense) - 1} more structures above it: {more}" if more else ""
+    if allow:
+        log.warning(
+            "%s: %d structures denser than %g atoms/Å³ (densest: structure %d, %.3g atoms/Å³); kept (%s)",
+            shown,
+            len(dense),
+            MAX_DENSITY,
+            k,
+            rho,
+            key,
+        )
+        return
+    _, volume, what = number_density(structures[k])
+    raise DatasetError(
+        f"{_frame(structures[k], k, shown)}: {len(structures[k])} atoms in {volume:.4g} Å³ ({what}) is "
+        f"{rho:.3g} atoms/Å³, denser than any matter (above {MAX_DENSITY:g} atom/Å³, "
+        f"{MAX_DENSITY / DIAMOND_DENSITY:.1f} times diamond, the densest elemental solid){more}; the "
+        f"representations would search thousands of "
+        f"neighbours per atom for hours. Check the cell (Lattice) and the units of the positions, or set "
+        f"{key}: true to keep such structures"
+    )
+
+
+def _closest_pair(atoms: Atoms, cutoff: float) -> tuple[float, int, int] | None:
+    """(distance, i, j) of the closest pair of atoms closer than ``cutoff`` (periodic images
+    included), or None."""
+    if len(atoms) < 2:
+        return None
+    i, j, d = _neighbor_list()("ijd", atoms, cutoff, self_interaction=False)
+    if not len(d):
+        return None
+    k = int(np.argmin(d))
+    return float(d[k]), int(i[k]), int(j[k])
 
 
 def _neighbor_list():
@@ -330,13 +435,6 @@ def _check(
     if not np.all(np.isfinite(cell)):
         raise DatasetError(f"{where}: its cell (Lattice) has non-finite entries {cell.tolist()}")
     _check_cell(atoms, where)
-    if len(atoms) > 1:
-        i, j, d = _neighbor_list()("ijd", atoms, MIN_DISTANCE, self_interaction=False)
-        if len(d):
-            raise DatasetError(
-                f"{where}: atoms {int(i[0])} and {int(j[0])} overlap ({float(d[0]):.3g} Å apart, "
-                f"less than {MIN_DISTANCE} Å)"
-            )
     clean = Atoms(
         numbers=atoms.numbers,
         positions=positions,
