@@ -92,10 +92,157 @@ def test_split_sizes_are_left_to_the_regression_where_the_config_cannot_tell(sch
     """A split file, a targets file or a dataset of unknown size: checked at the regression."""
     for mutate in (
         lambda c: c["regression"]["split"].update(file="split.txt"),
-        lambda c: c["regression"].update(targets={"file": "targets.txt", "code": 1}),
+        lambda c: (
+            c["regression"].update(targets={"file": "targets.txt", "code": 1})
+            or c["datasets"]["Si-demo"].update(e0={"Si": -158.5})
+            or c["datasets"]["AlNiCu-demo"].update(e0={"Al": -3.0, "Ni": -1.0, "Cu": -2.0})
+        ),
         lambda c: c["datasets"].update(mine={"file": "mine.extxyz"}) or c["regression"].update(datasets=["mine"]),
     ):
         config = copy.deepcopy(default)
         config["regression"]["split"]["train_fraction"] = 0.999
+        mutate(config)
+        validate_config(config, schema)
+
+
+# --- issue 21: config-only errors before any job ---------------------------------------------
+
+
+# what the regression jobs found only after the representation and CUR jobs ran
+
+
+def _hyperparameters(default: dict, **change) -> dict:
+    values = {"rr_lambda": 1e-3, "krr_lambda": 1e-6, "krr_gamma": 1e-2}
+    return {name: dict(values, **change.get(name, {})) for name in default["representations"]}
+
+
+@pytest.mark.parametrize(
+    "mutate, message",
+    [
+        (
+            lambda c: c["regression"].update(search=False),
+            "config key regression.hyperparameters.ACSF: rr_lambda, krr_lambda, krr_gamma missing and "
+            "regression.search is false; give rr_lambda, krr_lambda, krr_gamma for every representation (ridge and "
+            "kernel ridge run for each), or set regression.search: true",
+        ),
+        (
+            lambda c: c["regression"].pop("search"),
+            "config key regression.hyperparameters.ACSF: rr_lambda, krr_lambda, krr_gamma missing and "
+            "regression.search is not set (false);",
+        ),
+        (
+            lambda c: c["regression"].update(
+                search=False, hyperparameters={k: v for k, v in _hyperparameters(c).items() if k != "MBTR"}
+            ),
+            "config key regression.hyperparameters.MBTR: rr_lambda, krr_lambda, krr_gamma missing",
+        ),
+        (
+            lambda c: (
+                c["regression"].update(search=False, hyperparameters=_hyperparameters(c))
+                or c["regression"]["hyperparameters"]["SOAP"].pop("krr_gamma")
+            ),
+            "config key regression.hyperparameters.SOAP: krr_gamma missing",
+        ),
+        (
+            lambda c: c["regression"].update(targets={"file": "targets.txt", "code": 1}),
+            "config key datasets.Si-demo.e0: missing; regression.targets.file (targets.txt) gives total energies, "
+            "and the cohesive energies the regression fits need the isolated-atom energy (eV) of Si; give e0: "
+            "{element: energy}",
+        ),
+        (
+            lambda c: (
+                c["regression"].update(targets={"file": "targets.txt"})
+                or c["datasets"]["Si-demo"].update(e0={"Si": -158.5})
+            ),
+            "config key datasets.AlNiCu-demo.e0: missing; regression.targets.file (targets.txt) gives total "
+            "energies, and the cohesive energies the regression fits need the isolated-atom energy (eV) of Al, Ni, Cu",
+        ),
+        (
+            lambda c: (
+                c["datasets"].update(mine={"file": "mine.extxyz"})
+                or c["regression"].update(datasets=["mine"], targets={"file": "targets.txt"})
+            ),
+            "config key datasets.mine.e0: missing; regression.targets.file (targets.txt) gives total energies, and "
+            "the cohesive energies the regression fits need the isolated-atom energy (eV) of every species of the "
+            "dataset",
+        ),
+        (
+            lambda c: c["datasets"]["AlNiCu-demo"].update(e0={"Al": -3.0}),
+            "config key datasets.AlNiCu-demo.e0: no isolated-atom energy for Ni, Cu (a given e0 replaces the "
+            "dataset's isolated atoms, so it needs every species of AlNiCu-demo: Al, Ni, Cu)",
+        ),
+        (
+            lambda c: c["datasets"]["Si-demo"].update(e0={"Zz": -1.0}),
+            "config key datasets.Si-demo.e0: 'Zz' is not an element symbol (e0 maps each element symbol to the "
+            "energy of its isolated atom, eV)",
+        ),
+        (
+            lambda c: c["datasets"]["Si-demo"].update(e0={"Si": float("nan")}),
+            "config key datasets.Si-demo.e0.Si: nan is not a finite energy (eV)",
+        ),
+        (
+            lambda c: c["representations"]["SOAP"].update(cutoff=1e6),
+            "config key representations.SOAP.cutoff: 1e+06 Å is not allowed; allowed: at most 20 Å (the "
+            "representations are local: cutoffs in the literature lie between 3 and 12 Å, and a 20 Å sphere in a "
+            "solid already holds about 3400 neighbours)",
+        ),
+        (
+            lambda c: c["representations"]["CHSF"].update(multi_species={"radial_cutoff": 25.0}),
+            "config key representations.CHSF.multi_species.radial_cutoff: 25 Å is not allowed; allowed: at most 20 Å",
+        ),
+        (
+            lambda c: c["sensitivity"]["representations"]["ACE"].update(cutoff=20.5),
+            "config key sensitivity.representations.ACE.cutoff: 20.5 Å is not allowed; allowed: at most 20 Å",
+        ),
+        (
+            lambda c: c["sensitivity"]["representations"]["SOAP"].update({"class": "nowhere.py:SOAP"}),
+            "config key sensitivity.representations.SOAP.class: nowhere.py: no such file",
+        ),
+        (
+            lambda c: c["sensitivity"]["representations"].update(SOAPY={}),
+            "config key sensitivity.representations.SOAPY: representation 'SOAPY' is not in 'representations'",
+        ),
+    ],
+    ids=[
+        "search-false",
+        "search-not-set",
+        "one-representation-without",
+        "one-value-missing",
+        "targets-file-without-e0",
+        "targets-file-second-dataset",
+        "targets-file-file-dataset",
+        "e0-without-a-species",
+        "e0-not-an-element",
+        "e0-not-finite",
+        "cutoff-1e6",
+        "cutoff-in-multi-species",
+        "cutoff-in-sensitivity",
+        "sensitivity-class",
+        "sensitivity-unknown-name",
+    ],
+)
+def test_config_only_errors_before_any_job(schema, default, mutate, message):
+    config = copy.deepcopy(default)
+    mutate(config)
+    with pytest.raises(ConfigError) as info:
+        validate_config(config, schema)
+    assert str(info.value).startswith(message), str(info.value)
+    assert "\n" not in str(info.value)
+
+
+def test_what_the_regression_needs_when_it_is_there(schema, default):
+    """The same checks let through what the regression can run with."""
+    for mutate in (
+        lambda c: c["regression"].update(search=False, hyperparameters=_hyperparameters(c)),
+        lambda c: c["regression"].update(search=False, datasets=[]),  # no regression, nothing needed
+        lambda c: (
+            c["regression"].update(targets={"file": "t.txt"})
+            or c["datasets"]["Si-demo"].update(e0={"Si": -158.5})
+            or c["datasets"]["AlNiCu-demo"].update(e0={"Al": -3.0, "Ni": -1.0, "Cu": -2.0})
+        ),
+        lambda c: c["datasets"].update(mine={"file": "m.extxyz", "e0": {"C": -1.0}}),  # species known with the file
+        lambda c: c["representations"]["SOAP"].update(cutoff=20.0),
+    ):
+        config = copy.deepcopy(default)
         mutate(config)
         validate_config(config, schema)

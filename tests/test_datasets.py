@@ -723,3 +723,16 @@ def test_the_paper_datasets_are_far_below_the_density_limit(shared_datasets):
     assert densest["AlNiCu"] == pytest.approx(0.1005, abs=1e-4)
     assert densest["TiO2"] == pytest.approx(0.1524, abs=1e-4)
     assert max(densest.values()) < MAX_DENSITY / 6
+
+
+def test_generators_hold_the_species_the_config_check_expects():
+    """datasets.generate.SPECIES (what validate_config knows of a generated dataset before
+    any job): every element present, each with its isolated atom."""
+    from descriptor_study.datasets import dataset_species
+    from descriptor_study.datasets.generate import SPECIES
+
+    structures = alnicu_demo(seed=3, n_structures=10)
+    assert tuple(dataset_species(structures)) == SPECIES["alnicu_demo"]
+    isolated = {a.get_chemical_symbols()[0] for a in structures if len(a) == 1 and not a.pbc.any()}
+    assert isolated == set(SPECIES["alnicu_demo"])
+    assert SPECIES["si_demo"] == ("Si",) and set(SPECIES) == {"si_demo", "alnicu_demo"}

@@ -2,15 +2,20 @@
 
 ``validate_config`` first checks every representation entry through its class (the
 registry finds it; its typed parameters check names and values, its ``check_params`` the
-combinations), then applies ``workflow/schemas/config.schema.yaml`` with the
-representation part generated from the same classes (types, ranges, unknown keys), and
-then the checks a schema cannot express (a dataset named in another section must exist).
+combinations; every cutoff at most ``MAX_CUTOFF``), then applies
+``workflow/schemas/config.schema.yaml`` with the representation part generated from the
+same classes (types, ranges, unknown keys), and then the checks a schema cannot express:
+a dataset named in another section must exist, ``e0`` keys are elements, and what the
+regression jobs would otherwise find only after the representation and CUR jobs ran
+(hyperparameters without the search, the isolated-atom energies the targets need).
 Every failure raises one ``ConfigError`` whose message starts with the dotted config key
 at fault.
 """
 
 from __future__ import annotations
 
+import math
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +24,16 @@ import yaml
 
 from .errors import ConfigError
 from .representations import registry
+
+#: the largest cutoff radius (Å) a representation may have (``cutoff``, ``radial_cutoff``,
+#: ``angular_cutoff``, in ``multi_species`` too).  The representations are local: the
+#: cutoffs of the literature lie between 3 and 12 Å (the paper's is 6.5 Å).  A 20 Å sphere
+#: in a solid (about 0.1 atoms/Å³) already holds about 3400 neighbours, 30 times the
+#: paper's 115; beyond it a job runs for hours on what is not a local environment any more.
+MAX_CUTOFF = 20.0
+
+#: the hyperparameters of the two models every regression dataset runs (RR and KRR)
+HYPERPARAMETERS = ("rr_lambda", "krr_lambda", "krr_gamma")
 
 
 def _key(path) -> str:
@@ -82,10 +97,7 @@ def validate_config(config: dict[str, Any], schema: dict[str, Any] | str | Path)
     sens_reps = (config.get("sensitivity") or {}).get("representations") or {}
     for name in sens_reps:
         if name not in reps:
-            raise ConfigError(
-                f"config key sensitivity.representations.{name}: representation {name!r} is not in "
-                f"'representations' (the sensitivity section only overrides their parameters); add it there"
-            )
+            raise ConfigError(_not_in_main(name))
     for name in config.get("regression", {}).get("hyperparameters", {}):
         if name not in reps:
             raise ConfigError(
@@ -93,11 +105,21 @@ def validate_config(config: dict[str, Any], schema: dict[str, Any] | str | Path)
             )
     check_datasets(config)
     check_regression_split(config)
+    check_regression_hyperparameters(config)
+    check_regression_e0(config)
+
+
+def _not_in_main(name: str) -> str:
+    return (
+        f"config key sensitivity.representations.{name}: representation {name!r} is not in 'representations' (the "
+        f"sensitivity section only overrides their parameters); add it there"
+    )
 
 
 def check_datasets(config: dict[str, Any]) -> None:
-    """Dataset entries beyond the schema: ``species`` are element symbols (not the dummy
-    ``X``), and a ``file:`` source is not the dataset's own output ``data/<name>.extxyz``."""
+    """Dataset entries beyond the schema: ``species`` and the keys of ``e0`` are element
+    symbols (not the dummy ``X``), every ``e0`` is a finite energy, and a ``file:`` source
+    is not the dataset's own output ``data/<name>.extxyz``."""
     from ase.data import chemical_symbols
 
     elements = set(chemical_symbols[1:])  # chemical_symbols[0] is the dummy atom X
@@ -108,6 +130,15 @@ def check_datasets(config: dict[str, Any]) -> None:
             if symbol not in elements:
                 what = "the dummy atom X, not an element" if symbol == "X" else "not an element symbol"
                 raise ConfigError(f"config key datasets.{name}.species: {symbol!r} is {what}")
+        for symbol, energy in (spec.get("e0") or {}).items():
+            if symbol not in elements:
+                what = "the dummy atom X, not an element" if symbol == "X" else "not an element symbol"
+                raise ConfigError(
+                    f"config key datasets.{name}.e0: {symbol!r} is {what} (e0 maps each element symbol to the "
+                    f"energy of its isolated atom, eV)"
+                )
+            if not math.isfinite(energy):
+                raise ConfigError(f"config key datasets.{name}.e0.{symbol}: {energy} is not a finite energy (eV)")
         file = spec.get("file")
         if isinstance(file, str) and Path(file) == Path("data") / f"{name}.extxyz":
             raise ConfigError(
@@ -146,6 +177,64 @@ def check_regression_split(config: dict[str, Any]) -> None:
             check_split_sizes(n, fraction, dataset=name, what="generated structures")
 
 
+def check_regression_hyperparameters(config: dict[str, Any]) -> None:
+    """Without the cross-validated search (``regression.search`` false or not given) every
+    representation needs the hyperparameters of both models: each regression dataset runs
+    ridge (``rr_lambda``) and kernel ridge (``krr_lambda``, ``krr_gamma``) for each."""
+    reg = config.get("regression") or {}
+    if not reg.get("datasets") or reg.get("search", False):
+        return
+    given = reg.get("hyperparameters") or {}
+    search = "false" if "search" in reg else "not set (false)"
+    for name in config.get("representations") or {}:
+        missing = [k for k in HYPERPARAMETERS if k not in (given.get(name) or {})]
+        if missing:
+            raise ConfigError(
+                f"config key regression.hyperparameters.{name}: {', '.join(missing)} missing and regression.search "
+                f"is {search}; give {', '.join(HYPERPARAMETERS)} for every representation (ridge and kernel ridge "
+                f"run for each), or set regression.search: true"
+            )
+
+
+def check_regression_e0(config: dict[str, Any]) -> None:
+    """The isolated-atom energies (``datasets.<name>.e0``) a regression dataset needs, as far
+    as the config tells before any job.
+
+    Targets are E − Σ E0.  With ``regression.targets.file`` (total energies from a file)
+    ``e0`` must give every species of the dataset; without it a given ``e0`` replaces the
+    dataset's isolated atoms, so it too must give every species.  The species are known
+    here for a generated dataset (its generator's, each with its isolated atom); for a
+    file or a pinned source they are known only once the dataset exists (the regression
+    job checks them then), so for those only an ``e0`` missing altogether under the
+    targets-file route is found here.
+    """
+    from .datasets.generate import SPECIES
+
+    reg = config.get("regression") or {}
+    targets = (reg.get("targets") or {}).get("file")
+    for name in reg.get("datasets") or []:
+        spec = config["datasets"][name]
+        e0 = spec.get("e0") or {}
+        species = SPECIES.get(spec.get("generator"))
+        key = f"config key datasets.{name}.e0"
+        if targets and not e0:
+            of = f"of {', '.join(species)}" if species else "of every species of the dataset"
+            raise ConfigError(
+                f"{key}: missing; regression.targets.file ({targets}) gives total energies, and the cohesive "
+                f"energies the regression fits need the isolated-atom energy (eV) {of}; give e0: {{element: energy}}"
+            )
+        missing = [s for s in species or () if e0 and s not in e0]
+        if missing:
+            why = (
+                "the targets-file route needs E0 of every species"
+                if targets
+                else "a given e0 replaces the dataset's isolated atoms, so it needs every species"
+            )
+            raise ConfigError(
+                f"{key}: no isolated-atom energy for {', '.join(missing)} ({why} of {name}: {', '.join(species)})"
+            )
+
+
 def _sections(config: dict[str, Any]):
     """(config key, name, entry) of every representation entry: the main section and the
     sensitivity study's overrides."""
@@ -163,16 +252,18 @@ def check_representations(config: dict[str, Any]) -> dict[str, type]:
     """Check every representation entry through its class; return name → class.
 
     A sensitivity override is checked on its own keys (naming the sensitivity section) and
-    merged with the main entry (the parameters the sensitivity jobs get).
+    merged with the main entry (the parameters the sensitivity jobs get); every error
+    about it names ``sensitivity.representations.<name>``.  Every cutoff is at most
+    ``MAX_CUTOFF``.
     """
     classes: dict[str, type] = {}
-    main = config.get("representations") if isinstance(config.get("representations"), dict) else {}
+    main = config.get("representations") if isinstance(config.get("representations"), dict) else None
     for section, name, entry in _sections(config):
         where = f"{section}.{name}"
         if entry is not None and not isinstance(entry, dict):
             raise ConfigError(f"config key {where}: give a mapping of parameters (or {{}}), not {entry!r}")
         entry = dict(entry or {})
-        base = dict(main.get(name) or {}) if section != "representations" else {}
+        base = dict((main or {}).get(name) or {}) if section != "representations" else {}
         target = entry.get(registry.CLASS_KEY, base.get(registry.CLASS_KEY))
         try:
             cls = registry.get_class(name, target)
@@ -186,11 +277,37 @@ def check_representations(config: dict[str, Any]) -> dict[str, type]:
                 resolve(cls.parameters, own, where)  # the override's own keys, named in its section
                 merged.update(own)
                 cls.resolve_params(merged, where)
+            _check_cutoffs(own, where)
         except ConfigError as exc:
+            if section != "representations" and main and name not in main:
+                raise ConfigError(_not_in_main(name)) from None  # the cause of an unknown name's error
             message = str(exc)
+            main_key = f"representations.{name}"
+            prefix = message.split(":", 1)[0]
+            if section != "representations" and (prefix == main_key or prefix.startswith(main_key + ".")):
+                message = where + message[len(main_key) :]  # the registry names the main section
             raise ConfigError(message if message.startswith("config key") else f"config key {message}") from None
         classes.setdefault(name, cls)
     return classes
+
+
+def _check_cutoffs(params: Mapping[str, Any], where: str) -> None:
+    """Every ``cutoff`` or ``*_cutoff`` number of ``params`` (nested blocks too) is at most
+    ``MAX_CUTOFF``."""
+    for key, value in params.items():
+        if isinstance(value, Mapping):
+            _check_cutoffs(value, f"{where}.{key}")
+        elif (
+            (key == "cutoff" or str(key).endswith("_cutoff"))
+            and isinstance(value, (int, float))
+            and not isinstance(value, bool)
+            and value > MAX_CUTOFF
+        ):
+            raise ConfigError(
+                f"{where}.{key}: {value:g} Å is not allowed; allowed: at most {MAX_CUTOFF:g} Å (the representations "
+                f"are local: cutoffs in the literature lie between 3 and 12 Å, and a {MAX_CUTOFF:g} Å sphere in a "
+                f"solid already holds about 3400 neighbours)"
+            )
 
 
 def with_representation_schema(schema: dict[str, Any], classes: dict[str, type]) -> dict[str, Any]:

@@ -148,3 +148,6 @@ def alnicu_demo(seed: int, n_structures: int = 200) -> list[Atoms]:
 
 
 GENERATORS = {"si_demo": si_demo, "alnicu_demo": alnicu_demo}
+#: the elements each generator's structures hold, every one also as an isolated atom (so
+#: the config check knows them before any job: the regression's E0 of every species)
+SPECIES: dict[str, tuple[str, ...]] = {"si_demo": ("Si",), "alnicu_demo": tuple(_FCC_A)}
