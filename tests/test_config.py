@@ -105,7 +105,120 @@ def test_split_sizes_are_left_to_the_regression_where_the_config_cannot_tell(sch
         validate_config(config, schema)
 
 
-# --- issue 21: config-only errors before any job ---------------------------------------------
+# --- issue 21: numbers given with --config, config-only errors before any job -------------
+
+
+def _from_command_line(default: dict, *entries: str) -> tuple[dict, dict]:
+    """The config Snakemake makes of ``default`` and ``--config`` ``entries`` (its own
+    parser and merge), and the parsed entries (what the Snakefile passes as overrides)."""
+    from snakemake.cli import parse_config
+    from snakemake.utils import update_config
+
+    overrides = parse_config(list(entries))
+    config = copy.deepcopy(default)
+    update_config(config, copy.deepcopy(overrides))
+    return config, overrides
+
+
+def test_command_line_text_is_read_as_a_config_file_reads_it(schema, default):
+    """Before: Snakemake leaves every nested --config scalar as text, and the checks
+    refused '4' for n_max ("'4' is not allowed")."""
+    config, overrides = _from_command_line(
+        default,
+        "representations={'SOAP': {'n_max': 4, 'cutoff': 5.5}, 'CHSF': {'multi_species': {'n_max': 3}}}",
+        "sensitivity={'representations': {'SOAP': {'l_max': 3}}, 'mixed_direction': 111}",
+        "regression={'split': {'train_fraction': 0.75, 'seed': 3}, 'search': false, "
+        "'hyperparameters': {'SOAP': {'rr_lambda': 1e-6}}}",
+        "dimensionality={'ace_degrees': [6, 9], 'standardised_mbtr_dataset': null}",
+        "datasets={'Si-demo': {'n_structures': 20, 'e0': {'Si': -158.5}}, 'mine': {'file': 'x.extxyz', "
+        "'energy_key': true}}",
+        "data={'mirror': null}",
+    )
+    assert config["representations"]["SOAP"]["n_max"] == "4"  # what Snakemake hands over
+    config["regression"]["search"] = True  # (not every representation has hyperparameters here)
+    overrides["regression"]["search"] = True
+    validate_config(config, schema, overrides=overrides)
+    rep, sens, reg, dim = (config[k] for k in ("representations", "sensitivity", "regression", "dimensionality"))
+    assert rep["SOAP"] == {"n_max": 4, "cutoff": 5.5} and type(rep["SOAP"]["n_max"]) is int
+    assert rep["CHSF"]["multi_species"] == {"n_max": 3} and sens["representations"]["SOAP"] == {"n_max": 6, "l_max": 3}
+    assert reg["split"] == {"file": None, "train_fraction": 0.75, "seed": 3}
+    assert reg["hyperparameters"]["SOAP"] == {"rr_lambda": 1e-6}  # YAML 1.1 reads 1e-6 as text
+    assert dim["ace_degrees"] == [6, 9] and dim["standardised_mbtr_dataset"] is None
+    assert config["datasets"]["Si-demo"]["n_structures"] == 20 and config["datasets"]["Si-demo"]["e0"] == {"Si": -158.5}
+    assert config["data"]["mirror"] is None
+    # text where the schema takes text stays text: a choice spelt like a number, a key name
+    assert sens["mixed_direction"] == "111" and config["datasets"]["mine"]["energy_key"] == "true"
+
+
+def test_command_line_numbers_meet_the_range_checks(schema, default):
+    """A number given with --config is checked as a number (before: "'2' is not of type
+    'number'")."""
+    for entry, message in [
+        (
+            "regression={'split': {'train_fraction': 2}}",
+            "config key regression.split.train_fraction: 2 is greater than or equal to the maximum of 1",
+        ),
+        (
+            "representations={'SOAP': {'n_max': 40}}",
+            "config key representations.SOAP.n_max: 40 is not allowed; allowed: an integer ≥ 1 and ≤ 20",
+        ),
+        ("sensitivity={'seed': -1}", "config key sensitivity.seed: -1 is less than the minimum of 0"),
+        ("sensitivity={'rotation_axis': 1}", "config key sensitivity.rotation_axis: '1' is not one of"),
+    ]:
+        config, overrides = _from_command_line(default, entry)
+        with pytest.raises(ConfigError) as info:
+            validate_config(config, schema, overrides=overrides)
+        assert str(info.value).startswith(message), (entry, str(info.value))
+
+
+def test_quoted_text_in_a_config_file_stays_text(schema, default):
+    """Only what came with --config is read again: a config file's quoted "4" is a string,
+    and the string is refused, as the schema says."""
+    config = copy.deepcopy(default)
+    config["representations"]["SOAP"] = yaml.safe_load('n_max: "4"')
+    with pytest.raises(ConfigError, match=r"^config key representations\.SOAP\.n_max: '4' is not allowed"):
+        validate_config(config, schema)
+    config, overrides = _from_command_line(default, "data={'mirror': null}")
+    config["data"]["mirror"] = "null"  # the same text, from a file (the --config value was replaced)
+    validate_config(config, schema, overrides={"data": {"mirror": "elsewhere"}})
+    assert config["data"]["mirror"] == "null"
+
+
+def test_command_line_numbers_through_the_snakefile(repo_root, tmp_path):
+    """The repository's Snakefile, as README calls it, with nested numbers on the command
+    line: accepted where valid, refused with the number's own range message otherwise."""
+    from test_workflow import snakemake
+
+    res = snakemake(repo_root, "-n", "--config", "representations={'SOAP': {'n_max': 4}}", cwd=tmp_path)
+    assert res.returncode == 0, res.stderr[-2000:]
+    res = snakemake(repo_root, "-n", "--config", "regression={'split': {'train_fraction': 2}}", cwd=tmp_path)
+    assert res.returncode != 0
+    assert (
+        "Invalid configuration: config key regression.split.train_fraction: 2 is greater than or equal to the "
+        "maximum of 1" in res.stderr
+    )
+    assert "Traceback" not in res.stderr
+    assert not (tmp_path / "data").exists() and not (tmp_path / "results").exists()
+
+
+@pytest.mark.slow
+def test_command_line_number_reaches_the_job(repo_root, tmp_path):
+    """The dataset job of a generated set gets the number of structures given with
+    --config as a number, and makes that many."""
+    from ase.io import read
+    from test_workflow import snakemake
+
+    res = snakemake(
+        repo_root,
+        "--cores",
+        "1",
+        "data/AlNiCu-demo.extxyz",
+        "--config",
+        "datasets={'AlNiCu-demo': {'n_structures': 10}}",
+        cwd=tmp_path,
+    )
+    assert res.returncode == 0, res.stderr[-3000:]
+    assert len(read(tmp_path / "data/AlNiCu-demo.extxyz", index=":")) == 10
 
 
 # what the regression jobs found only after the representation and CUR jobs ran
@@ -187,6 +300,10 @@ def _hyperparameters(default: dict, **change) -> dict:
             "solid already holds about 3400 neighbours)",
         ),
         (
+            lambda c: c["representations"].update(SOAP=yaml.safe_load("cutoff: 1e6")),  # text to PyYAML
+            "config key representations.SOAP.cutoff: 1e+06 Å is not allowed; allowed: at most 20 Å",
+        ),
+        (
             lambda c: c["representations"]["CHSF"].update(multi_species={"radial_cutoff": 25.0}),
             "config key representations.CHSF.multi_species.radial_cutoff: 25 Å is not allowed; allowed: at most 20 Å",
         ),
@@ -215,6 +332,7 @@ def _hyperparameters(default: dict, **change) -> dict:
         "e0-not-an-element",
         "e0-not-finite",
         "cutoff-1e6",
+        "cutoff-1e6-as-yaml-reads-it",
         "cutoff-in-multi-species",
         "cutoff-in-sensitivity",
         "sensitivity-class",
@@ -246,3 +364,15 @@ def test_what_the_regression_needs_when_it_is_there(schema, default):
         config = copy.deepcopy(default)
         mutate(config)
         validate_config(config, schema)
+
+
+def test_search_off_stops_the_snakefile_before_any_job(repo_root, tmp_path):
+    from test_workflow import snakemake
+
+    res = snakemake(repo_root, "-n", "--config", "regression={'search': false}", cwd=tmp_path)
+    assert res.returncode != 0
+    assert (
+        "Invalid configuration: config key regression.hyperparameters.ACSF: rr_lambda, krr_lambda, krr_gamma "
+        "missing and regression.search is false" in res.stderr
+    )
+    assert not (tmp_path / "data").exists() and not (tmp_path / "results").exists()

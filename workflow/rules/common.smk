@@ -14,7 +14,12 @@ from descriptor_study.representations.fingerprint import fingerprint
 
 try:
     localise_classes(config, workflow.basedir)  # relative `class: file.py:Class` paths
-    validate_config(config, Path(workflow.basedir) / "workflow/schemas/config.schema.yaml")
+    # --config values: Snakemake leaves nested numbers as text; validate_config reads them
+    validate_config(
+        config,
+        Path(workflow.basedir) / "workflow/schemas/config.schema.yaml",
+        overrides=workflow.config_settings.config,
+    )
     #: name -> class of every representation of the config (built-in, plugin or ``class:``)
     REP_CLASSES = registry.classes_of(config["representations"])
 except ConfigError as exc:
