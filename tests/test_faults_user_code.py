@@ -406,6 +406,7 @@ SLOW_SOURCE = '''\
 a compiled library does (Python sees a signal only when the call returns)."""
 
 import signal
+import subprocess
 import time
 
 import numpy as np
@@ -422,11 +423,20 @@ class Slow(Representation):
         return 1
 
     def _compute(self, atoms, centers):
+        helper = subprocess.Popen(["sleep", "600"])  # a process of its own, as a parallel library starts
         signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
-        print("computing", flush=True)
+        print("computing", helper.pid, flush=True)
         time.sleep(600)
         return np.full((len(atoms), 1), float(len(atoms)))
 '''
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
 
 
 @pytest.mark.slow
@@ -461,9 +471,13 @@ def test_ctrl_c_stops_a_job_at_once_with_one_line_and_leaves_no_process(tmp_path
     assert took < 20, f"the run took {took:.0f} s to stop"
     assert _group_gone(proc.pid, timeout=10), "a process of the interrupted run is still running"
     text = out.read_text()
+    helper = int(re.search(r"computing (\d+)", text).group(1))
+    assert not _alive(helper), "the process the job started is still running"
     said = _lines(text, "interrupted")
     assert len(said) == 1 and re.search(
-        r"represent Si-demo/Slow: interrupted \(SIGINT\) after \d+ s: stopped its worker; nothing written$", said[0]
+        r"represent Si-demo/Slow: interrupted \(SIGINT\) after \d+ s: stopped its worker and the 1 process it "
+        r"started; nothing written$",
+        said[0],
     ), text[-3000:]
     assert "KeyboardInterrupt" not in text and "Traceback" not in text
     assert said[0].split("descriptor_study: ")[-1] in (work / "logs/representations/Si-demo/Slow.log").read_text()
@@ -522,3 +536,23 @@ def test_a_long_computation_logs_its_progress(tmp_path, monkeypatch, caplog):
         rep.compute_many(_structures(), progress=True, source="data/mine.extxyz", dataset="mine")
     lines = [r.getMessage() for r in caplog.records if r.name == "descriptor_study.representations.base"]
     assert [re.sub(r" in \d+ s$", "", line) for line in lines] == [f"GRDF: {k} of 3 structures" for k in (1, 2, 3)]
+
+
+@pytest.mark.slow
+def test_a_process_a_finished_job_left_running_is_stopped(tmp_path):
+    """A class that starts a process and does not wait for it: when its job ends, the
+    process is stopped (one warning in the log), not left running without a parent."""
+    source = FIXED.replace(
+        "    def _compute(self, atoms, centers):\n",
+        "    def _compute(self, atoms, centers):\n"
+        "        import subprocess\n\n"
+        "        if len(atoms) == 1:  # started and forgotten\n"
+        "            print('started', subprocess.Popen(['sleep', '600']).pid, flush=True)\n",
+    )
+    work = _work(tmp_path, source)
+    res = _snakemake(work, REPRESENT_GRDF)
+    assert res.returncode == 0, res.stderr[-3000:]
+    left = int(re.search(r"started (\d+)", res.stdout + res.stderr).group(1))
+    assert not _alive(left), "the process the job started was left running"
+    log = (work / "logs/representations/Si-demo/GRDF.log").read_text()
+    assert "represent Si-demo/GRDF: stopped 1 process(es) its worker left running" in log

@@ -75,18 +75,15 @@ def run_step(smk: Any, main: Callable[[Any], None]) -> None:
     for stream in (sys.stdout, sys.stderr):
         stream.flush()
     parent = os.getpid()
+    _prctl(PR_SET_CHILD_SUBREAPER, 1)  # what the worker leaves running becomes ours to stop
     pid = os.fork()
     if pid == 0:  # the worker: computes; the supervisor alone answers interrupts
-        code = 1
-        try:
-            signal.signal(signal.SIGINT, signal.SIG_IGN)
-            _die_with(parent)
-            code = _run(smk, main, job)
-        finally:
-            logging.shutdown()
-            for stream in (sys.stdout, sys.stderr):
-                stream.flush()
-            os._exit(code)
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        _prctl(PR_SET_PDEATHSIG, signal.SIGKILL)  # dies with its supervisor
+        if os.getppid() != parent:  # the supervisor died before the request took effect
+            os._exit(1)
+        # a normal exit: the interpreter's shutdown stops the libraries' worker pools (loky)
+        sys.exit(_run(smk, main, job))
     sys.exit(_supervise(pid, job, outputs))
 
 
@@ -138,20 +135,21 @@ def _supervise(pid: int, job: str, outputs: list[str]) -> int:
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, stop)
     start = time.monotonic()
-    next_beat = start + HEARTBEAT
+
+    def beat(signum, frame):
+        log.info("%s: still running after %.0f min", job, (time.monotonic() - start) / 60)
+
+    signal.signal(signal.SIGALRM, beat)  # waitpid goes on after it (PEP 475)
+    signal.setitimer(signal.ITIMER_REAL, HEARTBEAT, HEARTBEAT)
     try:
-        while True:
-            done, status = os.waitpid(pid, os.WNOHANG)
-            if done:
-                break
-            if time.monotonic() >= next_beat:
-                log.info("%s: still running after %.0f min", job, (time.monotonic() - start) / 60)
-                next_beat += HEARTBEAT
-            time.sleep(0.2)
+        _, status = os.waitpid(pid, 0)
+        signal.setitimer(signal.ITIMER_REAL, 0)
     except _Stop as interrupt:
+        signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGINT, signal.SIG_IGN)
         signal.signal(signal.SIGTERM, signal.SIG_IGN)
         stopped = _kill_tree(pid)
+        _stop_leftovers(job, grace=0.0)
         for folder in sorted({Path(o).parent for o in outputs}):
             remove_stale(folder)
         name = signal.Signals(interrupt.signum).name
@@ -164,6 +162,7 @@ def _supervise(pid: int, job: str, outputs: list[str]) -> int:
             started,
         )
         return 128 + interrupt.signum
+    _stop_leftovers(job)
     if os.WIFSIGNALED(status):
         name = signal.Signals(os.WTERMSIG(status)).name
         log.error("%s: its worker process was killed by %s (out of memory?); nothing written", job, name)
@@ -191,18 +190,49 @@ def _kill_tree(pid: int) -> int:
     return len(procs)
 
 
-def _die_with(parent: int) -> None:
-    """Have the kernel kill this process when ``parent`` dies (Linux); a worker must never
-    outlive its supervisor."""
+#: prctl options (Linux): the kernel's signal to a child when its parent dies, and the
+#: parent that adopts the orphans of its descendants
+PR_SET_PDEATHSIG, PR_SET_CHILD_SUBREAPER = 1, 36
+
+
+def _prctl(option: int, value: int) -> None:
+    """prctl(2) where the platform has it; nothing elsewhere."""
     try:
         import ctypes
 
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+        ctypes.CDLL(None, use_errno=True).prctl(option, value, 0, 0, 0)
     except (OSError, AttributeError):
+        pass
+
+
+def _stop_leftovers(job: str, grace: float = 5.0) -> None:
+    """Processes the finished worker left running (adopted by this subreaper): reaped when
+    they end within ``grace`` seconds, else killed, with one line."""
+    end = time.monotonic() + grace
+    while True:
+        try:
+            done, _ = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return  # no child left
+        if done:
+            continue
+        if time.monotonic() >= end:
+            break
+        time.sleep(0.05)
+    try:
+        import psutil
+
+        left = psutil.Process().children(recursive=True)
+    except Exception:
         return
-    if os.getppid() != parent:  # the parent died before the request took effect
-        os._exit(1)
+    for proc in left:
+        with contextlib.suppress(Exception):
+            proc.kill()
+    for proc in left:
+        with contextlib.suppress(Exception):
+            proc.wait(timeout=5)
+    if left:
+        log.warning("%s: stopped %d process(es) its worker left running", job, len(left))
 
 
 class _ConsoleFormatter(logging.Formatter):
