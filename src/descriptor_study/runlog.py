@@ -6,7 +6,8 @@ message instead of a traceback, and the rule's outputs are removed by Snakemake.
 other exception is a bug: its one line (type and message) goes to the console and the log,
 its traceback to the log only.
 
-``main`` runs in a worker process that the job's own process supervises: on SIGINT
+In a Snakemake script job ``main`` runs in a worker process that the job's own process
+supervises (called from elsewhere, it runs in the caller's process): on SIGINT
 (Ctrl-C) or SIGTERM the supervisor kills the worker and every process it started at once,
 even in the middle of a library call that would not see the signal for minutes, and ends
 with one line; the worker dies with its supervisor, so nothing is left running.  A job
@@ -64,14 +65,23 @@ PROVENANCE_PACKAGES = (
 )
 
 
-def run_step(smk: Any, main: Callable[[Any], None]) -> None:
-    """Run ``main(smk)`` as one job: see the module docstring."""
+def run_step(smk: Any, main: Callable[[Any], None], supervise: bool | None = None) -> None:
+    """Run ``main(smk)`` as one job: see the module docstring.  ``supervise`` (default: in
+    a Snakemake script job, where processes can fork) runs it in a supervised worker;
+    otherwise it runs here and returns, or exits with the job's code on an error."""
     _setup_logging(getattr(smk, "log", None))
     outputs = _files(getattr(smk, "output", None))
     prepare_outputs(outputs)
     job = job_name(smk)
-    if not hasattr(os, "fork"):  # no supervisor where processes cannot fork
-        sys.exit(_run(smk, main, job))
+    if supervise is None:
+        supervise = (
+            hasattr(os, "fork") and type(smk).__module__.startswith("snakemake.") and type(smk).__name__ == "Snakemake"
+        )
+    if not supervise:
+        code = _run(smk, main, job)
+        if code:
+            sys.exit(code)
+        return
     for stream in (sys.stdout, sys.stderr):
         stream.flush()
     parent = os.getpid()
