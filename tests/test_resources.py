@@ -9,6 +9,7 @@ import sys
 
 import numpy as np
 import pytest
+from ase import Atoms
 from ase.build import bulk
 from ase.io import write
 from conftest import REPO
@@ -25,7 +26,7 @@ def tiny_dataset(tmp_path):
     """Three structures of 2, 16 and 3 atoms (Si, Si, SiO-like), energies attached."""
     si2 = bulk("Si", "diamond", a=5.43)
     si16 = bulk("Si", "diamond", a=5.43, cubic=True).repeat((2, 1, 1))
-    mixed = bulk("Si", "diamond", a=5.43).repeat((1, 1, 1)) + bulk("O", "sc", a=2.0)
+    mixed = bulk("Si", "diamond", a=5.43) + Atoms("O", positions=[[1.2, 0.0, 0.0]])  # O 1.2 Å from an Si
     frames = [si2, si16, mixed]
     for k, atoms in enumerate(frames):
         atoms.info["energy"] = -1.0 * k

@@ -182,7 +182,7 @@ def test_editing_split_or_targets_file_reruns_the_regression(repo_root, tmp_path
 
     config = tmp_path / "mine.yaml"
     config.write_text(
-        "datasets:\n  mine: {file: src/mine.extxyz}\nrepresentations:\n  ACSF: {}\n"
+        "datasets:\n  mine: {file: src/mine.extxyz, e0: {Si: -0.5}}\nrepresentations:\n  ACSF: {}\n"
         "regression:\n  datasets: [mine]\n  split: {file: split.txt}\n  targets: {file: targets.txt, code: 1}\n"
         "  hyperparameters:\n    ACSF: {rr_lambda: 1.0e-6, krr_lambda: 1.0e-6, krr_gamma: 1.0e-3}\n"
     )
