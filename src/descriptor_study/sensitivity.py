@@ -5,9 +5,10 @@ paths built on it, the change dV(t) = ‖V(t) − V(0)‖ / ‖V(0)‖ of a repr
 path, and the slope k of log dV against log t as t → 0 (k = 1: linearly stable).
 
 Atom-centred descriptors are evaluated only where the metric needs them: the centre
-atom for the radial and tangential paths; for the mixed path only the atoms within reach
-of the moved atom (their rows are the only ones that change; ‖V(0)‖ is taken once over
-all atoms).  Global representations (one row per structure) are evaluated on the whole
+atom for the radial and tangential paths; for the mixed path only the atoms within the
+representation's reach of the moved atom (``Representation.reach``: their rows are the
+only ones that change; ‖V(0)‖ is taken once over all atoms; a representation that does
+not state its reach has every row computed).  Global representations (one row per structure) are evaluated on the whole
 structure.
 """
 
@@ -15,7 +16,9 @@ from __future__ import annotations
 
 import logging
 import math
+import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -38,8 +41,6 @@ AUTHORS_DIRECTION = (0.079, 1.396, 0.1999)
 #: its least precise code; on these paths our differences are at round-off (~1e-15)
 #: where the change is zero, and Figure 3 stays below 1e-10 for every representation.
 NOISE_FLOOR = 1e-12
-#: a representation's rows change only within this distance (Å) of a moved atom
-REACH = 7.5
 
 PANELS = {
     "fig3": "rotation",
@@ -65,7 +66,13 @@ def reference_crystal(repeat: int = 4, a: float = A_SI) -> tuple[Atoms, int]:
 def neighbour_shells(atoms: Atoms, centre: int, cutoff: float = 6.5, decimals: int = 2):
     """Neighbours of ``centre`` within ``cutoff`` grouped by distance.
 
-    Returns a list of (distance, [(atom index, displacement vector from the centre), ...]).
+    Returns a list of (distance, [(atom index, displacement vector from the centre), ...]),
+    shells by distance and each shell's members by atom index (then displacement, for an
+    atom seen through two images).  The order is fixed by the structure alone: ASE's
+    neighbour list orders the pairs of one atom with numpy's default (unstable) sort, whose
+    order among equal keys depends on the CPU's vector instructions, and the tangential
+    paths take a shell's first member and hand out the pre-perturbation's random draws in
+    this order.
     """
     from ase.neighborlist import neighbor_list
 
@@ -74,7 +81,7 @@ def neighbour_shells(atoms: Atoms, centre: int, cutoff: float = 6.5, decimals: i
     shells: dict[float, list] = {}
     for jj, dd, vec in zip(j[keep], d[keep], D[keep]):
         shells.setdefault(round(float(dd), decimals), []).append((int(jj), vec))
-    return sorted(shells.items())
+    return [(r, sorted(members, key=lambda m: (m[0], tuple(m[1])))) for r, members in sorted(shells.items())]
 
 
 # --- paths ---------------------------------------------------------------------------
@@ -139,7 +146,8 @@ def mixed_path(direction: str = "x", t: np.ndarray | None = None) -> Path_:
 
 
 def _neighbour(atoms: Atoms, centre: int, shell: int, prefer: np.ndarray | None = None):
-    """(index, displacement) of a neighbour in the given shell (0-based), the one closest to ``prefer``."""
+    """(index, displacement) of a neighbour in the given shell (0-based): the one closest to
+    ``prefer``, else the shell's lowest atom index."""
     shells = neighbour_shells(atoms, centre)
     members = shells[shell][1]
     if prefer is None:
@@ -267,14 +275,22 @@ def _rows(rep, structures: Sequence[Atoms], centres: np.ndarray | None, source: 
     return rep.compute_batch(structures, centers=None if centres is None else list(map(int, centres)), source=source)
 
 
-def affected_atoms(path: Path_, reach: float = REACH) -> np.ndarray:
-    """Atoms whose descriptor can change along the path (within ``reach`` of a moved atom)."""
+def affected_atoms(path: Path_, reach: float, structures: Sequence[Atoms] = ()) -> np.ndarray:
+    """Atoms whose row can change along the path: those within ``reach`` (the
+    representation's, :meth:`Representation.reach`) of a moved atom at some point of the
+    path, that is within ``reach`` plus the moved atoms' largest displacement in
+    ``structures`` of their reference positions."""
     atoms = path.reference
     if not np.all(atoms.pbc):
         return np.arange(len(atoms))
     from ase.neighborlist import neighbor_list
 
-    i, j = neighbor_list("ij", atoms, reach)
+    moved = np.asarray(path.moved, dtype=int)
+    shift = max(
+        (float(np.max(np.linalg.norm(s.positions[moved] - atoms.positions[moved], axis=1))) for s in structures),
+        default=0.0,
+    )
+    i, j = neighbor_list("ij", atoms, reach + shift + 1e-6)
     near = set(path.moved)
     for m in path.moved:
         near.update(j[i == m].tolist())
@@ -288,16 +304,17 @@ def sensitivity_curve(
     leaves out the division by ‖V(0)‖."""
     if normalisation not in ("relative", "absolute"):
         raise ValueError(f"normalisation must be relative or absolute, got {normalisation!r}")
+    structures = [path.make(float(t)) for t in path.t]
+    reach = None if rep.per_structure else rep.reach()
     if rep.per_structure:
         rows, norm_rows = None, None
     elif path.metric_atoms is not None:
         rows, norm_rows = path.metric_atoms, path.metric_atoms
-    elif reduced and path.panel != "fig3":
-        rows, norm_rows = affected_atoms(path), None
+    elif reduced and path.panel != "fig3" and reach is not None:
+        rows, norm_rows = affected_atoms(path, reach, structures), None
     else:
         rows, norm_rows = None, None
     # V(0) once: the reference's rows, and the norm from them when they are the norm's rows
-    structures = [path.make(float(t)) for t in path.t]
     if progress:
         log.info("%s %s: %d structures", rep.name, path.panel, len(structures))
     same = rows is norm_rows or (rows is not None and norm_rows is not None and np.array_equal(rows, norm_rows))
@@ -397,6 +414,35 @@ def dip_report(
 # --- workflow files ------------------------------------------------------------------
 
 
+#: environment variables that set a numerical library's thread count when it is loaded
+THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "BLIS_NUM_THREADS")
+
+
+@contextmanager
+def one_thread():
+    """One BLAS and OpenMP thread inside the block.
+
+    A threaded BLAS sums a long dot product (the norm over a curve's many rows, a
+    representation's contractions) in an order that depends on its thread count: the last
+    bits of dV change with the machine's cores, and so does the first digit of a curve at
+    round-off (SOAPlite's Figure 3 and 5b at the smallest t).  The libraries loaded already
+    are limited through threadpoolctl; the variables cover those a representation loads
+    inside the block (they are read at load, and those stay at one thread)."""
+    from threadpoolctl import threadpool_limits
+
+    saved = {k: os.environ.get(k) for k in THREAD_VARIABLES}
+    os.environ.update(dict.fromkeys(THREAD_VARIABLES, "1"))
+    try:
+        with threadpool_limits(limits=1):
+            yield
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
 def run_panel(
     panel: str, representation: str, params: dict[str, Any] | None, settings: dict[str, Any] | None, out_csv: str | Path
 ) -> pd.DataFrame:
@@ -411,20 +457,24 @@ def run_panels(
     outputs: Mapping[str, str | Path],
 ) -> dict[str, pd.DataFrame]:
     """The curves of one representation, panel → CSV path (columns t, dV), with one
-    representation object: its set-up (library import, basis, compiled kernels) is paid once."""
+    representation object: its set-up (library import, basis, compiled kernels) is paid once.
+
+    The curves are computed with one BLAS and OpenMP thread (:func:`one_thread`; the job
+    declares one): so they are bit for bit the same whatever the machine's cores."""
     from .representations import build
 
     unknown = [panel for panel in outputs if panel not in PANELS]
     if unknown:
         raise ValueError(f"unknown panel(s) {unknown}; known: {list(PANELS)}")
-    rep = build(representation, ["Si"], params)
     curves = {}
-    for panel in outputs:
-        resolved = resolve_settings(settings, type(rep), panel)
-        path = build_path(panel, resolved)
-        curves[panel] = sensitivity_curve(
-            rep, path, progress=True, normalisation=resolved.get("normalisation", "relative")
-        )
+    with one_thread():
+        rep = build(representation, ["Si"], params)
+        for panel in outputs:
+            resolved = resolve_settings(settings, type(rep), panel)
+            path = build_path(panel, resolved)
+            curves[panel] = sensitivity_curve(
+                rep, path, progress=True, normalisation=resolved.get("normalisation", "relative")
+            )
     for panel, out_csv in outputs.items():  # every curve computed (and checked) before any is written
         storage.write_csv(curves[panel], out_csv)
     return curves

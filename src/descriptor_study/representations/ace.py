@@ -449,6 +449,9 @@ class ACE(Representation):
         """Per B function, its body as sorted (z, k, l) channels (repeated per block)."""
         return self._spec["labels"]
 
+    def reach(self) -> float:
+        return float(self.params["cutoff"])
+
     def library_versions(self) -> dict[str, str]:
         import importlib.metadata as md
 

@@ -178,5 +178,8 @@ class ACSF(Representation):
                 blocks[k] = self._rows(block, species)
         return np.vstack([blocks[k] for k in range(len(structures))])
 
+    def reach(self) -> float:
+        return float(self.params["cutoff"])
+
     def library_versions(self) -> dict[str, str]:
         return package_versions("dscribe", "ase")

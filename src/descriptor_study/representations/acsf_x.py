@@ -244,5 +244,8 @@ class ACSFX(Representation):
         n = radial.shape[0]
         return np.concatenate([radial.reshape(n, -1), angular.reshape(n, -1)], axis=1)
 
+    def reach(self) -> float:
+        return max(RADIAL_RC_BOHR) * BOHR
+
     def library_versions(self) -> dict[str, str]:
         return package_versions("ase", "scipy")

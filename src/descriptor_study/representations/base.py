@@ -128,6 +128,14 @@ class Representation(ABC):
         """Versions of the libraries that produce the numbers."""
         return {}
 
+    def reach(self) -> float | None:
+        """The largest distance (Å) from a centre at which an atom can change the centre's
+        row; None when not known.  The sensitivity study computes, along a path that moves
+        atoms, only the rows of the atoms within reach of them (the others cannot change);
+        None computes every row.  A reach too short drops rows that change: the test
+        comparing the sensitivity job with the direct computation finds it."""
+        return None
+
     # --- shared behaviour --------------------------------------------------------
     def check_species(self, atoms: Atoms, index: int = 0, source: str = "<structure>") -> None:
         extra = sorted(set(atoms.get_chemical_symbols()) - set(self.species))

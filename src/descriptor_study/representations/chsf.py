@@ -469,6 +469,9 @@ class CHSF(Representation):
     def n_features(self) -> int:
         return self._block_size() * (2 if self.multi else 1)
 
+    def reach(self) -> float:
+        return max(self.radial_cutoff, self.angular_cutoff)
+
     def library_versions(self) -> dict[str, str]:
         import ase
 

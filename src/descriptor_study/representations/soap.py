@@ -125,6 +125,9 @@ class SOAP(Representation):
         full[order] = data[:, :-1]
         return full if centers is None else full[centers]
 
+    def reach(self) -> float:
+        return float(self.params["cutoff"])  # QUIP's cutoff is hard
+
     def library_versions(self) -> dict[str, str]:
         return package_versions("quippy-ase", "ase")
 
@@ -265,6 +268,11 @@ class SOAPlite(Representation):
                     block = np.atleast_2d(block)
                     out[offsets[k] : offsets[k + 1]] = block if cols is None else block[:, cols]
         return out
+
+    def reach(self) -> float:
+        """DScribe's GTO density reaches past ``cutoff`` by a padding: the distance at which a
+        Gaussian of width sigma falls to 1e-3, sigma·√(−2 ln 1e-3) (3.7 sigma)."""
+        return float(self.params["cutoff"]) + float(self._descriptor(False).get_cutoff_padding())
 
     def library_versions(self) -> dict[str, str]:
         return package_versions("dscribe", "ase")
