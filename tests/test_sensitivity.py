@@ -62,6 +62,35 @@ def test_tangential_paths_stay_on_the_sphere(panel):
     assert abs(r0 - expected_shell) < 0.1
 
 
+@pytest.mark.parametrize("panel", ["fig5c", "fig5d"])
+def test_tangential_paths_do_not_depend_on_the_neighbour_lists_order(panel, monkeypatch):
+    """5c/5d move a shell's first member and hand out the pre-perturbation's draws in shell
+    order.  ASE orders one atom's pairs with numpy's unstable sort, whose order among equal
+    keys depends on the CPU (AVX-512 or not): the same structure must give the same path
+    whatever order the neighbour list comes in."""
+    import ase.neighborlist
+
+    before = tangential_path(panel, seed=0)
+    original = ase.neighborlist.neighbor_list
+
+    def shuffled(quantities, atoms, cutoff, **kw):
+        out = original(quantities, atoms, cutoff, **kw)
+        order = np.random.default_rng(7).permutation(len(out[0]))
+        return tuple(x[order] for x in out)
+
+    monkeypatch.setattr(ase.neighborlist, "neighbor_list", shuffled)
+    after = tangential_path(panel, seed=0)
+    assert after.moved == before.moved
+    assert np.array_equal(after.reference.positions, before.reference.positions)
+    assert np.array_equal(after.make(1e-3).positions, before.make(1e-3).positions)
+    # the moved neighbour is the shell's lowest atom index: in ASE's 4x4x4 diamond cell the
+    # one at a/4 (-1, -1, 1) (5c, 1st shell) and a/4 (-2, -2, 0) (5d, 2nd shell)
+    ref, centre = reference_crystal()
+    bond = ref.positions[after.moved[0]] - ref.positions[centre]
+    expected = {"fig5c": [-1, -1, 1], "fig5d": [-2, -2, 0]}[panel]
+    assert np.allclose(bond, np.array(expected) * 5.43 / 4, atol=1e-9)
+
+
 def test_radial_path_moves_along_the_bond():
     path = radial_path("radial")
     centre, j = int(path.metric_atoms[0]), path.moved[0]
@@ -293,6 +322,61 @@ def test_batched_curve_equals_the_direct_computation(name, params, panel):
     assert np.all(curve > 0)
 
 
+def _offline_reproduction():
+    """config/reproduce-offline.yaml as the workflow reads it: its sensitivity settings and,
+    per representation, the main parameters with the sensitivity section's on top."""
+    import yaml
+    from conftest import REPO
+
+    config = yaml.safe_load((REPO / "config/reproduce-offline.yaml").read_text())
+    sens = config["sensitivity"]
+    params = {
+        name: {**(config["representations"].get(name) or {}), **(over or {})}
+        for name, over in sens["representations"].items()
+    }
+    return {k: v for k, v in sens.items() if k != "representations"}, params
+
+
+OFFLINE_SETTINGS, OFFLINE_PARAMS = _offline_reproduction()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", list(OFFLINE_PARAMS))
+def test_the_jobs_curves_equal_a_direct_unbatched_computation_with_the_offline_reproductions_settings(name, tmp_path):
+    """The curves the sensitivity job writes (``run_panels``: one representation object, the
+    structures of a path in one batch, only the rows dV needs) for every panel, with the
+    offline reproduction's paths and normalisation (rotation about z, the authors' Figure 4
+    direction and 5a variant, absolute dV for their Python run, their 5c/5d direction), equal
+    dV by its definition at three t of each path: each structure computed alone, in full,
+    the metric's rows picked after.
+
+    Tolerance, fixed before comparing: 1e-7 of dV plus 1e-12 of ‖V(0)‖ (relative: 1e-12),
+    round-off of rows from other neighbour enumerations; 1e-12 is 1e-4 of the 1e-8 noise floor."""
+    from descriptor_study.sensitivity import PANELS, resolve_settings, run_panels
+
+    outputs = {panel: tmp_path / f"{panel}.csv" for panel in PANELS}
+    curves = run_panels(name, OFFLINE_PARAMS[name], OFFLINE_SETTINGS, outputs)
+    rep = build(name, ["Si"], OFFLINE_PARAMS[name])
+    for panel in PANELS:
+        written = pd.read_csv(outputs[panel])
+        assert written["dV"].to_numpy().tobytes() == curves[panel]["dV"].to_numpy().tobytes()
+        resolved = resolve_settings(OFFLINE_SETTINGS, name, panel)
+        path = build_path(panel, resolved)
+        assert np.array_equal(written["t"].to_numpy(), path.t)
+        pick = [0, len(path.t) // 2, len(path.t) - 1]
+        rows = slice(None) if (rep.per_structure or path.metric_atoms is None) else path.metric_atoms
+        v0 = rep.compute(path.reference)[rows]
+        scale = np.linalg.norm(v0) if resolved["normalisation"] == "relative" else 1.0
+        direct = np.array([np.linalg.norm(rep.compute(path.make(float(path.t[k])))[rows] - v0) for k in pick]) / scale
+        got = written["dV"].to_numpy()[pick]
+        tolerance = 1e-7 * direct + 1e-12 * np.linalg.norm(v0) / scale
+        worst = int(np.argmax(np.abs(got - direct) - tolerance))
+        assert np.all(np.abs(got - direct) <= tolerance), (
+            f"{name} {panel} at t = {path.t[pick[worst]]:g}: the job's dV {got[worst]:.17g}, "
+            f"direct {direct[worst]:.17g}"
+        )
+
+
 @pytest.mark.parametrize(
     "name, params", [("ACE", {"degree": 8}), ("ACSF-X", {}), ("SOAP", {"n_max": 3, "l_max": 3}), ("MBTR", {})]
 )
@@ -380,3 +464,30 @@ def test_a_curve_that_is_exactly_zero_is_named_so_in_the_slope_table(tmp_path):
     text = md.read_text()
     assert "| zero: the perturbation moved nothing within the cutoff | False | True |" in text
     assert "| below noise floor | False | False |" in text
+
+
+@pytest.mark.slow
+def test_curves_are_bit_for_bit_the_same_with_one_or_two_blas_threads(tmp_path):
+    """The sensitivity job's curves do not depend on the machine's thread count: SOAPlite's
+    Figure 3 and 4 curves (the offline reproduction's settings), computed in two processes
+    whose BLAS and OpenMP start with 1 and with 2 threads, are equal byte for byte.  (A
+    threaded BLAS sums the norm over Figure 4's rows in another order: its last bits moved,
+    and Figure 3's round-off values by 1e-3 of themselves.)"""
+    import json
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    code = (
+        "import sys, json; from descriptor_study.sensitivity import run_panels; "
+        "a = json.loads(sys.argv[1]); run_panels('SOAPlite', a['params'], a['settings'], a['outputs'])"
+    )
+    written = {}
+    for threads in ("1", "2"):
+        outputs = {p: str(tmp_path / threads / f"{p}.csv") for p in ("fig3", "fig4")}
+        arg = {"params": OFFLINE_PARAMS["SOAPlite"], "settings": OFFLINE_SETTINGS, "outputs": outputs}
+        env = dict(os.environ, OPENBLAS_NUM_THREADS=threads, OMP_NUM_THREADS=threads, MKL_NUM_THREADS=threads)
+        subprocess.run([sys.executable, "-c", code, json.dumps(arg)], env=env, check=True, timeout=600)
+        written[threads] = {p: Path(f).read_bytes() for p, f in outputs.items()}
+    assert written["1"] == written["2"]
