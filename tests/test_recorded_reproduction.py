@@ -1,0 +1,131 @@
+"""The reproduction numbers the README states are those of a recorded run of the committed code.
+
+``docs/reproduction-run.md`` records one from-scratch run of the offline reproduction: its
+command, the commit it ran, the date, and the ``results/reproduction.md`` it wrote, as
+written.  The README's summary and per-figure counts must equal that report, and the code
+that defines those numbers must not have changed since the recorded commit (else the run
+is to be repeated and recorded again).
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+
+import pytest
+from conftest import REPO
+
+RECORD = REPO / "docs/reproduction-run.md"
+REPORT_MARK = "<!-- the run's results/reproduction.md, as written -->\n"
+
+#: what defines the numbers of the reproduction report: the representations, the three
+#: studies, the datasets and the comparison, the offline config and the pinned libraries
+RESULT_DEFINING = [
+    "src/descriptor_study/representations",
+    "src/descriptor_study/datasets",
+    "src/descriptor_study/sensitivity.py",
+    "src/descriptor_study/selection.py",
+    "src/descriptor_study/regression.py",
+    "src/descriptor_study/pipeline.py",
+    "src/descriptor_study/splits.py",
+    "src/descriptor_study/atomic.py",
+    "src/descriptor_study/storage.py",
+    "src/descriptor_study/finite.py",
+    "src/descriptor_study/published.py",
+    "src/descriptor_study/reproduction.py",
+    "config/reproduce-offline.yaml",
+    "envs/constraints.txt",
+]
+
+
+def _record() -> tuple[dict[str, str], str]:
+    head, report = RECORD.read_text().split(REPORT_MARK, 1)
+    fields = dict(re.findall(r"^- (command|commit|date): `([^`\n]+)`", head, re.M))
+    assert set(fields) == {"command", "commit", "date"}, f"{RECORD.name}: command, commit and date, each in `...`"
+    assert re.fullmatch(r"[0-9a-f]{40}", fields["commit"]), fields["commit"]
+    assert re.fullmatch(r"\d{4}-\d{2}-\d{2}", fields["date"]), fields["date"]
+    return fields, report
+
+
+def _summary(markdown: str) -> str:
+    found = re.findall(r"^(?:> )?\*\*(\d+ of \d+ compared cells agree[^*]*)\*\*$", markdown, re.M)
+    assert len(found) == 1, found
+    return found[0]
+
+
+def _counts(markdown: str, header: str) -> dict[str, tuple[int, int]]:
+    """The rows ``| label | agree | differ | ...`` of the table whose header starts with ``header``."""
+    lines = markdown.splitlines()
+    start = next(k for k, line in enumerate(lines) if line.startswith(header))
+    rows = {}
+    for line in lines[start + 2 :]:
+        if not line.startswith("|"):
+            break
+        cells = [c.strip() for c in line.strip("|").split("|")]
+        rows[cells[0]] = (int(cells[1]), int(cells[2]))
+    return rows
+
+
+def _figures(label: str) -> list[str]:
+    """A README row's figures in the report's names: "Figures 4, 5a–d" → Figure 4, 5a, ..., 5d."""
+    if not label.startswith("Figures "):
+        return [label]
+    out = []
+    for part in label.removeprefix("Figures ").split(", "):
+        m = re.fullmatch(r"(\d+)([a-z])–([a-z])", part)
+        if m:
+            out += [f"Figure {m[1]}{chr(c)}" for c in range(ord(m[2]), ord(m[3]) + 1)]
+        else:
+            out.append(f"Figure {part}")
+    return out
+
+
+def test_the_recorded_report_is_whole():
+    """Its summary line counts what its per-figure table holds."""
+    _, report = _record()
+    counts = _counts(report, "| figure | agree | differ |")
+    agree, compared = map(int, re.match(r"(\d+) of (\d+)", _summary(report)).groups())
+    assert agree == sum(a for a, _ in counts.values())
+    assert compared == sum(a + d for a, d in counts.values())
+
+
+def test_the_readme_states_the_recorded_report():
+    fields, report = _record()
+    readme = (REPO / "README.md").read_text()
+    assert _summary(readme) == _summary(report)
+    assert fields["command"] in readme, "the README gives the recorded run's command"
+    assert fields["commit"][:7] in readme and fields["date"] in readme, "the README names the run's commit and date"
+    ours = _counts(report, "| figure | agree | differ |")
+    stated = _counts(readme, "| figure | agree | differ | what differs")
+    named = [fig for label in stated for fig in _figures(label)]
+    assert sorted(named) == sorted(ours), "the README's rows cover the report's figures, each once"
+    for label, (agree, differ) in stated.items():
+        figures = _figures(label)
+        assert (agree, differ) == (sum(ours[f][0] for f in figures), sum(ours[f][1] for f in figures)), label
+
+
+def test_the_recorded_run_is_of_the_code_that_defines_the_numbers():
+    """Nothing that defines the report's numbers changed since the recorded commit (in the
+    history or in the work tree); otherwise the offline reproduction is to be rerun from
+    scratch and recorded again (docs/reproduction-run.md, the README's summary)."""
+    fields, _ = _record()
+    git = shutil.which("git")
+    if git is None or not (REPO / ".git").exists():
+        pytest.skip("not a git checkout: the recorded commit cannot be compared with the code")
+    known = subprocess.run(
+        [git, "-C", str(REPO), "cat-file", "-e", fields["commit"] + "^{commit}"], capture_output=True
+    )
+    if known.returncode != 0:
+        pytest.skip(f"commit {fields['commit'][:12]} is not in this clone's history (a shallow clone?)")
+    diff = subprocess.run(
+        [git, "-C", str(REPO), "diff", "--name-only", fields["commit"], "--", *RESULT_DEFINING],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    changed = diff.stdout.split()
+    assert not changed, (
+        f"the recorded reproduction run is of {fields['commit'][:12]}; since then {', '.join(changed)} changed: "
+        f"run `{fields['command']}` from scratch and record its report in {RECORD.name} and the README"
+    )
