@@ -68,7 +68,9 @@ def _counts(markdown: str, header: str) -> dict[str, tuple[int, int]]:
 
 
 def _figures(label: str) -> list[str]:
-    """A README row's figures in the report's names: "Figures 4, 5a–d" → Figure 4, 5a, ..., 5d."""
+    """A README row's figures in the report's names: "Figures 4, 5a–d" → Figure 4, 5a, ..., 5d;
+    "Figure 6 (CUR)" → Figure 6."""
+    label = re.sub(r" \([^)]*\)$", "", label)
     if not label.startswith("Figures "):
         return [label]
     out = []
