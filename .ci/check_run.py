@@ -43,7 +43,12 @@ def main(run: Path) -> list[str]:
         for r in reps:
             rows = best[(best.representation == r) & (best.dataset == d)]
             need(sorted(rows.model) == ["KRR", "RR"], f"regression_best: {r}/{d} models")
-            need(all(math.isfinite(v) and v > 0 for v in rows.best_test_rmse), f"regression_best: {r}/{d} RMSE")
+            need(all(math.isfinite(v) and v > 0 for v in rows.test_rmse), f"regression_best: {r}/{d} RMSE")
+            need(rows.n_chosen.notna().all(), f"regression_best: {r}/{d} no size chosen by cross-validation")
+            for model in ("rr", "krr"):
+                sweep = pd.read_csv(run / f"results/regression/{model}/{d}/{r}.csv")
+                keys = [k for k in ("rr_lambda", "krr_lambda", "krr_gamma") if k in sweep.columns]
+                need(len(sweep[keys].drop_duplicates()) == 1, f"regression {model}/{d}/{r}: hyperparameters vary")
     figures = ["figure3", "figure4", "figure5", "figure6", "figure7", "figure8"]
     figures += [f"figure9_{d}" for d in config["regression"]["datasets"]]
     for f in figures:

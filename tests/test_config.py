@@ -34,6 +34,7 @@ def test_shipped_configs_are_valid(repo_root, schema, name):
         (lambda c: c["representations"].pop("MBTR"), "dimensionality.standardised_mbtr_dataset"),
         (lambda c: c["dimensionality"].update(methods=[]), "dimensionality.methods"),
         (lambda c: c["regression"]["split"].update(train_fraction=1.5), "regression.split.train_fraction"),
+        (lambda c: c["regression"].update(search="sometimes"), "regression.search"),
     ],
 )
 def test_invalid_value_names_the_key(schema, default, mutate, key):
@@ -42,6 +43,12 @@ def test_invalid_value_names_the_key(schema, default, mutate, key):
     with pytest.raises(ConfigError) as info:
         validate_config(config, schema)
     assert f"config key {key}" in str(info.value)
+
+
+def test_the_search_at_every_size_is_an_option(schema, default):
+    config = copy.deepcopy(default)
+    config["regression"]["search"] = "every_size"
+    validate_config(config, schema)
 
 
 # --- issue 12: input the schema lets through, stopped before any job ------------------------

@@ -404,17 +404,24 @@ def test_best_rmse_table_and_figure9_skip_failed_fits(tmp_path, monkeypatch):
             "test_rmse": [0.4, 0.3, 0.2, 0.25],
             "percent": [25.0, 50.0, 75.0, 100.0],
             "status": ["ok"] * 4,
+            "heldout_rmse": [0.5, 0.35, 0.3, 0.32],
         }
     )
     bad = ok.copy()
     bad.loc[[2, 3], ["train_rmse", "test_rmse"]] = np.nan
     bad.loc[[2, 3], "status"] = "failed: ill-conditioned [A; √λ I] (rcond 1e-18 < machine epsilon)"
-    old_style = ok.drop(columns="status").assign(test_rmse=[0.5, 7e9, 0.45, np.nan])  # no status column
+    bad.loc[[2, 3], "heldout_rmse"] = np.nan
+    # no status or heldout column (written before them)
+    old_style = ok.drop(columns=["status", "heldout_rmse"]).assign(test_rmse=[0.5, 7e9, 0.45, np.nan])
     table = best_rmse_table({("rr", "D", "A"): ok, ("rr", "D", "B"): bad, ("krr", "D", "C"): old_style})
     rows = {r["representation"]: r for _, r in table.iterrows()}
-    assert rows["B"]["best_test_rmse"] == 0.3 and rows["B"]["n_at_best"] == 2 and rows["B"]["failed_fits"] == 2
+    # A: the smallest held-out error is at n = 3 (0.3), so its test RMSE is the one reported
+    # there (0.2), not the smallest test RMSE of a size chosen by looking at it
+    assert rows["A"]["n_chosen"] == 3 and rows["A"]["test_rmse"] == 0.2 and rows["A"]["heldout_rmse"] == 0.3
+    assert rows["B"]["test_rmse"] == 0.3 and rows["B"]["n_chosen"] == 2 and rows["B"]["failed_fits"] == 2
     assert np.isnan(rows["B"]["full_test_rmse"]) and rows["A"]["full_test_rmse"] == 0.25
-    assert rows["A"]["failed_fits"] == 0 and rows["C"]["failed_fits"] == 1 and rows["C"]["best_test_rmse"] == 0.45
+    assert rows["A"]["failed_fits"] == 0 and rows["C"]["failed_fits"] == 1
+    assert pd.isna(rows["C"]["n_chosen"]) and np.isnan(rows["C"]["test_rmse"])  # nothing to choose by
 
     figures = []
     monkeypatch.setattr(fig9, "save", lambda fig, stem: figures.append(fig) or [])
@@ -429,29 +436,39 @@ def test_best_rmse_table_and_figure9_skip_failed_fits(tmp_path, monkeypatch):
     assert any(np.array_equal(np.asarray(d, float), [0.3, 0.2, np.nan, np.nan], equal_nan=True) for d in drawn)
 
 
-def test_search_route_records_the_values_of_every_row(tmp_path):
+def test_search_route_holds_one_choice_and_records_it(tmp_path, caplog):
+    """The default route: one λ chosen by cross-validation at the full feature count, the same
+    in every row, its source in the CSV and the grid in the log; the held-out error of the
+    last row is the grid's value of the chosen λ (same folds, same scaling)."""
+    import logging
+
     import pandas as pd
 
     from descriptor_study import pipeline
+    from descriptor_study.regression import LAMBDA_GRID
 
     study = _two_species_study(tmp_path)
     study.update(hyper=None, search=True, split={"train_fraction": 0.6, "seed": 0})
-    df = pipeline.regress_dataset(**study, e0={"Si": -100.0, "C": -7.5})
+    with caplog.at_level(logging.INFO, logger="descriptor_study.pipeline"):
+        df = pipeline.regress_dataset(**study, e0={"Si": -100.0, "C": -7.5})
     written = pd.read_csv(tmp_path / "out.csv")
-    assert list(written.columns) == [
-        "n",
-        "train_rmse",
-        "test_rmse",
-        "percent",
-        "rr_lambda",
-        "status",
-        "cv_rmse",
-        "hyperparameters_from",
-    ]
+    cols = ["n", "train_rmse", "test_rmse", "percent", "rr_lambda", "status", "heldout_rmse", "hyperparameters_from"]
+    assert list(written.columns) == cols
     assert written["n"].tolist() == [1, 2, 3] and (written["status"] == "ok").all()
-    assert written["rr_lambda"].isin(10.0 ** np.arange(-12, 3)).all()
-    assert (written["hyperparameters_from"] == "cross-validation").all() and np.isfinite(written["cv_rmse"]).all()
+    assert written["rr_lambda"].nunique() == 1 and written["rr_lambda"].iloc[0] in LAMBDA_GRID
+    assert (written["hyperparameters_from"] == "cross-validation at all 3 features").all()
     assert df["rr_lambda"].tolist() == written["rr_lambda"].tolist()
+    text = caplog.text
+    assert "4-fold cross-validation on the 4 training structures at all 3 features" in text  # 5 folds, 4 rows
+    assert text.count("1e-12") >= 1 and "chosen {'rr_lambda'" in text  # the grid, then the choice
+    grid_line = next(line for line in text.splitlines() if line.split()[:1] == [f"{written['rr_lambda'].iloc[0]:.4g}"])
+    assert float(grid_line.split()[1]) == pytest.approx(written["heldout_rmse"].iloc[-1], rel=1e-3)
+
+    study.update(search="every_size")  # the per-size search stays an option
+    pipeline.regress_dataset(**study, e0={"Si": -100.0, "C": -7.5})
+    per_size = pd.read_csv(tmp_path / "out.csv")
+    assert (per_size["hyperparameters_from"] == "cross-validation at every size").all()
+    assert np.isfinite(per_size["cv_rmse"]).all() and np.isfinite(per_size["heldout_rmse"]).all()
 
 
 @pytest.mark.slow
@@ -601,3 +618,110 @@ def test_cross_validation_above_the_fold_size_equals_refitting_every_fold():
         errs = [_brute_force_cv(P, ranking, int(row["n"]), "rr", lam) for lam in lambdas]
         assert row["rr_lambda"] == lambdas[int(np.argmin(errs))]
         assert row["cv_rmse"] == pytest.approx(min(errs), rel=1e-8)
+
+
+# --- one set of hyperparameters, chosen on the training set only ---------------------------
+
+
+def _cv_problem(N=70, ntr=50, p=40, seed=0):
+    """Features of scales 0.1..10, the target linear in six of them plus noise, 1..8 atoms."""
+    rng = np.random.default_rng(seed)
+    X = np.abs(rng.normal(size=(N, p))) * rng.uniform(0.1, 10, size=p)
+    y = X[:, :6] @ rng.normal(size=6) + 0.3 * rng.normal(size=N)
+    return Problem(X, y, rng.integers(1, 9, size=N).astype(float), np.arange(ntr), np.arange(ntr, N))
+
+
+def _refit_cv(P, ranking, n, model, lam, gamma=None, folds=5):
+    """The 5-fold CV error by refitting every fold from scratch, the features scaled on the
+    whole training set (as the sweep scales them)."""
+    from sklearn.metrics.pairwise import rbf_kernel
+
+    from descriptor_study.regression import _folds
+
+    Z = normalise(P.X[P.train][:, ranking], P.X[P.test][:, ranking])[0][:, :n]
+    y, na = P.y[P.train], P.n_atoms[P.train]
+    errs = []
+    for fit, val in _folds(len(y), folds, 0):
+        if model == "rr":
+            pred = Z[val] @ ridge_qr(Z[fit], y[fit], lam)
+        else:
+            K, Kv = rbf_kernel(Z[fit], Z[fit], gamma=gamma), rbf_kernel(Z[val], Z[fit], gamma=gamma)
+            (pred,) = kernel_ridge_fit_predict(K, y[fit], [Kv], lam)
+        errs.append(rmse_per_atom(pred, y[val], na[val]))
+    return float(np.mean(errs))
+
+
+@pytest.mark.parametrize("ntr", [50, 30])  # more structures than features, and fewer
+def test_search_and_heldout_errors_equal_refitting_every_fold(ntr):
+    """The grid's CV errors (one SVD for RR; fold refits for KRR) and every sweep row's held-out
+    error (closed form from the sweep's own factorisation) equal refitting each fold, and the
+    chosen candidate is the refitted grid's best."""
+    from descriptor_study.regression import choose, cv_grid
+
+    P = _cv_problem(ntr=ntr)
+    p = P.X.shape[1]
+    every = np.arange(p)
+    lambdas = [1e-6, 1e-2, 1.0, 30.0]
+    grid = cv_grid(P, "rr", lambdas=lambdas)
+    refit = [_refit_cv(P, every, p, "rr", lam) for lam in lambdas]
+    assert np.allclose(grid["cv_rmse"], refit, rtol=1e-9) and grid["passed"].all()
+    assert choose(grid, "rr") == {"rr_lambda": lambdas[int(np.argmin(refit))]}
+    gammas = [0.003, 0.03]
+    grid = cv_grid(P, "krr", lambdas=lambdas[:3], gammas=gammas)
+    refit = [_refit_cv(P, every, p, "krr", lam, g) for lam in lambdas[:3] for g in gammas]
+    assert np.allclose(grid["cv_rmse"], refit, rtol=1e-9)
+    best = int(np.argmin(refit))
+    assert choose(grid, "krr") == {"krr_lambda": lambdas[:3][best // 2], "krr_gamma": gammas[best % 2]}
+
+    ranking = np.random.default_rng(4).permutation(p)
+    sizes = [1, 2, 5, 29, 30, 31, 40] if ntr == 30 else [1, 2, 5, 20, 40]
+    for model, hyper in (
+        ("rr", {"rr_lambda": 0.1}),
+        ("rr", {"rr_lambda": 1e-6}),
+        ("krr", {"krr_lambda": 1e-3, "krr_gamma": 0.02}),
+    ):
+        sweep = feature_sweep(P, ranking, model, hyper, sizes)
+        refit = [_refit_cv(P, ranking, n, model, *hyper.values()) for n in sizes]
+        assert (sweep["status"] == "ok").all()
+        assert np.allclose(sweep["heldout_rmse"], refit, rtol=1e-8), (model, hyper)
+
+
+def test_ridge_training_error_does_not_rise_with_fixed_lambda():
+    """With orthogonal features each added one lowers ‖t − Ac‖ by a non-negative amount at any
+    fixed λ (the others' coefficients do not change): the sweep's training RMSE is non-increasing
+    to round-off (1e-12 relative), over sizes on both sides of the training count."""
+    rng = np.random.default_rng(5)
+    N, ntr = 120, 90
+    Q, _ = np.linalg.qr(rng.normal(size=(ntr, ntr)))
+    Xtr = Q[:, :ntr] * rng.uniform(0.5, 3.0, size=ntr)  # orthogonal columns, several scales
+    X = np.vstack([Xtr, rng.normal(size=(N - ntr, ntr))])
+    y = np.concatenate([Xtr @ rng.normal(size=ntr) + 0.2 * rng.normal(size=ntr), rng.normal(size=N - ntr)])
+    P = Problem(X, y, np.full(N, 4.0), np.arange(ntr), np.arange(ntr, N))
+    for lam in (1e-8, 1e-2, 3.0):
+        sweep = feature_sweep(P, rng.permutation(ntr), "rr", {"rr_lambda": lam}, range(1, ntr + 1))
+        train = sweep["train_rmse"].to_numpy()
+        assert (sweep["status"] == "ok").all()
+        assert np.all(np.diff(train) <= 1e-12 * train[0]), lam
+        assert train[-1] < 0.5 * train[0]  # and it does fall
+
+
+def test_no_summary_looks_at_the_test_set():
+    """Perturbing the test targets changes the test RMSEs but neither the chosen hyperparameters,
+    the held-out errors nor the size the best-RMSE table reports at."""
+    from descriptor_study.regression import best_rmse_table, choose, cv_grid
+
+    P = _cv_problem()
+    ranking = np.random.default_rng(6).permutation(P.X.shape[1])
+    sizes = list(range(1, 41))
+    shifted = Problem(P.X, P.y.copy(), P.n_atoms, P.train, P.test)
+    shifted.y[P.test] += np.random.default_rng(7).normal(scale=5.0, size=len(P.test))
+    for model in ("rr", "krr"):
+        chosen = [choose(cv_grid(Q, model), model) for Q in (P, shifted)]
+        assert chosen[0] == chosen[1]
+        sweeps = [feature_sweep(Q, ranking, model, chosen[0], sizes) for Q in (P, shifted)]
+        assert np.array_equal(sweeps[0]["heldout_rmse"], sweeps[1]["heldout_rmse"])
+        assert not np.allclose(sweeps[0]["test_rmse"], sweeps[1]["test_rmse"])
+        tables = [best_rmse_table({(model, "D", "R"): s}) for s in sweeps]
+        assert tables[0]["n_chosen"].iloc[0] == tables[1]["n_chosen"].iloc[0]
+        chosen_row = sweeps[1].set_index("n").loc[int(tables[1]["n_chosen"].iloc[0])]
+        assert tables[1]["test_rmse"].iloc[0] == chosen_row["test_rmse"]  # reported at the choice

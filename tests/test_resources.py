@@ -102,9 +102,11 @@ def test_regression_estimates():
     assert est.regression_mem_mb(1_000_000, 1_000, 10_000) == 29_840
     # 800 + 3 * (1e5 + 5e3 + 5e3) * 8 / 1e6 = 802.64
     assert est.regression_mem_mb(1_000, 100, 50) == 803
-    # 10 * 50 * 65 * (1e9 + 1e8) / 1e9 / 60 = 595.8 min with the search, 11.9 without
-    assert est.regression_runtime(1_000, 100, n_top=65, search=True) == 596
-    assert est.regression_runtime(1_000, 100, n_top=65, search=False) == 12
+    # 10 * fits * 65 * (1e9 + 1e8) / 1e9 / 60 min: fits 50 with the search at every size,
+    # 3 with the search once, 2 without: 595.8, 35.75, 23.8
+    assert est.regression_runtime(1_000, 100, n_top=65, search="every_size") == 596
+    assert est.regression_runtime(1_000, 100, n_top=65, search=True) == 36
+    assert est.regression_runtime(1_000, 100, n_top=65, search=False) == 24
 
 
 def test_sensitivity_estimates():

@@ -75,7 +75,7 @@ def regress_dataset(
     dataset: str,
     representation: str,
     hyper: dict[str, float] | None = None,
-    search: bool = False,
+    search: bool | str = False,
     split: dict[str, Any] | None = None,
     n_top: int = 65,
     e0: dict[str, float] | None = None,
@@ -90,6 +90,13 @@ def regress_dataset(
     ``n_atoms energy code``, in the dataset's order) and keeps the structures whose code
     matches; the split indexes those structures.  That route needs ``e0`` of every species
     of the kept structures (read from the dataset).
+
+    Hyperparameters (the CSV's hyperparameters_from says which route): ``hyper`` from config;
+    else with ``search`` true one set chosen by cross-validation on the training set at the
+    full feature count (:func:`.regression.cv_grid`, the grid and the choice in the log) and
+    held for every size, as the paper held its values; ``search="every_size"`` chooses again at
+    every size (:func:`.regression.cross_validate`).  Every row has heldout_rmse, the
+    cross-validation error of its own fit, which the best-RMSE table chooses by.
     """
     import pandas as pd
 
@@ -142,29 +149,48 @@ def regress_dataset(
     ranking = pd.read_csv(ranking_csv)["feature"].to_numpy()
     key = ("rr_lambda",) if model == "rr" else ("krr_lambda", "krr_gamma")
     sizes = rg.sweep_sizes(len(ranking), n_top)
-    if hyper and all(k in hyper for k in key):  # the same values at every size (the paper's route)
+    what = f"{model} {dataset}/{representation}"
+    if hyper and all(k in hyper for k in key):  # the paper's route: the authors' values
         chosen, how = {k: float(hyper[k]) for k in key}, "config"
+        log.info("%s: %s from config; %d train, %d test", what, chosen, len(train), len(test))
+    elif search == "every_size":  # chosen again at every size, on the training set only
+        chosen, how = rg.cross_validate(problem, ranking, model, sizes), "cross-validation at every size"
         log.info(
-            "%s %s/%s: %s from config; %d train, %d test", model, dataset, representation, chosen, len(train), len(test)
-        )
-    elif search:  # chosen where they are used: at every size, on the training set only
-        chosen, how = rg.cross_validate(problem, ranking, model, sizes), "cross-validation"
-        log.info(
-            "%s %s/%s: cross-validated at each of %d sizes (%s); %d train, %d test",
-            model,
-            dataset,
-            representation,
+            "%s: cross-validated at each of %d sizes (%s); %d train, %d test",
+            what,
             len(sizes),
             ", ".join(f"{k} {chosen[k].min():.3g}..{chosen[k].max():.3g}" for k in key),
             len(train),
             len(test),
+        )
+    elif search:  # once, at the full feature count, on the training set only; held for every size
+        grid = rg.cv_grid(rg.Problem(X[:, ranking], y, n_atoms, train, test), model)  # the sweep's last size
+        best = rg.choose(grid, model)
+        log.info(
+            "%s: %d-fold cross-validation on the %d training structures at all %d features; grid (%s):\n%s",
+            what,
+            min(rg.CV_FOLDS, len(train)),
+            len(train),
+            len(ranking),
+            ", ".join(key),
+            grid.to_string(index=False, float_format=lambda v: f"{v:.4g}"),
+        )
+        if best is None:
+            raise DatasetError(
+                f"{what}: no hyperparameter candidate passed cross-validation (every one ill-conditioned "
+                f"or non-finite); set regression.hyperparameters.{representation}"
+            )
+        chosen = best
+        how = f"cross-validation at all {len(ranking)} features"
+        log.info(
+            "%s: chosen %s, held for all %d sizes; %d train, %d test", what, chosen, len(sizes), len(train), len(test)
         )
     else:
         raise ConfigError(
             f"regression.hyperparameters.{representation}: {', '.join(key)} missing and regression.search is off"
         )
     df = rg.feature_sweep(problem, ranking, model, chosen, sizes)
-    if how == "cross-validation":
+    if how == "cross-validation at every size":
         df["cv_rmse"] = chosen["cv_rmse"].to_numpy()
     df["hyperparameters_from"] = how
     failed = df[df["status"] != "ok"]

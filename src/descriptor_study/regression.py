@@ -10,14 +10,18 @@ ridge (KRR) fits of cohesive energies against the number of CUR-selected feature
 - RR: argmin ‖A c − t‖² + λ‖c‖², by QR of the stacked [A; √λ I] against [t; 0].  Features
   enter in ranking order, so one stacked factor per λ serves every size up to the number of
   rows (its leading blocks, :class:`_RidgePrefixes`).
-- KRR: exp(−γ‖Vi − Vj‖²) kernel ridge (scikit-learn's KernelRidge); for the sweep the
-  squared distances are accumulated feature by feature; in cross-validation one
-  tridiagonalisation of a kernel serves every λ (:func:`_shifted_solves`).
+- KRR: exp(−γ‖Vi − Vj‖²) kernel ridge (scikit-learn's KernelRidge's model); for the sweep the
+  squared distances are accumulated feature by feature, one Cholesky factorisation per size;
+  in cross-validation one tridiagonalisation of a kernel serves every λ (:func:`_shifted_solves`).
 - Small problems (< SMALL_PROBLEM training structures) run with single-threaded BLAS.
 - RMSE per atom: sqrt(mean(((prediction − target)/N_atoms)²)), on train and test.
-- Hyperparameters: from config (the same at every size), or chosen at every size by
-  cross-validation on the training set (:func:`cross_validate`); each sweep row records the
-  values it used.
+- Hyperparameters: one set for the whole sweep, as the paper held its values: from config, or
+  chosen by 5-fold cross-validation on the training set at the full feature count
+  (:func:`cv_grid`, :func:`choose`); optionally chosen again at every size
+  (:func:`cross_validate`).  Each sweep row records the values it used.
+- Every sweep row also has the 5-fold cross-validation error of its own fit on the training set
+  (heldout_rmse, in closed form from the fit's factorisation); the best-RMSE table chooses its
+  size with it, and reports the test RMSE there: no summary looks at the test set to choose.
 - A fit whose solution is numerically unusable (:func:`fit_status`) is a failed row:
   status "failed: <reason>", RMSEs NaN; the figure and the best-RMSE table skip it.
 """
@@ -25,7 +29,6 @@ ridge (KRR) fits of cohesive energies against the number of CUR-selected feature
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -90,6 +93,7 @@ NEGLIGIBLE_SCALE = 10 * EPS  # a feature scale below this is zero at working pre
 RESIDUAL_SLACK = 1e-6  # rounding allowance of the "training residual above the zero model's" test
 LAMBDA_GRID = tuple(10.0 ** np.arange(-12, 3))  # the cross-validation's λ candidates
 GAMMA_FACTORS = (0.01, 0.03, 0.1, 0.3, 1.0, 3.0)  # its γ candidates × 1/(median squared distance)
+CV_FOLDS = 5  # the folds of every cross-validation on the training set
 SMALL_PROBLEM = 1000  # below this many training structures the sweep runs with single-threaded BLAS
 
 
@@ -226,27 +230,6 @@ def _ridge_fit(A: np.ndarray, y: np.ndarray, lam: float) -> tuple[np.ndarray, fl
     return c, _triangular_rcond(R)
 
 
-def _kernel_ridge(K_train: np.ndarray, y: np.ndarray, lam: float) -> tuple[np.ndarray, str | None]:
-    """(K + λI)⁻¹ y as :func:`kernel_ridge_fit_predict` solves it, and the solver's complaint
-    (scipy's LinAlgWarning: LAPACK's rcond estimate below ε; or a failed Cholesky)."""
-    import warnings
-
-    import scipy.linalg
-
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", scipy.linalg.LinAlgWarning)
-        try:
-            coef = scipy.linalg.solve(K_train + lam * np.eye(len(y)), y, assume_a="pos")
-        except np.linalg.LinAlgError as exc:
-            return np.full(len(y), np.nan), f"K + λI could not be factorised ({exc})"
-    complaints = [str(w.message) for w in caught if issubclass(w.category, scipy.linalg.LinAlgWarning)]
-    if not complaints:
-        return coef, None
-    found = re.search(r"rcond\s*=\s*([0-9.]+(?:[eE][-+]?[0-9]+)?)", complaints[0])
-    detail = f"rcond {float(found.group(1)):.2g} < machine epsilon" if found else complaints[0].rstrip(".")
-    return coef, f"ill-conditioned K + λI ({detail})"
-
-
 def _add_squared_distances(D: np.ndarray, A: np.ndarray, B: np.ndarray | None = None) -> None:
     """D[i, j] += Σ_f (A[i, f] − B[j, f])² over the columns f of A and B (B None: B = A, and D's
     diagonal stays exactly 0), as ‖a‖² + ‖b‖² − 2a·b with one matrix product, the way
@@ -313,20 +296,34 @@ def _per_size(hyper: Mapping[str, float] | pd.DataFrame, keys: Sequence[str], si
 
 
 def feature_sweep(
-    problem: Problem, ranking: np.ndarray, model: str, hyper: Mapping[str, float] | pd.DataFrame, sizes: Iterable[int]
+    problem: Problem,
+    ranking: np.ndarray,
+    model: str,
+    hyper: Mapping[str, float] | pd.DataFrame,
+    sizes: Iterable[int],
+    folds: int = CV_FOLDS,
+    seed: int = 0,
 ) -> pd.DataFrame:
-    """Train/test RMSE per atom with the top-n ranked features, for each n in ``sizes``.
+    """Train/test RMSE per atom with the top-n ranked features, for each n in ``sizes``, and the
+    ``folds``-fold cross-validation error of the same fit on the training set.
 
     ``hyper``: the same values at every size (a mapping), or a table with a row per n (columns
     n and the model's hyperparameters, as :func:`cross_validate` returns). Columns: n,
     train_rmse, test_rmse, percent, the hyperparameters used, status ("ok" or "failed: …",
-    see :func:`fit_status`; the RMSEs of a failed row are NaN).
+    see :func:`fit_status`; the RMSEs of a failed row are NaN), heldout_rmse.
+
+    heldout_rmse: the mean over the folds (:func:`_folds`) of the validation RMSE per atom of
+    the fit on the other folds, with the hyperparameters of the row and the features scaled as
+    the sweep scales them (on the whole training set).  It comes from the sweep's own
+    factorisation in closed form (:func:`_heldout_kernel`, :func:`_heldout_projector`), equal
+    to refitting every fold; the test set takes no part in it.  The best-RMSE table chooses
+    its size with it.
 
     RR: the sizes up to the training count share one QR of the training matrix and one
     stacked factor per distinct λ (:class:`_RidgePrefixes`: a triangular solve per size);
     larger sizes fit in the basis of an incrementally updated QR of (train and test rows)ᵀ,
     the same problem in N_train + N_test coordinates instead of n.  KRR: squared distances
-    accumulated feature by feature, one Cholesky solve per size."""
+    accumulated feature by feature, one Cholesky factorisation per size."""
     P = problem
     sizes = [int(n) for n in sizes]
     keys = _hyper_keys(model)
@@ -334,15 +331,16 @@ def feature_sweep(
     Xtr_all, Xte_all = normalise(P.X[P.train][:, ranking], P.X[P.test][:, ranking])
     ytr, yte = P.y[P.train], P.y[P.test]
     ntr, nte = P.n_atoms[P.train], P.n_atoms[P.test]
-    fits: dict[int, tuple] = {}  # position in sizes → (train prediction, test prediction, status)
+    parts = _folds(len(ytr), folds, seed)
+    fits: dict[int, tuple] = {}  # position in sizes → (train prediction, test prediction, status, held-out RMSE)
     with _blas_threads(len(ytr)):
         if model == "rr":
-            _rr_sweep(Xtr_all, Xte_all, ytr, sizes, values, fits)
+            _rr_sweep(Xtr_all, Xte_all, ytr, ntr, parts, sizes, values, fits)
         else:
-            _krr_sweep(Xtr_all, Xte_all, ytr, sizes, values, fits)
+            _krr_sweep(Xtr_all, Xte_all, ytr, ntr, parts, sizes, values, fits)
     out = []
     for i, (n, h) in enumerate(zip(sizes, values)):
-        ptr, pte, status = fits.get(i, (None, None, NO_HYPERPARAMETERS))
+        ptr, pte, status, heldout = fits.get(i, (None, None, NO_HYPERPARAMETERS, np.nan))
         ok = status == "ok"
         out.append(
             {
@@ -351,25 +349,33 @@ def feature_sweep(
                 "test_rmse": rmse_per_atom(pte, yte, nte) if ok else np.nan,
                 **h,
                 "status": status,
+                "heldout_rmse": heldout if ok else np.nan,
             }
         )
-    df = pd.DataFrame(out, columns=["n", "train_rmse", "test_rmse", *keys, "status"])
+    df = pd.DataFrame(out, columns=["n", "train_rmse", "test_rmse", *keys, "status", "heldout_rmse"])
     df.insert(3, "percent", 100.0 * df["n"] / len(ranking))
     return df
 
 
-def _rr_sweep(Xtr, Xte, ytr, sizes, values, fits) -> None:
+def _rr_sweep(Xtr, Xte, ytr, ntr, parts, sizes, values, fits) -> None:
+    from scipy.linalg import lapack
+
     N = len(ytr)
     todo = [(i, n, h["rr_lambda"]) for i, (n, h) in enumerate(zip(sizes, values)) if _usable(h)]
     tall = [t for t in todo if t[1] <= N]
     if tall:
-        prefixes = _RidgePrefixes(Xtr[:, : max(n for _, n, _ in tall)], ytr)
+        m = max(n for _, n, _ in tall)
+        prefixes = _RidgePrefixes(Xtr[:, :m], ytr)
         for lam in sorted({lam for *_, lam in tall}):
             R, z = prefixes.factor(lam)
-            for i, n, _ in (t for t in tall if t[2] == lam):
+            group = sorted((t for t in tall if t[2] == lam), key=lambda t: t[1])
+            Rinv, info = lapack.dtrtri(R, lower=0)
+            Q1 = Xtr[:, :m] @ np.triu(Rinv) if info == 0 else None  # A R⁻¹: its first n columns span the size-n fit
+            held = _heldout_projector(Q1, z, ytr, ntr, parts, [n for _, n, _ in group]) if Q1 is not None else None
+            for k, (i, n, _) in enumerate(group):
                 c, rcond = prefixes.fit(R, z, n)
                 ptr, pte = Xtr[:, :n] @ c, Xte[:, :n] @ c
-                fits[i] = (ptr, pte, fit_status(ytr, ptr, (c, pte), rcond=rcond))
+                fits[i] = (ptr, pte, fit_status(ytr, ptr, (c, pte), rcond=rcond), held[k] if held else np.nan)
     wide = sorted((t for t in todo if t[1] > N), key=lambda t: t[1])
     if wide:
         # X_n = Rᵀ Qᵀ (QR of X_nᵀ, X: train and test rows): ridge on X_n[train] is ridge on
@@ -382,10 +388,12 @@ def _rr_sweep(Xtr, Xte, ytr, sizes, values, fits) -> None:
             Atr, Ate = R[:, :N].T, R[:, N:].T
             c, rcond = _ridge_fit(Atr, ytr, lam)
             ptr, pte = Atr @ c, Ate @ c
-            fits[i] = (ptr, pte, fit_status(ytr, ptr, (c, pte), rcond=rcond))
+            G = Atr @ Atr.T  # the linear kernel: ridge is kernel ridge with it
+            G[np.diag_indices(N)] += lam
+            fits[i] = (ptr, pte, fit_status(ytr, ptr, (c, pte), rcond=rcond), _heldout_kernel(G, ytr, ntr, parts)[0])
 
 
-def _krr_sweep(Xtr, Xte, ytr, sizes, values, fits) -> None:
+def _krr_sweep(Xtr, Xte, ytr, ntr, parts, sizes, values, fits) -> None:
     Dtr = np.zeros((len(Xtr), len(Xtr)))
     Dte = np.zeros((len(Xte), len(Xtr)))
     done = 0
@@ -395,10 +403,89 @@ def _krr_sweep(Xtr, Xte, ytr, sizes, values, fits) -> None:
         done = n
         if not _usable(h):
             continue
-        Ktr = np.exp(-h["krr_gamma"] * Dtr)
-        coef, complaint = _kernel_ridge(Ktr, ytr, h["krr_lambda"])
-        ptr, pte = Ktr @ coef, np.exp(-h["krr_gamma"] * Dte) @ coef
-        fits[i] = (ptr, pte, fit_status(ytr, ptr, (coef, pte), solver_message=complaint))
+        B = np.exp(-h["krr_gamma"] * Dtr)
+        B[np.diag_indices(len(B))] += h["krr_lambda"]
+        heldout, coef, complaint = _heldout_kernel(B, ytr, ntr, parts, nonnegative=True)
+        B[np.diag_indices(len(B))] -= h["krr_lambda"]  # back to K
+        ptr, pte = B @ coef, np.exp(-h["krr_gamma"] * Dte) @ coef
+        fits[i] = (ptr, pte, fit_status(ytr, ptr, (coef, pte), solver_message=complaint), heldout)
+
+
+def _block_solve(M: np.ndarray, r: np.ndarray) -> np.ndarray:
+    """M⁻¹ r for a fold's symmetric positive definite block (Cholesky, LAPACK directly: this runs
+    once per fold and size); NaN when the factorisation fails or LAPACK's rcond estimate is
+    below ε (the fit without the fold is then not determined to working precision)."""
+    from scipy.linalg import lapack
+
+    L, info = lapack.dpotrf(M, lower=1, clean=1)
+    if info == 0:
+        rcond, info = lapack.dpocon(L, float(np.max(np.sum(np.abs(M), axis=0))), uplo="L")
+        if info == 0 and rcond >= EPS:
+            x, info = lapack.dpotrs(L, r, lower=1)
+            if info == 0:
+                return x
+    return np.full(len(r), np.nan)
+
+
+def _heldout_kernel(
+    B: np.ndarray, y: np.ndarray, n_atoms: np.ndarray, parts, nonnegative: bool = False
+) -> tuple[float, np.ndarray, str | None]:
+    """For the system B = K + λI of a (kernel) ridge fit: the mean over the folds of the
+    validation RMSE per atom of the fit on the other folds, the coefficients B⁻¹ y, and the
+    solver's complaint (Cholesky failed, or LAPACK's rcond estimate below ε, the test scipy's
+    solve warns on).
+
+    With H = B⁻¹ and c = H y, the residual of fold V under the fit without it is
+    y_V − ŷ_V = (H_VV)⁻¹ c_V (the block form of the leave-one-out identity of kernel ridge),
+    so one Cholesky factor L (B = L Lᵀ) and its inverse give every fold: H_VV = (L⁻¹_{:,V})ᵀ
+    L⁻¹_{:,V}.  B is not changed; ``nonnegative``: B has no negative entry (an RBF kernel),
+    so its 1-norm needs no absolute values."""
+    from scipy.linalg import lapack
+
+    nan = np.full(len(y), np.nan)
+    anorm = float(np.max(np.sum(np.abs(B), axis=0))) if nonnegative is False else float(np.max(B.sum(axis=0)))
+    L, info = lapack.dpotrf(B, lower=1, clean=1)
+    if info != 0:
+        return np.nan, nan, f"K + λI could not be factorised (LAPACK potrf info {info})"
+    rcond, info = lapack.dpocon(L, anorm, uplo="L")
+    Linv, info2 = lapack.dtrtri(L, lower=1)  # lower triangular: L's upper part is zero (clean=1)
+    if info2 != 0:
+        return np.nan, nan, "K + λI could not be factorised (singular Cholesky factor)"
+    coef, info3 = lapack.dpotrs(L, y, lower=1)  # a backward-stable solve, not Linv's product
+    if info3 != 0:
+        return np.nan, nan, f"K + λI could not be solved (LAPACK potrs info {info3})"
+    complaint = None if info == 0 and rcond >= EPS else f"ill-conditioned K + λI (rcond {rcond:.2g} < machine epsilon)"
+    errs = []
+    for _, val in parts:
+        S = Linv[:, val]
+        e = _block_solve(S.T @ S, coef[val])
+        errs.append(np.sqrt(np.mean((e / n_atoms[val]) ** 2)))
+    return float(np.mean(errs)), coef, complaint
+
+
+def _heldout_projector(Q1: np.ndarray, z: np.ndarray, y: np.ndarray, n_atoms: np.ndarray, parts, sizes) -> list[float]:
+    """The held-out RMSE (as :func:`_heldout_kernel`) of the ridge fits on the first n columns,
+    for each n of ``sizes`` (ascending, at most Q1's column count), from the stacked factor of
+    the largest: Q1 = A R_λ⁻¹, whose first n columns span the size-n fit.  Fitted values
+    ŷ_n = Q1[:, :n] z[:n] and hat matrix P_n = Q1[:, :n] Q1[:, :n]ᵀ; the residual of fold V under
+    the fit without it is (I − P_n,VV)⁻¹ (y − ŷ_n)_V.  P_n,VV grows by a rank update per size."""
+
+    fitted = np.cumsum(Q1 * z[None, :], axis=1)
+    blocks = [np.zeros((len(val), len(val))) for _, val in parts]
+    out, done = [], 0
+    for n in sizes:
+        resid = y - fitted[:, n - 1]
+        errs = []
+        for k, (_, val) in enumerate(parts):
+            S = Q1[val, done:n]
+            blocks[k] += S @ S.T
+            M = -blocks[k]
+            M[np.diag_indices(len(val))] += 1.0
+            e = _block_solve(M, resid[val])
+            errs.append(np.sqrt(np.mean((e / n_atoms[val]) ** 2)))
+        done = n
+        out.append(float(np.mean(errs)))
+    return out
 
 
 def _blas_threads(n_train: int):
@@ -701,47 +788,154 @@ def _best(errors: np.ndarray, valid: np.ndarray) -> int | None:
     return int(np.argmin(np.where(valid, errors, np.inf)))
 
 
-def search_hyperparameters(
+def cv_grid(
     problem: Problem,
     model: str,
-    folds: int = 5,
+    folds: int = CV_FOLDS,
     seed: int = 0,
     lambdas: Sequence[float] | None = None,
     gammas: Sequence[float] | None = None,
-) -> dict[str, float]:
-    """Cross-validated (training set only) λ and, for KRR, γ at the full feature set
-    (:func:`cross_validate` at that one size)."""
-    n = problem.X.shape[1]
-    row = cross_validate(problem, np.arange(n), model, [n], folds, seed, lambdas, gammas).iloc[0]
-    best = {k: float(row[k]) for k in _hyper_keys(model)}
-    log.info("%s: cross-validated %s (CV RMSE %.4g eV/atom)", model, best, row["cv_rmse"])
+    gamma_factors: Sequence[float] = GAMMA_FACTORS,
+) -> pd.DataFrame:
+    """``folds``-fold cross-validation on the training set at the full feature count, every
+    candidate of the grid: λ from ``lambdas`` (default :data:`LAMBDA_GRID`) and, for KRR, γ
+    from ``gammas`` (default ``gamma_factors`` / the median squared distance between training
+    structures).  The features are scaled once on the whole training set, as the sweep scales
+    them; the test set takes no part.  Rows in λ-major order (γ varies fastest): the
+    hyperparameters, cv_rmse (mean over the folds of the validation RMSE per atom) and passed
+    (False for a candidate that :func:`fit_status` would reject as ill-conditioned in some fold,
+    or whose error is not finite).
+
+    RR: one SVD of the scaled training matrix Z = U S Vᵀ serves every λ and fold: the fit's
+    residual operator is M = I − U diag(s²/(s² + λ)) Uᵀ and the residual of fold V under the fit
+    without it is (M_VV)⁻¹ (M y)_V; the rcond is that of the stacked [Z; √λ I] (2-norm).
+    KRR: each fold refitted, one tridiagonalisation of its kernel per γ serving every λ
+    (:func:`_shifted_solves`)."""
+    P = problem
+    keys = _hyper_keys(model)
+    lambdas = np.asarray(lambdas if lambdas is not None else LAMBDA_GRID, dtype=float)
+    y, n_atoms = P.y[P.train], P.n_atoms[P.train]
+    parts = _folds(len(y), folds, seed)
+    with _blas_threads(len(y)):
+        Z = normalise(P.X[P.train], P.X[P.train][:0])[0]
+        if model == "rr":
+            errs, valid = _grid_rr(Z, y, n_atoms, parts, lambdas)
+            rows = [{"rr_lambda": lam, "cv_rmse": e, "passed": v} for lam, e, v in zip(lambdas, errs, valid)]
+        else:
+            D = np.zeros((len(y), len(y)))
+            _add_squared_distances(D, Z)
+            if gammas is None:
+                median = _median_positive(D, np.einsum("ij,ij->i", Z, Z))
+                grid = [f / (median if median is not None else float(Z.shape[1])) for f in gamma_factors]
+            else:
+                grid = [float(g) for g in gammas]
+            errs = np.zeros((len(lambdas), len(grid)))
+            valid = np.ones((len(lambdas), len(grid)), dtype=bool)
+            for fit, val in parts:
+                Dff, Dvf = D[np.ix_(fit, fit)], D[np.ix_(val, fit)]
+                for j, g in enumerate(grid):
+                    err, rcond = _cv_errors_krr(Dff, Dvf, y[fit], y[val], n_atoms[val], g, lambdas)
+                    errs[:, j] += err / len(parts)
+                    valid[:, j] &= np.isfinite(err) & (rcond >= EPS)
+            rows = [
+                {"krr_lambda": lam, "krr_gamma": g, "cv_rmse": errs[i, j], "passed": bool(valid[i, j])}
+                for i, lam in enumerate(lambdas)
+                for j, g in enumerate(grid)
+            ]
+    return pd.DataFrame(rows, columns=[*keys, "cv_rmse", "passed"])
+
+
+def _grid_rr(Z, y, n_atoms, parts, lambdas) -> tuple[np.ndarray, np.ndarray]:
+    """cv_rmse and passed of every λ for ridge on Z (see :func:`cv_grid`)."""
+
+    U, s, _ = np.linalg.svd(Z, full_matrices=False)
+    N, r = U.shape
+    uty = U.T @ y
+    complement = r < N  # I − UUᵀ: the part of the training space no feature reaches
+    errs, valid = np.zeros(len(lambdas)), np.ones(len(lambdas), dtype=bool)
+    smax, smin = (s[0], s[-1]) if len(s) else (0.0, 0.0)
+    for j, lam in enumerate(lambdas):
+        shrink = lam / (s**2 + lam)  # 1 − s²/(s² + λ), without the cancellation
+        resid = U @ (shrink * uty) + ((y - U @ uty) if complement else 0.0)
+        total = 0.0
+        for _, val in parts:
+            UV = U[val]
+            M = (UV * shrink[None, :]) @ UV.T
+            if complement:
+                M += np.eye(len(val)) - UV @ UV.T
+            e = _block_solve(M, resid[val])
+            total += np.sqrt(np.mean((e / n_atoms[val]) ** 2)) / len(parts)
+        errs[j] = total
+        rcond = np.sqrt((smin**2 + lam) / (smax**2 + lam)) if r else 1.0
+        valid[j] = bool(np.isfinite(total) and rcond >= EPS)
+    return errs, valid
+
+
+def choose(grid: pd.DataFrame, model: str) -> dict[str, float] | None:
+    """The candidate of :func:`cv_grid` with the smallest cv_rmse among those that passed (the
+    first in λ-major order on ties: the smallest λ); None when none passed."""
+    ok = grid[grid["passed"].astype(bool) & np.isfinite(grid["cv_rmse"])]
+    if not len(ok):
+        return None
+    row = ok.loc[ok["cv_rmse"].idxmin()]
+    return {k: float(row[k]) for k in _hyper_keys(model)}
+
+
+def search_hyperparameters(problem: Problem, model: str, **grid: Any) -> dict[str, float]:
+    """The hyperparameters of the whole sweep: :func:`choose` on :func:`cv_grid` (the full
+    feature count, the training set only; ``grid``: its keyword arguments).  Raises
+    DatasetError when no candidate passed."""
+    table = cv_grid(problem, model, **grid)
+    best = choose(table, model)
+    if best is None:
+        raise DatasetError(f"{model}: no hyperparameter candidate passed cross-validation ({len(table)} tried)")
     return best
 
 
 def best_rmse_table(sweeps: dict[tuple[str, str, str], pd.DataFrame]) -> pd.DataFrame:
-    """Best test RMSE per sweep over the rows that hold a result (:func:`ok_rows`; failed fits
-    are ignored and counted in ``failed_fits``); the full_* columns are those of the last
-    row (all features), NaN when that fit failed."""
+    """Per sweep, the size chosen on the training set and the test RMSE reported there.
+
+    The size is the one of the smallest heldout_rmse (the sweep's cross-validation error on the
+    training set, :func:`feature_sweep`) among the rows that hold a result (:func:`ok_rows`;
+    failed fits are ignored and counted in ``failed_fits``); the test set never enters the
+    choice.  Columns: n_chosen, heldout_rmse and test_rmse, train_rmse at that size; the full_*
+    columns are those of the last row (all features), NaN when that fit failed; the
+    hyperparameters of the last row and where they came from.  A sweep written without
+    heldout_rmse has no choice (NaN)."""
     rows = []
     for (model, dataset, rep), df in sweeps.items():
         ok = ok_rows(df)
-        good = df[ok]
-        best = good.loc[good["test_rmse"].idxmin()] if len(good) else None
+        held = pd.to_numeric(df["heldout_rmse"], errors="coerce") if "heldout_rmse" in df.columns else None
+        usable = df[ok & np.isfinite(held)] if held is not None else df.iloc[:0]
+        chosen = usable.loc[usable["heldout_rmse"].idxmin()] if len(usable) else None
         last = df.iloc[-1]
+        keys = [k for k in ("rr_lambda", "krr_lambda", "krr_gamma") if k in df.columns]
         rows.append(
             {
                 "model": model.upper(),
                 "dataset": dataset,
                 "representation": rep,
-                "best_test_rmse": float(best["test_rmse"]) if best is not None else np.nan,
-                "n_at_best": int(best["n"]) if best is not None else pd.NA,
+                "n_chosen": int(chosen["n"]) if chosen is not None else pd.NA,
+                "heldout_rmse": float(chosen["heldout_rmse"]) if chosen is not None else np.nan,
+                "test_rmse": float(chosen["test_rmse"]) if chosen is not None else np.nan,
+                "train_rmse": float(chosen["train_rmse"]) if chosen is not None else np.nan,
                 "full_test_rmse": float(last["test_rmse"]) if ok.iloc[-1] else np.nan,
                 "full_train_rmse": float(last["train_rmse"]) if ok.iloc[-1] else np.nan,
                 "n_features": int(last["n"]),
+                "hyperparameters": ", ".join(f"{k} {float(last[k]):.3g}" for k in keys),
+                "hyperparameters_from": str(last.get("hyperparameters_from", "")),
                 "failed_fits": int((~ok).sum()),
             }
         )
     return pd.DataFrame(rows).sort_values(["model", "dataset", "full_test_rmse"]).reset_index(drop=True)
+
+
+#: what the best-RMSE table's markdown says above the table
+BEST_RMSE_NOTE = (
+    "n_chosen: the number of CUR-selected features with the smallest 5-fold cross-validation error on the "
+    "training set (heldout_rmse); test_rmse and train_rmse are reported at that size, so the test set "
+    "takes no part in the choice. full_*: all features. RMSE in eV/atom."
+)
 
 
 def read_sweeps(sweeps: Iterable[Mapping[str, Any]]) -> dict[tuple[str, str, str], pd.DataFrame]:

@@ -162,17 +162,19 @@ def regression_runtime(
     n_structures: int,
     n_features: int,
     n_top: int = 65,
-    search: bool = True,
+    search: bool | str = True,
     flops: float = 1e9,
     factor: float = 10.0,
     floor_min: float = FLOOR_MIN,
 ) -> int:
     """Rule ``regress``: ``max(floor, factor · fits · n_top · (n_s³ + n_s²·p) / flops / 60)``
     minutes: one fit per point of the n_top-point feature sweep, each a solve of the n_s × n_s
-    system built from up to p features; ``fits`` = 50 with the cross-validated
-    hyperparameter search (folds × grid), 1 without."""
+    system built from up to p features; ``fits`` = 2 for the fit and its cross-validation error,
+    3 with the search once at the full feature count (its grid costs about one more sweep
+    point per candidate, less than the sweep), 50 with the search at every size
+    (``search="every_size"``: folds × grid)."""
     n_s, p = n_structures, n_features
-    fits = 50 if search else 1
+    fits = 50 if search == "every_size" else 3 if search else 2
     return _ceil(max(floor_min, factor * fits * n_top * (n_s**3 + n_s * n_s * p) / flops / 60))
 
 

@@ -336,7 +336,7 @@ def regression_runtime(wildcards, input):
         return RUNTIME_FALLBACK["regress"]
     rows, p, n_structures = shape
     return estimate.regression_runtime(
-        n_structures, p, n_top=int(REG.get("n_top", 65)), search=bool(REG.get("search", False))
+        n_structures, p, n_top=int(REG.get("n_top", 65)), search=REG.get("search", False)
     )
 
 
