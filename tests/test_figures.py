@@ -182,6 +182,74 @@ def test_figure9_overlays_the_published_test_rmse(tmp_path, published_dir, monke
     assert "published (dashed)" in [t.get_text() for t in figures[0].legends[0].get_texts()]
 
 
+def test_figure9_draws_what_its_csvs_hold(tmp_path, monkeypatch):
+    """Sweeps computed by the regression, written as the workflow writes them: every panel holds,
+    per representation, a thick dotted training line and a thin solid test line equal to the
+    CSV's columns (the top-n panels up to n_top), the legend names training and test, and the
+    y range holds every drawn value."""
+    from descriptor_study import regression as rg
+    from descriptor_study.plotting import regression
+
+    figures = []
+    monkeypatch.setattr(regression, "save", lambda fig, stem: figures.append(fig) or [])
+    rng = np.random.default_rng(0)
+    X = np.abs(rng.normal(size=(90, 80)))
+    P = rg.Problem(
+        X, X[:, :5] @ rng.normal(size=5) + 0.1 * rng.normal(size=90), np.full(90, 3.0), np.arange(70), np.arange(70, 90)
+    )
+    records, sweeps = [], {}
+    for model, hyper in (("rr", {"rr_lambda": 1e-3}), ("krr", {"krr_lambda": 1e-3, "krr_gamma": 0.01})):
+        for rep, ranking in (("SOAP", np.arange(80)), ("ACE", rng.permutation(80))):
+            path = tmp_path / model / f"{rep}.csv"
+            path.parent.mkdir(exist_ok=True)
+            rg.feature_sweep(P, ranking, model, hyper, rg.sweep_sizes(80, 20, 30)).to_csv(path, index=False)
+            sweeps[model, rep] = pd.read_csv(path)
+            records.append({"model": model, "dataset": "mine", "rep": rep, "path": path})
+    regression.figure9_from_files(records, "mine", tmp_path / "figure9_mine.png")
+    (fig,) = figures
+    for k, (model, full) in enumerate([("rr", False), ("rr", True), ("krr", False), ("krr", True)]):
+        ax = fig.axes[k]
+        if not full:
+            ax.set_xlim(0, 100)  # (the figure's n_top is 65: every size up to 65 is drawn)
+        lo, hi = ax.get_ylim()
+        for rep in ("SOAP", "ACE"):
+            df = sweeps[model, rep]
+            part = df if full else df[df["n"] <= 65]
+            x = part["percent"] if full else part["n"]
+            colour = representation_colour(rep)
+            lines = [l for l in ax.get_lines() if l.get_color() == colour]
+            train = [l for l in lines if l.get_linewidth() == regression.TRAIN_STYLE["lw"]]
+            test = [l for l in lines if l.get_linewidth() == regression.TEST_STYLE["lw"]]
+            assert len(train) == 1 and len(test) == 1
+            assert train[0].get_linestyle() == ":" and test[0].get_linestyle() == "-"
+            for line, column in ((train[0], "train_rmse"), (test[0], "test_rmse")):
+                assert np.array_equal(line.get_xdata(), x.to_numpy())
+                assert np.allclose(line.get_ydata(), part[column].to_numpy(), rtol=0, atol=0)
+                assert lo <= part[column].min() and part[column].max() <= hi
+    labels = [t.get_text() for t in fig.legends[0].get_texts()]
+    assert {"training", "test", "SOAP", "ACE"} <= set(labels)
+
+
+def test_figure9_y_range_is_not_set_by_one_outlier(tmp_path, monkeypatch):
+    from descriptor_study.plotting import regression
+
+    figures = []
+    monkeypatch.setattr(regression, "save", lambda fig, stem: figures.append(fig) or [])
+    n = np.arange(1, 201)
+    train = 0.1 / np.sqrt(n)
+    train[120] = 1e-9  # one fit at round-off
+    path = tmp_path / "SOAP.csv"
+    pd.DataFrame({"n": n, "train_rmse": train, "test_rmse": 0.2 / np.sqrt(n), "percent": n / 2.0}).to_csv(
+        path, index=False
+    )
+    records = [{"model": m, "dataset": "mine", "rep": "SOAP", "path": path} for m in ("rr", "krr")]
+    regression.figure9_from_files(records, "mine", tmp_path / "figure9_mine.png")
+    ax = figures[0].axes[1]  # all features: the outlier is there
+    lo, hi = ax.get_ylim()
+    assert 1e-4 < lo < (0.1 / np.sqrt(200)) and hi > 0.2  # the curves span the range, the outlier does not
+    assert [t.get_text() for t in ax.texts] == ["1 points below the y range"]
+
+
 # --- one colour per representation, in every figure and every process ----------------------
 
 _COLOUR_JOB = r"""
