@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
+from pathlib import Path
 
 import pytest
 from conftest import REPO
@@ -20,14 +21,16 @@ RECORD = REPO / "docs/reproduction-run.md"
 REPORT_MARK = "<!-- the run's results/reproduction.md, as written -->\n"
 
 #: what defines the numbers of the reproduction report: the representations, the three
-#: studies, the datasets and the comparison, the offline config and the pinned libraries
+#: studies, the datasets and the comparison, the offline config and the pinned libraries.
+#: ``path::name,...`` takes only those top-level definitions of a module (and its imports and
+#: constants).  Not listed: ``regression.py`` and ``pipeline.regress_dataset``, since the
+#: offline config runs no regression (checked below).
 RESULT_DEFINING = [
     "src/descriptor_study/representations",
     "src/descriptor_study/datasets",
     "src/descriptor_study/sensitivity.py",
     "src/descriptor_study/selection.py",
-    "src/descriptor_study/regression.py",
-    "src/descriptor_study/pipeline.py",
+    "src/descriptor_study/pipeline.py::represent_dataset",
     "src/descriptor_study/splits.py",
     "src/descriptor_study/atomic.py",
     "src/descriptor_study/storage.py",
@@ -37,6 +40,29 @@ RESULT_DEFINING = [
     "config/reproduce-offline.yaml",
     "envs/constraints.txt",
 ]
+OFFLINE_CONFIG = REPO / "config/reproduce-offline.yaml"
+
+
+def _meaning(text: str, path: str, names: set[str] | None) -> str:
+    """What of a file can change a result: a Python module's syntax tree without docstrings (as
+    the code fingerprints read it: comments and layout are not in it), only ``names`` among its
+    top-level definitions when given; any other file as it is."""
+    if not path.endswith(".py"):
+        return text
+    import ast
+    import tempfile
+
+    from descriptor_study.representations.fingerprint import _normalised
+
+    if names is not None:
+        tree = ast.parse(text)
+        defs = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+        tree.body = [n for n in tree.body if not isinstance(n, defs) or n.name in names]
+        text = ast.unparse(tree)
+    with tempfile.TemporaryDirectory() as tmp:
+        file = Path(tmp) / "module.py"
+        file.write_text(text, encoding="utf-8")
+        return _normalised("module", str(file))
 
 
 def _record() -> tuple[dict[str, str], str]:
@@ -120,14 +146,44 @@ def test_the_recorded_run_is_of_the_code_that_defines_the_numbers():
     )
     if known.returncode != 0:
         pytest.skip(f"commit {fields['commit'][:12]} is not in this clone's history (a shallow clone?)")
+    paths = {entry.split("::")[0]: entry for entry in RESULT_DEFINING}
     diff = subprocess.run(
-        [git, "-C", str(REPO), "diff", "--name-only", fields["commit"], "--", *RESULT_DEFINING],
+        [git, "-C", str(REPO), "diff", "--name-only", fields["commit"], "--", *paths],
         capture_output=True,
         text=True,
         check=True,
     )
-    changed = diff.stdout.split()
+    changed = []
+    for path in diff.stdout.split():
+        entry = next((e for p, e in paths.items() if path == p or path.startswith(p.rstrip("/") + "/")), path)
+        names = set(entry.split("::")[1].split(",")) if "::" in entry else None
+        before = subprocess.run(
+            [git, "-C", str(REPO), "show", f"{fields['commit']}:{path}"], capture_output=True, text=True
+        )
+        now = REPO / path
+        if before.returncode != 0 or not now.exists():
+            changed.append(path)  # added or removed
+        elif _meaning(before.stdout, path, names) != _meaning(now.read_text(), path, names):
+            changed.append(path)
     assert not changed, (
         f"the recorded reproduction run is of {fields['commit'][:12]}; since then {', '.join(changed)} changed: "
         f"run `{fields['command']}` from scratch and record its report in {RECORD.name} and the README"
     )
+
+
+def test_what_is_left_out_of_the_check_does_not_run_offline():
+    """The regression code is not in RESULT_DEFINING because the offline reproduction runs no
+    regression; a regression section in its config would make that code result-defining."""
+    import yaml
+
+    config = yaml.safe_load(OFFLINE_CONFIG.read_text())
+    assert not (config.get("regression") or {}).get("datasets"), "add the regression code to RESULT_DEFINING"
+
+
+def test_the_check_sees_code_but_not_docstrings_or_comments():
+    code = 'def f(x):\n    """Twice x."""\n    return 2 * x  # double\n\n\ndef g():\n    return 1\n'
+    reworded = code.replace("Twice x.", "x, doubled.").replace("# double", "# twice")
+    assert _meaning(code, "m.py", None) == _meaning(reworded, "m.py", None)
+    assert _meaning(code, "m.py", None) != _meaning(code.replace("2 * x", "3 * x"), "m.py", None)
+    assert _meaning(code, "m.py", {"f"}) == _meaning(code.replace("return 1", "return 2"), "m.py", {"f"})
+    assert _meaning(code, "m.py", {"f"}) != _meaning(code.replace("2 * x", "x + x"), "m.py", {"f"})
