@@ -9,7 +9,7 @@ Runs the benchmark scripts one after another, each in its own process, on this m
 dimensionality      ``bench_dimensionality.py --skmatter-steps 3 --memory``: CUR, FPS and PCA
                     of AlNiCu SOAP against their floor; peak memory of each on the CHON-size
                     synthetic matrix (5.16 GB)
-regression          ``bench_regression.py --structures 1000 --cv-sizes 6``: the sweeps against
+regression          ``bench_regression.py --structures 1000 --every-size --cv-sizes 6``: the sweeps against
                     one solve
 representations     ``bench_representations.py --limit 60 --repeat 2``: ours against the bare
                     library call
@@ -47,7 +47,7 @@ GIB = 1024**3
 
 STEPS = {
     "dimensionality": ["bench_dimensionality.py", "--skmatter-steps", "3", "--memory"],
-    "regression": ["bench_regression.py", "--structures", "1000", "--cv-sizes", "6"],
+    "regression": ["bench_regression.py", "--structures", "1000", "--every-size", "--cv-sizes", "6"],
     "representations": ["bench_representations.py", "--limit", "60", "--repeat", "2"],
     "sensitivity": ["bench_sensitivity.py"],
     "runs": ["bench_runs.py", "--runs", "default", "alnicu", "tio2"],
@@ -130,7 +130,9 @@ def goal_rows(rec: dict[str, dict]) -> list[tuple[str, str, str, str]]:
     reg = rec.get("regression", {})
     if "rr_one" in reg:
         for key, what in (("rr_sweep", "RR sweep, fixed λ"), ("krr_sweep", "KRR sweep, fixed λ, γ"),
-                          ("rr_cv", "RR sweep with its CV search"), ("krr_cv", "KRR sweep with its CV search")):  # fmt: skip
+                          ("rr_cv", "RR sweep with its CV search"), ("krr_cv", "KRR sweep with its CV search"),
+                          ("rr_every", "RR sweep with its CV search at every size (option)"),
+                          ("krr_every", "KRR sweep with its CV search at every size (option)")):  # fmt: skip
             if key not in reg:
                 continue
             r = reg[key]
