@@ -255,3 +255,44 @@ def test_parameter_reference_in_docs_is_generated_from_the_classes(repo_root):
         assert f"## {cls.display_label()}" in out
         for p in cls.parameters:
             assert f"| `{p.name}` |" in out
+
+
+# --- classes behind an extra ------------------------------------------------------------
+
+
+def test_missing_requirements_names_what_cannot_be_imported():
+    from descriptor_study.representations import Representation
+
+    class Needs(Representation):
+        name = "Needs"
+        requires = ("json", "descriptor_study_no_such_module")
+        extra = "someextra"
+        n_features = 1
+
+        def _compute(self, atoms, centers):
+            return None
+
+    assert registry.missing_requirements(Needs) == ["descriptor_study_no_such_module"]
+    assert registry.absence_reason(Needs) == (
+        'Needs needs descriptor_study_no_such_module, not installed here (pip install -e ".[someextra]" '
+        "-c envs/constraints.txt; docs/beyond-2020.md)"
+    )
+
+
+def test_a_config_naming_a_class_without_its_extra_stops_with_one_line():
+    import yaml
+
+    absent = sorted(registry._absent())
+    if not absent:
+        pytest.skip("every optional representation's extra is installed here")
+    repo = Path(__file__).resolve().parents[1]
+    default = yaml.safe_load((repo / "config/config.yaml").read_text())
+    for name in absent:
+        config = copy.deepcopy(default)
+        config["representations"][name] = {}
+        with pytest.raises(ConfigError) as info:
+            validate_config(config, repo / "workflow/schemas/config.schema.yaml")
+        message = str(info.value)
+        assert f"representations.{name}: {name} needs " in message and "not installed here" in message
+        assert len(message.splitlines()) == 1
+        assert name not in registry.names()

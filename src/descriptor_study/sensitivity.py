@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from . import storage
-from .errors import RepresentationError
+from .errors import ConfigError, RepresentationError
 
 if TYPE_CHECKING:
     from ase import Atoms
@@ -480,8 +480,16 @@ def run_panels(
     return curves
 
 
-def slope_table(curves: dict[tuple[str, str], pd.DataFrame]) -> pd.DataFrame:
+def noise_floor(cls) -> float:
+    """The dV below which a curve of representation class ``cls`` is round-off: NOISE_FLOOR,
+    or the class's declared ``relative_precision`` where that is coarser (a float32 model)."""
+    return max(NOISE_FLOOR, getattr(cls, "relative_precision", None) or 0.0)
+
+
+def slope_table(curves: dict[tuple[str, str], pd.DataFrame], floors: Mapping[str, float] | None = None) -> pd.DataFrame:
     """k per (representation, panel) with a verdict; rotation panels report max dV instead.
+    ``floors``: representation → its noise floor (:func:`noise_floor`; default NOISE_FLOOR),
+    below which dV is not fitted; the table records it.
 
     ``zero``: dV is exactly 0 at every t.  Outside Figure 3 its verdict is
     :data:`ZERO_VERDICT`, not "below noise floor" (a curve that changes, by less than the
@@ -489,6 +497,7 @@ def slope_table(curves: dict[tuple[str, str], pd.DataFrame]) -> pd.DataFrame:
     rows = []
     for (panel, rep), df in curves.items():
         zero = is_zero_curve(df["dV"])
+        floor = (floors or {}).get(rep, NOISE_FLOOR)
         if panel == "fig3":
             rows.append(
                 {
@@ -502,11 +511,12 @@ def slope_table(curves: dict[tuple[str, str], pd.DataFrame]) -> pd.DataFrame:
                     "verdict": f"max dV = {df['dV'].max():.1e}",
                     "dip": False,
                     "zero": zero,
+                    "noise_floor": floor,
                 }
             )
             continue
-        k, (lo, hi) = asymptotic_slope(df["t"].to_numpy(), df["dV"].to_numpy())
-        dip = dip_report(df["t"].to_numpy(), df["dV"].to_numpy())
+        k, (lo, hi) = asymptotic_slope(df["t"].to_numpy(), df["dV"].to_numpy(), floor)
+        dip = dip_report(df["t"].to_numpy(), df["dV"].to_numpy(), floor)
         rows.append(
             {
                 "representation": rep,
@@ -519,6 +529,7 @@ def slope_table(curves: dict[tuple[str, str], pd.DataFrame]) -> pd.DataFrame:
                 "verdict": ZERO_VERDICT if zero else verdict(k),
                 "dip": dip["dip"],
                 "zero": zero,
+                "noise_floor": floor,
             }
         )
     return pd.DataFrame(rows)
@@ -532,6 +543,19 @@ def read_curves(curves: Iterable[Mapping[str, Any]]) -> dict[tuple[str, str], pd
     return {(str(c["panel"]), str(c["rep"])): pd.read_csv(c["path"]) for c in curves}
 
 
-def slope_table_from_files(curves: Iterable[Mapping[str, Any]]) -> pd.DataFrame:
-    """The slope table of the curve records (see :func:`read_curves`)."""
-    return slope_table(read_curves(curves))
+def slope_table_from_files(curves: Iterable[Mapping[str, Any]], classes=None) -> pd.DataFrame:
+    """The slope table of the curve records (see :func:`read_curves`); ``classes``: name →
+    class of the config, for each representation's noise floor."""
+    from .representations.registry import get_class
+
+    read = read_curves(curves)
+    floors = {}
+    for _, rep in read:
+        cls = (classes or {}).get(rep)
+        if cls is None:
+            try:
+                cls = get_class(rep)
+            except ConfigError:  # a name no class is found for here: the default floor
+                cls = None
+        floors[rep] = noise_floor(cls)
+    return slope_table(read, floors)

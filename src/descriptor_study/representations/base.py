@@ -70,6 +70,17 @@ class Representation(ABC):
     #: (absolute change, moves along the bond)
     authors_python_run: ClassVar[tuple[str, ...]] = ()
 
+    # --- optional libraries and numerical precision ---------------------------------------
+    #: modules the class needs beyond the base install; when one is missing the registry
+    #: leaves the class out and a config that names it stops with the reason
+    requires: ClassVar[tuple[str, ...]] = ()
+    #: the package extra that installs them (``pip install -e ".[<extra>]"``)
+    extra: ClassVar[str] = ""
+    #: relative numerical precision of the rows (e.g. a float32 model's); None: float64
+    #: round-off.  The contract suite's invariance tolerance and the sensitivity study's
+    #: noise floor are raised to it, never hidden below it
+    relative_precision: ClassVar[float | None] = None
+
     # --- optional studies ----------------------------------------------------------------
     #: parameter swept by the degree study of Figure 6h (None: no such study)
     degree_parameter: ClassVar[str | None] = None

@@ -57,6 +57,36 @@ PALETTE = (
 )
 
 
+def missing_requirements(cls: type[Representation]) -> list[str]:
+    """The modules of ``cls.requires`` that cannot be imported here."""
+    out = []
+    for module in cls.requires:
+        try:
+            found = importlib.util.find_spec(module) is not None
+        except (ImportError, ValueError):
+            found = False
+        if not found:
+            out.append(module)
+    return out
+
+
+def absence_reason(cls: type[Representation]) -> str:
+    """One line: why ``cls`` is not available, and how to install what it needs."""
+    missing = missing_requirements(cls)
+    extra = f'pip install -e ".[{cls.extra}]" -c envs/constraints.txt' if cls.extra else "install them"
+    return f"{cls.name} needs {', '.join(missing)}, not installed here ({extra}; docs/beyond-2020.md)"
+
+
+@lru_cache(maxsize=1)
+def _absent() -> dict[str, type[Representation]]:
+    """Built-in classes whose required modules are missing: name → class."""
+    _builtins()
+    return dict(_ABSENT)
+
+
+_ABSENT: dict[str, type[Representation]] = {}
+
+
 @lru_cache(maxsize=1)
 def _builtins() -> dict[str, type[Representation]]:
     from . import __path__ as package_path
@@ -74,7 +104,10 @@ def _builtins() -> dict[str, type[Representation]]:
                 and obj.name
                 and not inspect.isabstract(obj)
             ):
-                found[obj.name] = obj
+                if missing_requirements(obj):
+                    _ABSENT[obj.name] = obj
+                else:
+                    found[obj.name] = obj
     return found
 
 
@@ -182,6 +215,8 @@ def get_class(name: str, target: str | None = None) -> type[Representation]:
         cls = _load_target(target, f"{where}.{CLASS_KEY}")
     elif name in _builtins():
         return _builtins()[name]
+    elif name in _absent():
+        raise ConfigError(f"{where}: {absence_reason(_absent()[name])}")
     elif name in _entry_points():
         try:
             cls = _entry_points()[name].load()
