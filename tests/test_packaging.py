@@ -169,10 +169,12 @@ def _third_party_imports() -> dict[str, set[str]]:
 
 
 def test_every_library_import_is_declared():
-    """Each third-party module src/ imports comes from a runtime dependency (juliacall: the
-    `julia` extra); none of them is Snakemake, scikit-learn or scikit-matter."""
+    """Each third-party module src/ imports comes from a runtime dependency or from the extra
+    of an optional backend (juliacall: `julia`; the representations of today: `featomic`,
+    `chgnet`, `sevennet`); none of them is Snakemake, scikit-learn or scikit-matter."""
     declared = _names(PYPROJECT["project"]["dependencies"])
-    optional = _names(PYPROJECT["project"]["optional-dependencies"]["julia"])
+    extras = PYPROJECT["project"]["optional-dependencies"]
+    optional = set().union(*(_names(extras[e]) for e in ("julia", "featomic", "chgnet", "sevennet")))
     dists = metadata.packages_distributions()
     missing = {}
     for module, files in sorted(_third_party_imports().items()):

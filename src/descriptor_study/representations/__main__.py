@@ -19,14 +19,17 @@ def reference() -> str:
         "[adding-a-representation.md](adding-a-representation.md).",
         "",
     ]
-    for name in registry.names():
-        cls = registry.get_class(name)
+    registry.names()  # finds the built-ins, and those whose extra is not installed here
+    absent = registry._absent()
+    for name in registry.sort_names([*registry.names(), *absent], absent):
+        cls = absent.get(name) or registry.get_class(name)
         doc = (cls.__doc__ or "").strip().split("\n\n")[0].replace("\n", " ")
         kind = "one row per structure" if cls.per_structure else "one row per atom"
+        needs = f"; needs the `{cls.extra}` extra" if cls.extra else ""
         out += [
             f"## {cls.display_label()}",
             "",
-            f"{doc} ({kind}; class `{cls.__module__}.{cls.__qualname__}`)",
+            f"{doc} ({kind}; class `{cls.__module__}.{cls.__qualname__}`{needs})",
             "",
             markdown_table(cls.parameters),
             "",

@@ -78,6 +78,7 @@ class FeatomicSOAP(Representation):
     label = f"{SOAP.name} (featomic)"
     colour = "#ff9896"
     order = 20
+    panel_order = 20
     requires = ("featomic",)
     extra = "featomic"
     parameters = _soap_parameters() + (
