@@ -427,15 +427,24 @@ def one_thread():
     bits of dV change with the machine's cores, and so does the first digit of a curve at
     round-off (SOAPlite's Figure 3 and 5b at the smallest t).  The libraries loaded already
     are limited through threadpoolctl; the variables cover those a representation loads
-    inside the block (they are read at load, and those stay at one thread)."""
+    inside the block (they are read at load, and those stay at one thread).  Torch, which
+    keeps its own count, is set to one thread when it is loaded already."""
+    import sys
+
     from threadpoolctl import threadpool_limits
 
     saved = {k: os.environ.get(k) for k in THREAD_VARIABLES}
     os.environ.update(dict.fromkeys(THREAD_VARIABLES, "1"))
+    torch = sys.modules.get("torch")
+    torch_threads = torch.get_num_threads() if torch is not None else None
+    if torch is not None:
+        torch.set_num_threads(1)
     try:
         with threadpool_limits(limits=1):
             yield
     finally:
+        if torch is not None:
+            torch.set_num_threads(torch_threads)
         for k, v in saved.items():
             if v is None:
                 os.environ.pop(k, None)
