@@ -1,5 +1,6 @@
-"""Sanity of the tiny real run CI makes (config/ci.yaml): every stage wrote its outputs,
-and their numbers are what any correct run gives.  Usage: check_run.py <run directory>."""
+"""Sanity of a tiny real run CI makes (config/ci.yaml, config/ci-beyond-2020.yaml): every
+stage wrote its outputs, and their numbers are what any correct run gives.  Usage:
+check_run.py <run directory> [config file, default config/ci.yaml]."""
 
 from __future__ import annotations
 
@@ -13,8 +14,8 @@ import yaml
 REPO = Path(__file__).resolve().parents[1]
 
 
-def main(run: Path) -> list[str]:
-    config = yaml.safe_load((REPO / "config/ci.yaml").read_text())
+def main(run: Path, config_file: str = "config/ci.yaml") -> list[str]:
+    config = yaml.safe_load((REPO / config_file).read_text())
     datasets, reps = list(config["datasets"]), list(config["representations"])
     tables = run / "results/tables"
     problems: list[str] = []
@@ -65,7 +66,7 @@ def main(run: Path) -> list[str]:
 
 
 if __name__ == "__main__":
-    found = main(Path(sys.argv[1]))
+    found = main(Path(sys.argv[1]), *sys.argv[2:3])
     for p in found:
         print(f"tiny run: {p}", file=sys.stderr)
     print("tiny run: outputs present and sane" if not found else f"tiny run: {len(found)} problems")

@@ -73,8 +73,9 @@ ROOTS: dict[str, tuple[str, list[str]]] = {
     ),
 }
 PYTHON = "3.11"
-#: what the tests and CI install (`pip install -e ".[test]" -c envs/constraints.txt`)
-CONSTRAINT_ROOTS = ["descriptor-study[test,slurm]"]
+#: what the tests and CI install (`pip install -e ".[test,beyond2020]" -c envs/constraints.txt`; the
+#: representations of today come from the extras)
+CONSTRAINT_ROOTS = ["descriptor-study[test,slurm,beyond2020]"]
 POST_DEPLOY = """\
 #!/usr/bin/env bash
 # Run by Snakemake in the new environment: this package from the checkout the Snakefile

@@ -45,9 +45,11 @@ do not occur in an environment are zero.
 featomic computes in parallel over atoms with Rayon's thread pool, which a process
 builds once, at its first computation: ``RAYON_NUM_THREADS`` sets its size; when that is
 not set, the ``n_jobs`` of ``compute_many`` does if that is the first computation, else
-the pool takes every core.  Structures must be periodic along all three cell vectors or
-along none (featomic's ASE interface refuses mixed periodicity); a cell smaller than the
-cutoff sees its periodic images.
+the pool takes every core.  featomic's ASE interface refuses mixed periodicity: a
+structure periodic along some cell vectors only (a slab) is given, along its non-periodic
+directions, cell vectors long enough that no periodic image comes within the cutoff
+(``_system``), which leaves its rows as they are; a cell smaller than the cutoff sees its
+periodic images.
 """
 
 from __future__ import annotations
@@ -146,12 +148,34 @@ class FeatomicSOAP(Representation):
             self._calculator = featomic.SoapPowerSpectrum(**self.hypers)
         return self._calculator
 
-    @staticmethod
-    def _system(atoms: Atoms) -> Atoms:
-        """A cluster without its box (featomic would warn and drop it)."""
-        if not np.any(atoms.pbc) and np.any(atoms.cell.array):
-            atoms = atoms.copy()
-            atoms.set_cell(None)
+    def _system(self, atoms: Atoms) -> Atoms:
+        """A cluster without its box (featomic would warn and drop it); a structure periodic
+        along some cell vectors only (a slab, a wire) made periodic along all three, its
+        non-periodic vectors replaced by directions orthogonal to the periodic ones, each as
+        long as the atoms' extent along it plus twice the cutoff plus 1 Å: no periodic image
+        comes within the cutoff along them, so the rows are those of the structure as given
+        (featomic refuses mixed periodicity)."""
+        pbc = np.asarray(atoms.pbc, dtype=bool)
+        if not pbc.any():
+            if np.any(atoms.cell.array):
+                atoms = atoms.copy()
+                atoms.set_cell(None)
+            return atoms
+        if pbc.all():
+            return atoms
+        cell = np.array(atoms.cell.array, dtype=float)
+        periodic = cell[pbc]
+        # an orthonormal basis of the directions orthogonal to the periodic vectors
+        _, _, vt = np.linalg.svd(periodic, full_matrices=True)
+        normals = vt[len(periodic) :]
+        pos = atoms.get_positions()
+        padded = cell.copy()
+        for axis, normal in zip(np.flatnonzero(~pbc), normals):
+            extent = float(np.ptp(pos @ normal)) if len(pos) else 0.0
+            padded[axis] = normal * (extent + 2.0 * self.params["cutoff"] + 1.0)
+        atoms = atoms.copy()
+        atoms.set_cell(padded, scale_atoms=False)
+        atoms.pbc = True
         return atoms
 
     def _rows(self, structures: list[Atoms], centers: np.ndarray | None) -> np.ndarray:
