@@ -446,7 +446,9 @@ def test_a_curve_that_is_exactly_zero_is_named_so_in_the_slope_table(tmp_path):
         "verdict",
         "dip",
         "zero",
+        "noise_floor",
     ]
+    assert (table["noise_floor"] == 1e-12).all()  # float64 representations: the default floor
     rows = table.set_index(["panel", "representation"])
     zero = rows.loc[("fig5a", "ACSF")]
     assert zero["verdict"] == "zero: the perturbation moved nothing within the cutoff"
