@@ -20,6 +20,8 @@ from ase.build import bulk
 torch = pytest.importorskip("torch", reason="torch is not installed (needed by CHGNet)")
 pytest.importorskip("chgnet", reason="chgnet is not installed")
 
+from test_representation_contract import periodic_cell as alcu_cell  # noqa: E402
+
 from descriptor_study.errors import ConfigError, SpeciesError  # noqa: E402
 from descriptor_study.representations import chgnet_features as cf  # noqa: E402
 from descriptor_study.representations.chgnet_features import CHGNetFeatures  # noqa: E402
@@ -47,14 +49,6 @@ def rotation(seed: int) -> np.ndarray:
 def si_cell() -> Atoms:
     atoms = bulk("Si", "diamond", a=5.43, cubic=True).repeat(2)  # 64 atoms
     atoms.rattle(0.08, seed=1)
-    return atoms
-
-
-def alcu_cell() -> Atoms:
-    rng = np.random.default_rng(11)
-    atoms = bulk("Cu", "fcc", a=3.8).repeat((2, 2, 2))
-    atoms.set_chemical_symbols(["Al", "Cu", "Cu", "Al", "Cu", "Al", "Al", "Cu"])
-    atoms.positions += rng.normal(scale=0.12, size=atoms.positions.shape)
     return atoms
 
 
