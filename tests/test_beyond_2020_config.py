@@ -12,6 +12,8 @@ import yaml
 from conftest import REPO
 
 BEYOND = REPO / "config/beyond-2020.yaml"
+CI = REPO / "config/ci.yaml"
+CI_BEYOND = REPO / "config/ci-beyond-2020.yaml"
 OFFLINE = REPO / "config/reproduce-offline.yaml"
 NEW = {"featomic-SOAP", "CHGNet", "SevenNet"}
 PAPER_EIGHT = {"ACSF", "ACSF-X", "SOAP", "SOAPlite", "CHSF", "CHSF-mix", "ACE", "MBTR"}
@@ -53,3 +55,19 @@ def test_the_dry_run_plans_the_three_classes_on_every_dataset(repo_root, shared_
     assert planned["dataset"] == {"AlNiCu", "TiO2", "Si-demo", "AlNiCu-demo"}
     assert planned["rep"] == PAPER_EIGHT | NEW
     assert planned["model"] == {"rr", "krr"}
+
+
+def test_the_ci_run_is_config_ci_with_the_three_added():
+    """CI's one tiny run covers config/ci.yaml: every setting equal, the three added."""
+    ci, both = _load(CI), _load(CI_BEYOND)
+    assert set(both["representations"]) == set(ci["representations"]) | NEW
+    assert set(both["sensitivity"]["representations"]) == set(ci["sensitivity"]["representations"]) | {"featomic-SOAP"}
+    for section in ("representations",):
+        for name, spec in ci[section].items():
+            assert both[section][name] == spec, name
+    for name, spec in ci["sensitivity"]["representations"].items():
+        assert both["sensitivity"]["representations"][name] == spec, name
+    drop = lambda c: {k: v for k, v in c.items() if k not in ("representations", "sensitivity")}  # noqa: E731
+    assert drop(both) == drop(ci)
+    strip = lambda s: {k: v for k, v in s.items() if k != "representations"}  # noqa: E731
+    assert strip(both["sensitivity"]) == strip(ci["sensitivity"])
