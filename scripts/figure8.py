@@ -13,7 +13,7 @@ def main(smk):
         smk.output[0],
         published_dir(smk),
         smk.params.compare_as,
-        classes=registry.classes_of(smk.config["representations"]),
+        classes=registry.classes_of(smk.params.classes),
     )
 
 

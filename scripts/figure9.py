@@ -12,7 +12,7 @@ def main(smk):
         smk.output[0],
         published_dir(smk),
         smk.params.compare_as,
-        classes_of(smk.config["representations"]),
+        classes_of(smk.params.classes),
     )
 
 

@@ -12,7 +12,7 @@ def main(smk):
         smk.params.sensitivity,
         smk.params.dimensionality,
         smk.params.regression,
-        classes=registry.classes_of(smk.config["representations"]),
+        classes=registry.classes_of(smk.params.classes),
     )
     write_report(compare(run, published_dir(smk), not_run=smk.params.not_run), smk.output.csv, smk.output.md)
 

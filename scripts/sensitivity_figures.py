@@ -9,7 +9,7 @@ from descriptor_study.runlog import published_dir, run_step
 
 def main(smk):
     figures_from_files(
-        smk.params.curves, Path(smk.output[0]).parent, published_dir(smk), classes_of(smk.config["representations"])
+        smk.params.curves, Path(smk.output[0]).parent, published_dir(smk), classes_of(smk.params.classes)
     )
 
 

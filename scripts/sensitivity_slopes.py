@@ -7,7 +7,7 @@ from descriptor_study.tables import write_table
 
 
 def main(smk):
-    table = slope_table_from_files(smk.params.curves, classes_of(smk.config["representations"]))
+    table = slope_table_from_files(smk.params.curves, classes_of(smk.params.classes))
     write_table(table, smk.output.csv, smk.output.md, title="Sensitivity slopes")
 
 

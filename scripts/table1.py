@@ -7,7 +7,7 @@ from descriptor_study.tables import table1, write_table
 
 def main(smk):
     write_table(
-        table1(smk.params.files, classes_of(smk.config["representations"])),
+        table1(smk.params.files, classes_of(smk.params.classes)),
         smk.output.csv,
         smk.output.md,
         title="Table I. Number of features",

@@ -18,11 +18,14 @@ really used (peak resident memory, seconds) to check them against.
 
 from __future__ import annotations
 
+import json
 import math
 import os
 from collections.abc import Iterable
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
+
+from descriptor_study.plan import PANELS
 
 #: MB of float64 data: bytes / 1e6 (Snakemake's mem_mb is in 10⁶ bytes)
 MB = 1e6
@@ -204,3 +207,120 @@ def sensitivity_runtime(
     """Rule ``sensitivity_curve``: ``max(floor, factor · n_steps · n_atoms · p / rate / 60)``
     minutes (every step recomputes the descriptors of the cell, ``rate`` entries per second)."""
     return _ceil(max(floor_min, factor * n_steps * n_atoms * n_features / rate / 60))
+
+
+# --- the rules' requests ----------------------------------------------------------------------
+
+
+class Requests:
+    """The ``mem_mb`` and ``runtime`` functions of the heavy rules for one
+    :class:`~descriptor_study.plan.Plan`, with the arguments Snakemake passes a resource
+    function (``wildcards``, ``input``, ``threads``: its public API).
+
+    Until a job's input exists (a dry run before the upstream job) the fixed request of
+    :attr:`MEM_FALLBACK` / :attr:`RUNTIME_FALLBACK` stands; Snakemake evaluates the
+    functions again once the input is there, before the job is scheduled or submitted.
+    """
+
+    MEM_FALLBACK = {"represent": 8000, "select_features": 8000, "regress": 8000, "sensitivity_curve": 4000}
+    RUNTIME_FALLBACK = {
+        "represent": 120,
+        "represent_degree": 240,
+        "select_features": 60,
+        "regress": 60,
+        "sensitivity_curve": 60,
+    }
+
+    def __init__(self, plan):
+        self.plan = plan
+
+    def _features(self, rep: str, params: dict, species: Iterable[str]) -> tuple[type, int]:
+        """(class, features) of representation ``rep`` with ``params`` for ``species``."""
+        from descriptor_study.representations import registry
+
+        cls, _ = registry.split_params(rep, params)
+        return cls, _n_features(rep, tuple(sorted(species)), json.dumps(params, sort_keys=True, default=str))
+
+    def _represent_size(self, wildcards, input, degree: bool):
+        """(rows, features) of the matrix a represent job writes, or None before its dataset exists."""
+        path = input[0]
+        if not os.path.exists(path):
+            return None
+        if degree:
+            rep, params = self.plan.degree_rep, self.plan.degree_params(wildcards.degree)
+        else:
+            rep, params = wildcards.rep, self.plan.rep_params(wildcards.rep)
+        try:
+            n_structures, n_atoms, found = extxyz_size(path)
+            cls, p = self._features(rep, params, self.plan.species(wildcards.dataset) or found)
+        except Exception:  # the job itself reports what is wrong with its input
+            return None
+        return (n_structures if cls.per_structure else n_atoms), p
+
+    def represent_mem_mb(self, degree: bool = False):
+        """mem_mb of a represent job (``degree``: of the degree sweep's)."""
+
+        def mem_mb(wildcards, input):
+            size = self._represent_size(wildcards, input, degree)
+            return represent_mem_mb(*size) if size else self.MEM_FALLBACK["represent"]
+
+        return mem_mb
+
+    def represent_runtime(self, degree: bool = False):
+        rule = "represent_degree" if degree else "represent"
+
+        def runtime(wildcards, input, threads):
+            size = self._represent_size(wildcards, input, degree)
+            return represent_runtime(*size, threads=threads) if size else self.RUNTIME_FALLBACK[rule]
+
+        return runtime
+
+    @staticmethod
+    def _h5_shape(path):
+        try:
+            return h5_shape(path) if os.path.exists(path) else None
+        except Exception:
+            return None
+
+    def selection_mem_mb(self, wildcards, input):
+        shape = self._h5_shape(input[0])
+        return selection_mem_mb(*shape[:2]) if shape else self.MEM_FALLBACK["select_features"]
+
+    def selection_runtime(self, wildcards, input):
+        shape = self._h5_shape(input[0])
+        return selection_runtime(*shape[:2]) if shape else self.RUNTIME_FALLBACK["select_features"]
+
+    def regression_mem_mb(self, wildcards, input):
+        shape = self._h5_shape(input.h5)
+        return regression_mem_mb(*shape) if shape else self.MEM_FALLBACK["regress"]
+
+    def regression_runtime(self, wildcards, input):
+        shape = self._h5_shape(input.h5)
+        if not shape:
+            return self.RUNTIME_FALLBACK["regress"]
+        rows, p, n_structures = shape
+        reg = self.plan.regression
+        return regression_runtime(n_structures, p, n_top=int(reg.get("n_top", 65)), search=reg.get("search", False))
+
+    def _sensitivity_features(self, rep):
+        try:
+            return self._features(rep, self.plan.rep_params(rep, "sensitivity"), ["Si"])[1]
+        except Exception:
+            return None
+
+    def sensitivity_mem_mb(self, wildcards):
+        p = self._sensitivity_features(wildcards.rep)
+        return sensitivity_mem_mb(p) if p else self.MEM_FALLBACK["sensitivity_curve"]
+
+    def sensitivity_runtime(self, wildcards):
+        """All six panels of one representation."""
+        p = self._sensitivity_features(wildcards.rep)
+        one = sensitivity_runtime(p) if p else self.RUNTIME_FALLBACK["sensitivity_curve"]
+        return len(PANELS) * one
+
+
+@cache
+def _n_features(rep: str, species: tuple[str, ...], params_json: str) -> int:
+    from descriptor_study.representations import registry
+
+    return registry.build(rep, list(species), json.loads(params_json)).n_features

@@ -3,9 +3,9 @@
 
 rule dataset:
     input:
-        source=lambda wc: dataset_source(wc.dataset),
+        source=lambda wc: PLAN.dataset_source(wc.dataset),
     output:
-        "data/{dataset}.extxyz",
+        paths.DATASET,
     log:
         "logs/datasets/{dataset}.log",
     benchmark:
@@ -15,10 +15,10 @@ rule dataset:
     resources:
         runtime=30,
     params:
-        spec=lambda wc: {"name": wc.dataset, **dataset_spec(wc.dataset)},
-        require_energy=lambda wc: requires_energy(wc.dataset),
-        mirror=config.get("data", {}).get("mirror"),
-        cache=config.get("data", {}).get("cache", "data/cache"),
+        spec=lambda wc: {"name": wc.dataset, **PLAN.dataset_spec(wc.dataset)},
+        require_energy=lambda wc: PLAN.requires_energy(wc.dataset),
+        mirror=PLAN.data.get("mirror"),
+        cache=PLAN.data.get("cache", "data/cache"),
     script:
         "../../scripts/make_dataset.py"
 
@@ -34,6 +34,6 @@ rule pinned_file:
     conda:
         "../../envs/data.yaml"
     params:
-        mirror=config.get("data", {}).get("mirror"),
+        mirror=PLAN.data.get("mirror"),
     script:
         "../../scripts/pinned_file.py"

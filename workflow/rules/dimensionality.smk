@@ -1,13 +1,13 @@
 # Section VI.B: CUR, FPS and PCA per (dataset, representation); Figures 6-8 and the
-# compressibility table.  A "variant" is a representation name, <DEGREE_REP>-degree<d>
-# (Figure 6h, the degree sweep) or <STD_REP>-std (Figure 6g, the standardised columns).
+# compressibility table.  A "variant" is a representation name, <degree rep>-degree<d>
+# (Figure 6h, the degree sweep) or <std rep>-std (Figure 6g, the standardised columns).
 
 
 rule select_features:
     input:
-        selection_input,
+        lambda wc: PLAN.selection_input(wc.dataset, wc.variant),
     output:
-        "results/dimensionality/{method}/{dataset}/{variant}.csv",
+        paths.SELECTION,
     log:
         "logs/dimensionality/{method}/{dataset}/{variant}.log",
     benchmark:
@@ -18,28 +18,28 @@ rule select_features:
         "../../envs/analysis.yaml"
     # CUR's selection loop is single-threaded (matrix-vector sized BLAS calls), so a CUR job
     # takes one core and two of them share a 2-core machine; FPS and PCA are Gram products
-    threads: lambda wc: 1 if wc.method == "cur" else HEAVY_THREADS
+    threads: lambda wc: 1 if wc.method == "cur" else PLAN.threads
     resources:
-        mem_mb=selection_mem_mb,
-        runtime=selection_runtime,
+        mem_mb=REQUESTS.selection_mem_mb,
+        runtime=REQUESTS.selection_runtime,
     params:
-        standardise=lambda wc: bool(STD_REP) and wc.variant == f"{STD_REP}-std",
+        standardise=lambda wc: PLAN.standardise(wc.variant),
     script:
         "../../scripts/select_features.py"
 
 
-CUR_RECORDS = dimensionality_records("cur")
-PCA_RECORDS = dimensionality_records("pca")
-FIG8_CUR_RECORDS = dimensionality_records("cur", [FPS_DATASET])
-FIG8_FPS_RECORDS = dimensionality_records("fps", [FPS_DATASET])
+CUR = PLAN.dimensionality_records("cur")
+PCA = PLAN.dimensionality_records("pca")
+FIG8_CUR = PLAN.dimensionality_records("cur", [PLAN.fps_dataset])
+FIG8_FPS = PLAN.dimensionality_records("fps", [PLAN.fps_dataset])
 
 
 rule figure6:
     input:
-        curves=record_paths(CUR_RECORDS),
-        standardised=record_paths(STD_RECORDS),
-        degrees=record_paths(DEGREE_RECORDS),
-        published=OVERLAY_INPUT,
+        curves=paths.record_paths(CUR),
+        standardised=paths.record_paths(PLAN.std_records),
+        degrees=paths.record_paths(PLAN.degree_records),
+        published=PLAN.overlay_input,
     output:
         reported_figure("figure6", "Dimensionality"),
     log:
@@ -47,18 +47,19 @@ rule figure6:
     conda:
         "../../envs/analysis.yaml"
     params:
-        curves=CUR_RECORDS,
-        standardised=STD_RECORDS,
-        degrees=DEGREE_RECORDS,
-        compare_as=COMPARE_AS,
+        curves=CUR,
+        standardised=PLAN.std_records,
+        degrees=PLAN.degree_records,
+        compare_as=PLAN.compare_as,
+        classes=PLAN.class_entries,
     script:
         "../../scripts/figure6.py"
 
 
 rule figure7:
     input:
-        curves=record_paths(PCA_RECORDS),
-        published=OVERLAY_INPUT,
+        curves=paths.record_paths(PCA),
+        published=PLAN.overlay_input,
     output:
         reported_figure("figure7", "Dimensionality"),
     log:
@@ -66,17 +67,18 @@ rule figure7:
     conda:
         "../../envs/analysis.yaml"
     params:
-        curves=PCA_RECORDS,
-        compare_as=COMPARE_AS,
+        curves=PCA,
+        compare_as=PLAN.compare_as,
+        classes=PLAN.class_entries,
     script:
         "../../scripts/figure7.py"
 
 
 rule figure8:
     input:
-        cur=record_paths(FIG8_CUR_RECORDS),
-        fps=record_paths(FIG8_FPS_RECORDS),
-        published=OVERLAY_INPUT,
+        cur=paths.record_paths(FIG8_CUR),
+        fps=paths.record_paths(FIG8_FPS),
+        published=PLAN.overlay_input,
     output:
         reported_figure("figure8", "Dimensionality"),
     log:
@@ -84,25 +86,25 @@ rule figure8:
     conda:
         "../../envs/analysis.yaml"
     params:
-        cur=FIG8_CUR_RECORDS,
-        fps=FIG8_FPS_RECORDS,
-        dataset=FPS_DATASET,
-        compare_as=COMPARE_AS,
+        cur=FIG8_CUR,
+        fps=FIG8_FPS,
+        dataset=PLAN.fps_dataset,
+        compare_as=PLAN.compare_as,
+        classes=PLAN.class_entries,
     script:
         "../../scripts/figure8.py"
 
 
 rule compressibility:
     input:
-        record_paths(CUR_RECORDS),
+        paths.record_paths(CUR),
     output:
-        csv=reported_table("results/tables/compressibility.csv", "compressibility", "Dimensionality"),
-        md="results/tables/compressibility.md",
+        **reported_table("compressibility", "Dimensionality"),
     log:
         "logs/dimensionality/compressibility.log",
     conda:
         "../../envs/analysis.yaml"
     params:
-        curves=CUR_RECORDS,
+        curves=CUR,
     script:
         "../../scripts/compressibility.py"

@@ -4,38 +4,38 @@
 
 rule regress:
     input:
-        h5="results/representations/{dataset}/{rep}.h5",
-        ranking="results/dimensionality/cur/{dataset}/{rep}.csv",
-        data="data/{dataset}.extxyz",
-        split=[REG["split"]["file"]] if REG.get("split", {}).get("file") else [],
-        targets=[REG["targets"]["file"]] if (REG.get("targets") or {}).get("file") else [],
+        h5=paths.REPRESENTATION,
+        ranking=paths.fill(paths.SELECTION, method="cur", variant="{rep}"),
+        data=paths.DATASET,
+        split=PLAN.regression_file("split"),
+        targets=PLAN.regression_file("targets"),
     output:
-        "results/regression/{model}/{dataset}/{rep}.csv",
+        paths.SWEEP,
     log:
         "logs/regression/{model}/{dataset}/{rep}.log",
     benchmark:
         bench("regress", "{model}/{dataset}/{rep}")
     conda:
         "../../envs/analysis.yaml"
-    threads: HEAVY_THREADS
+    threads: PLAN.threads
     resources:
-        mem_mb=regression_mem_mb,
-        runtime=regression_runtime,
+        mem_mb=REQUESTS.regression_mem_mb,
+        runtime=REQUESTS.regression_runtime,
     params:
-        hyper=lambda wc: (REG.get("hyperparameters", {}) or {}).get(wc.rep),
-        search=REG.get("search", False),
-        split=REG.get("split", {}),
-        n_top=REG.get("n_top", 65),
-        e0=lambda wc: config["datasets"][wc.dataset].get("e0"),
-        targets=REG.get("targets"),
+        hyper=lambda wc: (PLAN.regression.get("hyperparameters", {}) or {}).get(wc.rep),
+        search=PLAN.regression.get("search", False),
+        split=PLAN.regression.get("split", {}),
+        n_top=PLAN.regression.get("n_top", 65),
+        e0=lambda wc: PLAN.config["datasets"][wc.dataset].get("e0"),
+        targets=PLAN.regression.get("targets"),
     script:
         "../../scripts/regress.py"
 
 
 rule figure9:
     input:
-        sweeps=lambda wc: [s["path"] for s in regression_sweeps([wc.dataset])],
-        published=OVERLAY_INPUT,
+        sweeps=lambda wc: paths.record_paths(PLAN.regression_sweeps([wc.dataset])),
+        published=PLAN.overlay_input,
     output:
         reported_figure("figure9_{dataset}", "Regression"),
     log:
@@ -43,23 +43,23 @@ rule figure9:
     conda:
         "../../envs/analysis.yaml"
     params:
-        sweeps=lambda wc: regression_sweeps([wc.dataset]),
-        compare_as=lambda wc: COMPARE_AS.get(wc.dataset),
+        sweeps=lambda wc: PLAN.regression_sweeps([wc.dataset]),
+        compare_as=lambda wc: PLAN.compare_as.get(wc.dataset),
+        classes=PLAN.class_entries,
     script:
         "../../scripts/figure9.py"
 
 
 rule regression_table:
     input:
-        [s["path"] for s in regression_sweeps(REGRESSION_DATASETS)],
+        paths.record_paths(PLAN.regression_sweeps(PLAN.regression_datasets)),
     output:
-        csv=reported_table("results/tables/regression_best.csv", "regression_best", "Regression"),
-        md="results/tables/regression_best.md",
+        **reported_table("regression_best", "Regression"),
     log:
         "logs/regression/table.log",
     conda:
         "../../envs/analysis.yaml"
     params:
-        sweeps=regression_sweeps(REGRESSION_DATASETS),
+        sweeps=PLAN.regression_sweeps(PLAN.regression_datasets),
     script:
         "../../scripts/regression_table.py"

@@ -4,55 +4,53 @@
 
 rule represent:
     input:
-        "data/{dataset}.extxyz",
+        paths.DATASET,
     output:
-        "results/representations/{dataset}/{rep}.h5",
+        paths.REPRESENTATION,
     log:
         "logs/representations/{dataset}/{rep}.log",
     benchmark:
         bench("represent", "{dataset}/{rep}")
     conda:
         "../../envs/representations.yaml"
-    threads: HEAVY_THREADS
+    threads: PLAN.threads
     resources:
-        mem_mb=represent_mem_mb(),
-        runtime=represent_runtime(),
+        mem_mb=REQUESTS.represent_mem_mb(),
+        runtime=REQUESTS.represent_runtime(),
     params:
-        params=lambda wc: rep_params(wc.rep),
-        species=lambda wc: config["datasets"][wc.dataset].get("species"),
+        params=lambda wc: PLAN.rep_params(wc.rep),
+        species=lambda wc: PLAN.species(wc.dataset),
         rep=lambda wc: wc.rep,
-        code=lambda wc: rep_fingerprint(wc.rep),
+        code=lambda wc: PLAN.rep_fingerprint(wc.rep),
     script:
         "../../scripts/represent.py"
 
 
-if DEGREE_REP:
+if PLAN.degree_rep:
 
     rule represent_degree:
         """The degree-sweep representation (its class's ``degree_parameter``) at another
         degree, for Figure 6h."""
         input:
-            "data/{dataset}.extxyz",
+            paths.DATASET,
         output:
-            f"results/representations/{{dataset}}/{DEGREE_REP}-degree{{degree}}.h5",
+            paths.fill(paths.REPRESENTATION, rep=f"{PLAN.degree_rep}-degree{{degree}}"),
         log:
-            f"logs/representations/{{dataset}}/{DEGREE_REP}-degree{{degree}}.log",
+            f"logs/representations/{{dataset}}/{PLAN.degree_rep}-degree{{degree}}.log",
         benchmark:
             bench("represent_degree", "{dataset}/{degree}")
         wildcard_constraints:
             degree=r"\d+",
         conda:
             "../../envs/representations.yaml"
-        threads: HEAVY_THREADS
+        threads: PLAN.threads
         resources:
-            mem_mb=represent_mem_mb(DEGREE_REP, lambda wc: {**rep_params(DEGREE_REP), DEGREE_PARAM: int(wc.degree)}),
-            runtime=represent_runtime(
-                DEGREE_REP, lambda wc: {**rep_params(DEGREE_REP), DEGREE_PARAM: int(wc.degree)}, "represent_degree"
-            ),
+            mem_mb=REQUESTS.represent_mem_mb(degree=True),
+            runtime=REQUESTS.represent_runtime(degree=True),
         params:
-            params=lambda wc: {**rep_params(DEGREE_REP), DEGREE_PARAM: int(wc.degree)},
-            species=lambda wc: config["datasets"][wc.dataset].get("species"),
-            rep=DEGREE_REP,
-            code=lambda wc: rep_fingerprint(DEGREE_REP),
+            params=lambda wc: PLAN.degree_params(wc.degree),
+            species=lambda wc: PLAN.species(wc.dataset),
+            rep=PLAN.degree_rep,
+            code=lambda wc: PLAN.rep_fingerprint(PLAN.degree_rep),
         script:
             "../../scripts/represent.py"

@@ -5,39 +5,42 @@
 rule published_file:
     """One of the authors' published result files, from its pinned commit (mirror first)."""
     output:
-        "data/published/{name}",
+        paths.PUBLISHED,
     log:
         "logs/published/{name}.log",
     wildcard_constraints:
-        name="|".join(map(re.escape, PUBLISHED_FILES)),
+        name=PLAN.wildcard(PLAN.published_names),
     conda:
         "../../envs/data.yaml"
     params:
-        mirror=PUB.get("mirror"),
-        cache=config.get("data", {}).get("cache", "data/cache"),
+        mirror=PLAN.published.get("mirror"),
+        cache=PLAN.data.get("cache", "data/cache"),
     script:
         "../../scripts/published_file.py"
 
 
 rule reproduction:
     input:
-        table1="results/tables/table1.csv",
-        sensitivity=[e["path"] for e in REPORT_SENSITIVITY],
-        dimensionality=[e["path"] for e in REPORT_DIMENSIONALITY],
-        regression=[e["path"] for e in REPORT_REGRESSION],
-        published=PUBLISHED_INPUT,
+        table1=paths.table_files("table1")[0],
+        sensitivity=paths.record_paths(PLAN.report_sensitivity),
+        dimensionality=paths.record_paths(PLAN.report_dimensionality),
+        regression=paths.record_paths(PLAN.report_regression),
+        published=PLAN.published_input,
     output:
-        csv=reported_table("results/reproduction.csv", "reproduction_table", "Reproduction"),
-        md=report("results/reproduction.md", caption="../report/reproduction.rst", category="Reproduction"),
+        csv=report(
+            paths.fill(paths.REPORT, ext="csv"), caption="../report/reproduction_table.rst", category="Reproduction"
+        ),
+        md=report(paths.fill(paths.REPORT, ext="md"), caption="../report/reproduction.rst", category="Reproduction"),
     log:
         "logs/reproduction.log",
     conda:
         "../../envs/analysis.yaml"
     params:
-        compare_as=COMPARE_AS,
-        not_run=PUB.get("not_run", {}),
-        sensitivity=REPORT_SENSITIVITY,
-        dimensionality=REPORT_DIMENSIONALITY,
-        regression=REPORT_REGRESSION,
+        compare_as=PLAN.compare_as,
+        not_run=PLAN.published.get("not_run", {}),
+        sensitivity=PLAN.report_sensitivity,
+        dimensionality=PLAN.report_dimensionality,
+        regression=PLAN.report_regression,
+        classes=PLAN.class_entries,
     script:
         "../../scripts/reproduction.py"

@@ -1,20 +1,12 @@
 # Section VI.A: c-Si built in code, one dV(t) curve per (panel, representation),
 # the slope table and Figures 3-5.
 
-#: one record per curve: the rules pass the paths as input and the records (names + path)
-#: as params, so the library learns the names from the records, never from the paths
-SENSITIVITY_CURVES = [
-    {"panel": p, "rep": r, "path": f"results/sensitivity/{p}/{r}.csv"}
-    for p in SENSITIVITY_PANELS
-    for r in SENSITIVITY_REPS
-]
-
 
 # one job per representation writes its six curves: the representation's set-up (library
 # import, basis, compiled kernels) is paid once, not once per panel
 rule sensitivity_curve:
     output:
-        **{p: f"results/sensitivity/{p}/{{rep}}.csv" for p in SENSITIVITY_PANELS},
+        **{p: paths.fill(paths.CURVE, panel=p) for p in paths.PANELS},
     log:
         "logs/sensitivity/{rep}.log",
     benchmark:
@@ -23,36 +15,36 @@ rule sensitivity_curve:
         "../../envs/representations.yaml"
     threads: 1
     resources:
-        mem_mb=sensitivity_mem_mb,
-        runtime=lambda wc: len(SENSITIVITY_PANELS) * sensitivity_runtime(wc),
+        mem_mb=REQUESTS.sensitivity_mem_mb,
+        runtime=REQUESTS.sensitivity_runtime,
     params:
-        params=lambda wc: rep_params(wc.rep, "sensitivity"),
-        code=lambda wc: rep_fingerprint(wc.rep, "sensitivity"),
-        settings={k: v for k, v in SENS.items() if k != "representations"},
+        params=lambda wc: PLAN.rep_params(wc.rep, "sensitivity"),
+        code=lambda wc: PLAN.rep_fingerprint(wc.rep, "sensitivity"),
+        settings=PLAN.sensitivity_settings,
     script:
         "../../scripts/sensitivity_curve.py"
 
 
 rule sensitivity_slopes:
     input:
-        [c["path"] for c in SENSITIVITY_CURVES],
+        paths.record_paths(PLAN.sensitivity_curves),
     output:
-        csv=reported_table("results/tables/sensitivity_slopes.csv", "sensitivity_slopes", "Sensitivity"),
-        md="results/tables/sensitivity_slopes.md",
+        **reported_table("sensitivity_slopes", "Sensitivity"),
     log:
         "logs/sensitivity/slopes.log",
     conda:
         "../../envs/analysis.yaml"
     params:
-        curves=SENSITIVITY_CURVES,
+        curves=PLAN.sensitivity_curves,
+        classes=PLAN.class_entries,
     script:
         "../../scripts/sensitivity_slopes.py"
 
 
 rule sensitivity_figures:
     input:
-        curves=[c["path"] for c in SENSITIVITY_CURVES],
-        published=OVERLAY_INPUT,
+        curves=paths.record_paths(PLAN.sensitivity_curves),
+        published=PLAN.overlay_input,
     output:
         reported_figure("figure3", "Sensitivity")
         + reported_figure("figure4", "Sensitivity")
@@ -62,6 +54,7 @@ rule sensitivity_figures:
     conda:
         "../../envs/analysis.yaml"
     params:
-        curves=SENSITIVITY_CURVES,
+        curves=PLAN.sensitivity_curves,
+        classes=PLAN.class_entries,
     script:
         "../../scripts/sensitivity_figures.py"

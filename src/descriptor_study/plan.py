@@ -1,0 +1,383 @@
+"""What a config asks the workflow to make: path patterns, per-study records and targets.
+
+Plain Python, no Snakemake: ``workflow/rules/common.smk`` builds one :class:`Plan` from the
+validated config and the registry's classes, and the rule files read their patterns,
+records, targets and parameters from it.  The tests build plans from configs directly.
+
+Every output's path is written once, as a pattern below; a *record* is a dict of names
+plus the ``path`` they lead to (``{"panel": "fig4", "rep": "SOAP", "path": ...}``): a rule
+passes the paths as input and the records as params, in the same order, so the library
+learns the names from the records and never parses a path.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from functools import cache, cached_property
+
+# --- path patterns (one place each) --------------------------------------------------------
+DATASET = "data/{dataset}.extxyz"
+REPRESENTATION = "results/representations/{dataset}/{rep}.h5"
+CURVE = "results/sensitivity/{panel}/{rep}.csv"
+SELECTION = "results/dimensionality/{method}/{dataset}/{variant}.csv"
+SWEEP = "results/regression/{model}/{dataset}/{rep}.csv"
+FIGURE = "results/figures/{stem}.{ext}"
+TABLE = "results/tables/{name}.{ext}"
+PUBLISHED = "data/published/{name}"
+REPORT = "results/reproduction.{ext}"
+BENCHMARK = "benchmarks/rules/{rule}/{job}.tsv"
+
+PANELS = ("fig3", "fig4", "fig5a", "fig5b", "fig5c", "fig5d")
+METHODS = ("cur", "fps", "pca")
+MODELS = ("rr", "krr")
+
+
+def fill(pattern: str, **names) -> str:
+    """``pattern`` with the wildcards in ``names`` filled in and the others left as they are
+    (``fill(REPRESENTATION, rep="ACE")`` → ``results/representations/{dataset}/ACE.h5``)."""
+    return re.sub(r"\{(\w+)\}", lambda m: str(names[m[1]]) if m[1] in names else m[0], pattern)
+
+
+def record_paths(records: list[dict]) -> list[str]:
+    """The paths of ``records`` (a rule's input), in their order (its params)."""
+    return [e["path"] for e in records]
+
+
+def figure_files(stem: str) -> list[str]:
+    """PDF and PNG of a figure."""
+    return [fill(FIGURE, stem=stem, ext="pdf"), fill(FIGURE, stem=stem, ext="png")]
+
+
+def table_files(name: str) -> list[str]:
+    """CSV and Markdown of a table."""
+    return [fill(TABLE, name=name, ext="csv"), fill(TABLE, name=name, ext="md")]
+
+
+@cache
+def _fingerprint(rep: str, params_json: str) -> dict:
+    from descriptor_study.representations.fingerprint import fingerprint
+
+    return fingerprint(rep, json.loads(params_json))
+
+
+class Plan:
+    """The jobs' names, paths and parameters for one validated ``config``.
+
+    ``classes``: representation name → class (``registry.classes_of``), which says which
+    representation sweeps a degree (Figure 6h) and which has a standardised variant (6g).
+    """
+
+    def __init__(self, config: dict, classes: dict):
+        self.config = config
+        self.classes = classes
+        self.datasets = list(config["datasets"])
+        self.representations = list(config["representations"])
+        self.threads = int(config.get("threads", 2))
+        self.sensitivity = config.get("sensitivity", {}) or {}
+        self.dimensionality = config.get("dimensionality", {}) or {}
+        self.regression = config.get("regression", {}) or {}
+        self.published = config.get("published", {}) or {}
+        self.data = config.get("data", {}) or {}
+
+    # --- accessors -----------------------------------------------------------------------
+
+    def wildcard(self, names: list[str]) -> str:
+        """A wildcard constraint matching exactly ``names``."""
+        return "|".join(map(re.escape, names)) if names else "NONE"
+
+    def dataset_spec(self, name: str) -> dict:
+        """A dataset's config entry less the keys that only say how to compare it."""
+        return {k: v for k, v in self.config["datasets"][name].items() if k != "compare_as"}
+
+    def species(self, name: str) -> list[str] | None:
+        """The species a dataset's config entry fixes (None: those found in the data)."""
+        return self.config["datasets"][name].get("species")
+
+    def dataset_source(self, name: str) -> list[str]:
+        """A ``file:`` dataset's source file, an input of its dataset job (editing it reruns
+        what depends on it); pinned and generated sources have none."""
+        file = self.config["datasets"][name].get("file")
+        return [file] if file else []
+
+    def requires_energy(self, name: str) -> bool:
+        """A dataset whose regression takes the energies from the dataset (no targets file)
+        must have an energy in every structure: checked at the dataset step."""
+        return name in self.regression_datasets and not (self.regression.get("targets") or {}).get("file")
+
+    def rep_params(self, rep: str, section: str | None = None) -> dict:
+        """Parameters of a representation: the study's section overrides the main ones."""
+        params = dict(self.config["representations"].get(rep) or {})
+        if section is not None:
+            overrides = (self.config.get(section, {}) or {}).get("representations", {}) or {}
+            params.update(overrides.get(rep) or {})
+        return params
+
+    def rep_fingerprint(self, rep: str, section: str | None = None) -> dict:
+        """What besides its parameters defines ``rep``'s numbers (its code's digest, the
+        modules it covers, its libraries' versions): a params entry of every job that
+        computes the representation, so that editing its code reruns exactly those jobs."""
+        return _fingerprint(rep, json.dumps(self.rep_params(rep, section), sort_keys=True, default=str))
+
+    @cached_property
+    def class_entries(self) -> dict:
+        """Name → the ``class`` key of each representation's entry (empty for a built-in):
+        what the figure and table jobs pass to ``registry.classes_of``, without the config."""
+        from descriptor_study.representations.registry import CLASS_KEY
+
+        entries = {r: self.config["representations"][r] or {} for r in self.representations}
+        return {r: {CLASS_KEY: e[CLASS_KEY]} if CLASS_KEY in e else {} for r, e in entries.items()}
+
+    # --- representations and Table I -----------------------------------------------------
+
+    @cached_property
+    def representation_files(self) -> list[dict]:
+        """Table I's records: one per (dataset, representation)."""
+        return [
+            {"dataset": d, "rep": r, "path": fill(REPRESENTATION, dataset=d, rep=r)}
+            for d in self.datasets
+            for r in self.representations
+        ]
+
+    @cached_property
+    def degree_rep(self) -> str | None:
+        """The representation whose class sweeps a degree (Figure 6h), if any."""
+        from descriptor_study.representations import registry
+
+        return next(iter(registry.with_attribute("degree_parameter", self.representations, self.classes)), None)
+
+    @cached_property
+    def degree_param(self) -> str | None:
+        return self.classes[self.degree_rep].degree_parameter if self.degree_rep else None
+
+    def degree_params(self, degree: int | str) -> dict:
+        """The degree-sweep representation's parameters at ``degree``."""
+        return {**self.rep_params(self.degree_rep), self.degree_param: int(degree)}
+
+    @cached_property
+    def std_rep(self) -> str | None:
+        """The representation whose class has a standardised variant (Figure 6g), if any."""
+        from descriptor_study.representations import registry
+
+        return next(iter(registry.with_attribute("standardised_variant", self.representations, self.classes)), None)
+
+    # --- sensitivity ---------------------------------------------------------------------
+
+    @cached_property
+    def sensitivity_reps(self) -> list[str]:
+        return list(self.sensitivity.get("representations", {}) or self.representations)
+
+    @cached_property
+    def sensitivity_settings(self) -> dict:
+        return {k: v for k, v in self.sensitivity.items() if k != "representations"}
+
+    @cached_property
+    def sensitivity_curves(self) -> list[dict]:
+        """One record per curve: panel, rep, path."""
+        return [
+            {"panel": p, "rep": r, "path": fill(CURVE, panel=p, rep=r)} for p in PANELS for r in self.sensitivity_reps
+        ]
+
+    @cached_property
+    def sensitivity_targets(self) -> list[str]:
+        if not self.sensitivity:
+            return []
+        figures = [f for stem in ("figure3", "figure4", "figure5") for f in figure_files(stem)]
+        return figures + table_files("sensitivity_slopes")
+
+    # --- dimensionality ------------------------------------------------------------------
+
+    @cached_property
+    def dim_methods(self) -> list[str]:
+        return self.dimensionality.get("methods", list(METHODS))
+
+    # (the config keys keep the paper's names of the two studies)
+    @cached_property
+    def degree_dataset(self) -> str | None:
+        return self.dimensionality.get("ace_degree_dataset") if self.degree_rep else None
+
+    @cached_property
+    def degrees(self) -> list:
+        return self.dimensionality.get("ace_degrees", []) if self.degree_dataset else []
+
+    @cached_property
+    def std_dataset(self) -> str | None:
+        return self.dimensionality.get("standardised_mbtr_dataset") if self.std_rep else None
+
+    @cached_property
+    def fps_dataset(self) -> str:
+        return self.dimensionality.get("fps_dataset", self.datasets[0])
+
+    def std_variant(self) -> str | None:
+        return f"{self.std_rep}-std" if self.std_rep else None
+
+    def dimensionality_records(self, method: str, datasets: list[str] | None = None) -> list[dict]:
+        """One record per CUR/FPS/PCA curve of ``method``: method, dataset, rep, path."""
+        return [
+            {"method": method, "dataset": d, "rep": r, "path": fill(SELECTION, method=method, dataset=d, variant=r)}
+            for d in (datasets or self.datasets)
+            for r in self.representations
+        ]
+
+    @cached_property
+    def degree_records(self) -> list[dict]:
+        """Figure 6h: the degree-sweep representation's CUR curves at each degree."""
+        if not self.dimensionality:
+            return []
+        records = []
+        for g in self.degrees:
+            variant = f"{self.degree_rep}-degree{g}"
+            records.append(
+                {
+                    "method": "cur",
+                    "dataset": self.degree_dataset,
+                    "rep": self.degree_rep,
+                    "degree": int(g),
+                    "variant": variant,
+                    "path": fill(SELECTION, method="cur", dataset=self.degree_dataset, variant=variant),
+                }
+            )
+        return records
+
+    @cached_property
+    def std_records(self) -> list[dict]:
+        """Figure 6g: the standardised representation's CUR curve."""
+        if not (self.dimensionality and self.std_dataset):
+            return []
+        variant = self.std_variant()
+        return [
+            {
+                "method": "cur",
+                "dataset": self.std_dataset,
+                "rep": self.std_rep,
+                "variant": variant,
+                "path": fill(SELECTION, method="cur", dataset=self.std_dataset, variant=variant),
+            }
+        ]
+
+    def standardise(self, variant: str) -> bool:
+        """Whether a selection job of ``variant`` standardises the columns first."""
+        return variant == self.std_variant()
+
+    def selection_input(self, dataset: str, variant: str) -> str:
+        """The matrix a CUR/FPS/PCA job reads (<std_rep>-std reads <std_rep>'s)."""
+        rep = self.std_rep if self.standardise(variant) else variant
+        return fill(REPRESENTATION, dataset=dataset, rep=rep)
+
+    @cached_property
+    def dimensionality_targets(self) -> list[str]:
+        if not self.dimensionality:
+            return []
+        methods = self.dim_methods
+        return (
+            (figure_files("figure6") + table_files("compressibility") if "cur" in methods else [])
+            + (figure_files("figure7") if "pca" in methods else [])
+            + (figure_files("figure8") if "fps" in methods else [])
+        )
+
+    # --- regression ----------------------------------------------------------------------
+
+    @cached_property
+    def regression_datasets(self) -> list[str]:
+        return self.regression.get("datasets", []) if self.regression else []
+
+    def regression_sweeps(self, datasets: list[str]) -> list[dict]:
+        """One record per sweep of ``datasets``: model, dataset, rep, path."""
+        return [
+            {"model": m, "dataset": d, "rep": r, "path": fill(SWEEP, model=m, dataset=d, rep=r)}
+            for m in MODELS
+            for d in datasets
+            for r in self.representations
+        ]
+
+    def regression_file(self, key: str) -> list[str]:
+        """The ``split`` or ``targets`` file of the regression section, as a job input."""
+        file = (self.regression.get(key) or {}).get("file")
+        return [file] if file else []
+
+    @cached_property
+    def regression_targets(self) -> list[str]:
+        if not self.regression_datasets:
+            return []
+        figures = [f for d in self.regression_datasets for f in figure_files(f"figure9_{d}")]
+        return figures + table_files("regression_best")
+
+    # --- the published results and the reproduction report --------------------------------
+
+    @cached_property
+    def compare(self) -> bool:
+        return bool(self.published.get("compare", False))
+
+    @cached_property
+    def overlay(self) -> bool:
+        return self.compare and bool(self.published.get("overlay", True))
+
+    @cached_property
+    def published_names(self) -> list[str]:
+        """The authors' published result files (``data/published/<name>``)."""
+        from descriptor_study.published import PUBLISHED_FILES
+
+        return list(PUBLISHED_FILES)
+
+    @cached_property
+    def published_input(self) -> list[str]:
+        return [fill(PUBLISHED, name=n) for n in self.published_names] if self.compare else []
+
+    @cached_property
+    def overlay_input(self) -> list[str]:
+        return self.published_input if self.overlay else []
+
+    @cached_property
+    def compare_as(self) -> dict:
+        """Our dataset → the published dataset it stands for (None: no counterpart)."""
+        from descriptor_study.reproduction import compare_as
+
+        return {d: compare_as(spec) for d, spec in self.config["datasets"].items()}
+
+    @cached_property
+    def comparable(self) -> list[str]:
+        return [d for d in self.datasets if self.compare_as[d]] if self.compare else []
+
+    @cached_property
+    def report_sensitivity(self) -> list[dict]:
+        return self.sensitivity_curves if (self.compare and self.sensitivity) else []
+
+    @cached_property
+    def report_dimensionality(self) -> list[dict]:
+        if not self.dimensionality:
+            return []
+        curves = [
+            {"method": e["method"], "dataset": e["dataset"], "variant": e["rep"], "path": e["path"]}
+            for m in self.dim_methods
+            for d in self.comparable
+            for e in self.dimensionality_records(m, [d])
+            if m != "fps" or d == self.fps_dataset  # FPS runs on Figure 8's dataset only
+        ]
+        degrees = [
+            {k: e[k] for k in ("method", "dataset", "variant", "degree", "path")}
+            for e in self.degree_records
+            if self.degree_dataset in self.comparable
+        ]
+        standardised = [
+            {k: e[k] for k in ("method", "dataset", "variant", "path")}
+            for e in self.std_records
+            if self.std_dataset in self.comparable
+        ]
+        return curves + degrees + standardised
+
+    @cached_property
+    def report_regression(self) -> list[dict]:
+        return self.regression_sweeps([d for d in self.regression_datasets if d in self.comparable])
+
+    # --- everything ----------------------------------------------------------------------
+
+    @cached_property
+    def targets(self) -> list[str]:
+        """What ``rule all`` asks for."""
+        return (
+            table_files("table1")
+            + self.sensitivity_targets
+            + self.dimensionality_targets
+            + self.regression_targets
+            + [fill(REPORT, ext="csv"), fill(REPORT, ext="md")]
+        )
