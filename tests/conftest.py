@@ -11,6 +11,8 @@ Test workers: where pytest-xdist is loaded and no ``-n`` is given, the suite run
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -33,6 +35,50 @@ def pytest_cmdline_main(config):
     ):
         config.option.numprocesses = "auto"
         config.option.maxprocesses = config.option.maxprocesses or 4
+
+
+def snakemake_env(front: str = "", **extra: str) -> dict[str, str]:
+    """The environment of a workflow run: this checkout's package first on ``PYTHONPATH``
+    (after ``front``), no pytest-xdist variables, ``extra`` added."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST_XDIST")}
+    path = [front, str(REPO / "src"), env.get("PYTHONPATH", "")]
+    env["PYTHONPATH"] = os.pathsep.join(p for p in path if p)
+    return {**env, **extra}
+
+
+def snakemake_command(directory: Path, *args: str) -> list[str]:
+    """The repository's Snakefile with ``directory`` as working directory, called from the
+    repository as the README calls it (``snakemake ... --directory <dir>``)."""
+    return [
+        sys.executable,
+        "-m",
+        "snakemake",
+        "--snakefile",
+        str(REPO / "Snakefile"),
+        "--directory",
+        str(directory),
+        *args,
+    ]
+
+
+def run_snakemake(
+    directory: Path, *args: str, env: dict[str, str] | None = None, timeout: float = 900
+) -> subprocess.CompletedProcess:
+    """:func:`snakemake_command` run to its end, output captured (the one runner of the tests)."""
+    return subprocess.run(
+        snakemake_command(directory, *args),
+        cwd=REPO,
+        env=env or snakemake_env(),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
+@pytest.fixture(scope="session")
+def snakemake():
+    """:func:`run_snakemake`: ``snakemake(directory, *args, env=None, timeout=900)``."""
+    return run_snakemake
 
 
 @pytest.fixture(scope="session")

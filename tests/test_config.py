@@ -194,11 +194,11 @@ def test_quoted_text_in_a_config_file_stays_text(schema, default):
 def test_command_line_numbers_through_the_snakefile(repo_root, tmp_path):
     """The repository's Snakefile, as README calls it, with nested numbers on the command
     line: accepted where valid, refused with the number's own range message otherwise."""
-    from test_workflow import snakemake
+    from conftest import run_snakemake
 
-    res = snakemake(repo_root, "-n", "--config", "representations={'SOAP': {'n_max': 4}}", cwd=tmp_path)
+    res = run_snakemake(tmp_path, "-n", "--config", "representations={'SOAP': {'n_max': 4}}")
     assert res.returncode == 0, res.stderr[-2000:]
-    res = snakemake(repo_root, "-n", "--config", "regression={'split': {'train_fraction': 2}}", cwd=tmp_path)
+    res = run_snakemake(tmp_path, "-n", "--config", "regression={'split': {'train_fraction': 2}}")
     assert res.returncode != 0
     assert (
         "Invalid configuration: config key regression.split.train_fraction: 2 is greater than or equal to the "
@@ -213,16 +213,15 @@ def test_command_line_number_reaches_the_job(repo_root, tmp_path):
     """The dataset job of a generated set gets the number of structures given with
     --config as a number, and makes that many."""
     from ase.io import read
-    from test_workflow import snakemake
+    from conftest import run_snakemake
 
-    res = snakemake(
-        repo_root,
+    res = run_snakemake(
+        tmp_path,
         "--cores",
         "1",
         "data/AlNiCu-demo.extxyz",
         "--config",
         "datasets={'AlNiCu-demo': {'n_structures': 10}}",
-        cwd=tmp_path,
     )
     assert res.returncode == 0, res.stderr[-3000:]
     assert len(read(tmp_path / "data/AlNiCu-demo.extxyz", index=":")) == 10
@@ -374,9 +373,9 @@ def test_what_the_regression_needs_when_it_is_there(schema, default):
 
 
 def test_search_off_stops_the_snakefile_before_any_job(repo_root, tmp_path):
-    from test_workflow import snakemake
+    from conftest import run_snakemake
 
-    res = snakemake(repo_root, "-n", "--config", "regression={'search': false}", cwd=tmp_path)
+    res = run_snakemake(tmp_path, "-n", "--config", "regression={'search': false}")
     assert res.returncode != 0
     assert (
         "Invalid configuration: config key regression.hyperparameters.ACSF: rr_lambda, krr_lambda, krr_gamma "

@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from ase.build import bulk
+from conftest import run_snakemake
 
 from descriptor_study.datasets import (
     alnicu_demo,
@@ -411,34 +412,6 @@ def test_misspelt_energy_key_names_the_keys_there_are(tmp_path):
 # --- the workflow: a file: dataset's source is an input; regression datasets need energies --
 
 
-def _snakemake(repo: Path, workdir: Path, *args: str):
-    import os
-    import subprocess
-    import sys
-
-    env = dict(os.environ)
-    env["PYTHONPATH"] = str(repo / "src") + os.pathsep + env.get("PYTHONPATH", "")
-    return subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "snakemake",
-            "--snakefile",
-            str(repo / "Snakefile"),
-            "--directory",
-            str(workdir),
-            "--cores",
-            "1",
-            *args,
-        ],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=300,
-        cwd=repo,
-    )
-
-
 def _age(path: Path, seconds: float) -> None:
     import os
     import time
@@ -459,11 +432,11 @@ def test_editing_a_file_dataset_reruns_its_dataset_job(repo_root, tmp_path):
     _age(built, 50)
     config = tmp_path / "mine.yaml"
     config.write_text("datasets:\n  mine: {file: src/mine.extxyz}\nrepresentations:\n  ACSF: {}\n")
-    res = _snakemake(repo_root, tmp_path, "data/mine.extxyz", "-n", "--configfile", str(config))
+    res = run_snakemake(tmp_path, "--cores", "1", "data/mine.extxyz", "-n", "--configfile", str(config))
     assert res.returncode == 0, res.stderr[-2000:]
     assert "Nothing to be done" in res.stdout + res.stderr
     source.write_text(GOOD_FRAME * 4)  # the user edits the source
-    res = _snakemake(repo_root, tmp_path, "data/mine.extxyz", "-n", "--configfile", str(config))
+    res = run_snakemake(tmp_path, "--cores", "1", "data/mine.extxyz", "-n", "--configfile", str(config))
     assert res.returncode == 0, res.stderr[-2000:]
     out = res.stdout + res.stderr
     assert "rule dataset:" in out and "Updated input files: src/mine.extxyz" in out
@@ -478,8 +451,8 @@ def test_dataset_job_of_a_regression_dataset_needs_every_energy(repo_root, tmp_p
         "datasets:\n  mine: {file: mine.extxyz}\n  other: {file: mine.extxyz}\n"
         "representations:\n  ACSF: {}\nregression:\n  datasets: [mine]\n  search: true\n"
     )
-    res = _snakemake(
-        repo_root, tmp_path, "data/mine.extxyz", "data/other.extxyz", "--keep-going", "--configfile", str(config)
+    res = run_snakemake(
+        tmp_path, "--cores", "1", "data/mine.extxyz", "data/other.extxyz", "--keep-going", "--configfile", str(config)
     )
     assert res.returncode != 0
     errors = [line for line in res.stderr.splitlines() if " descriptor_study: " in line]  # run_step's one line
@@ -662,7 +635,7 @@ def test_denser_than_matter_through_the_snakefile(repo_root, tmp_path):
     write(tmp_path / "dense.extxyz", [diamond, _dense_cube()], format="extxyz")
     config = tmp_path / "dense.yaml"
     config.write_text("datasets:\n  dense: {file: dense.extxyz}\nrepresentations:\n  ACSF: {}\n")
-    res = _snakemake(repo_root, tmp_path, "data/dense.extxyz", "--configfile", str(config))
+    res = run_snakemake(tmp_path, "--cores", "1", "data/dense.extxyz", "--configfile", str(config))
     assert res.returncode != 0
     errors = [line for line in res.stderr.splitlines() if " descriptor_study: " in line]  # run_step's one line
     assert len(errors) == 1, res.stderr[-3000:]
@@ -675,7 +648,7 @@ def test_denser_than_matter_through_the_snakefile(repo_root, tmp_path):
     assert "Traceback" not in res.stderr
     assert not (tmp_path / "data" / "dense.extxyz").exists()
     config.write_text("datasets:\n  dense: {file: dense.extxyz, allow_dense: true}\nrepresentations:\n  ACSF: {}\n")
-    res = _snakemake(repo_root, tmp_path, "data/dense.extxyz", "--configfile", str(config))
+    res = run_snakemake(tmp_path, "--cores", "1", "data/dense.extxyz", "--configfile", str(config))
     assert res.returncode == 0, res.stderr[-3000:]
     assert len(read_structures(tmp_path / "data" / "dense.extxyz", warn_close_atoms=False)) == 2
 

@@ -19,6 +19,7 @@ import pandas as pd
 import pytest
 import yaml
 from ase import Atoms
+from conftest import run_snakemake
 from scipy.special import erf
 
 from descriptor_study import storage
@@ -172,25 +173,7 @@ def example_run(tmp_path_factory):
     results in a scratch working directory (``--directory``): the relative ``class:`` path,
     not in that directory, is found in the workflow's directory."""
     work = tmp_path_factory.mktemp("lmbtr-run")
-    env = {**os.environ, "PYTHONPATH": str(REPO / "src") + os.pathsep + os.environ.get("PYTHONPATH", "")}
-    res = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "snakemake",
-            "--cores",
-            "2",
-            "--configfile",
-            "examples/lmbtr.yaml",
-            "--directory",
-            str(work),
-        ],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=3600,
-    )
+    res = run_snakemake(work, "--cores", "2", "--configfile", "examples/lmbtr.yaml", timeout=3600)
     assert res.returncode == 0, (res.stdout + res.stderr)[-4000:]
     config = yaml.safe_load(CONFIG.read_text())
     return work, config

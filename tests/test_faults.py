@@ -25,6 +25,7 @@ from pathlib import Path
 import h5py
 import numpy as np
 import pytest
+from conftest import run_snakemake, snakemake_command, snakemake_env
 
 from descriptor_study import storage
 from descriptor_study.errors import DatasetError
@@ -244,31 +245,9 @@ threads: 1
 _TEMPORARY = re.compile(r"\.partial-|\.tmp")
 
 
-def _command(directory: Path, *args: str) -> list[str]:
-    return [
-        sys.executable,
-        "-m",
-        "snakemake",
-        "-s",
-        "Snakefile",
-        "--directory",
-        str(directory),
-        "--cores",
-        "1",
-        "--configfile",
-        str(directory.parent / f"{directory.name}.yaml"),
-        *args,
-    ]
-
-
-def _env() -> dict[str, str]:
-    env = dict(os.environ)
-    env["PYTHONPATH"] = str(REPO / "src") + os.pathsep + env.get("PYTHONPATH", "")
-    return env
-
-
-def _snakemake(directory: Path, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(_command(directory, *args), cwd=REPO, env=_env(), capture_output=True, text=True, timeout=900)
+def _study(directory: Path) -> tuple[str, ...]:
+    """One core and the config beside ``directory`` (``<name>.yaml``)."""
+    return ("--cores", "1", "--configfile", str(directory.parent / f"{directory.name}.yaml"))
 
 
 def _workdir(base: Path, name: str) -> Path:
@@ -322,9 +301,9 @@ def _run_and_kill(directory: Path, trigger, *args: str) -> tuple[list[str], Path
     log = directory.parent / f"{directory.name}.{time.monotonic_ns()}.log"
     with open(log, "w") as out:
         proc = subprocess.Popen(
-            _command(directory, *args),
+            snakemake_command(directory, *_study(directory), *args),
             cwd=REPO,
-            env=_env(),
+            env=snakemake_env(),
             stdout=out,
             stderr=subprocess.STDOUT,
             start_new_session=True,
@@ -371,7 +350,7 @@ def _partial_file(directory: Path):
 def reference(tmp_path_factory):
     """An uninterrupted run: its folder and the bytes of every CSV under results/."""
     directory = _workdir(tmp_path_factory.mktemp("faults"), "reference")
-    res = _snakemake(directory)
+    res = run_snakemake(directory, *_study(directory))
     assert res.returncode == 0, res.stderr[-4000:]
     csvs = _csvs(directory)
     assert {
@@ -396,13 +375,13 @@ def test_sigkill_mid_job_then_rerun_incomplete_gives_the_same_csvs(reference, tm
     assert (directory / ".snakemake/locks").is_dir() and any((directory / ".snakemake/locks").iterdir())
 
     # 2. resumed, and killed again while a job writes its output (its temporary file exists)
-    assert _snakemake(directory, "--unlock").returncode == 0
+    assert run_snakemake(directory, *_study(directory), "--unlock").returncode == 0
     _, partial = _run_and_kill(directory, _partial_file(directory), "--rerun-incomplete")
     assert partial.exists()  # the killed writer's temporary file, for the next run to clear
 
     # 3. resumed to the end
-    assert _snakemake(directory, "--unlock").returncode == 0
-    res = _snakemake(directory, "--rerun-incomplete")
+    assert run_snakemake(directory, *_study(directory), "--unlock").returncode == 0
+    res = run_snakemake(directory, *_study(directory), "--rerun-incomplete")
     assert res.returncode == 0, res.stderr[-4000:]
     assert not partial.exists()
     assert _leftovers(directory) == []
@@ -420,7 +399,7 @@ def test_corrupted_representation_is_detected_then_rebuilt(reference):
     _damage_matrix(h5)
 
     # the next run reruns what reads it (the file is newer): the reader stops with one line
-    res = _snakemake(directory)
+    res = run_snakemake(directory, *_study(directory))
     assert res.returncode != 0
     lines = [line for line in res.stderr.splitlines() if "corrupt representation file" in line]
     assert len(lines) == 1, res.stderr[-4000:]
@@ -434,7 +413,7 @@ def test_corrupted_representation_is_detected_then_rebuilt(reference):
 
     # a plain rerun leaves the missing intermediate alone (the results after it exist); the
     # command the message names rebuilds it, and everything after it, as before
-    res = _snakemake(directory, "--forcerun", "results/representations/Si-demo/MBTR.h5")
+    res = run_snakemake(directory, *_study(directory), "--forcerun", "results/representations/Si-demo/MBTR.h5")
     assert res.returncode == 0, res.stderr[-4000:]
     assert "rule represent:" in res.stdout + res.stderr
     assert np.array_equal(storage.read(h5).matrix, before)

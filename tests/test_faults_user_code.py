@@ -34,6 +34,7 @@ import numpy as np
 import pytest
 from ase import Atoms
 from ase.build import bulk
+from conftest import run_snakemake, snakemake_command, snakemake_env
 from test_faults import _group_gone, _leftovers
 
 from descriptor_study import storage
@@ -97,20 +98,9 @@ threads: 1
 REPRESENT_GRDF = "results/representations/Si-demo/GRDF.h5"
 
 
-def _snakemake(work: Path, *args: str, env: dict[str, str] | None = None, timeout: float = 900):
-    """The repository's Snakefile with the config of ``work`` and ``work`` as working
-    directory, as the README calls it (``snakemake --configfile ... --directory ...``)."""
-    command = [sys.executable, "-m", "snakemake", "--cores", "1", "--configfile", str(work / "config.yaml")]
-    command += ["--directory", str(work), *args]
-    return subprocess.run(command, cwd=REPO, capture_output=True, text=True, env=env or _env(), timeout=timeout)
-
-
-def _env(**extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST_XDIST")}
-    env["PYTHONPATH"] = os.pathsep.join([*extra.pop("front", "").split(os.pathsep), str(REPO / "src")]).strip(
-        os.pathsep
-    )
-    return {**env, **extra}
+def _study(work: Path) -> tuple[str, ...]:
+    """One core and the config of ``work`` (``work/config.yaml``)."""
+    return ("--cores", "1", "--configfile", str(work / "config.yaml"))
 
 
 def _work(tmp_path: Path, source: str = GRDF_SOURCE, config: str = CONFIG) -> Path:
@@ -151,7 +141,7 @@ def _isolated_atom_index(work: Path) -> int:
 @pytest.mark.slow
 def test_nan_rows_stop_the_represent_job_with_one_line_and_no_file(tmp_path):
     work = _work(tmp_path)
-    res = _snakemake(work, REPRESENT_GRDF)
+    res = run_snakemake(work, *_study(work), REPRESENT_GRDF)
     assert res.returncode != 0
     k = _isolated_atom_index(work)
     expected = (
@@ -168,7 +158,7 @@ def test_nan_rows_stop_the_represent_job_with_one_line_and_no_file(tmp_path):
 
     # the fix reruns the job (its code changed), and the rows are finite
     (work / "grdf.py").write_text(FIXED)
-    res = _snakemake(work, REPRESENT_GRDF)
+    res = run_snakemake(work, *_study(work), REPRESENT_GRDF)
     assert res.returncode == 0, res.stderr[-3000:]
     stored = storage.read(work / REPRESENT_GRDF)
     assert np.all(np.isfinite(stored.matrix))
@@ -318,7 +308,7 @@ def test_a_module_that_fails_to_import_names_its_file_and_line(tmp_path, monkeyp
 @pytest.mark.slow
 def test_a_config_naming_a_missing_class_stops_before_any_job(tmp_path):
     work = _work(tmp_path, config=CONFIG.replace("grdf.py:GRDF", "grdf.py:GRDFX"))
-    res = _snakemake(work, "-n")
+    res = run_snakemake(work, *_study(work), "-n")
     assert res.returncode != 0
     said = _lines(res.stderr, "GRDFX")
     assert len(said) == 1 and said[0].startswith("Invalid configuration: "), res.stderr[-3000:]
@@ -335,7 +325,7 @@ def test_a_bug_is_one_line_on_the_console_and_its_traceback_in_the_log(tmp_path)
         "        assert len(atoms) > 1, 'no neighbours'\n        cutoff, n = self.params",
     )
     work = _work(tmp_path, buggy)
-    res = _snakemake(work, REPRESENT_GRDF)
+    res = run_snakemake(work, *_study(work), REPRESENT_GRDF)
     assert res.returncode != 0
     log_path = "logs/representations/Si-demo/GRDF.log"
     said = _lines(res.stderr, "AssertionError")
@@ -358,17 +348,17 @@ def test_a_bug_is_one_line_on_the_console_and_its_traceback_in_the_log(tmp_path)
 def test_editing_a_plugin_reruns_its_jobs_and_only_them(tmp_path):
     work = _work(tmp_path, FIXED)
     targets = [REPRESENT_GRDF, "results/representations/Si-demo/ACSF.h5", "results/sensitivity/fig4/GRDF.csv"]
-    res = _snakemake(work, *targets)
+    res = run_snakemake(work, *_study(work), *targets)
     assert res.returncode == 0, res.stderr[-3000:]
-    assert _planned(_snakemake(work, "-n", *targets)) == {}
+    assert _planned(run_snakemake(work, *_study(work), "-n", *targets)) == {}
 
     # comments, docstrings and layout are not code
     (work / "grdf.py").write_text(FIXED.replace("# the mean over the neighbours", "# mean over neighbours") + "\n\n")
-    assert _planned(_snakemake(work, "-n", *targets)) == {}
+    assert _planned(run_snakemake(work, *_study(work), "-n", *targets)) == {}
 
     # a changed number is
     (work / "grdf.py").write_text(FIXED.replace("WIDTH = 0.5", "WIDTH = 0.4"))
-    res = _snakemake(work, "-n", *targets)
+    res = run_snakemake(work, *_study(work), "-n", *targets)
     assert _planned(res) == {"represent": 1, "sensitivity_curve": 1}, res.stdout[-3000:]
     assert "wildcards: dataset=Si-demo, rep=GRDF" in res.stdout
     assert "Params have changed since last execution" in res.stdout
@@ -382,19 +372,19 @@ def test_editing_a_built_in_reruns_the_jobs_of_that_representation_only(tmp_path
     shutil.copytree(
         REPO / "src/descriptor_study", copy / "descriptor_study", ignore=shutil.ignore_patterns("__pycache__")
     )
-    env = _env(front=str(copy))
+    env = snakemake_env(front=str(copy))
     work = _work(tmp_path, FIXED, CONFIG.replace("GRDF: {}", "GRDF: {}, ACSF: {}"))
     targets = [f"results/representations/Si-demo/{r}.h5" for r in ("ACSF", "MBTR", "GRDF")]
     targets += ["results/sensitivity/fig4/ACSF.csv"]
-    res = _snakemake(work, *targets, env=env)
+    res = run_snakemake(work, *_study(work), *targets, env=env)
     assert res.returncode == 0, res.stderr[-3000:]
-    assert _planned(_snakemake(work, "-n", *targets, env=env)) == {}
+    assert _planned(run_snakemake(work, *_study(work), "-n", *targets, env=env)) == {}
 
     acsf = copy / "descriptor_study/representations/acsf.py"
     acsf.write_text(acsf.read_text().replace('"""', '"""Edited. ', 1))  # the docstring: nothing reruns
-    assert _planned(_snakemake(work, "-n", *targets, env=env)) == {}
+    assert _planned(run_snakemake(work, *_study(work), "-n", *targets, env=env)) == {}
     acsf.write_text(acsf.read_text() + "\n_EDITED = True\n")
-    res = _snakemake(work, "-n", *targets, env=env)
+    res = run_snakemake(work, *_study(work), "-n", *targets, env=env)
     assert _planned(res) == {"represent": 1, "sensitivity_curve": 1}, res.stdout[-3000:]
     assert "wildcards: dataset=Si-demo, rep=ACSF" in res.stdout and "rep=MBTR" not in res.stdout
 
@@ -447,12 +437,11 @@ def test_ctrl_c_stops_a_job_at_once_with_one_line_and_leaves_no_process(tmp_path
     config = CONFIG.replace("GRDF: {class: grdf.py:GRDF}", "Slow: {class: slow.py:Slow}").replace("GRDF", "Slow")
     (work / "config.yaml").write_text(config)
     out = tmp_path / "console.txt"
-    command = [sys.executable, "-m", "snakemake", "--cores", "1", "--configfile", str(work / "config.yaml")]
-    command += ["--directory", str(work), "results/representations/Si-demo/Slow.h5"]
+    command = snakemake_command(work, *_study(work), "results/representations/Si-demo/Slow.h5")
     with open(out, "w") as console:
         # its own process group, as a shell gives a foreground command: Ctrl-C signals the group
         proc = subprocess.Popen(
-            command, cwd=REPO, env=_env(), stdout=console, stderr=subprocess.STDOUT, start_new_session=True
+            command, cwd=REPO, env=snakemake_env(), stdout=console, stderr=subprocess.STDOUT, start_new_session=True
         )
     try:
         deadline = time.monotonic() + 300
@@ -485,7 +474,7 @@ def test_ctrl_c_stops_a_job_at_once_with_one_line_and_leaves_no_process(tmp_path
     # Snakemake's own mark of the interrupted job stays; with no output behind it, it does not
     # stand in the way: the next run plans the job as missing, no --rerun-incomplete needed
     assert [p for p in _leftovers(work) if not p.startswith(".snakemake/incomplete/")] == []
-    res = _snakemake(work, "-n", "results/representations/Si-demo/Slow.h5")
+    res = run_snakemake(work, *_study(work), "-n", "results/representations/Si-demo/Slow.h5")
     assert res.returncode == 0 and _planned(res) == {"represent": 1}, res.stdout[-3000:]
 
 
@@ -510,7 +499,7 @@ def test_the_contract_suite_reports_a_broken_class_in_sentences(tmp_path):
     as docs/adding-a-representation.md says: a class that ignores periodic images breaks
     translation invariance in the periodic cell, and the failure says so in one sentence."""
     (tmp_path / "nomic.py").write_text(NOMIC_SOURCE)
-    env = _env(DESCRIPTOR_STUDY_CONTRACT=f"NoMic={tmp_path / 'nomic.py'}:NoMic")
+    env = snakemake_env(DESCRIPTOR_STUDY_CONTRACT=f"NoMic={tmp_path / 'nomic.py'}:NoMic")
     command = [sys.executable, "-m", "pytest", "-p", "no:xdist", "-p", "no:cacheprovider", "-q", "-rf"]
     command += ["tests/test_representation_contract.py", "-k", "NoMic and invariance"]
     res = subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True, timeout=600)
@@ -552,7 +541,7 @@ def test_a_process_a_finished_job_left_running_is_stopped(tmp_path):
         "            print('started', subprocess.Popen(['sleep', '600']).pid, flush=True)\n",
     )
     work = _work(tmp_path, source)
-    res = _snakemake(work, REPRESENT_GRDF)
+    res = run_snakemake(work, *_study(work), REPRESENT_GRDF)
     assert res.returncode == 0, res.stderr[-3000:]
     left = int(re.search(r"started (\d+)", res.stdout + res.stderr).group(1))
     assert not _alive(left), "the process the job started was left running"

@@ -14,6 +14,7 @@ from types import SimpleNamespace
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import run_snakemake
 from snakemake.iocontainers import Params, Wildcards
 
 from descriptor_study import atomic, runlog, storage
@@ -205,31 +206,6 @@ def test_representation_file_bytes_do_not_depend_on_the_wall_time(tmp_path):
     assert storage.read(tmp_path / "a.h5").extra == {"n_jobs": 1}
 
 
-def _snakemake(workdir: Path, config: Path, *targets: str) -> subprocess.CompletedProcess:
-    env = {**os.environ, "PYTHONPATH": str(REPO / "src") + os.pathsep + os.environ.get("PYTHONPATH", "")}
-    return subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "snakemake",
-            "--snakefile",
-            str(REPO / "Snakefile"),
-            "--directory",
-            str(workdir),
-            "--cores",
-            "1",
-            *targets,
-            "--configfile",
-            str(config),
-        ],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=900,
-    )
-
-
 @pytest.mark.slow
 def test_workflow_writes_provenance_beside_results(tmp_path):
     config = tmp_path / "tiny.yaml"
@@ -240,7 +216,7 @@ def test_workflow_writes_provenance_beside_results(tmp_path):
     records = {}
     for run in ("a", "b"):
         work = tmp_path / run
-        res = _snakemake(work, config, "results/representations/tiny/SOAP.h5")
+        res = run_snakemake(work, "--cores", "1", "results/representations/tiny/SOAP.h5", "--configfile", str(config))
         assert res.returncode == 0, res.stderr[-3000:]
         records[run] = {
             p.relative_to(work).as_posix(): p.read_bytes() for p in (work / "provenance").rglob("*") if p.is_file()

@@ -7,6 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from ase import Atoms
+from conftest import run_snakemake
 
 from descriptor_study import storage
 from descriptor_study.errors import ConfigError, DatasetError
@@ -176,8 +177,6 @@ def test_regression_runs_with_a_good_split(tmp_path):
 
 def test_editing_split_or_targets_file_reruns_the_regression(repo_root, tmp_path):
     import os
-    import subprocess
-    import sys
     import time
 
     config = tmp_path / "mine.yaml"
@@ -201,30 +200,10 @@ def test_editing_split_or_targets_file_reruns_the_regression(repo_root, tmp_path
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text("placeholder\n")
         os.utime(path, (now - 10 * age, now - 10 * age))
-    env = dict(os.environ, PYTHONPATH=str(repo_root / "src") + os.pathsep + os.environ.get("PYTHONPATH", ""))
 
     def dry_run():
-        res = subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "snakemake",
-                "--snakefile",
-                str(repo_root / "Snakefile"),
-                "--directory",
-                str(tmp_path),
-                "--cores",
-                "1",
-                "results/regression/rr/mine/ACSF.csv",
-                "-n",
-                "--configfile",
-                str(config),
-            ],
-            capture_output=True,
-            text=True,
-            env=env,
-            timeout=300,
-            cwd=repo_root,
+        res = run_snakemake(
+            tmp_path, "--cores", "1", "results/regression/rr/mine/ACSF.csv", "-n", "--configfile", str(config)
         )
         assert res.returncode == 0, res.stderr[-2000:]
         return res.stdout + res.stderr

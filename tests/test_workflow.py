@@ -4,39 +4,17 @@ and the mirror path for a real dataset."""
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-
-
-def snakemake(repo: Path, *args: str, cwd: Path | None = None, timeout: int = 600) -> subprocess.CompletedProcess:
-    env = dict(os.environ)
-    env["PYTHONPATH"] = str(repo / "src") + os.pathsep + env.get("PYTHONPATH", "")
-    return subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "snakemake",
-            "--snakefile",
-            str(repo / "Snakefile"),
-            "--directory",
-            str(cwd or repo),
-            *args,
-        ],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=timeout,
-    )
+from conftest import run_snakemake
 
 
 @pytest.mark.parametrize("configfile", ["config/config.yaml", "config/paper.yaml"])
 def test_dry_run_lists_every_figure_and_table1(repo_root, tmp_path, configfile):
-    res = snakemake(repo_root, "-n", "--quiet", "rules", "--configfile", str(repo_root / configfile), cwd=tmp_path)
+    res = run_snakemake(tmp_path, "-n", "--quiet", "rules", "--configfile", str(repo_root / configfile))
     assert res.returncode == 0, res.stderr
-    res = snakemake(repo_root, "-n", "--configfile", str(repo_root / configfile), cwd=tmp_path)
+    res = run_snakemake(tmp_path, "-n", "--configfile", str(repo_root / configfile))
     assert res.returncode == 0, res.stderr
     out = res.stdout + res.stderr
     for target in [
@@ -55,7 +33,7 @@ def test_dry_run_lists_every_figure_and_table1(repo_root, tmp_path, configfile):
 def planned_wildcards(repo: Path, *args: str) -> dict[str, set[str]]:
     """Dry run of the repository's own Snakefile from the repository (as the README says to
     call it): wildcard name → the set of values over every planned job."""
-    res = snakemake(repo, "-n", "--forceall", "--nolock", *args, cwd=repo)
+    res = run_snakemake(repo, "-n", "--forceall", "--nolock", *args)
     assert res.returncode == 0, res.stderr[-3000:]
     found: dict[str, set[str]] = {}
     for line in res.stdout.splitlines():
@@ -91,18 +69,14 @@ def test_user_config_plans_only_what_it_names(repo_root, tmp_path):
 
 
 def test_dimensionality_methods_choose_the_figures(repo_root):
-    res = snakemake(
-        repo_root, "-n", "--forceall", "--nolock", "--config", "dimensionality={methods: [cur]}", cwd=repo_root
-    )
+    res = run_snakemake(repo_root, "-n", "--forceall", "--nolock", "--config", "dimensionality={methods: [cur]}")
     assert res.returncode == 0, res.stderr[-3000:]
     assert "figure6.png" in res.stdout and "figure7.png" not in res.stdout and "figure8.png" not in res.stdout
     assert "method=pca" not in res.stdout and "method=fps" not in res.stdout
 
 
 def test_invalid_config_stops_before_any_job(repo_root, tmp_path):
-    res = snakemake(
-        repo_root, "-n", "--configfile", str(repo_root / "config/config.yaml"), "--config", "threads=0", cwd=tmp_path
-    )
+    res = run_snakemake(tmp_path, "-n", "--configfile", str(repo_root / "config/config.yaml"), "--config", "threads=0")
     assert res.returncode != 0
     assert "config key threads" in res.stderr + res.stdout
     assert not (tmp_path / "data").exists() and not (tmp_path / "results").exists()
@@ -120,8 +94,8 @@ def test_paper_dataset_through_the_mirror(repo_root, tmp_path):
     mirror = _mirror()
     if mirror is None:
         pytest.skip("no dataset mirror (DESCRIPTOR_STUDY_MIRROR unset and ../shared/datasets absent)")
-    res = snakemake(
-        repo_root,
+    res = run_snakemake(
+        tmp_path,
         "--cores",
         "1",
         "data/AlNiCu.extxyz",
@@ -129,7 +103,6 @@ def test_paper_dataset_through_the_mirror(repo_root, tmp_path):
         str(repo_root / "config/paper.yaml"),
         "--config",
         f'data={{"mirror": "{mirror}", "cache": "data/cache"}}',
-        cwd=tmp_path,
     )
     assert res.returncode == 0, res.stderr[-3000:]
     from descriptor_study.datasets import read_structures
@@ -145,7 +118,7 @@ def test_default_config_report_says_the_demo_sets_have_no_counterpart(repo_root,
         "datasets:\n  AlNiCu-demo: {generator: alnicu_demo, seed: 3, n_structures: 10}\n"
         "representations:\n  CHSF: {n: 3, l: 3}\n"
     )
-    res = snakemake(repo_root, "--cores", "1", "results/reproduction.md", "--configfile", str(user), cwd=tmp_path)
+    res = run_snakemake(tmp_path, "--cores", "1", "results/reproduction.md", "--configfile", str(user))
     assert res.returncode == 0, res.stderr[-3000:]
     md = (tmp_path / "results/reproduction.md").read_text()
     assert "**0 of 0 compared cells agree" in md
@@ -170,7 +143,7 @@ def test_comparable_dataset_is_reported_and_overlaid(repo_root, tmp_path, alnicu
         "dimensionality: {methods: [cur], ace_degree_dataset: null, standardised_mbtr_dataset: null}\n"
         f"published: {{compare: true, overlay: true, mirror: {published_dir}, not_run: {{Si: not here}}}}\n"
     )
-    res = snakemake(repo_root, "--cores", "1", "--configfile", str(user), cwd=tmp_path)
+    res = run_snakemake(tmp_path, "--cores", "1", "--configfile", str(user))
     assert res.returncode == 0, res.stderr[-3000:]
     import pandas as pd
 
@@ -191,7 +164,7 @@ HEAVY_RULES = ("dataset", "represent", "represent_degree", "select_features", "r
 def test_heavy_rules_are_benchmarked_and_threads_clamped_to_the_cores(repo_root):
     """Every heavy job writes benchmarks/rules/<rule>/…tsv; a config asking 8 threads gets
     at most the 2 cores the run offers."""
-    res = snakemake(repo_root, "-n", "--forceall", "--nolock", "--cores", "2", "--config", "threads=8", cwd=repo_root)
+    res = run_snakemake(repo_root, "-n", "--forceall", "--nolock", "--cores", "2", "--config", "threads=8")
     assert res.returncode == 0, res.stderr[-3000:]
     threads = [int(line.split(":")[1]) for line in res.stdout.splitlines() if line.strip().startswith("threads:")]
     assert threads and max(threads) == 2
@@ -220,7 +193,7 @@ def test_represent_memory_follows_the_dataset(repo_root, tmp_path):
     write(tmp_path / "src.extxyz", frames, format="extxyz")
 
     def planned_mem():
-        res = snakemake(repo_root, "-n", "--cores", "1", "--configfile", str(user), cwd=tmp_path)
+        res = run_snakemake(tmp_path, "-n", "--cores", "1", "--configfile", str(user))
         assert res.returncode == 0, res.stderr[-3000:]
         lines = res.stdout.splitlines()
         start = next(i for i, line in enumerate(lines) if line.startswith("rule represent:"))
