@@ -1,6 +1,6 @@
 """The reproduction numbers the README states are those of a recorded run of the committed code.
 
-``docs/reproduction-run.md`` records one from-scratch run of the offline reproduction: its
+``docs/records/reproduction-run.md`` records one from-scratch run of the offline reproduction: its
 command, the commit it ran, the date, and the ``results/reproduction.md`` it wrote, as
 written.  The README's summary and per-figure counts must equal that report, and the code
 that defines those numbers must not have changed since the recorded commit (else the run
@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from conftest import REPO
 
-RECORD = REPO / "docs/reproduction-run.md"
+RECORD = REPO / "docs/records/reproduction-run.md"
 REPORT_MARK = "<!-- the run's results/reproduction.md, as written -->\n"
 
 #: what defines the numbers of the reproduction report: the representations, the three
@@ -136,7 +136,7 @@ def test_the_readme_states_the_recorded_report():
 def test_the_recorded_run_is_of_the_code_that_defines_the_numbers():
     """Nothing that defines the report's numbers changed since the recorded commit (in the
     history or in the work tree); otherwise the offline reproduction is to be rerun from
-    scratch and recorded again (docs/reproduction-run.md, the README's summary)."""
+    scratch and recorded again (docs/records/reproduction-run.md, the README's summary)."""
     fields, _ = _record()
     git = shutil.which("git")
     if git is None or not (REPO / ".git").exists():

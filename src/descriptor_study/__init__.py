@@ -1,16 +1,37 @@
 """Sensitivity and dimensionality of atomic-environment representations.
 
 Library behind the workflow that regenerates Onat, Ortner and Kermode,
-J. Chem. Phys. 153, 144106 (2020).  One module a concern:
+J. Chem. Phys. 153, 144106 (2020).  One module a concern, in three layers.
 
-- ``datasets``: fetching, checking and generating datasets (extxyz in, extxyz out)
-- ``representations``: the eight representations behind one registry
-- ``storage``: the ``.h5`` file a representation stage writes
-- ``sensitivity``: reference crystal, perturbation paths, slopes
+The science (arrays in, arrays out):
+
+- ``datasets``: reading, checking, fetching (pinned sources) and generating datasets
+- ``representations``: the representations behind one open registry
+- ``sensitivity``: reference crystal, perturbation paths, dV(t) curves, slopes
 - ``selection``: CUR, FPS and PCA on feature matrices
 - ``regression``: ridge and kernel ridge against the number of selected features
-- ``plotting``: the paper's figures
-- ``tables``: Table I and the derived tables
+- ``splits``: the regression's train/test split and targets files
+- ``published``: the authors' published results, pinned and decoded
+- ``reproduction``: every comparable number of a run against the published one
+- ``plotting``: the paper's figures; ``tables``: Table I and the derived tables
+
+The files and the run (what the rules' scripts call):
+
+- ``pipeline``: stage functions that read a stage's input files and write its outputs
+- ``storage``: the ``.h5`` file of one (dataset, representation)
+- ``atomic``: writes to a temporary name and renames; ``finite``: non-finite values named
+- ``runlog``: a step with its log and provenance, bad input ending in one line
+- ``errors``: the exceptions that end a run with one line
+
+The workflow's glue (read by ``workflow/rules/common.smk``, no Snakemake imported):
+
+- ``config``: the config checked before any job
+- ``plan``: what a config asks for: path patterns, records, targets, parameters
+- ``resources``: memory and runtime requests of the heavy rules from their input
+
+Each rule's script (``scripts/``) is a few lines: it passes the job's ``input``,
+``output``, ``params`` and ``threads`` to the library and reads nothing else (no script
+reads the config).
 
 The library needs none of Snakemake: ``pip install descriptor-study`` gives it alone, the
 ``workflow`` extra adds Snakemake to run the ``Snakefile``.
