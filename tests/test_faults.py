@@ -247,7 +247,7 @@ _TEMPORARY = re.compile(r"\.partial-|\.tmp")
 
 def _study(directory: Path) -> tuple[str, ...]:
     """One core and the config beside ``directory`` (``<name>.yaml``)."""
-    return ("--cores", "1", "--configfile", str(directory.parent / f"{directory.name}.yaml"))
+    return ("--configfile", str(directory.parent / f"{directory.name}.yaml"), "--cores", "1")  # targets may follow
 
 
 def _workdir(base: Path, name: str) -> Path:

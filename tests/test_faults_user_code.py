@@ -100,7 +100,7 @@ REPRESENT_GRDF = "results/representations/Si-demo/GRDF.h5"
 
 def _study(work: Path) -> tuple[str, ...]:
     """One core and the config of ``work`` (``work/config.yaml``)."""
-    return ("--cores", "1", "--configfile", str(work / "config.yaml"))
+    return ("--configfile", str(work / "config.yaml"), "--cores", "1")  # targets may follow
 
 
 def _work(tmp_path: Path, source: str = GRDF_SOURCE, config: str = CONFIG) -> Path:
@@ -362,6 +362,38 @@ def test_editing_a_plugin_reruns_its_jobs_and_only_them(tmp_path):
     assert _planned(res) == {"represent": 1, "sensitivity_curve": 1}, res.stdout[-3000:]
     assert "wildcards: dataset=Si-demo, rep=GRDF" in res.stdout
     assert "Params have changed since last execution" in res.stdout
+
+
+@pytest.mark.slow
+def test_a_changed_parameter_reruns_exactly_the_jobs_it_affects(tmp_path):
+    """Scripts get every parameter through params, so Snakemake's params trigger sees it: a
+    sensitivity override reruns that representation's curves only; a main parameter its
+    matrix and what reads the matrix, not the curves the override fixes; a selection
+    setting nothing of the representations."""
+    config = CONFIG.replace("GRDF: {class: grdf.py:GRDF}", "GRDF: {class: grdf.py:GRDF, n_grid: 8}")
+    config = config.replace("representations: {GRDF: {}}", "representations: {GRDF: {n_grid: 6}}")
+    work = _work(tmp_path, FIXED, config)
+    pca = "results/dimensionality/pca/Si-demo/{}.csv"
+    targets = [REPRESENT_GRDF, "results/sensitivity/fig4/GRDF.csv", pca.format("GRDF"), pca.format("ACSF")]
+    res = run_snakemake(work, *_study(work), *targets)
+    assert res.returncode == 0, res.stderr[-3000:]
+    assert _planned(run_snakemake(work, *_study(work), "-n", *targets)) == {}
+
+    def planned_after(text):
+        (work / "config.yaml").write_text(text)
+        res = run_snakemake(work, *_study(work), "-n", *targets)
+        assert res.returncode == 0, res.stderr[-3000:]
+        return _planned(res)
+
+    assert planned_after(config.replace("{GRDF: {n_grid: 6}}", "{GRDF: {n_grid: 7}}")) == {"sensitivity_curve": 1}
+    assert planned_after(config.replace("grdf.py:GRDF, n_grid: 8}", "grdf.py:GRDF, n_grid: 9}")) == {
+        "represent": 1,
+        "select_features": 1,
+    }
+    assert planned_after(config.replace("{GRDF: {n_grid: 6}}", "{GRDF: {n_grid: 6, cutoff: 4.5}}")) == {
+        "sensitivity_curve": 1
+    }
+    assert planned_after(config) == {}
 
 
 @pytest.mark.slow
