@@ -345,55 +345,54 @@ def test_a_bug_is_one_line_on_the_console_and_its_traceback_in_the_log(tmp_path)
 
 
 @pytest.mark.slow
-def test_editing_a_plugin_reruns_its_jobs_and_only_them(tmp_path):
-    work = _work(tmp_path, FIXED)
-    targets = [REPRESENT_GRDF, "results/representations/Si-demo/ACSF.h5", "results/sensitivity/fig4/GRDF.csv"]
-    res = run_snakemake(work, *_study(work), *targets)
-    assert res.returncode == 0, res.stderr[-3000:]
-    assert _planned(run_snakemake(work, *_study(work), "-n", *targets)) == {}
-
-    # comments, docstrings and layout are not code
-    (work / "grdf.py").write_text(FIXED.replace("# the mean over the neighbours", "# mean over neighbours") + "\n\n")
-    assert _planned(run_snakemake(work, *_study(work), "-n", *targets)) == {}
-
-    # a changed number is
-    (work / "grdf.py").write_text(FIXED.replace("WIDTH = 0.5", "WIDTH = 0.4"))
-    res = run_snakemake(work, *_study(work), "-n", *targets)
-    assert _planned(res) == {"represent": 1, "sensitivity_curve": 1}, res.stdout[-3000:]
-    assert "wildcards: dataset=Si-demo, rep=GRDF" in res.stdout
-    assert "Params have changed since last execution" in res.stdout
-
-
-@pytest.mark.slow
-def test_a_changed_parameter_reruns_exactly_the_jobs_it_affects(tmp_path):
-    """Scripts get every parameter through params, so Snakemake's params trigger sees it: a
-    sensitivity override reruns that representation's curves only; a main parameter its
-    matrix and what reads the matrix, not the curves the override fixes; a selection
-    setting nothing of the representations."""
+def test_editing_a_plugin_or_a_parameter_reruns_exactly_the_jobs_it_affects(tmp_path):
+    """A plugin's code edit reruns its jobs and what reads them; scripts get every parameter
+    through params, so Snakemake's params trigger sees a changed one: a sensitivity override
+    reruns that representation's curves only, a main parameter its matrix and what reads
+    it, not the curves the override fixes."""
     config = CONFIG.replace("GRDF: {class: grdf.py:GRDF}", "GRDF: {class: grdf.py:GRDF, n_grid: 8}")
     config = config.replace("representations: {GRDF: {}}", "representations: {GRDF: {n_grid: 6}}")
     work = _work(tmp_path, FIXED, config)
-    pca = "results/dimensionality/pca/Si-demo/{}.csv"
-    targets = [REPRESENT_GRDF, "results/sensitivity/fig4/GRDF.csv", pca.format("GRDF"), pca.format("ACSF")]
+    targets = [
+        REPRESENT_GRDF,
+        "results/representations/Si-demo/ACSF.h5",
+        "results/sensitivity/fig4/GRDF.csv",
+        "results/dimensionality/pca/Si-demo/GRDF.csv",
+    ]
     res = run_snakemake(work, *_study(work), *targets)
     assert res.returncode == 0, res.stderr[-3000:]
-    assert _planned(run_snakemake(work, *_study(work), "-n", *targets)) == {}
 
-    def planned_after(text):
-        (work / "config.yaml").write_text(text)
+    def planned() -> dict[str, int]:
         res = run_snakemake(work, *_study(work), "-n", *targets)
         assert res.returncode == 0, res.stderr[-3000:]
         return _planned(res)
 
-    assert planned_after(config.replace("{GRDF: {n_grid: 6}}", "{GRDF: {n_grid: 7}}")) == {"sensitivity_curve": 1}
-    assert planned_after(config.replace("grdf.py:GRDF, n_grid: 8}", "grdf.py:GRDF, n_grid: 9}")) == {
-        "represent": 1,
-        "select_features": 1,
-    }
-    assert planned_after(config.replace("{GRDF: {n_grid: 6}}", "{GRDF: {n_grid: 6, cutoff: 4.5}}")) == {
-        "sensitivity_curve": 1
-    }
-    assert planned_after(config) == {}
+    assert planned() == {}
+
+    # comments, docstrings and layout are not code
+    (work / "grdf.py").write_text(FIXED.replace("# the mean over the neighbours", "# mean over neighbours") + "\n\n")
+    assert planned() == {}
+
+    # a changed number is
+    (work / "grdf.py").write_text(FIXED.replace("WIDTH = 0.5", "WIDTH = 0.4"))
+    res = run_snakemake(work, *_study(work), "-n", *targets)
+    assert _planned(res) == {"represent": 1, "sensitivity_curve": 1, "select_features": 1}, res.stdout[-3000:]
+    assert "wildcards: dataset=Si-demo, rep=GRDF" in res.stdout
+    assert "Params have changed since last execution" in res.stdout
+    (work / "grdf.py").write_text(FIXED)
+    assert planned() == {}
+
+    # parameters
+    def planned_with(text: str) -> dict[str, int]:
+        (work / "config.yaml").write_text(text)
+        return planned()
+
+    assert planned_with(config.replace("{GRDF: {n_grid: 6}}", "{GRDF: {n_grid: 7}}")) == {"sensitivity_curve": 1}
+    main = config.replace("grdf.py:GRDF, n_grid: 8}", "grdf.py:GRDF, n_grid: 9}")
+    assert planned_with(main) == {"represent": 1, "select_features": 1}
+    override = config.replace("{GRDF: {n_grid: 6}}", "{GRDF: {n_grid: 6, cutoff: 4.5}}")
+    assert planned_with(override) == {"sensitivity_curve": 1}
+    assert planned_with(config) == {}
 
 
 @pytest.mark.slow
