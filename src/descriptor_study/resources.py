@@ -321,6 +321,8 @@ class Requests:
 
 @cache
 def _n_features(rep: str, species: tuple[str, ...], params_json: str) -> int:
+    """:func:`n_features` of a config entry (its ``class`` key included), cached."""
     from descriptor_study.representations import registry
 
-    return registry.build(rep, list(species), json.loads(params_json)).n_features
+    cls, params = registry.split_params(rep, json.loads(params_json))
+    return n_features(cls, species, params)
