@@ -265,6 +265,7 @@ def test_schema_accepts_ships_settings(repo_root):
 
 
 # ----------------------------------------------------------------- real data
+@pytest.mark.full_dataset
 @pytest.mark.slow
 def test_alnicu_cur_as_published(alnicu_path):
     """The whole AlNiCu set (27,987 environments), degree 6: 30 non-zero features and the

@@ -152,6 +152,7 @@ def _cur_errors_gram(X: np.ndarray, threshold: float, k_max: int) -> np.ndarray:
     return np.asarray(errors)
 
 
+@pytest.mark.full_dataset
 @pytest.mark.slow
 def test_alnicu_soaplite_authors_settings_cur(alnicu_path, published_dir):
     """All 27,987 AlNiCu environments with the authors' SOAPlite settings: CUR error after

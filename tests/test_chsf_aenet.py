@@ -254,6 +254,7 @@ def test_schema_accepts_the_paper_settings(repo_root):
         validate_config(cfg, schema)
 
 
+@pytest.mark.full_dataset
 @pytest.mark.slow
 def test_alnicu_cur_matches_published(alnicu_path):
     """The whole AlNiCu set (27,987 environments) with aenet's settings: the CUR curve of

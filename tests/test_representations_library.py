@@ -115,6 +115,7 @@ def test_acsf_x_engine_matches_dscribe(rattled_cell):
 # --- Table I counts on the real AlNiCu set ----------------------------------------------
 
 
+@pytest.mark.full_dataset
 @pytest.mark.slow
 @pytest.mark.shared_data
 @pytest.mark.parametrize(("name", "nonzero"), [("ACSF", 282), ("SOAP", 3780), ("MBTR", 2400)])
