@@ -175,7 +175,7 @@ def test_float64_and_what_the_registry_needs():
     max(1e-9, relative_precision)); torch and chgnet required, the chgnet extra."""
     assert CHGNetFeatures.relative_precision is None
     assert CHGNetFeatures.requires == ("torch", "chgnet") and CHGNetFeatures.extra == "chgnet"
-    assert CHGNetFeatures(["Si"]).describe()["params"]["dtype"] == "float64"
+    assert CHGNetFeatures(["Si"]).describe()["derived"]["dtype"] == "float64"
 
 
 @pytest.mark.parametrize("features", list(cf.FEATURES))
@@ -265,7 +265,7 @@ def test_no_atom_beyond_reach_changes_a_row(features):
 def test_the_record_names_the_model_and_the_weight_files_sha256():
     rep = CHGNetFeatures(["Si"])
     path = cf.weights_path()
-    params = rep.describe()["params"]
+    params = rep.describe()["derived"]  # computed, not declared: apart from the parameters
     assert params["weights_sha256"] == hashlib.sha256(path.read_bytes()).hexdigest()
     assert params["model"] == "CHGNet 0.3.0"
     assert params["weights"] == "chgnet/pretrained/0.3.0/chgnet_0.3.0_e29f68s314m37.pth.tar"

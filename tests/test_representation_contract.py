@@ -290,6 +290,7 @@ def test_h5_round_trip_keeps_matrix_offsets_and_parameters(name, tmp_path):
         _rows_agree(r.compute(atoms), stored.matrix[stored.offsets[k] : stored.offsets[k + 1]], what, 1e-10)
     # the resolved parameters, as the representation records them
     assert stored.params == _jsonable(r.describe()["params"])
+    assert stored.derived == _jsonable(r.describe()["derived"])
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -302,6 +303,9 @@ def test_resolved_parameters_are_recorded(name):
     assert described["name"] == name and described["species"] == SPECIES
     params = described["params"]
     assert cls.parameters, f"{name} declares no parameters"
+    # declared parameters apart from what the class derives from them
+    assert set(params) == {p.name for p in cls.parameters}, f"{name}: params holds more than its declared parameters"
+    assert not set(described["derived"]) & set(params), f"{name}: a derived entry shadows a parameter"
     derived = []
     for p in cls.parameters:
         assert p.name in params, f"{name}: parameter {p.name} not recorded"

@@ -17,7 +17,8 @@ Before ``main`` runs, temporary files that killed jobs left in the output folder
 removed (``atomic.remove_stale``), and so is the provenance of the outputs about to be
 remade.  After ``main`` succeeds, each output ``<path>`` gets ``provenance/<path>.json``
 (in the working directory, beside ``results/`` and ``data/``): the rule, wildcards and
-params (the config fragment the job used), the versions of the packages that make the
+params (the config fragment the job used), what ``main`` returns as ``resolved`` (the
+parameters it ran with, defaults included, where the config gave only some), the versions of the packages that make the
 numbers, a checksum of the ``descriptor_study`` sources, and the sha256 of every input
 and of the output itself.  The file is deterministic (sorted keys, relative paths, no
 time stamps), so two clean runs write identical provenance.
@@ -36,7 +37,7 @@ import re
 import signal
 import sys
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -65,7 +66,7 @@ PROVENANCE_PACKAGES = (
 )
 
 
-def run_step(smk: Any, main: Callable[[Any], None], supervise: bool | None = None) -> None:
+def run_step(smk: Any, main: Callable[[Any], Mapping[str, Any] | None], supervise: bool | None = None) -> None:
     """Run ``main(smk)`` as one job: see the module docstring.  ``supervise`` (default: in
     a Snakemake script job, where processes can fork) runs it in a supervised worker;
     otherwise it runs here and returns, or exits with the job's code on an error."""
@@ -104,12 +105,12 @@ def job_name(smk: Any) -> str:
     return f"{rule} {'/'.join(str(v) for v in wildcards.values())}".strip()
 
 
-def _run(smk: Any, main: Callable[[Any], None], job: str) -> int:
+def _run(smk: Any, main: Callable[[Any], Mapping[str, Any] | None], job: str) -> int:
     """``main(smk)`` and the provenance of its outputs; the exit code.  Bad input ends in
     its one line; a bug in its one line on the console and its traceback in the job's log."""
     try:
-        main(smk)
-        write_provenance(smk)
+        resolved = main(smk)
+        write_provenance(smk, resolved=resolved)
     except StudyError as exc:
         log.error("%s", exc)
         return 1
@@ -297,11 +298,18 @@ def provenance_path(output: str | os.PathLike, root: str | os.PathLike | None = 
     return root / PROVENANCE_DIR / f"{rel}.json"
 
 
-def provenance(smk: Any, output: str | os.PathLike, root: str | os.PathLike | None = None) -> dict[str, Any]:
+def provenance(
+    smk: Any,
+    output: str | os.PathLike,
+    root: str | os.PathLike | None = None,
+    resolved: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
     """The provenance record of one output of the job ``smk`` (see the module docstring)."""
     root = Path(root) if root is not None else Path.cwd()
     inputs = _files(getattr(smk, "input", None))
+    extra = {"resolved": _plain(dict(resolved))} if resolved else {}
     return {
+        **extra,
         "rule": getattr(smk, "rule", None),
         "wildcards": _plain(_named(getattr(smk, "wildcards", None))),
         "params": _plain(_named(getattr(smk, "params", None))),
@@ -312,15 +320,18 @@ def provenance(smk: Any, output: str | os.PathLike, root: str | os.PathLike | No
     }
 
 
-def write_provenance(smk: Any, root: str | os.PathLike | None = None) -> list[Path]:
-    """Write ``provenance/<output>.json`` for each output of ``smk`` that exists (atomically)."""
+def write_provenance(
+    smk: Any, root: str | os.PathLike | None = None, resolved: Mapping[str, Any] | None = None
+) -> list[Path]:
+    """Write ``provenance/<output>.json`` for each output of ``smk`` that exists (atomically),
+    with ``resolved`` (what the step ran with) where given."""
     root = Path(root) if root is not None else Path.cwd()
     written = []
     for output in _files(getattr(smk, "output", None)):
         record = provenance_path(output, root)
         if record is None or not Path(root, output).exists():
             continue
-        text = json.dumps(provenance(smk, output, root), sort_keys=True, indent=1, ensure_ascii=False) + "\n"
+        text = json.dumps(provenance(smk, output, root, resolved), sort_keys=True, indent=1, ensure_ascii=False) + "\n"
         with atomic_path(record) as tmp:
             tmp.write_text(text, encoding="utf-8")
         written.append(record)

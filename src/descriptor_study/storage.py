@@ -6,8 +6,10 @@ Layout::
     /matrix      float64 (n_rows, n_features)   descriptor rows
     /offsets     int64   (n_structures + 1,)    rows offsets[k]:offsets[k+1] are structure k
     /n_atoms     int64   (n_structures,)        atoms per structure
-    attrs: representation, dataset, species (JSON), params (JSON), versions (JSON),
-           per_structure (bool), sha256 (of the three arrays; ``read`` checks it)
+    attrs: representation, dataset, species (JSON), params (JSON: every declared
+           parameter, resolved), derived (JSON: what the representation computed from
+           them), versions (JSON), per_structure (bool), sha256 (of the three arrays;
+           ``read`` checks it)
 
 Files are written to a temporary name and renamed, so a failed job leaves nothing.
 """
@@ -42,6 +44,8 @@ class StoredRepresentation:
     versions: dict[str, str]
     per_structure: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
+    #: entries the representation computed from ``params`` (``describe()["derived"]``)
+    derived: dict[str, Any] = field(default_factory=dict)
 
     @property
     def n_structures(self) -> int:
@@ -78,6 +82,7 @@ def write(path: str | os.PathLike, data: StoredRepresentation) -> None:
         h5.attrs["dataset"] = data.dataset
         h5.attrs["species"] = json.dumps(list(data.species))
         h5.attrs["params"] = json.dumps(data.params, default=_jsonable)
+        h5.attrs["derived"] = json.dumps(data.derived, default=_jsonable)
         h5.attrs["versions"] = json.dumps(data.versions)
         h5.attrs["per_structure"] = bool(data.per_structure)
         h5.attrs["extra"] = json.dumps(extra, default=_jsonable)
@@ -158,6 +163,7 @@ def read(path: str | os.PathLike, remove_corrupt: bool | None = None) -> StoredR
             dataset=_text(attrs["dataset"]),
             species=json.loads(attrs["species"]),
             params=json.loads(attrs["params"]),
+            derived=json.loads(attrs.get("derived", "{}")),
             versions=json.loads(attrs["versions"]),
             per_structure=bool(attrs["per_structure"]),
             extra=json.loads(attrs.get("extra", "{}")),

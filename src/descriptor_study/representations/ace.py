@@ -759,5 +759,6 @@ class ACE(Representation):
 
     def describe(self) -> dict[str, Any]:
         d = super().describe()
-        d["params"].update(r_nn=self.r_nn, rin=self.rin, n_basis=self.n_basis, radial_factor=self.radial_factor)
+        d["params"].update(r_nn=self.r_nn)  # a symbolic default, resolved
+        d["derived"].update(rin=self.rin, n_basis=self.n_basis, radial_factor=self.radial_factor)
         return d

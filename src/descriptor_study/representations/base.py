@@ -309,8 +309,17 @@ class Representation(ABC):
         return f"structure {k} of {dataset} ({frame})" if dataset else f"structure {k} ({frame})"
 
     def describe(self) -> dict[str, Any]:
-        """Name, species and parameters, as stored beside the matrix."""
-        return {"name": self.name, "species": list(self.species), "params": dict(self.params)}
+        """Name, species, and parameters as stored beside the matrix: ``params`` every
+        declared parameter, resolved (defaults included); ``derived`` what the class
+        computed from them or took from its library (grids in library units, the library's
+        own argument string, a model's checksum), apart, so the declared ones rebuild it."""
+        declared = {p.name for p in self.parameters}
+        return {
+            "name": self.name,
+            "species": list(self.species),
+            "params": {k: v for k, v in self.params.items() if k in declared},
+            "derived": {k: v for k, v in self.params.items() if k not in declared},
+        }
 
 
 class _BadRows(Exception):
