@@ -36,6 +36,7 @@ RESULT_DEFINING = [
     "src/descriptor_study/storage.py",
     "src/descriptor_study/finite.py",
     "src/descriptor_study/published.py",
+    "src/descriptor_study/pins.py",
     "src/descriptor_study/reproduction.py",
     "config/reproduce-offline.yaml",
     "envs/constraints.txt",
