@@ -37,6 +37,7 @@ RESULT_DEFINING = [
     "src/descriptor_study/finite.py",
     "src/descriptor_study/published.py",
     "src/descriptor_study/pins.py",
+    "src/descriptor_study/versions.py",
     "src/descriptor_study/reproduction.py",
     "config/reproduce-offline.yaml",
     "envs/constraints.txt",

@@ -41,6 +41,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from . import versions
 from .atomic import atomic_path, remove_stale
 from .errors import StudyError
 
@@ -330,15 +331,7 @@ def write_provenance(smk: Any, root: str | os.PathLike | None = None) -> list[Pa
 @lru_cache(maxsize=1)
 def package_versions() -> dict[str, str]:
     """Versions of the installed ``PROVENANCE_PACKAGES`` and of Python."""
-    from importlib import metadata
-
-    versions = {"python": platform.python_version()}
-    for name in PROVENANCE_PACKAGES:
-        try:
-            versions[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            continue
-    return versions
+    return {"python": platform.python_version(), **versions.package_versions(*PROVENANCE_PACKAGES, missing=None)}
 
 
 @lru_cache(maxsize=1)

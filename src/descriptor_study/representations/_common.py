@@ -3,20 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from importlib.metadata import PackageNotFoundError, version
 
 import numpy as np
 from ase import Atoms
-
-
-def package_versions(*names: str) -> dict[str, str]:
-    out = {}
-    for name in names:
-        try:
-            out[name] = version(name)
-        except PackageNotFoundError:
-            out[name] = "unknown"
-    return out
 
 
 def group_by_periodicity(structures: list[Atoms]) -> dict[bool, list[int]]:

@@ -87,7 +87,6 @@ every typical bond.  Pass ``r_nn`` to override.
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import math
 from collections.abc import Sequence
@@ -96,6 +95,7 @@ from typing import Any
 import numpy as np
 from ase import Atoms
 
+from ..versions import package_versions
 from .base import Representation
 from .neighbours import centre_pairs
 from .spec import Param
@@ -453,13 +453,7 @@ class ACE(Representation):
         return float(self.params["cutoff"])
 
     def library_versions(self) -> dict[str, str]:
-        import importlib.metadata as md
-
-        out = {}
-        for pkg in ("ace-jax", "ace-jax-coupling", "jax"):
-            with contextlib.suppress(md.PackageNotFoundError):
-                out[pkg] = md.version(pkg)
-        return out
+        return package_versions("ace-jax", "ace-jax-coupling", "jax", missing=None)
 
     # ------------------------------------------------------------------ radial
     def _transform(self, r):

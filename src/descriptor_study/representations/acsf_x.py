@@ -27,7 +27,7 @@ from __future__ import annotations
 import numpy as np
 from ase import Atoms
 
-from ._common import package_versions
+from ..versions import package_versions
 from .base import Representation
 from .neighbours import centre_pairs
 from .spec import Param

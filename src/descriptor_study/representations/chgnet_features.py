@@ -92,9 +92,9 @@ from ase import Atoms
 from ase.data import atomic_numbers
 
 from descriptor_study.errors import ConfigError, SpeciesError
-from descriptor_study.representations._common import package_versions
 from descriptor_study.representations.base import PROGRESS_EVERY, Representation
 from descriptor_study.representations.spec import Param
+from descriptor_study.versions import package_versions
 
 log = logging.getLogger(__name__)
 

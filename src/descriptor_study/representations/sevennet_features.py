@@ -74,9 +74,9 @@ from ase import Atoms
 
 # absolute imports: the module also loads as a file (``class: .../sevennet_features.py:SevenNetFeatures``)
 from descriptor_study.errors import ConfigError, RepresentationError, SpeciesError
-from descriptor_study.representations._common import package_versions
 from descriptor_study.representations.base import Representation
 from descriptor_study.representations.spec import Param
+from descriptor_study.versions import package_versions
 
 #: the elements SevenNet-0 has parameters for (its checkpoint's ``chemical_species``)
 ELEMENTS = (
