@@ -38,6 +38,7 @@ RESULT_DEFINING = [
     "src/descriptor_study/published.py",
     "src/descriptor_study/pins.py",
     "src/descriptor_study/versions.py",
+    "src/descriptor_study/checksums.py",
     "src/descriptor_study/reproduction.py",
     "config/reproduce-offline.yaml",
     "envs/constraints.txt",

@@ -11,7 +11,6 @@ deleted from the cache and the output is written atomically.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import os
 import re
@@ -21,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from ..atomic import atomic_path, created_dirs, scratch_dir
+from ..checksums import file_git_blob_sha1, file_sha256
 from ..errors import ChecksumError, DatasetError
 from ..pins import PINNED_FILES, PINNED_SOURCES
 
@@ -42,27 +42,6 @@ def fetch_pinned_file(name: str, dest: str | os.PathLike, mirror: str | os.PathL
     with atomic_path(dest) as tmp:
         shutil.copyfile(source, tmp)
     return dest
-
-
-def git_blob_sha1(data: bytes) -> str:
-    return hashlib.sha1(b"blob " + str(len(data)).encode() + b"\0" + data).hexdigest()
-
-
-def file_git_blob_sha1(path: str | os.PathLike) -> str:
-    path = Path(path)
-    h = hashlib.sha1(b"blob " + str(path.stat().st_size).encode() + b"\0")
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
-def file_sha256(path: str | os.PathLike) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 def verify(path: str | os.PathLike, spec: dict[str, Any], label: str | None = None) -> None:
