@@ -28,13 +28,13 @@ construction), so structures are grouped into periodic ones and clusters.
 from __future__ import annotations
 
 import math
-from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
 import numpy as np
 from ase import Atoms
 
 from descriptor_study.representations import Param, Representation
+from descriptor_study.versions import package_versions
 
 
 def _is_range(value: Any) -> bool:
@@ -204,13 +204,7 @@ class LMBTR(Representation):
         return np.vstack([rows[k] for k in range(len(structures))])
 
     def library_versions(self) -> dict[str, str]:
-        out = {}
-        for package in ("dscribe", "ase"):
-            try:
-                out[package] = version(package)
-            except PackageNotFoundError:
-                out[package] = "unknown"
-        return out
+        return package_versions("dscribe", "ase")
 
 
 def _per_structure(output: Any, structures: list[Atoms]) -> list[np.ndarray]:

@@ -13,7 +13,7 @@ from ase import Atoms
 from ase.build import bulk
 from numpy.polynomial import chebyshev
 
-import descriptor_study.representations.chsf as chsf_module
+import descriptor_study.representations.neighbours as neighbours
 from descriptor_study.errors import ConfigError
 from descriptor_study.representations import build
 from descriptor_study.representations.chsf import CHSF, CHSFMix
@@ -197,7 +197,7 @@ def test_small_cell_enumeration_equals_ase_neighbour_list(cls, params, rattled_c
     cluster = Atoms("AlNiCuAl", positions=[[0, 0, 0], [2.1, 0.3, 0], [0.2, 2.4, 0.5], [7, 1, 1]])
     rep = cls(["Al", "Ni", "Cu"], **params)
     fast = [rep.compute(a) for a in (skew, slab, cluster, rattled_cell)]
-    monkeypatch.setattr(chsf_module, "_SMALL_CELL", 0)
+    monkeypatch.setattr(neighbours, "SMALL_CELL", 0)
     for atoms, got in zip((skew, slab, cluster, rattled_cell), fast):
         ref = rep.compute(atoms)
         np.testing.assert_allclose(got, ref, rtol=1e-12, atol=1e-12 * np.abs(ref).max())

@@ -6,7 +6,8 @@ J. Chem. Phys. 153, 144106 (2020).  One module a concern, in three layers.
 The science (arrays in, arrays out):
 
 - ``datasets``: reading, checking, fetching (pinned sources) and generating datasets
-- ``representations``: the representations behind one open registry
+- ``representations``: the representations behind one open registry (``neighbours``:
+  the neighbour search of the atom-centred ones)
 - ``sensitivity``: reference crystal, perturbation paths, dV(t) curves, slopes
 - ``selection``: CUR, FPS and PCA on feature matrices
 - ``regression``: ridge and kernel ridge against the number of selected features
@@ -22,6 +23,10 @@ The files and the run (what the rules' scripts call):
 - ``atomic``: writes to a temporary name and renames; ``finite``: non-finite values named
 - ``runlog``: a step with its log and provenance, bad input ending in one line
 - ``errors``: the exceptions that end a run with one line
+- ``pins``: where each pinned input (dataset, authors' file, published result) lives
+  and its checksums; ``checksums``: a file's sha256 and git blob sha1; ``versions``:
+  installed package versions (these three: the standard library only, nothing of the
+  package imported)
 
 The workflow's glue (read by ``workflow/rules/common.smk``, no Snakemake imported):
 

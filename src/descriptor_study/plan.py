@@ -315,7 +315,7 @@ class Plan:
     @cached_property
     def published_names(self) -> list[str]:
         """The authors' published result files (``data/published/<name>``)."""
-        from descriptor_study.published import PUBLISHED_FILES
+        from descriptor_study.pins import PUBLISHED_FILES
 
         return list(PUBLISHED_FILES)
 

@@ -2,9 +2,10 @@
 
 Onat, Ortner & Kermode published the data behind Figures 3-9 as five JSON files in the
 GitHub repository ``DescriptorZoo/sensitivity-dimensionality-results`` (folder
-``results/``, MIT licence).  :data:`PUBLISHED_FILES` pins them to one commit by git blob
-sha1 and sha256; :func:`fetch_published` copies one of them, checked, from a mirror
-directory (``<mirror>/<file name>``) or downloads it through pooch.
+``results/``, MIT licence).  :data:`PUBLISHED_FILES` (defined in
+:mod:`descriptor_study.pins`) pins them to one commit by git blob sha1 and sha256;
+:func:`fetch_published` copies one of them, checked, from a mirror directory
+(``<mirror>/<file name>``) or downloads it through pooch.
 
 The readers turn the files into the tables the workflow writes for its own results, with
 the same column names:
@@ -116,51 +117,12 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .errors import DatasetError
+from .pins import PUBLISHED_FILES
 
-if TYPE_CHECKING:  # pandas is imported where a table is made: datasets.remote reads the pins here
+if TYPE_CHECKING:  # pandas is imported where a table is made
     import pandas as pd
 
 log = logging.getLogger(__name__)
-
-#: the authors' results repository and commit (datasets.remote pins the Si and TiO2
-#: archives of the same commit from here)
-PUBLISHED_REPOSITORY = "DescriptorZoo/sensitivity-dimensionality-results"
-PUBLISHED_COMMIT = "e0c6e1946a62b8c94dcce669625a6bfd90e23f5f"
-
-
-def _pinned(name: str, git_sha1: str, sha256: str) -> dict[str, Any]:
-    url = f"https://raw.githubusercontent.com/{PUBLISHED_REPOSITORY}/{PUBLISHED_COMMIT}/results/{name}"
-    return {"url": url, "git_sha1": git_sha1, "sha256": sha256, "archive": None}
-
-
-#: file name → url at the pinned commit, git blob sha1, sha256
-PUBLISHED_FILES: dict[str, dict[str, Any]] = {
-    "CUR_results.json": _pinned(
-        "CUR_results.json",
-        "66068e9d521034f6cccdd179180bd1683b0e6d46",
-        "064d9c1dfedbcd036a39ac63f4851bcdd4267d70804ce2e135c89208ea41c1c9",
-    ),
-    "FPS_results.json": _pinned(
-        "FPS_results.json",
-        "089649db1033053e92cc693b76482e77f6cdaaf8",
-        "2f3e231af9887b687891a6e1d1d91291029d0a851bbd1f59f2b3c29c319eeddc",
-    ),
-    "PCA_results.json": _pinned(
-        "PCA_results.json",
-        "ad7ef236b359fe75e0c88591bdad605d3206680b",
-        "c555b89adb6686c764a0f8a6a151de244d45778d9d7fe28f4d192561da3955e8",
-    ),
-    "RR_results.json": _pinned(
-        "RR_results.json",
-        "974921f5e2178fc265d5503c3cf7d2bfed34c066",
-        "6e75bcb5ff7134f0acf91595a45e4f33c838359790ced85cabe562e3a98089c2",
-    ),
-    "figures-3-4-5-datasets.json": _pinned(
-        "figures-3-4-5-datasets.json",
-        "0c8ebbf10fb3629c05d8b7dce8d3ad1818564a29",
-        "30166458d6418eda94a1b78dff193ce64e59d34b2aaba46fea995eb9d3dcf308",
-    ),
-}
 
 #: the published datasets (Table I's columns; its rows: :func:`published_representations`)
 DATASETS = ("Si", "CHON", "AlNiCu", "TiO2")

@@ -42,7 +42,9 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from . import versions
 from .atomic import atomic_path, remove_stale
+from .checksums import file_digest, file_sha256
 from .errors import StudyError
 
 log = logging.getLogger("descriptor_study")
@@ -341,15 +343,7 @@ def write_provenance(
 @lru_cache(maxsize=1)
 def package_versions() -> dict[str, str]:
     """Versions of the installed ``PROVENANCE_PACKAGES`` and of Python."""
-    from importlib import metadata
-
-    versions = {"python": platform.python_version()}
-    for name in PROVENANCE_PACKAGES:
-        try:
-            versions[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            continue
-    return versions
+    return {"python": platform.python_version(), **versions.package_versions(*PROVENANCE_PACKAGES, missing=None)}
 
 
 @lru_cache(maxsize=1)
@@ -363,23 +357,15 @@ def source_checksum() -> str:
         if p.is_file() and p.suffix in (".py", ".json", ".yaml") and "__pycache__" not in p.parts
     ):
         digest.update(path.relative_to(package).as_posix().encode() + b"\0")
-        digest.update(hashlib.sha256(path.read_bytes()).digest())
+        digest.update(file_digest(path).digest())
     return digest.hexdigest()
 
 
 def _checksum(path: Path) -> str | dict[str, str] | None:
     """sha256 of a file; of each file (relative path → sha256) of a directory; None if absent."""
     if path.is_dir():
-        return {p.relative_to(path).as_posix(): _sha256(p) for p in sorted(path.rglob("*")) if p.is_file()}
-    return _sha256(path) if path.is_file() else None
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+        return {p.relative_to(path).as_posix(): file_sha256(p) for p in sorted(path.rglob("*")) if p.is_file()}
+    return file_sha256(path) if path.is_file() else None
 
 
 def _relative(path: str | os.PathLike, root: Path) -> str:

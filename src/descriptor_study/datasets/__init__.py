@@ -12,9 +12,10 @@ import os
 from pathlib import Path
 from typing import Any
 
+from ..checksums import git_blob_sha1
 from .generate import GENERATORS, alnicu_demo, si_demo
 from .io import check_species, dataset_species, read_structures, write_structures
-from .remote import PINNED_SOURCES, fetch_dataset, git_blob_sha1, verify
+from .remote import PINNED_SOURCES, fetch_dataset, verify
 
 __all__ = [
     "GENERATORS",

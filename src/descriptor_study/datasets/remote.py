@@ -1,15 +1,16 @@
-"""Pinned public sources of the paper's datasets, fetched through pooch and checked.
+"""The paper's datasets and single files, fetched through pooch and checked against their pins.
 
-A source is checked by its git blob sha1 (``sha1(b"blob <len>\\0" + data)``, which the
-hosting repository publishes implicitly) and by sha256 where one is known.  A
-``mirror`` directory (``<mirror>/<dataset>/<file name>``) is searched before the
-network, for offline clusters and CI.  Nothing half-written or unverified is left
-behind: a bad download is deleted from the cache and the output is written atomically.
+The pins (URLs, commits, checksums) live in :mod:`descriptor_study.pins`
+(``PINNED_SOURCES``, ``PINNED_FILES``, importable from here too).  A source is checked
+by its git blob sha1 (``sha1(b"blob <len>\\0" + data)``, which the hosting repository
+publishes implicitly) and by sha256 where one is known.  A ``mirror`` directory
+(``<mirror>/<dataset>/<file name>``) is searched before the network, for offline
+clusters and CI.  Nothing half-written or unverified is left behind: a bad download is
+deleted from the cache and the output is written atomically.
 """
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import os
 import re
@@ -19,62 +20,11 @@ from pathlib import Path
 from typing import Any
 
 from ..atomic import atomic_path, created_dirs, scratch_dir
+from ..checksums import file_git_blob_sha1, file_sha256
 from ..errors import ChecksumError, DatasetError
-from ..published import PUBLISHED_COMMIT, PUBLISHED_REPOSITORY
+from ..pins import PINNED_FILES, PINNED_SOURCES
 
 log = logging.getLogger(__name__)
-
-_RAW = "https://raw.githubusercontent.com/{owner}/{repo}/{commit}/{path}"
-_owner, _repo = PUBLISHED_REPOSITORY.split("/")
-#: the authors' results repository: the Si and TiO2 archives sit beside the published results
-_RESULTS = dict(owner=_owner, repo=_repo, commit=PUBLISHED_COMMIT)
-_MATERIALS = dict(owner="DescriptorZoo", repo="Materials-Datasets", commit="9c9040fde2a4e8f7c720a2937e7e478bdd54910d")
-
-#: the paper's datasets (docs/paper-settings.md): name → where and how to check
-PINNED_SOURCES: dict[str, dict[str, Any]] = {
-    "Si": {
-        "url": _RAW.format(**_RESULTS, path="datasets/Si/Si.extxyz.7z"),
-        "git_sha1": "aa52dd9750db3acc4580392d429242cac9e93a3a",
-        "sha256": None,
-        "archive": "7z",
-        "energy_key": None,
-    },
-    "CHON": {
-        "url": _RAW.format(**_MATERIALS, path="CHON/dataset_CHON.extxyz"),
-        "git_sha1": "ce44176dcc39f4bb6767f6893f68b848b3a04a1f",
-        "sha256": None,
-        "archive": None,
-        "energy_key": None,
-    },
-    "AlNiCu": {
-        "url": _RAW.format(**_MATERIALS, path="AlNiCu/dataset_AlNiCu.extxyz"),
-        "git_sha1": "b590657c69c41b12ce6ac7e6bdf1647677a1fda4",
-        "sha256": "7859e0156f599ab9de9bec6bf633f1c36d98737510b3d16c224e520e79908638",
-        "archive": None,
-        "energy_key": "nomad_total_energy",
-    },
-    "TiO2": {
-        "url": _RAW.format(**_RESULTS, path="datasets/TiO2/TiO2.extxyz.7z"),
-        "git_sha1": "851458da6c6f43b58d3db541a4cb1879e838b68c",
-        "sha256": None,
-        "archive": "7z",
-        "energy_key": None,
-    },
-}
-
-
-#: single files the paper's regression needs (the authors' Si split and targets); no public
-#: URL is pinned for them, so they come from ``<mirror>/<name>``, checked
-PINNED_FILES: dict[str, dict[str, Any]] = {
-    "Si-GAP-RR/targets.txt": {
-        "git_sha1": "771abedb5bc21926cc76129a49d27cc5deb0f8b7",
-        "sha256": "f86443dac8455f77d33d99913afe2e58d66a0dd180894c90265479eb7e5add82",
-    },
-    "Si-GAP-RR/train_test_split_list.txt": {
-        "git_sha1": "2697eaf4140ced33c44160536e0851bb45878a22",
-        "sha256": "5f71805d2fc1b798532c0a7c64e0738df4901dfdff85aed7e984d82a33570c4f",
-    },
-}
 
 
 def fetch_pinned_file(name: str, dest: str | os.PathLike, mirror: str | os.PathLike | None) -> Path:
@@ -92,27 +42,6 @@ def fetch_pinned_file(name: str, dest: str | os.PathLike, mirror: str | os.PathL
     with atomic_path(dest) as tmp:
         shutil.copyfile(source, tmp)
     return dest
-
-
-def git_blob_sha1(data: bytes) -> str:
-    return hashlib.sha1(b"blob " + str(len(data)).encode() + b"\0" + data).hexdigest()
-
-
-def file_git_blob_sha1(path: str | os.PathLike) -> str:
-    path = Path(path)
-    h = hashlib.sha1(b"blob " + str(path.stat().st_size).encode() + b"\0")
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
-def file_sha256(path: str | os.PathLike) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 def verify(path: str | os.PathLike, spec: dict[str, Any], label: str | None = None) -> None:

@@ -3,20 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from importlib.metadata import PackageNotFoundError, version
 
 import numpy as np
 from ase import Atoms
-
-
-def package_versions(*names: str) -> dict[str, str]:
-    out = {}
-    for name in names:
-        try:
-            out[name] = version(name)
-        except PackageNotFoundError:
-            out[name] = "unknown"
-    return out
 
 
 def group_by_periodicity(structures: list[Atoms]) -> dict[bool, list[int]]:
@@ -34,9 +23,3 @@ def stack_in_order(blocks: dict[int, np.ndarray], n_structures: int, n_features:
 
 def as_list(x: Iterable) -> list:
     return [float(v) for v in x]
-
-
-def few_centres(n_centres: int, n_atoms: int) -> bool:
-    """True when enumerating the neighbours of the requested centres alone beats a full
-    neighbour list of the cell (a few centres of a large cell: the sensitivity paths)."""
-    return n_atoms > 64 and 4 * n_centres <= n_atoms

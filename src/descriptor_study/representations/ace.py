@@ -87,7 +87,6 @@ every typical bond.  Pass ``r_nn`` to override.
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import math
 from collections.abc import Sequence
@@ -96,8 +95,9 @@ from typing import Any
 import numpy as np
 from ase import Atoms
 
-from ._common import few_centres
+from ..versions import package_versions
 from .base import Representation
+from .neighbours import centre_pairs
 from .spec import Param
 
 BACKENDS = ("jax", "julia")
@@ -453,13 +453,7 @@ class ACE(Representation):
         return float(self.params["cutoff"])
 
     def library_versions(self) -> dict[str, str]:
-        import importlib.metadata as md
-
-        out = {}
-        for pkg in ("ace-jax", "ace-jax-coupling", "jax"):
-            with contextlib.suppress(md.PackageNotFoundError):
-                out[pkg] = md.version(pkg)
-        return out
+        return package_versions("ace-jax", "ace-jax-coupling", "jax", missing=None)
 
     # ------------------------------------------------------------------ radial
     def _transform(self, r):
@@ -569,16 +563,11 @@ class ACE(Representation):
     # ------------------------------------------------------------------ neighbours
     def _environments(self, atoms: Atoms, centers: np.ndarray | None):
         """Per requested centre: (rij (n_j, 3), neighbour channel (n_j,))."""
-        from ase.neighborlist import neighbor_list
-
-        from .chsf import _pairs_for_centres
-
-        if centers is not None and few_centres(len(centers), len(atoms)):
-            # a few centres of a large cell (the sensitivity paths): their neighbours only
-            pos, j, D = _pairs_for_centres(atoms, np.asarray(centers, int), self.cutoff)
-            i, centers = pos, np.arange(len(centers))
-        else:
-            i, j, D = neighbor_list("ijD", atoms, self.cutoff)
+        # a few centres of a large cell (the sensitivity paths): their neighbours only, by
+        # position among the centres; otherwise ASE's list of every atom, by atom index
+        i, j, D, listed, _ = centre_pairs(atoms, self.cutoff, centers)
+        if listed is not None:
+            centers = np.arange(len(listed))
         keep = np.linalg.norm(D, axis=1) < self.cutoff
         i, j, D = i[keep], j[keep], D[keep]
         order = np.argsort(i, kind="stable")

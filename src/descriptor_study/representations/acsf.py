@@ -31,7 +31,8 @@ import numpy as np
 from ase import Atoms
 from ase.data import atomic_numbers
 
-from ._common import group_by_periodicity, package_versions
+from ..versions import package_versions
+from ._common import group_by_periodicity
 from .base import Representation
 from .spec import Param
 

@@ -27,8 +27,9 @@ from __future__ import annotations
 import numpy as np
 from ase import Atoms
 
-from ._common import few_centres, package_versions
+from ..versions import package_versions
 from .base import Representation
+from .neighbours import centre_pairs
 from .spec import Param
 
 BOHR = 0.52917721067  # Å
@@ -59,20 +60,14 @@ def cutoff_function(r: np.ndarray, rc: float, kind: str) -> np.ndarray:
 
 
 def _pairs(atoms: Atoms, rc: float, centers: np.ndarray | None):
-    if centers is not None and few_centres(len(centers), len(atoms)):
-        # a few centres of a large cell (the sensitivity paths): their neighbours only
-        from .chsf import _pairs_for_centres
-
-        centres = np.unique(np.asarray(centers, dtype=int) % len(atoms))
-        pos, j, D = _pairs_for_centres(atoms, centres, rc)
-        i, d = centres[pos], np.sqrt(np.einsum("ij,ij->i", D, D))
-    else:
-        from ase.neighborlist import neighbor_list
-
-        i, j, d, D = neighbor_list("ijdD", atoms, rc)
-        if centers is not None:
-            keep = np.isin(i, centers)
-            i, j, d, D = i[keep], j[keep], d[keep], D[keep]
+    # a few centres of a large cell (the sensitivity paths): each distinct centre atom's
+    # neighbours, gathered by atom index; otherwise ASE's list, restricted to the centres
+    i, j, D, listed, d = centre_pairs(atoms, rc, centers, unique=True, distances=True)
+    if listed is not None:
+        i = listed[i]
+    elif centers is not None:
+        keep = np.isin(i, centers)
+        i, j, d, D = i[keep], j[keep], d[keep], D[keep]
     order = np.lexsort((j, i))
     return i[order], j[order], d[order], D[order]
 

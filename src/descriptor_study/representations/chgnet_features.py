@@ -79,7 +79,6 @@ of the loaded model and libraries).
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import io
 import logging
 import time
@@ -91,10 +90,11 @@ import numpy as np
 from ase import Atoms
 from ase.data import atomic_numbers
 
+from descriptor_study.checksums import file_sha256
 from descriptor_study.errors import ConfigError, SpeciesError
-from descriptor_study.representations._common import package_versions
 from descriptor_study.representations.base import PROGRESS_EVERY, Representation
 from descriptor_study.representations.spec import Param
+from descriptor_study.versions import package_versions
 
 log = logging.getLogger(__name__)
 
@@ -137,11 +137,7 @@ def weights_path() -> Path:
 def weights_sha256(path: Path) -> str:
     key = str(path)
     if key not in _SHA256:
-        digest = hashlib.sha256()
-        with open(path, "rb") as fh:
-            for block in iter(lambda: fh.read(1 << 20), b""):
-                digest.update(block)
-        _SHA256[key] = digest.hexdigest()
+        _SHA256[key] = file_sha256(path)
     return _SHA256[key]
 
 

@@ -66,12 +66,12 @@ has one cutoff (separate radial and angular cutoffs are refused).
 
 Neighbours, periodic images included and ``atoms.pbc`` followed, come from
 ``ase.neighborlist.neighbor_list`` when every atom of a large cell is a centre.  For small
-cells (up to ``_SMALL_CELL`` atoms) and for a few requested centres the images around the
-centres are enumerated here (cost proportional to the number of centres times the atoms
+cells (up to ``neighbours.SMALL_CELL`` atoms) and for requested centres the images around
+the centres are enumerated (cost proportional to the number of centres times the atoms
 of the cell, no full neighbour list), so that the sensitivity study on a 512-atom cell
-evaluates one environment.  The neighbour search reaches the larger of the two cutoffs.
-The sums are vectorised over neighbour pairs of a batch of centres padded to a common
-neighbour count (padding has fc = 0 and adds nothing).
+evaluates one environment (``neighbours.centre_pairs``).  The neighbour search reaches
+the larger of the two cutoffs.  The sums are vectorised over neighbour pairs of a batch
+of centres padded to a common neighbour count (padding has fc = 0 and adds nothing).
 
 ``backend="julia"`` computes CHSF through the authors' CHSF.jl instead (optional; see
 ``julia_backend``; one cutoff only).
@@ -88,6 +88,7 @@ from ase import Atoms
 from ase.data import atomic_numbers
 
 from .base import Representation
+from .neighbours import centre_pairs
 from .spec import Param, resolve
 
 _BACKENDS = ("numpy", "julia")
@@ -97,73 +98,6 @@ JULIA_PACKAGE = "CHSF"
 JULIA_URLS = {JULIA_PACKAGE: "https://github.com/DescriptorZoo/CHSF.jl"}
 #: elements of the per-batch (l+1) x centres x m x m angular array (memory bound)
 _BATCH_ELEMENTS = 4_000_000
-#: up to this many atoms, neighbours of every atom come from the per-centre image
-#: enumeration (tens of times faster than ASE's binned list on small periodic cells)
-_SMALL_CELL = 100
-
-
-# --- neighbours -----------------------------------------------------------------------
-def _pairs_all(atoms: Atoms, cutoff: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(centre index, neighbour index, vector centre->neighbour) for every atom."""
-    from ase.neighborlist import neighbor_list
-
-    i, j, vec = neighbor_list("ijD", atoms, cutoff)
-    return i, j, vec
-
-
-def _pairs_for_centres(atoms: Atoms, centres: np.ndarray, cutoff: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Neighbours (images included) of ``centres`` only.
-
-    Returns (position in ``centres``, neighbour index, vector).  Periodic directions are
-    searched over the lattice shifts that can reach ``cutoff``; a cell that is singular
-    in a periodic direction falls back to ASE's full neighbour list.
-    """
-    pbc = np.asarray(atoms.pbc, dtype=bool)
-    cell = np.asarray(atoms.cell[:], dtype=float)
-    pos = atoms.positions
-    if pbc.any():
-        try:
-            inv = np.linalg.inv(cell)
-        except np.linalg.LinAlgError:
-            return _filter_pairs(_pairs_all(atoms, cutoff), centres)
-    ranges = []
-    for k in range(3):
-        if pbc[k]:
-            reach = cutoff * np.linalg.norm(inv[:, k]) + 0.5
-            nk = int(np.ceil(reach))
-            ranges.append(np.arange(-nk, nk + 1))
-        else:
-            ranges.append(np.zeros(1, dtype=int))
-    shifts = np.stack(np.meshgrid(*ranges, indexing="ij"), axis=-1).reshape(-1, 3).astype(float)
-    n = len(atoms)
-    out_c, out_j, out_v = [], [], []
-    chunk = max(1, int(2_000_000 // max(1, n * len(shifts))))
-    for start in range(0, len(centres), chunk):
-        cs = centres[start : start + chunk]
-        d0 = pos[None, :, :] - pos[cs][:, None, :]  # (c, n, 3)
-        if pbc.any():
-            frac = d0 @ inv
-            wrap = -np.round(frac) * pbc  # integer shifts bringing periodic parts near 0
-            base = d0 + wrap @ cell
-        else:
-            base = d0
-        vec = base[:, :, None, :] + (shifts @ cell)[None, None, :, :]  # (c, n, s, 3)
-        dist2 = np.einsum("cnsx,cnsx->cns", vec, vec)
-        keep = (dist2 < cutoff * cutoff) & (dist2 > 0.0)
-        ci, jj, _ = np.nonzero(keep)
-        out_c.append(ci + start)
-        out_j.append(jj)
-        out_v.append(vec[keep])
-    return np.concatenate(out_c), np.concatenate(out_j), np.concatenate(out_v)
-
-
-def _filter_pairs(pairs, centres: np.ndarray):
-    """Restrict a full neighbour list to ``centres`` (a centre listed twice appears twice)."""
-    i, j, vec = pairs
-    sel = [np.flatnonzero(i == c) for c in centres]
-    ci = np.concatenate([np.full(len(s), k) for k, s in enumerate(sel)] + [np.zeros(0, int)])
-    sel = np.concatenate(sel + [np.zeros(0, int)])
-    return ci, j[sel], vec[sel]
 
 
 # --- Chebyshev ------------------------------------------------------------------------
@@ -492,16 +426,13 @@ class CHSF(Representation):
         reach = max(self.radial_cutoff, self.angular_cutoff)
         if centers is None:
             centres = np.arange(len(atoms))
-            if len(atoms) <= _SMALL_CELL:
-                ci, jj, vec = _pairs_for_centres(atoms, centres, reach)
-            else:
-                ci, jj, vec = _pairs_all(atoms, reach)
+            ci, jj, vec, *_ = centre_pairs(atoms, reach, small_cells=True)
         else:
             centres = np.asarray(centers, dtype=int)
             if len(centres) and (centres.min() < -len(atoms) or centres.max() >= len(atoms)):
                 raise IndexError(f"{self.name}: centre index out of range for {len(atoms)} atoms")
             centres = centres % max(len(atoms), 1)
-            ci, jj, vec = _pairs_for_centres(atoms, centres, reach)
+            ci, jj, vec, *_ = centre_pairs(atoms, reach, centres, per_centre="always")
         numbers = atoms.get_chemical_symbols()
         w_atom = np.array([self.weights[s] for s in numbers]) if len(atoms) else np.zeros(0)
         return self._features(len(centres), ci, vec, w_atom[jj])

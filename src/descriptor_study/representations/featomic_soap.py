@@ -62,10 +62,10 @@ from ase import Atoms
 from ase.data import atomic_numbers
 
 # absolute imports: the contract suite can load this file on its own (``class: file.py:Class``)
-from descriptor_study.representations._common import package_versions
 from descriptor_study.representations.base import Representation
 from descriptor_study.representations.soap import SOAP, _soap_parameters
 from descriptor_study.representations.spec import Param
+from descriptor_study.versions import package_versions
 
 #: featomic's tabulation of the radial integrals (its default, stated to record it)
 SPLINE_ACCURACY = 1e-8

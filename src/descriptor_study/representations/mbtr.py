@@ -19,7 +19,8 @@ from typing import Any
 import numpy as np
 from ase import Atoms
 
-from ._common import group_by_periodicity, package_versions
+from ..versions import package_versions
+from ._common import group_by_periodicity
 from .base import Representation
 from .spec import Param
 

@@ -62,7 +62,6 @@ cached; a 64-atom Si cell then takes ~0.5 s on one thread, ~0.7 GB peak memory.
 
 from __future__ import annotations
 
-import hashlib
 import threading
 import warnings
 from importlib.util import find_spec
@@ -73,10 +72,11 @@ import numpy as np
 from ase import Atoms
 
 # absolute imports: the module also loads as a file (``class: .../sevennet_features.py:SevenNetFeatures``)
+from descriptor_study.checksums import file_sha256
 from descriptor_study.errors import ConfigError, RepresentationError, SpeciesError
-from descriptor_study.representations._common import package_versions
 from descriptor_study.representations.base import Representation
 from descriptor_study.representations.spec import Param
+from descriptor_study.versions import package_versions
 
 #: the elements SevenNet-0 has parameters for (its checkpoint's ``chemical_species``)
 ELEMENTS = (
@@ -122,11 +122,7 @@ def checkpoint_path(model: str) -> Path:
 def sha256(path: Path) -> str:
     key = str(path)
     if key not in _SHA256:
-        digest = hashlib.sha256()
-        with open(path, "rb") as f:
-            for block in iter(lambda: f.read(1 << 20), b""):
-                digest.update(block)
-        _SHA256[key] = digest.hexdigest()
+        _SHA256[key] = file_sha256(path)
     return _SHA256[key]
 
 
