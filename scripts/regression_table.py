@@ -2,7 +2,7 @@
 
 from descriptor_study.regression import BEST_RMSE_NOTE, best_rmse_from_files
 from descriptor_study.runlog import run_step
-from descriptor_study.tables import write_table
+from descriptor_study.stages.tables import write_table
 
 
 def main(smk):

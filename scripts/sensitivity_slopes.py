@@ -3,7 +3,7 @@
 from descriptor_study.representations.registry import classes_of
 from descriptor_study.runlog import run_step
 from descriptor_study.sensitivity import slope_table_from_files
-from descriptor_study.tables import write_table
+from descriptor_study.stages.tables import write_table
 
 
 def main(smk):

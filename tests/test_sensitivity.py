@@ -419,7 +419,7 @@ def test_a_curve_that_is_exactly_zero_is_named_so_in_the_slope_table(tmp_path):
     which a curve that changes by less than the floor keeps.  Under rotation an exactly zero
     curve keeps its "max dV" verdict (everything moved; it is exactly invariant)."""
     from descriptor_study.sensitivity import run_panels, slope_table_from_files
-    from descriptor_study.tables import write_table
+    from descriptor_study.stages.tables import write_table
 
     zero_csv = tmp_path / "fig5a" / "ACSF.csv"
     curve = run_panels("ACSF", {"cutoff": 5.0}, {"seed": 0}, {"fig5a": zero_csv})["fig5a"]

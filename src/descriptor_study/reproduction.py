@@ -567,7 +567,7 @@ def markdown(df: pd.DataFrame, title: str = "Reproduction report") -> str:
 
 def write_report(df: pd.DataFrame, csv: str | Path, md: str | Path) -> None:
     """CSV and Markdown, each written atomically."""
-    from .tables import write_table
+    from .stages.tables import write_table
 
     write_table(df, csv, md, markdown=markdown(df))
 
