@@ -10,6 +10,7 @@ import pytest
 from descriptor_study import published as pub
 from descriptor_study.plotting import dimensionality, sensitivity
 from descriptor_study.plotting.style import dataset_colour, representation_colour
+from descriptor_study.stages import sensitivity as sensitivity_stage
 
 
 @pytest.fixture
@@ -139,7 +140,7 @@ def test_figure5_overlays_the_authors_curves(tmp_path, published_dir, captured):
         path.parent.mkdir(parents=True)
         pd.DataFrame({"t": t, "dV": 1e-14 + 1e-3 * t}).to_csv(path, index=False)
         paths.append({"panel": panel, "rep": "CHSF", "path": path})
-    sensitivity.figures_from_files(paths, tmp_path, published_dir)
+    sensitivity_stage.sensitivity_figures(paths, tmp_path / "figure3.png", published_dir)
     fig5 = captured[2]
     ax = fig5.axes[0]  # (a) radial
     line = [
@@ -259,6 +260,7 @@ import numpy as np, pandas as pd
 from matplotlib.colors import to_hex
 from descriptor_study.plotting import regression, sensitivity
 from descriptor_study.representations import registry
+from descriptor_study.stages import sensitivity as stages
 
 figure, tmp, reps = sys.argv[1], Path(sys.argv[2]), json.loads(sys.argv[3])
 # the config's representations (as the scripts read them); "Unregistered" is in no config
@@ -275,7 +277,7 @@ if figure == "4":
             path = tmp / f"curve-{figure}-{panel}-{k}.csv"
             pd.DataFrame({"t": t, "dV": 1e-14 + (k + 1) * 1e-3 * t}).to_csv(path, index=False)
             records.append({"panel": panel, "rep": rep, "path": path})
-    sensitivity.figures_from_files(records, tmp, None, classes)
+    stages.sensitivity_figures(records, tmp / "figure3.png", None, config)
     axes = [figures[1].axes[0]]  # Figure 4
 else:
     n = np.arange(1, 41)
@@ -384,7 +386,7 @@ def test_figure5_marks_a_curve_that_is_exactly_zero(tmp_path, captured):
     5.43 Å), which a log axis cannot show.  The panel marks it in ACSF's colour, a row of
     markers at its t in a band below everything else the axis shows, with the words beside
     them and an "ACSF: dV = 0" legend entry; its panel-b curve is drawn as usual."""
-    from descriptor_study.sensitivity import run_panels
+    from descriptor_study.stages.sensitivity import run_panels
 
     outputs = {panel: tmp_path / panel / "ACSF.csv" for panel in ("fig5a", "fig5b")}
     curves = run_panels("ACSF", {"cutoff": 5.0}, {"seed": 0}, outputs)
@@ -396,7 +398,7 @@ def test_figure5_marks_a_curve_that_is_exactly_zero(tmp_path, captured):
         path.parent.mkdir(parents=True, exist_ok=True)
         pd.DataFrame({"t": t, "dV": 1e-14 + 1e-3 * t}).to_csv(path, index=False)
         records.append({"panel": panel, "rep": "CHSF", "path": path})
-    sensitivity.figures_from_files(records, tmp_path, None)
+    sensitivity_stage.sensitivity_figures(records, tmp_path / "figure3.png", None)
     fig5 = captured[2]
     a, b = fig5.axes[:2]
     colour = representation_colour("ACSF")
