@@ -10,6 +10,7 @@ import pytest
 from descriptor_study import published as pub
 from descriptor_study.plotting import dimensionality, sensitivity
 from descriptor_study.plotting.style import dataset_colour, representation_colour
+from descriptor_study.stages import dimensionality as dimensionality_stage
 from descriptor_study.stages import sensitivity as sensitivity_stage
 
 
@@ -45,9 +46,7 @@ def lines(ax):
 
 def test_figure6_overlays_the_published_curve_dashed_in_the_dataset_colour(tmp_path, published_dir, captured):
     curves = [our_curve(tmp_path, "cur", "AlNiCu-mine", rep) for rep in ["SOAP", "CHSF"]]
-    dimensionality.figure6_from_files(
-        curves, [], [], tmp_path / "figure6.png", published_dir, {"AlNiCu-mine": "AlNiCu"}
-    )
+    dimensionality_stage.figure6(curves, [], [], tmp_path / "figure6.png", published_dir, {"AlNiCu-mine": "AlNiCu"})
     fig = captured[0]
     for ax, rep in zip(fig.axes, ["SOAP", "CHSF"]):
         expected = pub.curve(published_dir, "cur", rep, "AlNiCu")
@@ -63,8 +62,8 @@ def test_figure6_overlays_the_published_curve_dashed_in_the_dataset_colour(tmp_p
 
 def test_no_overlay_without_published_results_or_counterpart(tmp_path, published_dir, captured):
     curves = [our_curve(tmp_path, "pca", "Si-demo", "SOAP")]
-    dimensionality.figure7_from_files(curves, tmp_path / "figure7.png", published_dir, {"Si-demo": None})
-    dimensionality.figure7_from_files(curves, tmp_path / "figure7.png")
+    dimensionality_stage.figure7(curves, tmp_path / "figure7.png", published_dir, {"Si-demo": None})
+    dimensionality_stage.figure7(curves, tmp_path / "figure7.png")
     for fig in captured:
         assert not any("published" in l.get_label() for l in fig.axes[0].get_lines())
 
@@ -75,17 +74,18 @@ def test_figure6_panels_follow_the_classes(tmp_path, published_dir, captured):
     panel after the paper's ones, each with the published curves of its variant."""
     from descriptor_study.representations import registry
 
-    mine = type(
-        "Mine",
-        (registry.get_class("SOAP"),),
-        {"name": "Mine", "colour": None, "order": 0.5, "panel_order": 0.5, "paper_feature_counts": {}},
+    (tmp_path / "mine.py").write_text(
+        "from descriptor_study.representations import registry\n\n"
+        'Mine = type("Mine", (registry.get_class("SOAP"),), '
+        '{"name": "Mine", "colour": None, "order": 0.5, "panel_order": 0.5, "paper_feature_counts": {}})\n'
     )
-    classes = {**registry.classes_of({"MBTR": {}, "ACE": {}, "ACSF-X": {}}), "Mine": mine}
+    entries = {"MBTR": {}, "ACE": {}, "ACSF-X": {}, "Mine": {"class": f"{tmp_path / 'mine.py'}:Mine"}}  # the config's
+    classes = registry.classes_of(entries)
     curves = [our_curve(tmp_path, "cur", d, rep) for rep in ["MBTR", "ACE", "Mine", "ACSF-X"] for d in ["Si", "AlNiCu"]]
     std = [our_curve(tmp_path, "cur", "Si", "MBTR")]
     degrees = [our_curve(tmp_path, "cur", "AlNiCu", "ACE", n=10 + d, degree=d) for d in (9, 6)]
-    dimensionality.figure6_from_files(
-        curves, std, degrees, tmp_path / "figure6.png", published_dir, {"Si": "Si", "AlNiCu": "AlNiCu"}, classes=classes
+    dimensionality_stage.figure6(
+        curves, std, degrees, tmp_path / "figure6.png", published_dir, {"Si": "Si", "AlNiCu": "AlNiCu"}, entries
     )
     axes = captured[0].axes
     titles = [ax.get_title() for ax in axes[:5]]
@@ -112,7 +112,7 @@ def test_figures_7_and_8_take_names_and_colours_from_records_and_classes(tmp_pat
     from descriptor_study.representations import registry
 
     pca = [our_curve(tmp_path, "pca", "AlNiCu-mine", rep) for rep in ["MBTR", "ACSF"]]
-    dimensionality.figure7_from_files(pca, tmp_path / "figure7.png", published_dir, {"AlNiCu-mine": "AlNiCu"})
+    dimensionality_stage.figure7(pca, tmp_path / "figure7.png", published_dir, {"AlNiCu-mine": "AlNiCu"})
     axes = captured[0].axes
     assert [ax.get_title() for ax in axes[:2]] == ["(a) ACSF", "(b) MBTR"]
     assert [ax.title.get_color() for ax in axes[:2]] == [registry.colour("ACSF"), registry.colour("MBTR")]
@@ -122,7 +122,7 @@ def test_figures_7_and_8_take_names_and_colours_from_records_and_classes(tmp_pat
 
     cur = [our_curve(tmp_path, "cur", d, "SOAP", n=20 if d == "CHON" else 30) for d in ["CHON", "Si"]]
     fps = [our_curve(tmp_path, "fps", "CHON", "SOAP", n=20)]
-    dimensionality.figure8_from_files(cur, fps, "CHON", tmp_path / "figure8.png", published_dir, {"CHON": "CHON"})
+    dimensionality_stage.figure8(cur, fps, "CHON", tmp_path / "figure8.png", published_dir, {"CHON": "CHON"})
     ax = captured[1].axes[0]
     assert ax.get_title() == "(a) SOAP (20)"
     got = lines(ax)

@@ -481,7 +481,7 @@ def test_alnicu_demo_mbtr_sweep_is_finite(tmp_path):
     from descriptor_study import storage
     from descriptor_study.datasets.generate import alnicu_demo
     from descriptor_study.datasets.io import write_structures
-    from descriptor_study.selection import run_selection
+    from descriptor_study.stages.dimensionality import run_selection
     from descriptor_study.stages.regression import regress_dataset
     from descriptor_study.stages.representations import represent_dataset
 
