@@ -11,6 +11,7 @@ from descriptor_study import published as pub
 from descriptor_study.plotting import dimensionality, sensitivity
 from descriptor_study.plotting.style import dataset_colour, representation_colour
 from descriptor_study.stages import dimensionality as dimensionality_stage
+from descriptor_study.stages import regression as regression_stage
 from descriptor_study.stages import sensitivity as sensitivity_stage
 
 
@@ -170,9 +171,7 @@ def test_figure9_overlays_the_published_test_rmse(tmp_path, published_dir, monke
             path, index=False
         )
         paths[model] = {"model": model, "dataset": "mine", "rep": "SOAP", "path": path}
-    regression.figure9_from_files(
-        [paths["rr"], paths["krr"]], "mine", tmp_path / "figure9_mine.png", published_dir, "Si"
-    )
+    regression_stage.figure9([paths["rr"], paths["krr"]], "mine", tmp_path / "figure9_mine.png", published_dir, "Si")
     ax = figures[0].axes[1]  # (b) RR over all features
     dashed = [l for l in ax.get_lines() if l.get_label() == "_published"]
     expected = pub.regression(published_dir, "rr", "Si", "SOAP")
@@ -206,7 +205,7 @@ def test_figure9_draws_what_its_csvs_hold(tmp_path, monkeypatch):
             rg.feature_sweep(P, ranking, model, hyper, rg.sweep_sizes(80, 20, 30)).to_csv(path, index=False)
             sweeps[model, rep] = pd.read_csv(path)
             records.append({"model": model, "dataset": "mine", "rep": rep, "path": path})
-    regression.figure9_from_files(records, "mine", tmp_path / "figure9_mine.png")
+    regression_stage.figure9(records, "mine", tmp_path / "figure9_mine.png")
     (fig,) = figures
     for k, (model, full) in enumerate([("rr", False), ("rr", True), ("krr", False), ("krr", True)]):
         ax = fig.axes[k]
@@ -244,7 +243,7 @@ def test_figure9_y_range_is_not_set_by_one_outlier(tmp_path, monkeypatch):
         path, index=False
     )
     records = [{"model": m, "dataset": "mine", "rep": "SOAP", "path": path} for m in ("rr", "krr")]
-    regression.figure9_from_files(records, "mine", tmp_path / "figure9_mine.png")
+    regression_stage.figure9(records, "mine", tmp_path / "figure9_mine.png")
     ax = figures[0].axes[1]  # all features: the outlier is there
     lo, hi = ax.get_ylim()
     assert 1e-4 < lo < (0.1 / np.sqrt(200)) and hi > 0.2  # the curves span the range, the outlier does not
@@ -259,14 +258,13 @@ from pathlib import Path
 import numpy as np, pandas as pd
 from matplotlib.colors import to_hex
 from descriptor_study.plotting import regression, sensitivity
-from descriptor_study.representations import registry
 from descriptor_study.stages import sensitivity as stages
+from descriptor_study.stages.regression import figure9
 
 figure, tmp, reps = sys.argv[1], Path(sys.argv[2]), json.loads(sys.argv[3])
 # the config's representations (as the scripts read them); "Unregistered" is in no config
 config = {r: ({"class": f"{tmp / 'myrep.py'}:{r}"} if r in ("MyRep", "YourRep") else None)
           for r in reps if r != "Unregistered"}
-classes = registry.classes_of(config)
 figures = []
 sensitivity.save = regression.save = lambda fig, stem: figures.append(fig) or []
 records = []
@@ -287,7 +285,7 @@ else:
             pd.DataFrame({"n": n, "train_rmse": (k + 1) / n, "test_rmse": (k + 2) / n,
                           "percent": 100 * n / 40}).to_csv(path, index=False)
             records.append({"model": model, "dataset": "mine", "rep": rep, "path": path})
-    regression.figure9_from_files(records, "mine", tmp / "figure9_mine.png", None, None, classes)
+    figure9(records, "mine", tmp / "figure9_mine.png", None, None, config)
     axes = figures[0].axes
 colours = {}
 for ax in axes:

@@ -424,6 +424,18 @@ def test_best_rmse_table_and_figure9_skip_failed_fits(tmp_path, monkeypatch):
     assert rows["A"]["failed_fits"] == 0 and rows["C"]["failed_fits"] == 1
     assert pd.isna(rows["C"]["n_chosen"]) and np.isnan(rows["C"]["test_rmse"])  # nothing to choose by
 
+    # the rule's stage: the same table from the sweep files, named by their records, written
+    from descriptor_study.stages.regression import regression_table
+
+    records = []
+    for (model, rep), df in {("rr", "A"): ok, ("rr", "B"): bad, ("krr", "C"): old_style}.items():
+        df.to_csv(tmp_path / f"sweep{len(records)}.csv", index=False)
+        records.append({"model": model, "dataset": "D", "rep": rep, "path": tmp_path / f"sweep{len(records)}.csv"})
+    csv, md = tmp_path / "best.csv", tmp_path / "best.md"
+    written = regression_table(records, csv, md)
+    pd.testing.assert_frame_equal(written, table)
+    assert md.read_text().startswith("Test RMSE at the size chosen by cross-validation on the training set\n\n")
+
     figures = []
     monkeypatch.setattr(fig9, "save", lambda fig, stem: figures.append(fig) or [])
     fig9.figure9({"rr": {"SOAP": bad, "ACSF": ok}, "krr": {"SOAP": ok}}, tmp_path / "f9", "D", n_top=3)

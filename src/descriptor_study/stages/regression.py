@@ -4,13 +4,16 @@ representation), Figure 9 and the best-RMSE table."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from .. import storage
 from ..datasets import dataset_species, read_structures
+from ..regression import BEST_RMSE_NOTE, best_rmse_table
 
 log = logging.getLogger(__name__)
 
@@ -174,3 +177,56 @@ def targets_from_file(energies, structures, e0: dict[str, float] | None, dataset
         )
     reference = np.array([sum(e0[s] for s in atoms.get_chemical_symbols()) for atoms in structures], dtype=float)
     return np.asarray(energies, dtype=float) - reference
+
+
+def read_sweeps(sweeps: Iterable[Mapping[str, Any]]) -> dict[tuple[str, str, str], pd.DataFrame]:
+    """Sweep records ``{"model": ..., "dataset": ..., "rep": ..., "path": ...}`` →
+    {(model, dataset, rep): sweep}.  The names come from the records (the rule builds them
+    with the paths), never from the paths."""
+    return {(str(r["model"]), str(r["dataset"]), str(r["rep"])): pd.read_csv(r["path"]) for r in sweeps}
+
+
+def regression_table(sweeps: Iterable[Mapping[str, Any]], csv: str | Path, md: str | Path) -> pd.DataFrame:
+    """Rule ``regression_table``: the best-RMSE table (:func:`.regression.best_rmse_table`) of
+    the sweep records (see :func:`read_sweeps`) as CSV and Markdown."""
+    from .tables import write_table
+
+    table = best_rmse_table(read_sweeps(sweeps))
+    write_table(
+        table,
+        csv,
+        md,
+        title="Test RMSE at the size chosen by cross-validation on the training set\n\n" + BEST_RMSE_NOTE,
+    )
+    return table
+
+
+def figure9(
+    sweeps: Iterable[Mapping[str, Any]],
+    dataset: str,
+    out,
+    published_dir=None,
+    compare_as: str | None = None,
+    class_entries=None,
+) -> list[Path]:
+    """Rule ``figure9``: Figure 9 of ``dataset`` from sweep records ``{"model": "rr"|"krr",
+    "dataset": ..., "rep": ..., "path": ...}`` (the names come from the records, not the
+    paths); records of other datasets are ignored.  ``class_entries``: the config's ``class``
+    entries (``registry.classes_of``)."""
+    from ..plotting import regression as plots
+    from ..representations.registry import classes_of
+
+    classes = classes_of(class_entries)
+    by_model: dict[str, dict[str, pd.DataFrame]] = {"rr": {}, "krr": {}}
+    for (model, _ds, rep), df in read_sweeps(r for r in sweeps if str(r["dataset"]) == dataset).items():
+        by_model.setdefault(model, {})[rep] = df
+    published: dict[str, dict[str, pd.DataFrame]] = {}
+    if published_dir and compare_as:
+        from .. import published as pub
+
+        for model, reps in by_model.items():
+            for rep in reps:
+                df = pub.regression(published_dir, model, compare_as, rep, missing_ok=True)
+                if df is not None:
+                    published.setdefault(model, {})[rep] = df
+    return plots.figure9(by_model, Path(out).with_suffix(""), dataset, published=published, classes=classes)
