@@ -180,7 +180,7 @@ def build_chon_size(path: Path, seed: int = 0) -> None:
 def _child(method: str, h5: str, out_csv: str) -> None:
     """One method on the .h5 file as the workflow runs it; print peak RSS (bytes) and seconds."""
     from descriptor_study import storage
-    from descriptor_study.selection import run_selection
+    from descriptor_study.stages.dimensionality import run_selection
 
     t = time.perf_counter()
     run_selection(method, storage.read(h5), out_csv, overwrite=True)

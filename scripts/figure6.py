@@ -1,20 +1,19 @@
 """Rule `figure6`: CUR error curves, one panel per representation (6g the standardised
 variant, 6h the degree sweep)."""
 
-from descriptor_study.plotting.dimensionality import figure6_from_files
-from descriptor_study.representations import registry
 from descriptor_study.runlog import published_dir, run_step
+from descriptor_study.stages.dimensionality import figure6
 
 
 def main(smk):
-    figure6_from_files(
+    figure6(
         smk.params.curves,
         smk.params.standardised,
         smk.params.degrees,
         smk.output[0],
         published_dir(smk),
         smk.params.compare_as,
-        classes=registry.classes_of(smk.params.classes),
+        class_entries=smk.params.classes,
     )
 
 

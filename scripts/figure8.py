@@ -1,19 +1,18 @@
 """Rule `figure8`: CUR against FPS on one dataset."""
 
-from descriptor_study.plotting.dimensionality import figure8_from_files
-from descriptor_study.representations import registry
 from descriptor_study.runlog import published_dir, run_step
+from descriptor_study.stages.dimensionality import figure8
 
 
 def main(smk):
-    figure8_from_files(
+    figure8(
         smk.params.cur,
         smk.params.fps,
         smk.params.dataset,
         smk.output[0],
         published_dir(smk),
         smk.params.compare_as,
-        classes=registry.classes_of(smk.params.classes),
+        class_entries=smk.params.classes,
     )
 
 

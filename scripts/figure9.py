@@ -1,18 +1,17 @@
 """Rule `figure9`: RR and KRR RMSE against the number of features for one dataset."""
 
-from descriptor_study.plotting.regression import figure9_from_files
-from descriptor_study.representations.registry import classes_of
 from descriptor_study.runlog import published_dir, run_step
+from descriptor_study.stages.regression import figure9
 
 
 def main(smk):
-    figure9_from_files(
+    figure9(
         smk.params.sweeps,
         smk.wildcards.dataset,
         smk.output[0],
         published_dir(smk),
         smk.params.compare_as,
-        classes_of(smk.params.classes),
+        class_entries=smk.params.classes,
     )
 
 

@@ -1,18 +1,16 @@
 """Rule `dataset`: fetch or generate one dataset and write data/<dataset>.extxyz, checked."""
 
-from pathlib import Path
-
-from descriptor_study.datasets import build_dataset
 from descriptor_study.runlog import run_step
+from descriptor_study.stages.datasets import make_dataset
 
 
 def main(smk):
-    build_dataset(
+    make_dataset(
         smk.params.spec,
-        Path(smk.output[0]),
+        smk.output[0],
         mirror=smk.params.mirror,
-        cache_dir=Path(smk.params.cache),
-        require_energy=bool(smk.params.require_energy),
+        cache=smk.params.cache,
+        require_energy=smk.params.require_energy,
     )
 
 

@@ -1,7 +1,7 @@
 """Rule `represent`: one (dataset, representation) → results/representations/<dataset>/<rep>.h5."""
 
-from descriptor_study.pipeline import represent_dataset
 from descriptor_study.runlog import run_step
+from descriptor_study.stages.representations import represent_dataset
 
 
 def main(smk):

@@ -1,7 +1,7 @@
 """Rule `sensitivity_curve`: the dV(t) curves of one representation, one CSV per panel."""
 
 from descriptor_study.runlog import run_step
-from descriptor_study.sensitivity import run_panels
+from descriptor_study.stages.sensitivity import run_panels
 
 
 def main(smk):

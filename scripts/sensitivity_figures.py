@@ -1,16 +1,12 @@
 """Rule `sensitivity_figures`: Figures 3, 4 and 5 from the curve files."""
 
-from pathlib import Path
-
-from descriptor_study.plotting.sensitivity import figures_from_files
-from descriptor_study.representations.registry import classes_of
 from descriptor_study.runlog import published_dir, run_step
+from descriptor_study.stages.sensitivity import sensitivity_figures
 
 
 def main(smk):
-    figures_from_files(
-        smk.params.curves, Path(smk.output[0]).parent, published_dir(smk), classes_of(smk.params.classes)
-    )
+    # the three figures are written into the folder of the first output
+    sensitivity_figures(smk.params.curves, smk.output[0], published_dir(smk), class_entries=smk.params.classes)
 
 
 run_step(snakemake, main)  # noqa: F821

@@ -1,14 +1,11 @@
 """Rule `sensitivity_slopes`: asymptotic slope k per (representation, panel) with a verdict."""
 
-from descriptor_study.representations.registry import classes_of
 from descriptor_study.runlog import run_step
-from descriptor_study.sensitivity import slope_table_from_files
-from descriptor_study.tables import write_table
+from descriptor_study.stages.sensitivity import sensitivity_slopes
 
 
 def main(smk):
-    table = slope_table_from_files(smk.params.curves, classes_of(smk.params.classes))
-    write_table(table, smk.output.csv, smk.output.md, title="Sensitivity slopes")
+    sensitivity_slopes(smk.params.curves, smk.output.csv, smk.output.md, class_entries=smk.params.classes)
 
 
 run_step(snakemake, main)  # noqa: F821

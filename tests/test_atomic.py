@@ -167,7 +167,7 @@ def _write_csv(path):
 
 
 def _write_table(path):
-    from descriptor_study.tables import write_table
+    from descriptor_study.stages.tables import write_table
 
     write_table(pd.DataFrame({"a": [1]}), path, path.with_suffix(".md"))
 

@@ -10,6 +10,9 @@ import pytest
 from descriptor_study import published as pub
 from descriptor_study.plotting import dimensionality, sensitivity
 from descriptor_study.plotting.style import dataset_colour, representation_colour
+from descriptor_study.stages import dimensionality as dimensionality_stage
+from descriptor_study.stages import regression as regression_stage
+from descriptor_study.stages import sensitivity as sensitivity_stage
 
 
 @pytest.fixture
@@ -44,9 +47,7 @@ def lines(ax):
 
 def test_figure6_overlays_the_published_curve_dashed_in_the_dataset_colour(tmp_path, published_dir, captured):
     curves = [our_curve(tmp_path, "cur", "AlNiCu-mine", rep) for rep in ["SOAP", "CHSF"]]
-    dimensionality.figure6_from_files(
-        curves, [], [], tmp_path / "figure6.png", published_dir, {"AlNiCu-mine": "AlNiCu"}
-    )
+    dimensionality_stage.figure6(curves, [], [], tmp_path / "figure6.png", published_dir, {"AlNiCu-mine": "AlNiCu"})
     fig = captured[0]
     for ax, rep in zip(fig.axes, ["SOAP", "CHSF"]):
         expected = pub.curve(published_dir, "cur", rep, "AlNiCu")
@@ -62,8 +63,8 @@ def test_figure6_overlays_the_published_curve_dashed_in_the_dataset_colour(tmp_p
 
 def test_no_overlay_without_published_results_or_counterpart(tmp_path, published_dir, captured):
     curves = [our_curve(tmp_path, "pca", "Si-demo", "SOAP")]
-    dimensionality.figure7_from_files(curves, tmp_path / "figure7.png", published_dir, {"Si-demo": None})
-    dimensionality.figure7_from_files(curves, tmp_path / "figure7.png")
+    dimensionality_stage.figure7(curves, tmp_path / "figure7.png", published_dir, {"Si-demo": None})
+    dimensionality_stage.figure7(curves, tmp_path / "figure7.png")
     for fig in captured:
         assert not any("published" in l.get_label() for l in fig.axes[0].get_lines())
 
@@ -74,17 +75,18 @@ def test_figure6_panels_follow_the_classes(tmp_path, published_dir, captured):
     panel after the paper's ones, each with the published curves of its variant."""
     from descriptor_study.representations import registry
 
-    mine = type(
-        "Mine",
-        (registry.get_class("SOAP"),),
-        {"name": "Mine", "colour": None, "order": 0.5, "panel_order": 0.5, "paper_feature_counts": {}},
+    (tmp_path / "mine.py").write_text(
+        "from descriptor_study.representations import registry\n\n"
+        'Mine = type("Mine", (registry.get_class("SOAP"),), '
+        '{"name": "Mine", "colour": None, "order": 0.5, "panel_order": 0.5, "paper_feature_counts": {}})\n'
     )
-    classes = {**registry.classes_of({"MBTR": {}, "ACE": {}, "ACSF-X": {}}), "Mine": mine}
+    entries = {"MBTR": {}, "ACE": {}, "ACSF-X": {}, "Mine": {"class": f"{tmp_path / 'mine.py'}:Mine"}}  # the config's
+    classes = registry.classes_of(entries)
     curves = [our_curve(tmp_path, "cur", d, rep) for rep in ["MBTR", "ACE", "Mine", "ACSF-X"] for d in ["Si", "AlNiCu"]]
     std = [our_curve(tmp_path, "cur", "Si", "MBTR")]
     degrees = [our_curve(tmp_path, "cur", "AlNiCu", "ACE", n=10 + d, degree=d) for d in (9, 6)]
-    dimensionality.figure6_from_files(
-        curves, std, degrees, tmp_path / "figure6.png", published_dir, {"Si": "Si", "AlNiCu": "AlNiCu"}, classes=classes
+    dimensionality_stage.figure6(
+        curves, std, degrees, tmp_path / "figure6.png", published_dir, {"Si": "Si", "AlNiCu": "AlNiCu"}, entries
     )
     axes = captured[0].axes
     titles = [ax.get_title() for ax in axes[:5]]
@@ -111,7 +113,7 @@ def test_figures_7_and_8_take_names_and_colours_from_records_and_classes(tmp_pat
     from descriptor_study.representations import registry
 
     pca = [our_curve(tmp_path, "pca", "AlNiCu-mine", rep) for rep in ["MBTR", "ACSF"]]
-    dimensionality.figure7_from_files(pca, tmp_path / "figure7.png", published_dir, {"AlNiCu-mine": "AlNiCu"})
+    dimensionality_stage.figure7(pca, tmp_path / "figure7.png", published_dir, {"AlNiCu-mine": "AlNiCu"})
     axes = captured[0].axes
     assert [ax.get_title() for ax in axes[:2]] == ["(a) ACSF", "(b) MBTR"]
     assert [ax.title.get_color() for ax in axes[:2]] == [registry.colour("ACSF"), registry.colour("MBTR")]
@@ -121,7 +123,7 @@ def test_figures_7_and_8_take_names_and_colours_from_records_and_classes(tmp_pat
 
     cur = [our_curve(tmp_path, "cur", d, "SOAP", n=20 if d == "CHON" else 30) for d in ["CHON", "Si"]]
     fps = [our_curve(tmp_path, "fps", "CHON", "SOAP", n=20)]
-    dimensionality.figure8_from_files(cur, fps, "CHON", tmp_path / "figure8.png", published_dir, {"CHON": "CHON"})
+    dimensionality_stage.figure8(cur, fps, "CHON", tmp_path / "figure8.png", published_dir, {"CHON": "CHON"})
     ax = captured[1].axes[0]
     assert ax.get_title() == "(a) SOAP (20)"
     got = lines(ax)
@@ -139,7 +141,7 @@ def test_figure5_overlays_the_authors_curves(tmp_path, published_dir, captured):
         path.parent.mkdir(parents=True)
         pd.DataFrame({"t": t, "dV": 1e-14 + 1e-3 * t}).to_csv(path, index=False)
         paths.append({"panel": panel, "rep": "CHSF", "path": path})
-    sensitivity.figures_from_files(paths, tmp_path, published_dir)
+    sensitivity_stage.sensitivity_figures(paths, tmp_path / "figure3.png", published_dir)
     fig5 = captured[2]
     ax = fig5.axes[0]  # (a) radial
     line = [
@@ -169,9 +171,7 @@ def test_figure9_overlays_the_published_test_rmse(tmp_path, published_dir, monke
             path, index=False
         )
         paths[model] = {"model": model, "dataset": "mine", "rep": "SOAP", "path": path}
-    regression.figure9_from_files(
-        [paths["rr"], paths["krr"]], "mine", tmp_path / "figure9_mine.png", published_dir, "Si"
-    )
+    regression_stage.figure9([paths["rr"], paths["krr"]], "mine", tmp_path / "figure9_mine.png", published_dir, "Si")
     ax = figures[0].axes[1]  # (b) RR over all features
     dashed = [l for l in ax.get_lines() if l.get_label() == "_published"]
     expected = pub.regression(published_dir, "rr", "Si", "SOAP")
@@ -205,7 +205,7 @@ def test_figure9_draws_what_its_csvs_hold(tmp_path, monkeypatch):
             rg.feature_sweep(P, ranking, model, hyper, rg.sweep_sizes(80, 20, 30)).to_csv(path, index=False)
             sweeps[model, rep] = pd.read_csv(path)
             records.append({"model": model, "dataset": "mine", "rep": rep, "path": path})
-    regression.figure9_from_files(records, "mine", tmp_path / "figure9_mine.png")
+    regression_stage.figure9(records, "mine", tmp_path / "figure9_mine.png")
     (fig,) = figures
     for k, (model, full) in enumerate([("rr", False), ("rr", True), ("krr", False), ("krr", True)]):
         ax = fig.axes[k]
@@ -243,7 +243,7 @@ def test_figure9_y_range_is_not_set_by_one_outlier(tmp_path, monkeypatch):
         path, index=False
     )
     records = [{"model": m, "dataset": "mine", "rep": "SOAP", "path": path} for m in ("rr", "krr")]
-    regression.figure9_from_files(records, "mine", tmp_path / "figure9_mine.png")
+    regression_stage.figure9(records, "mine", tmp_path / "figure9_mine.png")
     ax = figures[0].axes[1]  # all features: the outlier is there
     lo, hi = ax.get_ylim()
     assert 1e-4 < lo < (0.1 / np.sqrt(200)) and hi > 0.2  # the curves span the range, the outlier does not
@@ -258,13 +258,13 @@ from pathlib import Path
 import numpy as np, pandas as pd
 from matplotlib.colors import to_hex
 from descriptor_study.plotting import regression, sensitivity
-from descriptor_study.representations import registry
+from descriptor_study.stages import sensitivity as stages
+from descriptor_study.stages.regression import figure9
 
 figure, tmp, reps = sys.argv[1], Path(sys.argv[2]), json.loads(sys.argv[3])
 # the config's representations (as the scripts read them); "Unregistered" is in no config
 config = {r: ({"class": f"{tmp / 'myrep.py'}:{r}"} if r in ("MyRep", "YourRep") else None)
           for r in reps if r != "Unregistered"}
-classes = registry.classes_of(config)
 figures = []
 sensitivity.save = regression.save = lambda fig, stem: figures.append(fig) or []
 records = []
@@ -275,7 +275,7 @@ if figure == "4":
             path = tmp / f"curve-{figure}-{panel}-{k}.csv"
             pd.DataFrame({"t": t, "dV": 1e-14 + (k + 1) * 1e-3 * t}).to_csv(path, index=False)
             records.append({"panel": panel, "rep": rep, "path": path})
-    sensitivity.figures_from_files(records, tmp, None, classes)
+    stages.sensitivity_figures(records, tmp / "figure3.png", None, config)
     axes = [figures[1].axes[0]]  # Figure 4
 else:
     n = np.arange(1, 41)
@@ -285,7 +285,7 @@ else:
             pd.DataFrame({"n": n, "train_rmse": (k + 1) / n, "test_rmse": (k + 2) / n,
                           "percent": 100 * n / 40}).to_csv(path, index=False)
             records.append({"model": model, "dataset": "mine", "rep": rep, "path": path})
-    regression.figure9_from_files(records, "mine", tmp / "figure9_mine.png", None, None, classes)
+    figure9(records, "mine", tmp / "figure9_mine.png", None, None, config)
     axes = figures[0].axes
 colours = {}
 for ax in axes:
@@ -384,7 +384,7 @@ def test_figure5_marks_a_curve_that_is_exactly_zero(tmp_path, captured):
     5.43 Å), which a log axis cannot show.  The panel marks it in ACSF's colour, a row of
     markers at its t in a band below everything else the axis shows, with the words beside
     them and an "ACSF: dV = 0" legend entry; its panel-b curve is drawn as usual."""
-    from descriptor_study.sensitivity import run_panels
+    from descriptor_study.stages.sensitivity import run_panels
 
     outputs = {panel: tmp_path / panel / "ACSF.csv" for panel in ("fig5a", "fig5b")}
     curves = run_panels("ACSF", {"cutoff": 5.0}, {"seed": 0}, outputs)
@@ -396,7 +396,7 @@ def test_figure5_marks_a_curve_that_is_exactly_zero(tmp_path, captured):
         path.parent.mkdir(parents=True, exist_ok=True)
         pd.DataFrame({"t": t, "dV": 1e-14 + 1e-3 * t}).to_csv(path, index=False)
         records.append({"panel": panel, "rep": "CHSF", "path": path})
-    sensitivity.figures_from_files(records, tmp_path, None)
+    sensitivity_stage.sensitivity_figures(records, tmp_path / "figure3.png", None)
     fig5 = captured[2]
     a, b = fig5.axes[:2]
     colour = representation_colour("ACSF")

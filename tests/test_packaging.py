@@ -69,7 +69,7 @@ def test_library_imports_without_snakemake(tmp_path):
     modules = _library_modules()
     # the modules the workflow's scripts and users touch first must be among them
     for name in (
-        "descriptor_study.pipeline",
+        "descriptor_study.stages.representations",
         "descriptor_study.representations",
         "descriptor_study.config",
         "descriptor_study.storage",

@@ -140,3 +140,32 @@ def test_no_script_reads_the_config():
     the provenance record see it."""
     readers = [p.name for p in (REPO / "scripts").glob("*.py") if re.search(r"\.config\b", p.read_text())]
     assert readers == []
+
+
+def test_every_script_calls_one_stage_function():
+    """A rule's script imports one function of ``descriptor_study.stages`` (and from
+    ``descriptor_study.runlog`` its wrapper and helpers, nothing else) and calls it once: the
+    stage reads the files and writes the outputs, the script passes the job's values."""
+    import ast
+
+    scripts = sorted((REPO / "scripts").glob("*.py"))
+    assert scripts
+    for path in scripts:
+        tree = ast.parse(path.read_text())
+        stage, other = [], []
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                other += [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                names = [alias.asname or alias.name for alias in node.names]
+                if (node.module or "").startswith("descriptor_study.stages."):
+                    stage += names
+                elif node.module != "descriptor_study.runlog":
+                    other += [f"{node.module}.{n}" for n in names]
+        assert len(stage) == 1, f"{path.name}: stage functions imported: {stage}"
+        assert other == [], f"{path.name}: imports besides the stage function and runlog: {other}"
+        calls = [n for n in ast.walk(tree) if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)]
+        assert [c.func.id for c in calls].count(stage[0]) == 1, f"{path.name}: {stage[0]} is not called once"
+        main = next(n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name == "main")
+        assert [s for s in main.body if not isinstance(s, ast.Expr)] == [], f"{path.name}: main does more than one call"
+        assert len(main.body) == 1 and main.body[0].value.func.id == stage[0], f"{path.name}: main is not the call"

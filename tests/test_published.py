@@ -22,7 +22,7 @@ from descriptor_study import published as pub
 from descriptor_study import regression as rg
 from descriptor_study.datasets.remote import PINNED_SOURCES
 from descriptor_study.errors import ChecksumError, DatasetError, StudyError
-from descriptor_study.selection import run_selection
+from descriptor_study.stages.dimensionality import run_selection
 from descriptor_study.storage import StoredRepresentation
 from descriptor_study.tables import paper_table1
 

@@ -21,16 +21,23 @@ RECORD = REPO / "docs/records/reproduction-run.md"
 REPORT_MARK = "<!-- the run's results/reproduction.md, as written -->\n"
 
 #: what defines the numbers of the reproduction report: the representations, the three
-#: studies, the datasets and the comparison, the offline config and the pinned libraries.
-#: ``path::name,...`` takes only those top-level definitions of a module (and its imports and
-#: constants).  Not listed: ``regression.py`` and ``pipeline.regress_dataset``, since the
-#: offline config runs no regression (checked below).
+#: studies, the datasets and the comparison (the science modules and the stage functions that
+#: run them on the files), the offline config and the pinned libraries.  ``path::name,...``
+#: takes only those top-level definitions of a module (and its imports and constants).  Not
+#: listed: ``regression.py`` and ``stages/regression.py``, since the offline config runs no
+#: regression (checked below).
 RESULT_DEFINING = [
     "src/descriptor_study/representations",
     "src/descriptor_study/datasets",
     "src/descriptor_study/sensitivity.py",
     "src/descriptor_study/selection.py",
-    "src/descriptor_study/pipeline.py::represent_dataset",
+    "src/descriptor_study/stages/datasets.py",
+    "src/descriptor_study/stages/representations.py",
+    "src/descriptor_study/stages/sensitivity.py::one_thread,run_panel,run_panels",
+    "src/descriptor_study/stages/dimensionality.py::select_features,run_selection",
+    "src/descriptor_study/stages/tables.py::read_counts,table1",
+    "src/descriptor_study/tables.py::table1",
+    "src/descriptor_study/stages/reproduction.py",
     "src/descriptor_study/splits.py",
     "src/descriptor_study/atomic.py",
     "src/descriptor_study/storage.py",

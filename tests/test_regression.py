@@ -202,7 +202,8 @@ def _two_species_study(tmp_path):
 
 
 def test_targets_file_route_subtracts_e0_of_every_species(tmp_path, monkeypatch):
-    from descriptor_study import pipeline, regression
+    from descriptor_study import regression
+    from descriptor_study.stages import regression as stage
 
     seen = []
     real = regression.feature_sweep
@@ -211,7 +212,7 @@ def test_targets_file_route_subtracts_e0_of_every_species(tmp_path, monkeypatch)
     )
     study = _two_species_study(tmp_path)
     e0 = {"Si": -100.0, "C": -7.5}
-    df = pipeline.regress_dataset(**study, e0=e0)
+    df = stage.regress_dataset(**study, e0=e0)
     # by hand: E − (N_Si·E0_Si + N_C·E0_C) for the code-1 lines (Ge, code 2, left out)
     expected = [
         -215.0 - (2 * -100.0 + 1 * -7.5),  # Si2C  → -7.5
@@ -229,14 +230,14 @@ def test_targets_file_route_subtracts_e0_of_every_species(tmp_path, monkeypatch)
 
 
 def test_targets_file_route_names_the_missing_e0(tmp_path):
-    from descriptor_study import pipeline
     from descriptor_study.errors import ConfigError
+    from descriptor_study.stages.regression import regress_dataset
 
     study = _two_species_study(tmp_path)
     with pytest.raises(ConfigError, match=r"^datasets\.mine\.e0: no isolated-atom energy for C \("):
-        pipeline.regress_dataset(**study, e0={"Si": -100.0})
+        regress_dataset(**study, e0={"Si": -100.0})
     with pytest.raises(ConfigError, match=r"^datasets\.mine\.e0: no isolated-atom energy for C, Si \("):
-        pipeline.regress_dataset(**study, e0=None)
+        regress_dataset(**study, e0=None)
 
 
 # --- issue 12, defect 10: blown-up fits, hyperparameters chosen where they are used -----------
@@ -423,6 +424,18 @@ def test_best_rmse_table_and_figure9_skip_failed_fits(tmp_path, monkeypatch):
     assert rows["A"]["failed_fits"] == 0 and rows["C"]["failed_fits"] == 1
     assert pd.isna(rows["C"]["n_chosen"]) and np.isnan(rows["C"]["test_rmse"])  # nothing to choose by
 
+    # the rule's stage: the same table from the sweep files, named by their records, written
+    from descriptor_study.stages.regression import regression_table
+
+    records = []
+    for (model, rep), df in {("rr", "A"): ok, ("rr", "B"): bad, ("krr", "C"): old_style}.items():
+        df.to_csv(tmp_path / f"sweep{len(records)}.csv", index=False)
+        records.append({"model": model, "dataset": "D", "rep": rep, "path": tmp_path / f"sweep{len(records)}.csv"})
+    csv, md = tmp_path / "best.csv", tmp_path / "best.md"
+    written = regression_table(records, csv, md)
+    pd.testing.assert_frame_equal(written, table)
+    assert md.read_text().startswith("Test RMSE at the size chosen by cross-validation on the training set\n\n")
+
     figures = []
     monkeypatch.setattr(fig9, "save", lambda fig, stem: figures.append(fig) or [])
     fig9.figure9({"rr": {"SOAP": bad, "ACSF": ok}, "krr": {"SOAP": ok}}, tmp_path / "f9", "D", n_top=3)
@@ -444,13 +457,13 @@ def test_search_route_holds_one_choice_and_records_it(tmp_path, caplog):
 
     import pandas as pd
 
-    from descriptor_study import pipeline
     from descriptor_study.regression import LAMBDA_GRID
+    from descriptor_study.stages.regression import regress_dataset
 
     study = _two_species_study(tmp_path)
     study.update(hyper=None, search=True, split={"train_fraction": 0.6, "seed": 0})
-    with caplog.at_level(logging.INFO, logger="descriptor_study.pipeline"):
-        df = pipeline.regress_dataset(**study, e0={"Si": -100.0, "C": -7.5})
+    with caplog.at_level(logging.INFO, logger="descriptor_study.stages.regression"):
+        df = regress_dataset(**study, e0={"Si": -100.0, "C": -7.5})
     written = pd.read_csv(tmp_path / "out.csv")
     cols = ["n", "train_rmse", "test_rmse", "percent", "rr_lambda", "status", "heldout_rmse", "hyperparameters_from"]
     assert list(written.columns) == cols
@@ -465,7 +478,7 @@ def test_search_route_holds_one_choice_and_records_it(tmp_path, caplog):
     assert float(grid_line.split()[1]) == pytest.approx(written["heldout_rmse"].iloc[-1], rel=1e-3)
 
     study.update(search="every_size")  # the per-size search stays an option
-    pipeline.regress_dataset(**study, e0={"Si": -100.0, "C": -7.5})
+    regress_dataset(**study, e0={"Si": -100.0, "C": -7.5})
     per_size = pd.read_csv(tmp_path / "out.csv")
     assert (per_size["hyperparameters_from"] == "cross-validation at every size").all()
     assert np.isfinite(per_size["cv_rmse"]).all() and np.isfinite(per_size["heldout_rmse"]).all()
@@ -477,17 +490,19 @@ def test_alnicu_demo_mbtr_sweep_is_finite(tmp_path):
     the default cross-validated RR and KRR sweeps. Before: RR test RMSE 7.4e9 eV/atom from
     ~40 % of the features on (for every λ of the grid)."""
     pytest.importorskip("dscribe")
-    from descriptor_study import pipeline, storage
+    from descriptor_study import storage
     from descriptor_study.datasets.generate import alnicu_demo
     from descriptor_study.datasets.io import write_structures
-    from descriptor_study.selection import run_selection
+    from descriptor_study.stages.dimensionality import run_selection
+    from descriptor_study.stages.regression import regress_dataset
+    from descriptor_study.stages.representations import represent_dataset
 
     data, h5, ranking = tmp_path / "AlNiCu-demo.extxyz", tmp_path / "MBTR.h5", tmp_path / "cur.csv"
     write_structures(data, alnicu_demo(11, 200))
-    pipeline.represent_dataset(data, h5, "MBTR", "AlNiCu-demo", progress=False)
+    represent_dataset(data, h5, "MBTR", "AlNiCu-demo", progress=False)
     run_selection("cur", storage.read(h5), ranking)
     for model in ("rr", "krr"):
-        df = pipeline.regress_dataset(
+        df = regress_dataset(
             model,
             h5,
             ranking,

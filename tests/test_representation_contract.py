@@ -28,10 +28,11 @@ import pytest
 from ase import Atoms
 from ase.build import bulk
 
-from descriptor_study import pipeline, storage
+from descriptor_study import storage
 from descriptor_study.datasets import read_structures
 from descriptor_study.errors import ConfigError, SpeciesError, StudyError
 from descriptor_study.representations import Param, Representation, registry
+from descriptor_study.stages.representations import represent_dataset
 
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLE = REPO / "examples" / "lmbtr.py"
@@ -264,7 +265,7 @@ def test_h5_round_trip_keeps_matrix_offsets_and_parameters(name, tmp_path):
     write(path, [periodic_cell(), cluster()], format="extxyz")
     structures = read_structures(path, require_energy=False)
     out = tmp_path / "rep.h5"
-    data = pipeline.represent_dataset(
+    data = represent_dataset(
         dataset_path=path,
         out_path=out,
         representation=name,

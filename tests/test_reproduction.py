@@ -185,6 +185,7 @@ def test_read_run_names_each_file_by_its_record_and_figure_6h_takes_the_degree_s
     """Files under misleading paths keep the names of their records; the degree sweep's
     curve is compared as Figure 6h, the standardised variant as Figure 6."""
     from descriptor_study import published as pub
+    from descriptor_study.stages import reproduction as stage
 
     records = []
     for k, variant in enumerate(["ACE-degree9", "MBTR-std", "SOAP"]):
@@ -192,7 +193,7 @@ def test_read_run_names_each_file_by_its_record_and_figure_6h_takes_the_degree_s
         path = tmp_path / f"curve{k}.csv"
         pub.curve(published_dir, "cur", variant, dataset).to_csv(path, index=False)
         records.append({"method": "cur", "dataset": f"my{dataset}", "variant": variant, "path": str(path)})
-    run = rp.read_run({"myAlNiCu": "AlNiCu", "mySi": "Si"}, None, [], records, [])
+    run = stage.read_run({"myAlNiCu": "AlNiCu", "mySi": "Si"}, None, [], records, [])
     assert set(run.dimensionality) == {
         ("cur", "myAlNiCu", "ACE-degree9"),
         ("cur", "mySi", "MBTR-std"),
@@ -205,3 +206,9 @@ def test_read_run_names_each_file_by_its_record_and_figure_6h_takes_the_degree_s
     assert set(curves.loc[curves["representation"] == "SOAP", "figure"]) == {"Figure 6"}
     assert set(curves["verdict"]) == {"agree"}  # each published curve against itself
     assert set(curves["dataset"]) == {"AlNiCu", "Si"}
+
+    # the rule's stage: the same files read, compared and the report written
+    csv, md = tmp_path / "reproduction.csv", tmp_path / "reproduction.md"
+    report = stage.reproduction({"myAlNiCu": "AlNiCu", "mySi": "Si"}, None, [], records, [], csv, md, published_dir)
+    pd.testing.assert_frame_equal(report, rp.compare(run, published_dir))
+    assert md.read_text() == rp.markdown(report) + "\n" and len(pd.read_csv(csv)) == len(report)

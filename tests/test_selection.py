@@ -12,15 +12,15 @@ from descriptor_study import storage
 from descriptor_study.selection import (
     ZERO_LEVEL,
     compressibility,
-    compressibility_from_files,
     cur_errors_for,
     cur_ranking,
     drop_zero_columns,
     fps_ranking,
     pca_spectrum,
     plateau_start,
-    run_selection,
 )
+from descriptor_study.stages import dimensionality as stages
+from descriptor_study.stages.dimensionality import run_selection
 
 
 def _random(shape, seed):
@@ -298,7 +298,7 @@ def test_compressibility_on_known_rank():
     assert row["n_plateau"] == 8 and row["n_below_1e-3"] <= 8 and row["percent_plateau"] == round(800 / 30, 1)
 
 
-def test_compressibility_from_files_takes_the_names_from_the_records(tmp_path):
+def test_the_compressibility_stage_takes_the_names_from_the_records(tmp_path):
     """The table's representation and dataset are the records', whatever the paths say."""
     X = _rank_deficient(13)
     r = cur_ranking(X)
@@ -306,13 +306,16 @@ def test_compressibility_from_files_takes_the_names_from_the_records(tmp_path):
     path = tmp_path / "cur" / "other-dataset" / "other-rep.csv"
     path.parent.mkdir(parents=True)
     df.to_csv(path, index=False)
-    got = compressibility_from_files(
-        [{"rep": "R", "dataset": "D", "path": str(path)}, {"variant": "R-std", "dataset": "D", "path": path}]
+    csv, md = tmp_path / "compressibility.csv", tmp_path / "compressibility.md"
+    got = stages.compressibility(
+        [{"rep": "R", "dataset": "D", "path": str(path)}, {"variant": "R-std", "dataset": "D", "path": path}], csv, md
     )
     expected = compressibility({("R", "D"): df, ("R-std", "D"): df})
     pd.testing.assert_frame_equal(got, expected)
     assert got[["representation", "dataset"]].values.tolist() == [["R", "D"], ["R-std", "D"]]
     assert got["n_plateau"].tolist() == [8, 8]
+    pd.testing.assert_frame_equal(pd.read_csv(csv), got)
+    assert md.read_text().startswith("Compressibility (CUR)\n\n| representation | dataset |")
 
 
 def test_a_stalled_iterative_step_falls_back_to_the_dense_solver(monkeypatch):

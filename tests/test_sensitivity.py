@@ -275,7 +275,7 @@ def test_authors_radial_variant_off_the_bond_moves_along_1_minus1_minus1():
 
 
 def test_curves_and_slopes_take_their_names_from_the_records(tmp_path):
-    from descriptor_study.sensitivity import read_curves, slope_table_from_files
+    from descriptor_study.stages.sensitivity import read_curves, sensitivity_slopes
 
     t = log_grid(-8, -1)
     records = []
@@ -284,7 +284,7 @@ def test_curves_and_slopes_take_their_names_from_the_records(tmp_path):
         pd.DataFrame({"t": t, "dV": 0.5 * t**power}).to_csv(path, index=False)
         records.append({"panel": panel, "rep": rep, "path": path})
     assert set(read_curves(records)) == {("fig4", "A"), ("fig5b", "B")}
-    table = slope_table_from_files(records)
+    table = sensitivity_slopes(records, tmp_path / "slopes.csv", tmp_path / "slopes.md")
     assert table["representation"].tolist() == ["A", "B"] and table["panel"].tolist() == ["fig4", "fig5b"]
     assert table["k"].tolist() == pytest.approx([1.0, 2.0], abs=1e-6)
     assert table["expected"].tolist() == [1.0, 2.0]
@@ -352,7 +352,8 @@ def test_the_jobs_curves_equal_a_direct_unbatched_computation_with_the_offline_r
 
     Tolerance, fixed before comparing: 1e-7 of dV plus 1e-12 of ‖V(0)‖ (relative: 1e-12),
     round-off of rows from other neighbour enumerations; 1e-12 is 1e-4 of the 1e-8 noise floor."""
-    from descriptor_study.sensitivity import PANELS, resolve_settings, run_panels
+    from descriptor_study.sensitivity import PANELS, resolve_settings
+    from descriptor_study.stages.sensitivity import run_panels
 
     outputs = {panel: tmp_path / f"{panel}.csv" for panel in PANELS}
     curves = run_panels(name, OFFLINE_PARAMS[name], OFFLINE_SETTINGS, outputs)
@@ -396,7 +397,8 @@ def test_compute_batch_equals_compute_one_structure_at_a_time(name, params):
 
 
 def test_run_panels_writes_each_panel_with_one_representation(tmp_path):
-    from descriptor_study.sensitivity import resolve_settings, run_panels
+    from descriptor_study.sensitivity import resolve_settings
+    from descriptor_study.stages.sensitivity import run_panels
 
     params = {"n_max": 3, "l_max": 3}
     settings = {"seed": 0, "normalisation": "relative"}
@@ -418,8 +420,7 @@ def test_a_curve_that_is_exactly_zero_is_named_so_in_the_slope_table(tmp_path):
     dV is exactly 0 at every t, and the slope table says so instead of "below noise floor",
     which a curve that changes by less than the floor keeps.  Under rotation an exactly zero
     curve keeps its "max dV" verdict (everything moved; it is exactly invariant)."""
-    from descriptor_study.sensitivity import run_panels, slope_table_from_files
-    from descriptor_study.tables import write_table
+    from descriptor_study.stages.sensitivity import run_panels, sensitivity_slopes
 
     zero_csv = tmp_path / "fig5a" / "ACSF.csv"
     curve = run_panels("ACSF", {"cutoff": 5.0}, {"seed": 0}, {"fig5a": zero_csv})["fig5a"]
@@ -434,7 +435,8 @@ def test_a_curve_that_is_exactly_zero_is_named_so_in_the_slope_table(tmp_path):
         {"panel": "fig5a", "rep": "Low", "path": low_csv},
         {"panel": "fig3", "rep": "ACSF", "path": rotation_csv},
     ]
-    table = slope_table_from_files(records)
+    csv, md = tmp_path / "slopes.csv", tmp_path / "slopes.md"
+    table = sensitivity_slopes(records, csv, md)  # the rule's stage: the table, written
     assert list(table.columns) == [
         "representation",
         "panel",
@@ -458,8 +460,7 @@ def test_a_curve_that_is_exactly_zero_is_named_so_in_the_slope_table(tmp_path):
     rotation = rows.loc[("fig3", "ACSF")]
     assert rotation["verdict"] == "max dV = 0.0e+00" and rotation["zero"]
 
-    csv, md = tmp_path / "slopes.csv", tmp_path / "slopes.md"
-    write_table(table, csv, md, title="Sensitivity slopes")
+    assert md.read_text().startswith("Sensitivity slopes\n\n| representation |")
     back = pd.read_csv(csv)
     assert back["zero"].tolist() == [True, False, True]
     assert back["verdict"].tolist() == table["verdict"].tolist()
@@ -482,7 +483,7 @@ def test_curves_are_bit_for_bit_the_same_with_one_or_two_blas_threads(tmp_path):
     from pathlib import Path
 
     code = (
-        "import sys, json; from descriptor_study.sensitivity import run_panels; "
+        "import sys, json; from descriptor_study.stages.sensitivity import run_panels; "
         "a = json.loads(sys.argv[1]); run_panels('SOAPlite', a['params'], a['settings'], a['outputs'])"
     )
     written = {}

@@ -147,7 +147,7 @@ def regression_inputs(tmp_path, n=10):
 def test_regression_stops_before_fitting(tmp_path, split, error, message):
     """Before: a random split with an empty test set wrote all-NaN test RMSEs and the bad
     split files fitted on the wrong structures or failed in numpy; now one line, no CSV."""
-    from descriptor_study.pipeline import regress_dataset
+    from descriptor_study.stages.regression import regress_dataset
 
     data, h5, ranking = regression_inputs(tmp_path)
     if isinstance(split, str):
@@ -160,7 +160,7 @@ def test_regression_stops_before_fitting(tmp_path, split, error, message):
 
 
 def test_regression_runs_with_a_good_split(tmp_path):
-    from descriptor_study.pipeline import regress_dataset
+    from descriptor_study.stages.regression import regress_dataset
 
     data, h5, ranking = regression_inputs(tmp_path)
     split_file = write(tmp_path, "6\n0\n1\n2\n3\n4\n5\n6\n7\n8\n9\n")

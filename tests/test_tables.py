@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 
 from descriptor_study import storage
 from descriptor_study.representations import registry
-from descriptor_study.tables import paper_table1, table1, table1_markdown, write_table
+from descriptor_study.stages import tables as stages
+from descriptor_study.stages.tables import read_counts, write_table
+from descriptor_study.tables import paper_table1, table1, table1_markdown
 
 
 def _store(path, rep, dataset, matrix):
@@ -34,7 +37,10 @@ def test_table1_counts_and_layout(tmp_path):
             files.append({"dataset": dataset, "rep": rep, "path": tmp_path / dataset / f"{rep}.h5"})
             _store(files[-1]["path"], rep, dataset, m if rep == "MBTR" else np.ones((2, 5)))
     paths = [f["path"] for f in files]
-    df = table1(files)
+    df = stages.table1(files, tmp_path / "t1.csv", tmp_path / "t1.md")  # the rule's stage: read, count, write
+    assert df.equals(table1(read_counts(files)))
+    assert df.equals(pd.read_csv(tmp_path / "t1.csv"))
+    assert (tmp_path / "t1.md").read_text() == f"Table I. Number of features\n\n{table1_markdown(df)}\n"
     assert df["representation"].tolist() == ["ACSF", "ACSF", "MBTR", "MBTR"]
     assert df["dataset"].tolist() == ["Si-demo", "AlNiCu-demo", "Si-demo", "AlNiCu-demo"]
     assert df.loc[df.representation == "MBTR", "nonzero"].tolist() == [3, 3]
@@ -54,7 +60,7 @@ def test_table1_names_come_from_the_records_not_the_paths(tmp_path):
         path = tmp_path / f"file{k}.h5"  # a path that names nothing
         _store(path, "stored-name", "stored-dataset", np.ones((2, n)))
         files.append({"dataset": dataset, "rep": rep, "path": path})
-    df = table1(files)
+    df = table1(read_counts(files))
     # table order from the classes' ``order``; the names as the records give them
     assert df["representation"].tolist() == ["ACSF-X", "SOAP", "MBTR"]
     assert df["dataset"].tolist() == ["mine", "other", "mine"]
@@ -77,8 +83,9 @@ def test_table1_orders_a_config_class_by_its_order(tmp_path):
     for k, rep in enumerate(["ACSF", "Early", "Unlisted"]):
         _store(tmp_path / f"{k}.h5", rep, "d", np.ones((1, 2)))
         files.append({"dataset": "d", "rep": rep, "path": tmp_path / f"{k}.h5"})
-    assert table1(files, {"Early": Early})["representation"].tolist() == ["Early", "ACSF", "Unlisted"]
-    assert table1(files)["representation"].tolist() == ["ACSF", "Early", "Unlisted"]  # no class: at the end, by name
+    rows = read_counts(files)
+    assert table1(rows, {"Early": Early})["representation"].tolist() == ["Early", "ACSF", "Unlisted"]
+    assert table1(rows)["representation"].tolist() == ["ACSF", "Early", "Unlisted"]  # no class: at the end, by name
 
 
 def test_paper_table1_from_the_classes():
@@ -98,7 +105,7 @@ def test_represent_dataset_stores_the_names_it_is_given(tmp_path):
     from ase.build import bulk
 
     from descriptor_study.datasets.io import write_structures
-    from descriptor_study.pipeline import represent_dataset
+    from descriptor_study.stages.representations import represent_dataset
 
     structures = [bulk("Si", "diamond", a=5.43), bulk("Si", "diamond", a=5.5).repeat((1, 1, 2))]
     write_structures(tmp_path / "file-with-another-name.extxyz", structures)
@@ -109,6 +116,6 @@ def test_represent_dataset_stores_the_names_it_is_given(tmp_path):
     back = storage.read(out)
     assert back.dataset == "Mine" and back.representation == "CHSF"
     assert back.n_atoms.tolist() == [2, 4] and back.matrix.shape[0] == 6
-    df = table1([{"dataset": "Mine", "rep": "CHSF", "path": out}])
+    df = table1(read_counts([{"dataset": "Mine", "rep": "CHSF", "path": out}]))
     assert df[["representation", "dataset", "rows"]].values.tolist() == [["CHSF", "Mine", 6]]
     assert df["full"].iloc[0] == back.matrix.shape[1]

@@ -18,7 +18,7 @@ The science (arrays in, arrays out):
 
 The files and the run (what the rules' scripts call):
 
-- ``pipeline``: stage functions that read a stage's input files and write its outputs
+- ``stages``: one module per file of ``workflow/rules/``, one stage function per rule
 - ``storage``: the ``.h5`` file of one (dataset, representation)
 - ``atomic``: writes to a temporary name and renames; ``finite``: non-finite values named
 - ``runlog``: a step with its log and provenance, bad input ending in one line
@@ -34,9 +34,11 @@ The workflow's glue (read by ``workflow/rules/common.smk``, no Snakemake importe
 - ``plan``: what a config asks for: path patterns, records, targets, parameters
 - ``resources``: memory and runtime requests of the heavy rules from their input
 
-Each rule's script (``scripts/``) is a few lines: it passes the job's ``input``,
-``output``, ``params`` and ``threads`` to the library and reads nothing else (no script
-reads the config).
+The science modules take arrays and return arrays; each rule's script calls one stage
+function, which reads the stage's input files, calls the science, and writes the outputs.
+The script (``scripts/``) is a few lines: it passes the job's ``input``, ``output``,
+``params`` and ``threads`` to that function and reads nothing else (no script reads the
+config).
 
 The library needs none of Snakemake: ``pip install descriptor-study`` gives it alone, the
 ``workflow`` extra adds Snakemake to run the ``Snakefile``.

@@ -122,7 +122,7 @@ class Plan:
     @cached_property
     def class_entries(self) -> dict:
         """Name → the ``class`` key of each representation's entry (empty for a built-in):
-        what the figure and table jobs pass to ``registry.classes_of``, without the config."""
+        what the figure and table stages pass to ``registry.classes_of``, without the config."""
         from descriptor_study.representations.registry import CLASS_KEY
 
         entries = {r: self.config["representations"][r] or {} for r in self.representations}

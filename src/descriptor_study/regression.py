@@ -936,15 +936,3 @@ BEST_RMSE_NOTE = (
     "training set (heldout_rmse); test_rmse and train_rmse are reported at that size, so the test set "
     "takes no part in the choice. full_*: all features. RMSE in eV/atom."
 )
-
-
-def read_sweeps(sweeps: Iterable[Mapping[str, Any]]) -> dict[tuple[str, str, str], pd.DataFrame]:
-    """Sweep records ``{"model": ..., "dataset": ..., "rep": ..., "path": ...}`` →
-    {(model, dataset, rep): sweep}.  The names come from the records (the rule builds them
-    with the paths), never from the paths."""
-    return {(str(r["model"]), str(r["dataset"]), str(r["rep"])): pd.read_csv(r["path"]) for r in sweeps}
-
-
-def best_rmse_from_files(sweeps: Iterable[Mapping[str, Any]]) -> pd.DataFrame:
-    """The best-RMSE table of the sweep records (see :func:`read_sweeps`)."""
-    return best_rmse_table(read_sweeps(sweeps))

@@ -17,7 +17,7 @@ notes where an agreeing cell needed one of the authors' settings.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -563,32 +563,6 @@ def markdown(df: pd.DataFrame, title: str = "Reproduction report") -> str:
             )
         lines.append("")
     return "\n".join(lines)
-
-
-def write_report(df: pd.DataFrame, csv: str | Path, md: str | Path) -> None:
-    """CSV and Markdown, each written atomically."""
-    from .tables import write_table
-
-    write_table(df, csv, md, markdown=markdown(df))
-
-
-def read_run(
-    compare_as: dict[str, str | None],
-    table1: str | Path | None,
-    sensitivity: Iterable[dict[str, str]],
-    dimensionality: Iterable[dict[str, str]],
-    regression: Iterable[dict[str, str]],
-    classes: dict[str, type] | None = None,
-) -> RunResults:
-    """Load this run's files, each named with its keys (no path is parsed)."""
-    return RunResults(
-        compare_as=dict(compare_as),
-        classes=dict(classes) if classes is not None else None,
-        table1=pd.read_csv(table1) if table1 else None,
-        sensitivity={(e["panel"], e["rep"]): pd.read_csv(e["path"]) for e in sensitivity},
-        dimensionality={(e["method"], e["dataset"], e["variant"]): pd.read_csv(e["path"]) for e in dimensionality},
-        regression={(e["model"], e["dataset"], e["rep"]): pd.read_csv(e["path"]) for e in regression},
-    )
 
 
 def compare_as(spec: dict[str, Any]) -> str | None:

@@ -59,16 +59,12 @@ dense copy of X.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pandas as pd
 import scipy.linalg
-
-from . import storage
 
 log = logging.getLogger(__name__)
 
@@ -705,63 +701,6 @@ def pca_spectrum(X: np.ndarray) -> np.ndarray:
     return ev / total if total > 0 else ev
 
 
-# --- workflow files ------------------------------------------------------------------
-
-
-def run_selection(
-    method: str, stored, out_csv: str | Path, standardise: bool = False, overwrite: bool = False
-) -> pd.DataFrame:
-    """Rank the non-zero features of a stored representation; write the curve as CSV.
-
-    Columns: rank (1-based), feature (column index in the full .h5 matrix), percent
-    (100·rank / number of non-zero features), and error (CUR, FPS) or variance_ratio (PCA).
-    With ``overwrite`` the zero columns are dropped and the columns standardised inside
-    ``stored.matrix`` itself (which is then no longer valid): no second copy of the matrix.
-    """
-    if method not in ("cur", "fps", "pca"):
-        raise ValueError(f"unknown selection method {method!r}")
-    X, kept = drop_zero_columns(stored.matrix, overwrite=overwrite)
-    if standardise:  # Figure 6g's Si(STD)
-        X = standardise_columns(X, overwrite=overwrite)
-    n = X.shape[1]
-    log.info("%s on %s/%s: %d x %d (non-zero columns)", method, stored.dataset, stored.representation, *X.shape)
-    if method == "cur":
-        ranking = cur_ranking(X, progress=True)
-        df = pd.DataFrame(
-            {
-                "rank": np.arange(1, n + 1),
-                "feature": kept[ranking.selected],
-                "percent": 100.0 * np.arange(1, n + 1) / n,
-                "error": ranking.errors,
-            }
-        )
-        log.info("exact selections before the round-off floor: %d of %d", ranking.n_exact, n)
-    elif method == "fps":
-        ranking = fps_ranking(X)
-        df = pd.DataFrame(
-            {
-                "rank": np.arange(1, n + 1),
-                "feature": kept[ranking.selected],
-                "percent": 100.0 * np.arange(1, n + 1) / n,
-                "error": ranking.errors,
-            }
-        )
-    elif method == "pca":
-        ratios = pca_spectrum(X)
-        df = pd.DataFrame(
-            {
-                "rank": np.arange(1, n + 1),
-                "feature": -1,
-                "percent": 100.0 * np.arange(1, n + 1) / n,
-                "variance_ratio": ratios,
-            }
-        )
-    else:
-        raise ValueError(f"unknown selection method {method!r}")
-    storage.write_csv(df, out_csv)
-    return df
-
-
 def plateau_start(errors: np.ndarray, factor: float = 10.0) -> int:
     """Number of selections at the start of the final plateau.
 
@@ -795,11 +734,3 @@ def compressibility(curves: dict[tuple[str, str], pd.DataFrame], threshold: floa
             }
         )
     return pd.DataFrame(rows)
-
-
-def compressibility_from_files(curves: Iterable[Mapping[str, Any]]) -> pd.DataFrame:
-    """Per (representation, dataset) from CUR curve files named by records
-    ``{"rep" (or "variant"), "dataset", "path"}``; no name is read from a path."""
-    return compressibility(
-        {(e["rep"] if "rep" in e else e["variant"], e["dataset"]): pd.read_csv(e["path"]) for e in curves}
-    )

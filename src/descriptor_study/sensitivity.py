@@ -16,18 +16,14 @@ from __future__ import annotations
 
 import logging
 import math
-import os
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
-from . import storage
-from .errors import ConfigError, RepresentationError
+from .errors import RepresentationError
 
 if TYPE_CHECKING:
     from ase import Atoms
@@ -411,84 +407,6 @@ def dip_report(
     }
 
 
-# --- workflow files ------------------------------------------------------------------
-
-
-#: environment variables that set a numerical library's thread count when it is loaded
-THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "BLIS_NUM_THREADS")
-
-
-@contextmanager
-def one_thread():
-    """One BLAS and OpenMP thread inside the block.
-
-    A threaded BLAS sums a long dot product (the norm over a curve's many rows, a
-    representation's contractions) in an order that depends on its thread count: the last
-    bits of dV change with the machine's cores, and so does the first digit of a curve at
-    round-off (SOAPlite's Figure 3 and 5b at the smallest t).  The libraries loaded already
-    are limited through threadpoolctl; the variables cover those a representation loads
-    inside the block (they are read at load, and those stay at one thread).  Torch, which
-    keeps its own count, is set to one thread when it is loaded already."""
-    import sys
-
-    from threadpoolctl import threadpool_limits
-
-    saved = {k: os.environ.get(k) for k in THREAD_VARIABLES}
-    os.environ.update(dict.fromkeys(THREAD_VARIABLES, "1"))
-    torch = sys.modules.get("torch")
-    torch_threads = torch.get_num_threads() if torch is not None else None
-    if torch is not None:
-        torch.set_num_threads(1)
-    try:
-        with threadpool_limits(limits=1):
-            yield
-    finally:
-        if torch is not None:
-            torch.set_num_threads(torch_threads)
-        for k, v in saved.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
-
-
-def run_panel(
-    panel: str, representation: str, params: dict[str, Any] | None, settings: dict[str, Any] | None, out_csv: str | Path
-) -> pd.DataFrame:
-    """One (panel, representation) curve written to CSV (columns t, dV)."""
-    return run_panels(representation, params, settings, {panel: out_csv})[panel]
-
-
-def run_panels(
-    representation: str,
-    params: dict[str, Any] | None,
-    settings: dict[str, Any] | None,
-    outputs: Mapping[str, str | Path],
-) -> dict[str, pd.DataFrame]:
-    """The curves of one representation, panel → CSV path (columns t, dV), with one
-    representation object: its set-up (library import, basis, compiled kernels) is paid once.
-
-    The curves are computed with one BLAS and OpenMP thread (:func:`one_thread`; the job
-    declares one): so they are bit for bit the same whatever the machine's cores."""
-    from .representations import build
-
-    unknown = [panel for panel in outputs if panel not in PANELS]
-    if unknown:
-        raise ValueError(f"unknown panel(s) {unknown}; known: {list(PANELS)}")
-    curves = {}
-    with one_thread():
-        rep = build(representation, ["Si"], params)
-        for panel in outputs:
-            resolved = resolve_settings(settings, type(rep), panel)
-            path = build_path(panel, resolved)
-            curves[panel] = sensitivity_curve(
-                rep, path, progress=True, normalisation=resolved.get("normalisation", "relative")
-            )
-    for panel, out_csv in outputs.items():  # every curve computed (and checked) before any is written
-        storage.write_csv(curves[panel], out_csv)
-    return curves
-
-
 def noise_floor(cls) -> float:
     """The dV below which a curve of representation class ``cls`` is round-off: NOISE_FLOOR,
     or the class's declared ``relative_precision`` where that is coarser (a float32 model)."""
@@ -542,29 +460,3 @@ def slope_table(curves: dict[tuple[str, str], pd.DataFrame], floors: Mapping[str
             }
         )
     return pd.DataFrame(rows)
-
-
-def read_curves(curves: Iterable[Mapping[str, Any]]) -> dict[tuple[str, str], pd.DataFrame]:
-    """Curve records ``{"panel": ..., "rep": ..., "path": ...}`` → {(panel, rep): curve}.
-
-    The names come from the records (the rule builds them with the paths), never from the paths.
-    """
-    return {(str(c["panel"]), str(c["rep"])): pd.read_csv(c["path"]) for c in curves}
-
-
-def slope_table_from_files(curves: Iterable[Mapping[str, Any]], classes=None) -> pd.DataFrame:
-    """The slope table of the curve records (see :func:`read_curves`); ``classes``: name →
-    class of the config, for each representation's noise floor."""
-    from .representations.registry import get_class
-
-    read = read_curves(curves)
-    floors = {}
-    for _, rep in read:
-        cls = (classes or {}).get(rep)
-        if cls is None:
-            try:
-                cls = get_class(rep)
-            except ConfigError:  # a name no class is found for here: the default floor
-                cls = None
-        floors[rep] = noise_floor(cls)
-    return slope_table(read, floors)

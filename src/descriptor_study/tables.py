@@ -1,16 +1,12 @@
-"""Table I (feature counts) and the writer shared by every table of the workflow."""
+"""Table I (feature counts) and the Markdown of the workflow's tables."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterable, Mapping
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from . import storage
-from .atomic import atomic_path
 from .representations import registry
 
 
@@ -26,25 +22,14 @@ def paper_table1(names: Iterable[str] | None = None, classes=None) -> dict[str, 
     }
 
 
-def table1(files: Iterable[Mapping[str, Any]], classes=None) -> pd.DataFrame:
+def table1(rows: Iterable[Mapping[str, Any]], classes=None) -> pd.DataFrame:
     """Long table: representation, dataset, nonzero, full, rows (one row per file).
 
-    ``files``: records ``{"dataset": ..., "rep": ..., "path": <.h5>}``; the names come from
-    the records, never from the paths.  Representations in table order (their classes'
-    ``order``; ``classes`` for those named in the config), datasets in the order given.
+    ``rows``: one ``{"representation", "dataset", "nonzero", "full", "rows"}`` per stored
+    representation (:func:`.stages.tables.read_counts`).  Representations in table order
+    (their classes' ``order``; ``classes`` for those named in the config), datasets in the
+    order given.
     """
-    rows = []
-    for record in files:
-        data = storage.read(record["path"])
-        rows.append(
-            {
-                "representation": str(record["rep"]),
-                "dataset": str(record["dataset"]),
-                "nonzero": int(len(data.nonzero_columns())),
-                "full": int(data.matrix.shape[1]),
-                "rows": int(data.matrix.shape[0]),
-            }
-        )
     df = pd.DataFrame(rows, columns=["representation", "dataset", "nonzero", "full", "rows"])
     order = {name: k for k, name in enumerate(registry.sort_names(df["representation"], classes))}
     df["_o"] = df["representation"].map(order)
@@ -65,20 +50,8 @@ def table1_markdown(df: pd.DataFrame) -> str:
     return "\n".join(lines)
 
 
-def write_table(
-    df: pd.DataFrame, csv: str | os.PathLike, md: str | os.PathLike, title: str = "", markdown: str | None = None
-) -> None:
-    """Write a table as CSV and Markdown, each atomically."""
-    csv, md = Path(csv), Path(md)
-    if markdown is None:
-        markdown = table1_markdown(df) if {"nonzero", "full"} <= set(df.columns) else _markdown(df)
-    text = (f"{title}\n\n" if title else "") + markdown + "\n"
-    for path, write in ((csv, lambda p: df.to_csv(p, index=False)), (md, lambda p: Path(p).write_text(text))):
-        with atomic_path(path) as tmp:
-            write(tmp)
-
-
-def _markdown(df: pd.DataFrame) -> str:
+def markdown_table(df: pd.DataFrame) -> str:
+    """Any table as Markdown, one row per row, floats to 4 significant digits."""
     cols = list(df.columns)
     lines = ["| " + " | ".join(cols) + " |", "|---" * len(cols) + "|"]
     for row in df.itertuples(index=False):

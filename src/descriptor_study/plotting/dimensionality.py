@@ -5,7 +5,6 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -20,17 +19,6 @@ Published = dict[str, dict[str, pd.DataFrame]]
 Curves = dict[str, dict[str, pd.DataFrame]]
 #: name → representation class (``registry.classes_of(config["representations"])``)
 Classes = Mapping[str, type] | None
-#: one curve file named by its keys: {"dataset", "rep" (or "variant"), "degree", "path", ...}
-Record = Mapping[str, Any]
-
-
-def read_curves(records: Iterable[Record]) -> Curves:
-    """{rep: {dataset: curve}} from records naming each file's dataset and representation
-    (``rep``, else ``variant``); nothing is read from the paths."""
-    out: Curves = {}
-    for e in records:
-        out.setdefault(e["rep"] if "rep" in e else e["variant"], {})[e["dataset"]] = pd.read_csv(e["path"])
-    return out
 
 
 def _panels(names: Iterable[str], classes: Classes) -> list[str]:
@@ -227,84 +215,3 @@ def figure8(
     fig.suptitle(f"Figure 8: CUR against FPS on {dataset_label(dataset)}")
     fig.tight_layout(rect=(0, 0, 1, 0.96))
     return save(fig, stem)
-
-
-def published_curves(
-    published_dir, compare_as: dict[str, str | None] | None, method: str, reps: Iterable[str], datasets: Iterable[str]
-) -> Published:
-    """The published curves of ``reps`` × ``datasets`` (ours, mapped through ``compare_as``)."""
-    from .. import published as pub
-
-    out: Published = {}
-    if not published_dir:
-        return out
-    for rep in reps:
-        for dataset in datasets:
-            target = (compare_as or {}).get(dataset)
-            df = pub.curve(published_dir, method, rep, target, missing_ok=True) if target else None
-            if df is not None:
-                out.setdefault(rep, {})[dataset] = df
-    return out
-
-
-def figure6_from_files(
-    curves: Iterable[Record],
-    standardised: Iterable[Record],
-    degrees: Iterable[Record],
-    out,
-    published_dir=None,
-    compare_as=None,
-    classes: Classes = None,
-) -> list[Path]:
-    """Figure 6 from curve files named by records: ``curves`` {dataset, rep, path};
-    ``standardised`` {dataset, rep, path} (the standardised variant of ``rep``);
-    ``degrees`` {dataset, rep, degree, path} (one representation on one dataset)."""
-    ours = read_curves(curves)
-    standardised, degrees = list(standardised), list(degrees)
-    std = {e["dataset"]: pd.read_csv(e["path"]) for e in standardised}
-    std_rep = standardised[0]["rep"] if standardised else None
-    by_degree = {int(e["degree"]): pd.read_csv(e["path"]) for e in degrees}
-    degree_rep = degrees[0]["rep"] if degrees else None
-    dataset = degrees[0]["dataset"] if degrees else None
-    datasets = {d for rep in ours.values() for d in rep}
-    published = published_curves(published_dir, compare_as, "cur", list(ours), datasets)
-    if std_rep:
-        published.update(published_curves(published_dir, compare_as, "cur", [f"{std_rep}-std"], list(std)))
-    if degree_rep:
-        published.update(
-            published_curves(
-                published_dir, compare_as, "cur", [f"{degree_rep}-degree{d}" for d in by_degree], [dataset]
-            )
-        )
-    return figure6(ours, Path(out).with_suffix(""), std, by_degree, dataset, published, classes, std_rep, degree_rep)
-
-
-def figure7_from_files(
-    curves: Iterable[Record], out, published_dir=None, compare_as=None, classes: Classes = None
-) -> list[Path]:
-    """Figure 7 from PCA spectrum files named by records {dataset, rep, path}."""
-    ours = read_curves(curves)
-    datasets = {d for rep in ours.values() for d in rep}
-    return figure7(
-        ours,
-        Path(out).with_suffix(""),
-        published_curves(published_dir, compare_as, "pca", list(ours), datasets),
-        classes,
-    )
-
-
-def figure8_from_files(
-    cur: Iterable[Record],
-    fps: Iterable[Record],
-    dataset: str,
-    out,
-    published_dir=None,
-    compare_as=None,
-    classes: Classes = None,
-) -> list[Path]:
-    """Figure 8 on ``dataset`` from CUR and FPS curve files named by records {dataset, rep, path}."""
-    c = {rep: d[dataset] for rep, d in read_curves(cur).items() if dataset in d}
-    f = {rep: d[dataset] for rep, d in read_curves(fps).items() if dataset in d}
-    pc = {r: d[dataset] for r, d in published_curves(published_dir, compare_as, "cur", list(c), [dataset]).items()}
-    pf = {r: d[dataset] for r, d in published_curves(published_dir, compare_as, "fps", list(c), [dataset]).items()}
-    return figure8(c, f, dataset, Path(out).with_suffix(""), pc, pf, classes)

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from ..regression import ok_rows, read_sweeps
+from ..regression import ok_rows
 from ..representations.registry import label
 from .style import (
     PUBLISHED_STYLE,
@@ -131,29 +130,3 @@ def _note(parts: list[str]) -> str:
     failed = [p for p in parts if not p.endswith("y range")]
     rest = [p for p in parts if p.endswith("y range")]
     return "; ".join(([f"failed fits, not drawn: {', '.join(failed)}"] if failed else []) + rest)
-
-
-def figure9_from_files(
-    sweeps: Iterable[Mapping[str, Any]],
-    dataset: str,
-    out,
-    published_dir=None,
-    compare_as: str | None = None,
-    classes=None,
-) -> list[Path]:
-    """Figure 9 of ``dataset`` from sweep records ``{"model": "rr"|"krr", "dataset": ...,
-    "rep": ..., "path": ...}`` (the names come from the records, not the paths); records of
-    other datasets are ignored."""
-    by_model: dict[str, dict[str, pd.DataFrame]] = {"rr": {}, "krr": {}}
-    for (model, _ds, rep), df in read_sweeps(r for r in sweeps if str(r["dataset"]) == dataset).items():
-        by_model.setdefault(model, {})[rep] = df
-    published: dict[str, dict[str, pd.DataFrame]] = {}
-    if published_dir and compare_as:
-        from .. import published as pub
-
-        for model, reps in by_model.items():
-            for rep in reps:
-                df = pub.regression(published_dir, model, compare_as, rep, missing_ok=True)
-                if df is not None:
-                    published.setdefault(model, {})[rep] = df
-    return figure9(by_model, Path(out).with_suffix(""), dataset, published=published, classes=classes)

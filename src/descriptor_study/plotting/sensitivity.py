@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from ..representations.registry import label
-from ..sensitivity import NOISE_FLOOR, PANELS, is_zero_curve, read_curves
+from ..sensitivity import NOISE_FLOOR, PANELS, is_zero_curve
 from .style import PUBLISHED_STYLE, plt, representation_colour, representation_order, save, with_published_entry
 
 
@@ -214,25 +213,3 @@ def figure5(curves: dict, stem, published: dict | None = None, classes=None) -> 
     fig.set_size_inches(10, height)
     fig.tight_layout(rect=(0, (0.4 + 0.3 * (rows - 1)) / height, 1, 1 - 0.24 / height))
     return save(fig, stem)
-
-
-def figures_from_files(
-    curves: Iterable[Mapping[str, Any]], outdir: str | Path, published_dir=None, classes=None
-) -> list[Path]:
-    """Figures 3, 4 and 5 from curve records ``{"panel": ..., "rep": ..., "path": ...}``
-    (the names come from the records, not the paths) into ``outdir``."""
-    curves = read_curves(curves)
-    published = {}
-    if published_dir:
-        from .. import published as pub
-
-        for panel, rep in curves:
-            df = pub.sensitivity(published_dir, panel, rep, missing_ok=True)
-            if df is not None:
-                published[(panel, rep)] = df
-    outdir = Path(outdir)
-    return (
-        figure3(curves, outdir / "figure3", published, classes)
-        + figure4(curves, outdir / "figure4", published, classes)
-        + figure5(curves, outdir / "figure5", published, classes)
-    )

@@ -1,69 +1,21 @@
-"""Stage functions the rule scripts call: each reads the files of the stage before and
-writes its own (atomically), so the library runs the same without Snakemake."""
+"""Stages of ``workflow/rules/regression.smk``: the RR and KRR sweeps of one (dataset,
+representation), Figure 9 and the best-RMSE table."""
 
 from __future__ import annotations
 
 import logging
-import platform
-import time
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
-from . import __version__, storage
-from .datasets import dataset_species, read_structures
-from .representations import build
+from .. import storage
+from ..datasets import dataset_species, read_structures
+from ..regression import BEST_RMSE_NOTE, best_rmse_table
 
 log = logging.getLogger(__name__)
-
-
-def represent_dataset(
-    dataset_path: str | Path,
-    out_path: str | Path,
-    representation: str,
-    dataset: str,
-    params: dict[str, Any] | None = None,
-    species: Sequence[str] | None = None,
-    n_jobs: int = 1,
-    progress: bool = True,
-) -> storage.StoredRepresentation:
-    """Compute ``representation`` for every structure of the extxyz file of ``dataset`` and
-    store it under these names (``params`` may carry the config's ``class`` key)."""
-    dataset_path = Path(dataset_path)
-    structures = read_structures(dataset_path, require_energy=False, warn_close_atoms=False)
-    species = list(species) if species else dataset_species(structures)
-    rep = build(representation, species, params)
-    log.info(
-        "%s on %s (%s): %d structures, species %s", representation, dataset, dataset_path, len(structures), rep.species
-    )
-    start = time.perf_counter()
-    matrix, offsets = rep.compute_many(
-        structures, n_jobs=n_jobs, progress=progress, source=str(dataset_path), dataset=dataset
-    )
-    seconds = time.perf_counter() - start
-    log.info("%d rows x %d features in %.1f s", *matrix.shape, seconds)
-    versions = {
-        "descriptor_study": __version__,
-        "numpy": np.__version__,
-        "python": platform.python_version(),
-        **rep.library_versions(),
-    }
-    data = storage.StoredRepresentation(
-        matrix=matrix,
-        offsets=offsets,
-        n_atoms=np.array([len(a) for a in structures], dtype=np.int64),
-        representation=representation,
-        dataset=dataset,
-        species=list(rep.species),
-        params=rep.describe()["params"],
-        versions=versions,
-        per_structure=rep.per_structure,
-        extra={"seconds": seconds, "n_jobs": n_jobs},
-    )
-    storage.write(out_path, data)
-    return data
 
 
 def regress_dataset(
@@ -100,9 +52,9 @@ def regress_dataset(
     """
     import pandas as pd
 
-    from . import regression as rg
-    from . import splits
-    from .errors import ConfigError, DatasetError
+    from .. import regression as rg
+    from .. import splits
+    from ..errors import ConfigError, DatasetError
 
     stored = storage.read(h5)
     X = stored.structure_vectors()
@@ -213,7 +165,7 @@ def targets_from_file(energies, structures, e0: dict[str, float] | None, dataset
     """Cohesive energies E − Σ_atoms E0[species] for the energies of a targets file and the
     dataset's structures they belong to (same order); E0 from config ``datasets.<dataset>.e0``.
     A species without an E0 ends in one ConfigError naming that key and the species."""
-    from .errors import ConfigError
+    from ..errors import ConfigError
 
     e0 = dict(e0 or {})
     present = dataset_species(structures)
@@ -225,3 +177,56 @@ def targets_from_file(energies, structures, e0: dict[str, float] | None, dataset
         )
     reference = np.array([sum(e0[s] for s in atoms.get_chemical_symbols()) for atoms in structures], dtype=float)
     return np.asarray(energies, dtype=float) - reference
+
+
+def read_sweeps(sweeps: Iterable[Mapping[str, Any]]) -> dict[tuple[str, str, str], pd.DataFrame]:
+    """Sweep records ``{"model": ..., "dataset": ..., "rep": ..., "path": ...}`` →
+    {(model, dataset, rep): sweep}.  The names come from the records (the rule builds them
+    with the paths), never from the paths."""
+    return {(str(r["model"]), str(r["dataset"]), str(r["rep"])): pd.read_csv(r["path"]) for r in sweeps}
+
+
+def regression_table(sweeps: Iterable[Mapping[str, Any]], csv: str | Path, md: str | Path) -> pd.DataFrame:
+    """Rule ``regression_table``: the best-RMSE table (:func:`.regression.best_rmse_table`) of
+    the sweep records (see :func:`read_sweeps`) as CSV and Markdown."""
+    from .tables import write_table
+
+    table = best_rmse_table(read_sweeps(sweeps))
+    write_table(
+        table,
+        csv,
+        md,
+        title="Test RMSE at the size chosen by cross-validation on the training set\n\n" + BEST_RMSE_NOTE,
+    )
+    return table
+
+
+def figure9(
+    sweeps: Iterable[Mapping[str, Any]],
+    dataset: str,
+    out,
+    published_dir=None,
+    compare_as: str | None = None,
+    class_entries=None,
+) -> list[Path]:
+    """Rule ``figure9``: Figure 9 of ``dataset`` from sweep records ``{"model": "rr"|"krr",
+    "dataset": ..., "rep": ..., "path": ...}`` (the names come from the records, not the
+    paths); records of other datasets are ignored.  ``class_entries``: the config's ``class``
+    entries (``registry.classes_of``)."""
+    from ..plotting import regression as plots
+    from ..representations.registry import classes_of
+
+    classes = classes_of(class_entries)
+    by_model: dict[str, dict[str, pd.DataFrame]] = {"rr": {}, "krr": {}}
+    for (model, _ds, rep), df in read_sweeps(r for r in sweeps if str(r["dataset"]) == dataset).items():
+        by_model.setdefault(model, {})[rep] = df
+    published: dict[str, dict[str, pd.DataFrame]] = {}
+    if published_dir and compare_as:
+        from .. import published as pub
+
+        for model, reps in by_model.items():
+            for rep in reps:
+                df = pub.regression(published_dir, model, compare_as, rep, missing_ok=True)
+                if df is not None:
+                    published.setdefault(model, {})[rep] = df
+    return plots.figure9(by_model, Path(out).with_suffix(""), dataset, published=published, classes=classes)

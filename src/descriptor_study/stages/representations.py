@@ -1,0 +1,66 @@
+"""Stage of ``workflow/rules/representations.smk``: one (dataset, representation) → one
+``.h5`` file (rules ``represent`` and ``represent_degree``)."""
+
+from __future__ import annotations
+
+import logging
+import platform
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .. import __version__, storage
+from ..datasets import dataset_species, read_structures
+from ..representations import build
+
+log = logging.getLogger(__name__)
+
+
+def represent_dataset(
+    dataset_path: str | Path,
+    out_path: str | Path,
+    representation: str,
+    dataset: str,
+    params: dict[str, Any] | None = None,
+    species: Sequence[str] | None = None,
+    n_jobs: int = 1,
+    progress: bool = True,
+) -> storage.StoredRepresentation:
+    """Compute ``representation`` for every structure of the extxyz file of ``dataset`` and
+    store it under these names (``params`` may carry the config's ``class`` key)."""
+    dataset_path = Path(dataset_path)
+    structures = read_structures(dataset_path, require_energy=False, warn_close_atoms=False)
+    species = list(species) if species else dataset_species(structures)
+    rep = build(representation, species, params)
+    log.info(
+        "%s on %s (%s): %d structures, species %s", representation, dataset, dataset_path, len(structures), rep.species
+    )
+    start = time.perf_counter()
+    matrix, offsets = rep.compute_many(
+        structures, n_jobs=n_jobs, progress=progress, source=str(dataset_path), dataset=dataset
+    )
+    seconds = time.perf_counter() - start
+    log.info("%d rows x %d features in %.1f s", *matrix.shape, seconds)
+    versions = {
+        "descriptor_study": __version__,
+        "numpy": np.__version__,
+        "python": platform.python_version(),
+        **rep.library_versions(),
+    }
+    data = storage.StoredRepresentation(
+        matrix=matrix,
+        offsets=offsets,
+        n_atoms=np.array([len(a) for a in structures], dtype=np.int64),
+        representation=representation,
+        dataset=dataset,
+        species=list(rep.species),
+        params=rep.describe()["params"],
+        versions=versions,
+        per_structure=rep.per_structure,
+        extra={"seconds": seconds, "n_jobs": n_jobs},
+    )
+    storage.write(out_path, data)
+    return data
