@@ -114,6 +114,22 @@ def test_run_step_records_what_made_each_output(workdir, tmp_path):
     assert str(tmp_path) not in text and "0x" not in text  # relative paths, no addresses
 
 
+def test_what_a_step_ran_with_is_recorded_as_resolved(workdir, tmp_path):
+    """A step's ``main`` may return what it ran with (the parameters resolved, defaults
+    included): each output's record holds it under ``resolved``; without it, no such key."""
+
+    def main(smk):
+        _main(smk)
+        return {"params": {"cutoff": 6.5, "n_max": np.int64(2)}, "settings": {"fig3": {"seed": 0}}}
+
+    runlog.run_step(_job(tmp_path), main)
+    for name in ("y.csv", "y.md"):
+        record = json.loads((workdir / "provenance" / "results" / "x" / f"{name}.json").read_text())
+        assert record["resolved"] == {"params": {"cutoff": 6.5, "n_max": 2}, "settings": {"fig3": {"seed": 0}}}
+    runlog.run_step(_job(tmp_path), _main)
+    assert "resolved" not in json.loads((workdir / "provenance" / "results" / "x" / "y.csv.json").read_text())
+
+
 def test_same_inputs_same_bytes_edited_input_new_checksum(workdir, tmp_path):
     record_path = workdir / "provenance" / "results" / "x" / "y.csv.json"
     runlog.run_step(_job(tmp_path), _main)

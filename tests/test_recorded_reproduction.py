@@ -33,7 +33,7 @@ RESULT_DEFINING = [
     "src/descriptor_study/selection.py",
     "src/descriptor_study/stages/datasets.py",
     "src/descriptor_study/stages/representations.py",
-    "src/descriptor_study/stages/sensitivity.py::one_thread,run_panel,run_panels",
+    "src/descriptor_study/stages/sensitivity.py::one_thread,run_panel,run_panels,sensitivity_curves,_write_panels",
     "src/descriptor_study/stages/dimensionality.py::select_features,run_selection",
     "src/descriptor_study/stages/tables.py::read_counts,table1",
     "src/descriptor_study/tables.py::table1",

@@ -415,6 +415,34 @@ def test_run_panels_writes_each_panel_with_one_representation(tmp_path):
         run_panels("CHSF", params, settings, {"fig6": tmp_path / "x.csv"})
 
 
+def test_the_curve_job_returns_what_its_curves_were_computed_with(tmp_path):
+    """``sensitivity_curves`` (the rule's stage) writes what ``run_panels`` writes and returns,
+    for the provenance, the declared parameters with their defaults (the config gave only
+    n_max and l_max), apart from what the class derives, and each panel's settings with the
+    defaults the config left out and the ``authors`` values resolved."""
+    from descriptor_study.sensitivity import SETTING_DEFAULTS, resolve_settings
+    from descriptor_study.stages.sensitivity import run_panels, sensitivity_curves
+
+    params = {"n_max": 3, "l_max": 3}
+    settings = {"seed": 3, "normalisation": "authors"}
+    outputs = {"fig4": tmp_path / "a" / "SOAP.csv", "fig5b": tmp_path / "b" / "SOAP.csv"}
+    ran_with = sensitivity_curves("SOAP", params, settings, outputs)
+    written = {panel: out.read_bytes() for panel, out in outputs.items()}
+    run_panels("SOAP", params, settings, outputs)
+    assert {panel: out.read_bytes() for panel, out in outputs.items()} == written
+    rep = build("SOAP", ["Si"], params)
+    assert ran_with["params"] == {p.name: rep.params[p.name] for p in rep.parameters}
+    assert ran_with["params"]["cutoff"] == 6.5 and ran_with["params"]["n_max"] == 3
+    assert ran_with["derived"]["quip_args"] == rep.quip_args and "quip_args" not in ran_with["params"]
+    assert set(ran_with["settings"]) == {"fig4", "fig5b"}
+    for panel, got in ran_with["settings"].items():
+        assert set(got) == set(SETTING_DEFAULTS)
+        assert got["seed"] == 3 and got["rotation_axis"] == SETTING_DEFAULTS["rotation_axis"]
+        assert got["normalisation"] == resolve_settings(settings, "SOAP", panel)["normalisation"]
+    assert ran_with["settings"]["fig4"]["normalisation"] == "absolute"  # SOAP's Figure 4: the authors' Python run
+    assert ran_with["settings"]["fig5b"]["normalisation"] == "relative"
+
+
 def test_a_curve_that_is_exactly_zero_is_named_so_in_the_slope_table(tmp_path):
     """ACSF with a 5 Å cutoff does not see the Figure 5a neighbour (5.43 Å from the centre):
     dV is exactly 0 at every t, and the slope table says so instead of "below noise floor",

@@ -247,16 +247,27 @@ def _class_of(representation, classes=None):
     return get_class(representation)
 
 
+#: the settings a config may leave out, and what a curve then takes
+SETTING_DEFAULTS = {
+    "rotation_axis": "y",
+    "mixed_direction": "x",
+    "radial_variant": "radial",
+    "tangential_direction": "authors",
+    "seed": 0,
+    "normalisation": "relative",
+}
+
+
 def build_path(panel: str, settings: dict[str, Any] | None = None, t: np.ndarray | None = None) -> Path_:
-    s = settings or {}
+    s = {**SETTING_DEFAULTS, **(settings or {})}
     if panel == "fig3":
-        return rotation_path(s.get("rotation_axis", "y"))
+        return rotation_path(s["rotation_axis"])
     if panel == "fig4":
-        return mixed_path(str(s.get("mixed_direction", "x")), t)
+        return mixed_path(str(s["mixed_direction"]), t)
     if panel == "fig5a":
-        return radial_path(s.get("radial_variant", "radial"), t)
+        return radial_path(s["radial_variant"], t)
     if panel in ("fig5b", "fig5c", "fig5d"):
-        return tangential_path(panel, s.get("tangential_direction", "authors"), int(s.get("seed", 0)), t)
+        return tangential_path(panel, s["tangential_direction"], int(s["seed"]), t)
     raise ValueError(f"unknown panel {panel!r}")
 
 

@@ -50,6 +50,7 @@ def represent_dataset(
         "python": platform.python_version(),
         **rep.library_versions(),
     }
+    described = rep.describe()  # the declared parameters, resolved, apart from the derived entries
     data = storage.StoredRepresentation(
         matrix=matrix,
         offsets=offsets,
@@ -57,7 +58,8 @@ def represent_dataset(
         representation=representation,
         dataset=dataset,
         species=list(rep.species),
-        params=rep.describe()["params"],
+        params=described["params"],
+        derived=described["derived"],
         versions=versions,
         per_structure=rep.per_structure,
         extra={"seconds": seconds, "n_jobs": n_jobs},

@@ -14,7 +14,15 @@ import pandas as pd
 from .. import storage
 from ..errors import ConfigError
 from ..representations.registry import classes_of
-from ..sensitivity import PANELS, build_path, noise_floor, resolve_settings, sensitivity_curve, slope_table
+from ..sensitivity import (
+    PANELS,
+    SETTING_DEFAULTS,
+    build_path,
+    noise_floor,
+    resolve_settings,
+    sensitivity_curve,
+    slope_table,
+)
 from .tables import write_table
 
 #: environment variables that set a numerical library's thread count when it is loaded
@@ -73,23 +81,41 @@ def run_panels(
 
     The curves are computed with one BLAS and OpenMP thread (:func:`one_thread`; the job
     declares one): so they are bit for bit the same whatever the machine's cores."""
+    return _write_panels(representation, params, settings, outputs)[0]
+
+
+def sensitivity_curves(
+    representation: str,
+    params: dict[str, Any] | None,
+    settings: dict[str, Any] | None,
+    outputs: Mapping[str, str | Path],
+) -> dict[str, Any]:
+    """Rule ``sensitivity_curve``: :func:`run_panels`, returning what the curves were
+    computed with, for the job's provenance: the representation's declared parameters,
+    resolved (defaults included), apart from what it derives from them, and each panel's
+    resolved settings (the config gives only overrides)."""
+    return _write_panels(representation, params, settings, outputs)[1]
+
+
+def _write_panels(representation, params, settings, outputs) -> tuple[dict[str, pd.DataFrame], dict[str, Any]]:
     from ..representations import build
 
     unknown = [panel for panel in outputs if panel not in PANELS]
     if unknown:
         raise ValueError(f"unknown panel(s) {unknown}; known: {list(PANELS)}")
-    curves = {}
+    curves, panels = {}, {}
     with one_thread():
         rep = build(representation, ["Si"], params)
         for panel in outputs:
-            resolved = resolve_settings(settings, type(rep), panel)
+            resolved = {**SETTING_DEFAULTS, **resolve_settings(settings, type(rep), panel)}
             path = build_path(panel, resolved)
-            curves[panel] = sensitivity_curve(
-                rep, path, progress=True, normalisation=resolved.get("normalisation", "relative")
-            )
+            curves[panel] = sensitivity_curve(rep, path, progress=True, normalisation=resolved["normalisation"])
+            panels[panel] = resolved
     for panel, out_csv in outputs.items():  # every curve computed (and checked) before any is written
         storage.write_csv(curves[panel], out_csv)
-    return curves
+    described = rep.describe()
+    ran_with = {"params": described["params"], "derived": described["derived"], "settings": panels}
+    return curves, ran_with
 
 
 def read_curves(curves: Iterable[Mapping[str, Any]]) -> dict[tuple[str, str], pd.DataFrame]:
