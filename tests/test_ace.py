@@ -14,7 +14,8 @@ from scipy.special import eval_jacobi, eval_legendre
 
 from descriptor_study.errors import ConfigError
 from descriptor_study.representations import build
-from descriptor_study.representations.ace import ACE, basis_spec
+from descriptor_study.representations.ace import ACE
+from descriptor_study.representations.ace_basis import basis_spec
 
 SPECIES = ["Al", "Ni", "Cu"]
 

@@ -14,7 +14,7 @@ from scipy.special import eval_jacobi, sph_harm_y
 
 from descriptor_study.errors import ConfigError
 from descriptor_study.representations import build
-from descriptor_study.representations.ace import basis_spec
+from descriptor_study.representations.ace_basis import basis_spec
 
 SPECIES = ["Al", "Ni", "Cu"]
 #: SHIPDescriptor(deg = D, rcut = 6.5) defaults: bodyorder 3, PolyTransform(2, 2.5),
