@@ -208,7 +208,9 @@ class Plan:
     def fps_dataset(self) -> str:
         return self.dimensionality.get("fps_dataset", self.datasets[0])
 
+    @cached_property
     def std_variant(self) -> str | None:
+        """The variant name of the standardised curve (``MBTR-std``), if any."""
         return f"{self.std_rep}-std" if self.std_rep else None
 
     def dimensionality_records(self, method: str, datasets: list[str] | None = None) -> list[dict]:
@@ -244,7 +246,7 @@ class Plan:
         """Figure 6g: the standardised representation's CUR curve."""
         if not (self.dimensionality and self.std_dataset):
             return []
-        variant = self.std_variant()
+        variant = self.std_variant
         return [
             {
                 "method": "cur",
@@ -257,7 +259,7 @@ class Plan:
 
     def standardise(self, variant: str) -> bool:
         """Whether a selection job of ``variant`` standardises the columns first."""
-        return variant == self.std_variant()
+        return variant == self.std_variant
 
     def selection_input(self, dataset: str, variant: str) -> str:
         """The matrix a CUR/FPS/PCA job reads (<std_rep>-std reads <std_rep>'s)."""
