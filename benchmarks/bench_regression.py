@@ -138,6 +138,7 @@ def main() -> None:
     ap.add_argument("--json", type=Path, help="also write the rows as JSON here (benchmarks/goals.py reads it)")
     args = ap.parse_args()
     from descriptor_study import regression as rg
+    from descriptor_study import regression_search as rs
 
     P = problem(args.structures)
     p = P.X.shape[1]
@@ -159,8 +160,8 @@ def main() -> None:
     print(rows[-2:])
     if not args.skip_cv:
         for model, key in (("rr", "rr_cv"), ("krr", "krr_cv")):  # the default: one search at all features
-            t_grid, grid = timed(rg.cv_grid, P, model)
-            chosen = rg.choose(grid, model)
+            t_grid, grid = timed(rs.cv_grid, P, model)
+            chosen = rs.choose(grid, model)
             t_sw, _ = timed(rg.feature_sweep, P, ranking, model, chosen, sizes)
             what = (
                 f"{model.upper()} sweep + CV search once at all features ({len(grid)} candidates), {len(sizes)} sizes"
@@ -168,14 +169,14 @@ def main() -> None:
             rows.append((key, what, t_grid + t_sw, model.upper(), f"search {t_grid:.2f} s, chose {chosen}"))
             print(rows[-1])
     if args.every_size:
-        t_cv, table = timed(rg.cross_validate, P, ranking, "rr", sizes)
+        t_cv, table = timed(rs.cross_validate, P, ranking, "rr", sizes)
         t_sw, _ = timed(rg.feature_sweep, P, ranking, "rr", table, sizes)
         what = f"RR sweep + CV search at every size (5 folds × 15 λ), {len(sizes)} sizes"
         rows.append(("rr_every", what, t_cv + t_sw, "RR", ""))
         print(rows[-1])
         k = args.cv_sizes
         part = sizes if not k or k >= len(sizes) else sizes[np.unique(np.linspace(0, len(sizes) - 1, k).astype(int))]
-        t_cv, table = timed(rg.cross_validate, P, ranking, "krr", part)
+        t_cv, table = timed(rs.cross_validate, P, ranking, "krr", part)
         t_sw, _ = timed(rg.feature_sweep, P, ranking, "krr", table, part)
         scale = len(sizes) / len(part)
         note = "" if scale == 1 else f"extrapolated: {len(part)} sizes timed ({t_cv + t_sw:.1f} s) × {scale:.1f}"

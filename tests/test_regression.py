@@ -11,7 +11,6 @@ from descriptor_study.errors import DatasetError
 from descriptor_study.regression import (
     Problem,
     cohesive_targets,
-    cross_validate,
     feature_sweep,
     fit_status,
     isolated_atom_energies,
@@ -19,9 +18,9 @@ from descriptor_study.regression import (
     normalise,
     ridge_qr,
     rmse_per_atom,
-    search_hyperparameters,
     sweep_sizes,
 )
+from descriptor_study.regression_search import cross_validate, search_hyperparameters
 from descriptor_study.splits import read_split, read_targets
 
 
@@ -457,7 +456,7 @@ def test_search_route_holds_one_choice_and_records_it(tmp_path, caplog):
 
     import pandas as pd
 
-    from descriptor_study.regression import LAMBDA_GRID
+    from descriptor_study.regression_search import LAMBDA_GRID
     from descriptor_study.stages.regression import regress_dataset
 
     study = _two_species_study(tmp_path)
@@ -586,7 +585,7 @@ def test_shifted_solves_equal_a_solve_per_lambda():
     import scipy.linalg
     from sklearn.metrics.pairwise import rbf_kernel
 
-    from descriptor_study.regression import _shifted_solves
+    from descriptor_study.regression_search import _shifted_solves
 
     rng = np.random.default_rng(10)
     X, y = rng.normal(size=(70, 4)), rng.normal(size=70)
@@ -671,7 +670,7 @@ def test_search_and_heldout_errors_equal_refitting_every_fold(ntr):
     """The grid's CV errors (one SVD for RR; fold refits for KRR) and every sweep row's held-out
     error (closed form from the sweep's own factorisation) equal refitting each fold, and the
     chosen candidate is the refitted grid's best."""
-    from descriptor_study.regression import choose, cv_grid
+    from descriptor_study.regression_search import choose, cv_grid
 
     P = _cv_problem(ntr=ntr)
     p = P.X.shape[1]
@@ -723,7 +722,8 @@ def test_ridge_training_error_does_not_rise_with_fixed_lambda():
 def test_no_summary_looks_at_the_test_set():
     """Perturbing the test targets changes the test RMSEs but neither the chosen hyperparameters,
     the held-out errors nor the size the best-RMSE table reports at."""
-    from descriptor_study.regression import best_rmse_table, choose, cv_grid
+    from descriptor_study.regression import best_rmse_table
+    from descriptor_study.regression_search import choose, cv_grid
 
     P = _cv_problem()
     ranking = np.random.default_rng(6).permutation(P.X.shape[1])

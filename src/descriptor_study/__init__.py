@@ -10,7 +10,8 @@ The science (arrays in, arrays out):
   the neighbour search of the atom-centred ones)
 - ``sensitivity``: reference crystal, perturbation paths, dV(t) curves, slopes
 - ``selection``: CUR, FPS and PCA on feature matrices
-- ``regression``: ridge and kernel ridge against the number of selected features
+- ``regression``: ridge and kernel ridge against the number of selected features;
+  ``regression_search``: their hyperparameters chosen by cross-validation
 - ``splits``: the regression's train/test split and targets files
 - ``published``: the authors' published results, pinned and decoded
 - ``reproduction``: every comparable number of a run against the published one

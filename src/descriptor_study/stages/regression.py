@@ -45,14 +45,15 @@ def regress_dataset(
 
     Hyperparameters (the CSV's hyperparameters_from says which route): ``hyper`` from config;
     else with ``search`` true one set chosen by cross-validation on the training set at the
-    full feature count (:func:`.regression.cv_grid`, the grid and the choice in the log) and
+    full feature count (:func:`.regression_search.cv_grid`, the grid and the choice in the log) and
     held for every size, as the paper held its values; ``search="every_size"`` chooses again at
-    every size (:func:`.regression.cross_validate`).  Every row has heldout_rmse, the
+    every size (:func:`.regression_search.cross_validate`).  Every row has heldout_rmse, the
     cross-validation error of its own fit, which the best-RMSE table chooses by.
     """
     import pandas as pd
 
     from .. import regression as rg
+    from .. import regression_search as rs
     from .. import splits
     from ..errors import ConfigError, DatasetError
 
@@ -106,7 +107,7 @@ def regress_dataset(
         chosen, how = {k: float(hyper[k]) for k in key}, "config"
         log.info("%s: %s from config; %d train, %d test", what, chosen, len(train), len(test))
     elif search == "every_size":  # chosen again at every size, on the training set only
-        chosen, how = rg.cross_validate(problem, ranking, model, sizes), "cross-validation at every size"
+        chosen, how = rs.cross_validate(problem, ranking, model, sizes), "cross-validation at every size"
         log.info(
             "%s: cross-validated at each of %d sizes (%s); %d train, %d test",
             what,
@@ -116,8 +117,8 @@ def regress_dataset(
             len(test),
         )
     elif search:  # once, at the full feature count, on the training set only; held for every size
-        grid = rg.cv_grid(rg.Problem(X[:, ranking], y, n_atoms, train, test), model)  # the sweep's last size
-        best = rg.choose(grid, model)
+        grid = rs.cv_grid(rg.Problem(X[:, ranking], y, n_atoms, train, test), model)  # the sweep's last size
+        best = rs.choose(grid, model)
         log.info(
             "%s: %d-fold cross-validation on the %d training structures at all %d features; grid (%s):\n%s",
             what,
