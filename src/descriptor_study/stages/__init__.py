@@ -8,7 +8,8 @@ values, so the library runs the same without Snakemake.
 
 - ``datasets``: ``make_dataset``, ``pinned_file``
 - ``representations``: ``represent_dataset`` (rules ``represent`` and ``represent_degree``)
-- ``sensitivity``: ``run_panels`` (rule ``sensitivity_curve``), ``sensitivity_slopes``, ``sensitivity_figures``
+- ``sensitivity``: ``sensitivity_curves`` (rule ``sensitivity_curve``; ``run_panels`` without the
+  record of what the curves were computed with), ``sensitivity_slopes``, ``sensitivity_figures``
 - ``dimensionality``: ``select_features``, ``figure6``, ``figure7``, ``figure8``, ``compressibility``
 - ``regression``: ``regress_dataset`` (rule ``regress``), ``figure9``, ``regression_table``
 - ``tables``: ``table1``, and ``write_table``, the writer of every table
