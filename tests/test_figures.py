@@ -133,6 +133,22 @@ def test_figures_7_and_8_take_names_and_colours_from_records_and_classes(tmp_pat
     )
 
 
+@pytest.mark.parametrize("order", [["AlNiCu", "TiO2"], ["TiO2", "AlNiCu"]])
+def test_published_curves_are_drawn_in_the_records_dataset_order(tmp_path, published_dir, captured, order):
+    """The published curves of Figures 6 and 7 come in the order of the datasets in the
+    records (a set's order, which changes with the hash seed, made two runs draw different
+    figures from the same files)."""
+    compare_as = {f"{d}-mine": d for d in order}
+    for method, draw in (
+        ("cur", lambda r: dimensionality_stage.figure6(r, [], [], tmp_path / "f6.png", published_dir, compare_as)),
+        ("pca", lambda r: dimensionality_stage.figure7(r, tmp_path / "f7.png", published_dir, compare_as)),
+    ):
+        captured.clear()
+        draw([our_curve(tmp_path, method, f"{d}-mine", "ACSF") for d in order])
+        labels = [l.get_label() for l in captured[0].axes[0].get_lines() if "published" in l.get_label()]
+        assert [label.split()[0] for label in labels] == [f"{d}-mine" for d in order], labels
+
+
 def test_figure5_overlays_the_authors_curves(tmp_path, published_dir, captured):
     paths = []
     for panel in ["fig3", "fig4", "fig5a", "fig5b", "fig5c", "fig5d"]:

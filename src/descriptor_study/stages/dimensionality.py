@@ -150,7 +150,7 @@ def figure6(
     by_degree = {int(e["degree"]): pd.read_csv(e["path"]) for e in degrees}
     degree_rep = degrees[0]["rep"] if degrees else None
     dataset = degrees[0]["dataset"] if degrees else None
-    datasets = {d for rep in ours.values() for d in rep}
+    datasets = list(dict.fromkeys(d for rep in ours.values() for d in rep))  # in the records' order
     published = published_curves(published_dir, compare_as, "cur", list(ours), datasets)
     if std_rep:
         published.update(published_curves(published_dir, compare_as, "cur", [f"{std_rep}-std"], list(std)))
@@ -173,7 +173,7 @@ def figure7(curves: Iterable[Record], out, published_dir=None, compare_as=None, 
 
     classes = classes_of(class_entries)
     ours = read_curves(curves)
-    datasets = {d for rep in ours.values() for d in rep}
+    datasets = list(dict.fromkeys(d for rep in ours.values() for d in rep))  # in the records' order
     return plots.figure7(
         ours,
         Path(out).with_suffix(""),
