@@ -274,7 +274,7 @@ def test_the_record_names_the_model_and_the_weight_files_sha256():
 
     assert params["chgnet_version"] == chgnet.__version__
     assert rep.library_versions() == {"chgnet": chgnet.__version__, "torch": torch.__version__}
-    assert params["dtype"] == "float64" and params["features"] == "energy"
+    assert params["dtype"] == "float64" and rep.describe()["params"]["features"] == "energy"
 
 
 def test_an_element_chgnet_does_not_cover_is_refused():
