@@ -52,11 +52,22 @@ RESULT_DEFINING = [
 ]
 OFFLINE_CONFIG = REPO / "config/reproduce-offline.yaml"
 
+#: top-level definitions inside RESULT_DEFINING that cannot change a number of the report,
+#: each with the reason; the check leaves them out (their call sites stay in).  Only two kinds
+#: belong here: what ends a run with an error (it runs only where no number is written) and
+#: what decides whether a job reruns (the code fingerprints).  ``path::name,...``.
+NOT_RESULT_DEFINING: dict[str, str] = {}
 
-def _meaning(text: str, path: str, names: set[str] | None) -> str:
+
+def _exempt(path: str) -> set[str]:
+    """The top-level definitions of ``path`` that NOT_RESULT_DEFINING leaves out."""
+    return {n for entry in NOT_RESULT_DEFINING if entry.split("::")[0] == path for n in entry.split("::")[1].split(",")}
+
+
+def _meaning(text: str, path: str, names: set[str] | None, exempt: set[str] = frozenset()) -> str:
     """What of a file can change a result: a Python module's syntax tree without docstrings (as
     the code fingerprints read it: comments and layout are not in it), only ``names`` among its
-    top-level definitions when given; any other file as it is."""
+    top-level definitions when given, without those in ``exempt``; any other file as it is."""
     if not path.endswith(".py"):
         return text
     import ast
@@ -64,10 +75,11 @@ def _meaning(text: str, path: str, names: set[str] | None) -> str:
 
     from descriptor_study.representations.fingerprint import _normalised
 
-    if names is not None:
+    if names is not None or exempt:
         tree = ast.parse(text)
         defs = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
-        tree.body = [n for n in tree.body if not isinstance(n, defs) or n.name in names]
+        keep = lambda n: not isinstance(n, defs) or ((names is None or n.name in names) and n.name not in exempt)  # noqa: E731
+        tree.body = [n for n in tree.body if keep(n)]
         text = ast.unparse(tree)
     with tempfile.TemporaryDirectory() as tmp:
         file = Path(tmp) / "module.py"
@@ -173,7 +185,9 @@ def test_the_recorded_run_is_of_the_code_that_defines_the_numbers():
         now = REPO / path
         if before.returncode != 0 or not now.exists():
             changed.append(path)  # added or removed
-        elif _meaning(before.stdout, path, names) != _meaning(now.read_text(), path, names):
+        elif _meaning(before.stdout, path, names, _exempt(path)) != _meaning(
+            now.read_text(), path, names, _exempt(path)
+        ):
             changed.append(path)
     assert not changed, (
         f"the recorded reproduction run is of {fields['commit'][:12]}; since then {', '.join(changed)} changed: "
@@ -197,3 +211,24 @@ def test_the_check_sees_code_but_not_docstrings_or_comments():
     assert _meaning(code, "m.py", None) != _meaning(code.replace("2 * x", "3 * x"), "m.py", None)
     assert _meaning(code, "m.py", {"f"}) == _meaning(code.replace("return 1", "return 2"), "m.py", {"f"})
     assert _meaning(code, "m.py", {"f"}) != _meaning(code.replace("2 * x", "x + x"), "m.py", {"f"})
+
+
+def test_what_is_exempt_is_named_in_the_check_and_exists():
+    """Every NOT_RESULT_DEFINING entry names top-level definitions of a file the check covers."""
+    import ast
+
+    covered = [e.split("::")[0].rstrip("/") for e in RESULT_DEFINING]
+    for entry, reason in NOT_RESULT_DEFINING.items():
+        path, _, names = entry.partition("::")
+        assert reason and names, entry
+        assert any(path == c or path.startswith(c + "/") for c in covered), f"{path} is not in RESULT_DEFINING"
+        defined = {n.name for n in ast.parse((REPO / path).read_text()).body if hasattr(n, "name")}
+        assert set(names.split(",")) <= defined, f"{entry}: {set(names.split(',')) - defined} not defined there"
+
+
+def test_the_check_leaves_out_what_is_exempt():
+    code = "def f(x):\n    return 2 * x\n\n\ndef fail(x):\n    raise ValueError(x)\n"
+    reworded = code.replace("raise ValueError(x)", "raise ValueError(f'bad {x}')")
+    assert _meaning(code, "m.py", None, {"fail"}) == _meaning(reworded, "m.py", None, {"fail"})
+    assert _meaning(code, "m.py", None) != _meaning(reworded, "m.py", None)
+    assert _meaning(code, "m.py", None, {"fail"}) != _meaning(code.replace("2 * x", "3 * x"), "m.py", None, {"fail"})
