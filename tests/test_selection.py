@@ -165,6 +165,64 @@ def test_delayed_reflections_select_what_skmatter_selects(name, block):
     assert np.max(np.abs(direct - ours.errors[:n])) < 1e-10
 
 
+def test_equal_columns_are_interchangeable_and_scaled_copies_are_not():
+    X = _duplicated(6)  # columns 20 and 21 equal 3 and 7; column 22 is 2.5 times column 11
+    classes = _interchangeable(X)
+    assert classes[20] == 3 and classes[21] == 7 and classes[22] == 22 and classes[11] == 11
+    assert np.array_equal(np.delete(classes, [20, 21]), np.delete(np.arange(23), [20, 21]))
+    assert np.array_equal(_interchangeable(MATRICES["near collinear"]()), np.arange(25))
+
+
+def test_the_comparison_accepts_the_first_pick_swapped_between_equal_columns():
+    """What another CPU gave: the first choice is a tie between the equal columns 3 and 20,
+    round-off took 3 in ours and 20 in scikit-matter, the 19 selections after it agree.
+    Plain equality rejects it; the comparison accepts it (same classes, same curve)."""
+    X = _duplicated(6)
+    ours = cur_ranking(X)
+    selected = ours.selected[: ours.n_exact]
+    assert selected[0] == 3 and 20 not in selected
+    swapped = selected.copy()
+    swapped[0] = 20
+    assert not np.array_equal(swapped, selected)
+    assert_same_selections(X, selected, swapped)
+    assert_same_selections(X, swapped, selected)
+
+
+def test_the_comparison_rejects_a_selection_that_differs_in_a_class():
+    X = _duplicated(6)
+    ours = cur_ranking(X)
+    selected = ours.selected[: ours.n_exact]
+    assert_same_selections(X, selected, selected.copy())
+    wrong = []
+    i = int(np.flatnonzero(selected == 22)[0])
+    scaled = selected.copy()
+    scaled[i] = 11  # the same direction (the same curve), but not an equal column: 22 scores 6.25 times 11
+    wrong.append(scaled)
+    order = selected.copy()
+    order[[1, 2]] = order[[2, 1]]  # two different columns taken in the other order
+    wrong.append(order)
+    other = selected.copy()
+    other[-1] = 11  # a column the ranking had not taken
+    wrong.append(other)
+    twice = selected.copy()
+    twice[1] = 20  # column 3 taken twice (once as its equal 20)
+    wrong.append(twice)
+    wrong.append(selected[:-1])
+    for w in wrong:
+        with pytest.raises(AssertionError):
+            assert_same_selections(X, selected, w)
+    with pytest.raises(AssertionError):  # one column taken twice is not it and its equal
+        assert_same_selections(X, [3, 20], [3, 3])
+    # without equal columns the comparison is plain equality: a near twin is another column
+    X = MATRICES["near collinear"]()  # column 5 = column 4 + 1e-3 · column 6
+    ours = cur_ranking(X).selected
+    twin = ours.copy()
+    twin[ours == 4], twin[ours == 5] = 5, 4
+    with pytest.raises(AssertionError):
+        assert_same_selections(X, ours, twin)
+    assert_same_selections(X, ours, ours.copy())
+
+
 def _direct_cur(X: np.ndarray, n: int) -> np.ndarray:
     """The textbook greedy CUR (k = 1): the top right singular vector of the residual,
     projected explicitly (twice, for orthogonality) at every step."""
