@@ -555,8 +555,8 @@ def test_a_slope_other_than_the_expected_one_is_flagged_in_the_verdict(tmp_path)
     table = sensitivity_slopes(_slope_records(tmp_path), tmp_path / "slopes.csv", tmp_path / "slopes.md")
     rows = table.set_index("panel")
     assert rows.loc["fig5b", "k"] == pytest.approx(1.0, abs=1e-6) and rows.loc["fig5b", "expected"] == 2.0
-    assert rows.loc["fig5b", "verdict"] == "differs from expected 2 (|k − 2| > 0.15): linearly stable (k ≈ 1)"
-    assert rows.loc["fig5a", "verdict"] == "differs from expected 1 (|k − 1| > 0.15): slope 2 (linearly unstable)"
+    assert rows.loc["fig5b", "verdict"] == "differs from expected 2 (by more than 0.15): linearly stable (k ≈ 1)"
+    assert rows.loc["fig5a", "verdict"] == "differs from expected 1 (by more than 0.15): slope 2 (linearly unstable)"
     assert rows.loc["fig4", "verdict"] == "linearly stable (k ≈ 1)"  # as expected: no flag
     from descriptor_study.sensitivity import verdict
 
@@ -574,6 +574,8 @@ def test_figure3_rows_hold_the_rotation_s_largest_dv_not_nan(tmp_path):
     sensitivity_slopes(_slope_records(tmp_path), csv, md)
     text = md.read_text()
     assert "nan" not in text.lower()
+    rows = [line for line in text.splitlines() if line.startswith("|")]
+    assert len(rows) == 6 and {line.count("|") for line in rows} == {13}  # 12 cells in every row
     fig3 = next(line for line in text.splitlines() if line.startswith("| Q | fig3 |"))
     assert fig3 == "| Q | fig3 | rotation | — | — | — | — | max dV = 3.2e-16 | 3.2e-16 | — | False | 1e-12 |"
     written = pd.read_csv(csv).set_index("panel")

@@ -30,13 +30,13 @@ COLUMNS = {
         f"floor; {NOT_APPLICABLE} for Figure 3 (a rotation has no slope) and for a curve with no two points above "
         "the floor"
     ),
-    "t_min": f"the smallest t of the fit window ({NOT_APPLICABLE} where k is)",
-    "t_max": f"the largest t of the fit window ({NOT_APPLICABLE} where k is)",
+    "t_min": f"the smallest t of the fit window ({NOT_APPLICABLE} where k is {NOT_APPLICABLE})",
+    "t_max": f"the largest t of the fit window ({NOT_APPLICABLE} where k is {NOT_APPLICABLE})",
     "expected": f"the slope the paper reports for the panel ({NOT_APPLICABLE} for Figure 3)",
     "verdict": (
         "k ≈ 1: linearly stable; k ≈ 2: linearly unstable (the first-order change vanishes); "
-        f"'differs from expected' when |k − expected| > {SLOPE_TOLERANCE}; 'below noise floor' when dV never rises "
-        "above the floor; 'zero' when dV is exactly 0 at every t; for Figure 3 the largest dV"
+        f"'differs from expected' when k lies more than {SLOPE_TOLERANCE} from expected; 'below noise floor' "
+        "when dV never rises above the floor; 'zero' when dV is exactly 0 at every t; for Figure 3 the largest dV"
     ),
     "max_dV": (
         "Figure 3 only: the largest dV over the rotation angles; a rotation-invariant representation leaves only "
@@ -73,7 +73,7 @@ def slope_report(table: pd.DataFrame, curves: Mapping[tuple[str, str], pd.DataFr
         rotation = row.panel == "fig3"
         verdict = row.verdict
         if not rotation and not row.zero and differs(row.k, row.expected):
-            verdict = f"differs from expected {row.expected:g} (|k − {row.expected:g}| > {SLOPE_TOLERANCE}): {verdict}"
+            verdict = f"differs from expected {row.expected:g} (by more than {SLOPE_TOLERANCE}): {verdict}"
         verdicts.append(verdict)
         max_dv.append(float(curves[(row.panel, row.representation)]["dV"].max()) if rotation else None)
         dips.append(None if rotation else bool(row.dip))
