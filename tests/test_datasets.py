@@ -555,6 +555,51 @@ def test_file_cut_inside_its_last_number_is_warned(tmp_path, caplog):
     ]
 
 
+def test_file_cut_inside_an_atom_line_mid_structure_names_the_cut(tmp_path):
+    """A copy that stopped inside an atom line of a structure, not its last: before, the
+    message named only the count line ("line 31: structure 5 announces 4 atoms but only 3
+    lines follow its comment line"), not the cut line nor that the file was cut."""
+    from ase.io import write
+
+    whole = tmp_path / "whole.extxyz"
+    write(whole, _cu_frames(7), format="extxyz")  # 7 frames of 4 atoms: structure 5 is lines 31-36
+    lines = whole.read_text().splitlines(keepends=True)
+    assert lines[30] == "4\n" and len(lines[34].split()) == 4
+    cut = tmp_path / "cut.extxyz"
+    cut.write_text("".join(lines[:34]) + lines[34][:12])  # stops inside line 35, atom 2 of structure 5
+    assert len(lines[34][:12].split()) == 2
+    out = tmp_path / "out.extxyz"
+    with pytest.raises(DatasetError) as info:
+        build_dataset({"name": "cut", "file": str(cut)}, out)
+    assert str(info.value) == (
+        f"{cut}: line 35 (structure 5, atom 2) is cut: it has 2 columns, Properties=species:S:1:pos:R:3 needs 4; "
+        f"the file ends there: it was cut short (an interrupted copy or download?); structure 5 (line 31) is "
+        f"short: 2 whole atom lines of the 4 it announces (line 31: structure 5 announces 4 atoms but only 3 "
+        f"lines follow its comment line)"
+    )
+    assert not out.exists()
+    # the same cut, then the rest of a file joined on (the next structure's count on its own line)
+    cut.write_text("".join(lines[:34]) + lines[34][:12] + "\n" + "".join(lines[36:]))
+    with pytest.raises(DatasetError) as info:
+        build_dataset({"name": "cut", "file": str(cut)}, out)
+    assert str(info.value).startswith(
+        f"{cut}: line 35 (structure 5, atom 2) is cut: it has 2 columns, Properties=species:S:1:pos:R:3 needs 4; "
+        f"line 36 looks like the next structure's count line; structure 5 (line 31) is short: 2 whole atom "
+        f"lines of the 4 it announces (line 37: expected the atom count of structure 6, found 'Lattice="
+    )
+    assert not out.exists()
+    # a structure whose atom lines are whole but fewer than its count: the count line of the
+    # next structure comes where its last atom should be
+    cut.write_text("".join(lines[:35]) + "".join(lines[36:]))
+    with pytest.raises(DatasetError) as info:
+        read_structures(cut)
+    assert str(info.value).startswith(
+        f"{cut}: line 36 (structure 5, atom 3) looks like the atom count of the next structure, not an atom "
+        f"line: structure 5 (line 31) is short: 3 whole atom lines of the 4 it announces (line 37: expected the "
+        f"atom count of structure 6, found 'Lattice="
+    )
+
+
 def _dense_cube(n: int = 500, side: float = 5.0, seed: int = 1):
     """``n`` Si atoms in a periodic cube of ``side`` Å, on a jittered grid (no two closer
     than SUSPICIOUS_DISTANCE: the close-atoms scan does not see it)."""

@@ -474,6 +474,7 @@ def test_a_curve_that_is_exactly_zero_is_named_so_in_the_slope_table(tmp_path):
         "t_max",
         "expected",
         "verdict",
+        "max_dV",
         "dip",
         "zero",
         "noise_floor",
@@ -493,8 +494,8 @@ def test_a_curve_that_is_exactly_zero_is_named_so_in_the_slope_table(tmp_path):
     assert back["zero"].tolist() == [True, False, True]
     assert back["verdict"].tolist() == table["verdict"].tolist()
     text = md.read_text()
-    assert "| zero: the perturbation moved nothing within the cutoff | False | True |" in text
-    assert "| below noise floor | False | False |" in text
+    assert "| zero: the perturbation moved nothing within the cutoff | — | False | True |" in text
+    assert "| below noise floor | — | False | False |" in text
 
 
 @pytest.mark.slow
@@ -522,3 +523,81 @@ def test_curves_are_bit_for_bit_the_same_with_one_or_two_blas_threads(tmp_path):
         subprocess.run([sys.executable, "-c", code, json.dumps(arg)], env=env, check=True, timeout=600)
         written[threads] = {p: Path(f).read_bytes() for p, f in outputs.items()}
     assert written["1"] == written["2"]
+
+
+def _slope_records(tmp_path):
+    """Curves of a class like a user's Steinhardt one: slope 1 in Figures 4 and 5b (where
+    every other representation has 2), 2 in Figure 5a; its rotation stays at round-off."""
+    t = log_grid(-8, -1)
+    curves = {("fig4", "Q", 1.0): 0.3 * t, ("fig5b", "Q", 1.0): 0.2 * t, ("fig5a", "Q", 2.0): 0.1 * t**2}
+    records = []
+    for k, ((panel, rep, _), dV) in enumerate(curves.items()):
+        path = tmp_path / f"curve{k}.csv"
+        pd.DataFrame({"t": t, "dV": dV}).to_csv(path, index=False)
+        records.append({"panel": panel, "rep": rep, "path": path})
+    angles = np.arange(0, 91.0)
+    rotation = tmp_path / "rotation.csv"
+    pd.DataFrame({"t": angles, "dV": np.where(angles > 0, 3.2e-16 * np.sin(np.radians(angles)), 0.0)}).to_csv(
+        rotation, index=False
+    )
+    records.append({"panel": "fig3", "rep": "Q", "path": rotation})
+    return records
+
+
+def test_a_slope_other_than_the_expected_one_is_flagged_in_the_verdict(tmp_path):
+    """Before: Figure 5b's row of a slope-1 class read "expected 2 | linearly stable (k ≈ 1)",
+    with nothing saying that 1 is not the 2 every other representation has."""
+    import inspect
+
+    from descriptor_study.slope_report import SLOPE_TOLERANCE
+    from descriptor_study.stages.sensitivity import sensitivity_slopes
+
+    table = sensitivity_slopes(_slope_records(tmp_path), tmp_path / "slopes.csv", tmp_path / "slopes.md")
+    rows = table.set_index("panel")
+    assert rows.loc["fig5b", "k"] == pytest.approx(1.0, abs=1e-6) and rows.loc["fig5b", "expected"] == 2.0
+    assert rows.loc["fig5b", "verdict"] == "differs from expected 2 (by more than 0.15): linearly stable (k ≈ 1)"
+    assert rows.loc["fig5a", "verdict"] == "differs from expected 1 (by more than 0.15): slope 2 (linearly unstable)"
+    assert rows.loc["fig4", "verdict"] == "linearly stable (k ≈ 1)"  # as expected: no flag
+    from descriptor_study.sensitivity import verdict
+
+    assert SLOPE_TOLERANCE == inspect.signature(verdict).parameters["tol"].default == 0.15  # "k ≈ 1" is within it
+    md = (tmp_path / "slopes.md").read_text()
+    assert "| fig5b | tangential, high symmetry (1st shell) | 1 | " in md and "| 2 | differs from expected 2" in md
+
+
+def test_figure3_rows_hold_the_rotation_s_largest_dv_not_nan(tmp_path):
+    """Before: Figure 3's rows held ``nan`` in k, t_min, t_max and expected, and its number
+    (the largest dV, round-off) only inside the verdict's text."""
+    from descriptor_study.stages.sensitivity import sensitivity_slopes
+
+    csv, md = tmp_path / "slopes.csv", tmp_path / "slopes.md"
+    sensitivity_slopes(_slope_records(tmp_path), csv, md)
+    text = md.read_text()
+    assert "nan" not in text.lower()
+    rows = [line for line in text.splitlines() if line.startswith("|")]
+    assert len(rows) == 6 and {line.count("|") for line in rows} == {13}  # 12 cells in every row
+    fig3 = next(line for line in text.splitlines() if line.startswith("| Q | fig3 |"))
+    assert fig3 == "| Q | fig3 | rotation | — | — | — | — | max dV = 3.2e-16 | 3.2e-16 | — | False | 1e-12 |"
+    written = pd.read_csv(csv).set_index("panel")
+    assert written.loc["fig3", "max_dV"] == pytest.approx(3.2e-16, rel=1e-12)
+    assert written.loc[["fig3"], ["k", "t_min", "t_max", "expected", "dip"]].isna().all(axis=None)
+    assert written.loc[["fig4", "fig5a", "fig5b"], "max_dV"].isna().all()
+
+
+def test_every_column_of_the_slope_table_is_explained_where_a_reader_looks(tmp_path):
+    """The Markdown table's legend, the report's caption and the tutorial name every column
+    (before: ``dip``, ``zero`` and ``noise_floor`` were explained nowhere)."""
+    from conftest import REPO
+
+    from descriptor_study.slope_report import COLUMNS
+    from descriptor_study.stages.sensitivity import sensitivity_slopes
+
+    table = sensitivity_slopes(_slope_records(tmp_path), tmp_path / "slopes.csv", tmp_path / "slopes.md")
+    assert list(table.columns) == list(COLUMNS)
+    md = (tmp_path / "slopes.md").read_text()
+    caption = (REPO / "workflow/report/sensitivity_slopes.rst").read_text()
+    tutorial = (REPO / "docs/tutorial.md").read_text()
+    for column in COLUMNS:
+        assert f"- `{column}`: " in md, column
+        assert f"``{column}``" in caption, column
+        assert f"`{column}`" in tutorial, column

@@ -256,7 +256,10 @@ def _check_atom_counts(path: Path) -> None:
     """Every frame's first line is an atom count that the lines after it can hold.
 
     Checked before ASE reads the file: a broken count line (say ``99999999999``) would
-    otherwise make the reader loop over that many missing lines.
+    otherwise make the reader loop over that many missing lines.  Where a structure is
+    short (the file ends inside it, or the next structure's count line comes where an atom
+    line should), the message names the line where it breaks (``_short_frame``).  Only
+    stops a run (or warns): it changes nothing that is read.
     """
     with open(path, "rb") as fh:
         data = fh.read()
@@ -270,14 +273,22 @@ def _check_atom_counts(path: Path) -> None:
             n = int(text)
         except ValueError:
             shown = text[:40].decode("utf-8", "replace")
-            raise DatasetError(
-                f"{path}: line {k + 1}: expected the atom count of structure {frame}, found {shown!r}"
-            ) from None
+            found = f"line {k + 1}: expected the atom count of structure {frame}, found {shown!r}"
+            short = _short_frame(lines, start, frame - 1) if frame else None
+            raise DatasetError(f"{path}: {short} ({found})" if short else f"{path}: {found}") from None
         if n < 0 or k + 1 + n >= len(lines):
-            raise DatasetError(
-                f"{path}: line {k + 1}: structure {frame} announces {n} atoms but only "
+            found = (
+                f"line {k + 1}: structure {frame} announces {n} atoms but only "
                 f"{max(len(lines) - k - 2, 0)} lines follow its comment line"
             )
+            short = _short_frame(lines, k, frame) if n >= 0 else None
+            if short is not None:
+                found = f"{short} ({found})"
+            elif n >= 0:
+                found += (
+                    f": the file ends at line {len(lines)}, inside structure {frame} (a cut file, or a wrong count)"
+                )
+            raise DatasetError(f"{path}: {found}")
         start = k
         k += n + 2
         frame += 1
@@ -291,6 +302,42 @@ def _check_atom_counts(path: Path) -> None:
             frame - 1,
             len(lines) - start - 3,
         )
+
+
+def _short_frame(lines: list[bytes], start: int, frame: int) -> str | None:
+    """Where structure ``frame`` (its count on 0-based line ``start`` of ``lines``) is short:
+    its first atom line with fewer columns than its ``Properties`` need (the file was cut
+    inside that line), or a line holding a lone integer where an atom line should be (the
+    next structure's count line); with whether the file ends there.  None if its atom lines
+    look whole.  Only builds the message of a run that stops."""
+    import re  # here, not at the top: this module's imports are result-defining
+
+    try:
+        from ase.io.extxyz import key_val_str_to_dict
+
+        n = int(lines[start].strip())
+        comment = lines[start + 1].decode("utf-8", "replace").strip() if start + 1 < len(lines) else ""
+        spec = (key_val_str_to_dict(comment) if comment else {}).get("Properties", "species:S:1:pos:R:3")
+        needed = sum(int(c) for c in str(spec).split(":")[2::3])
+    except Exception:  # a broken comment line: ASE's reader names it
+        return None
+    count_like = lambda k: k < len(lines) and re.fullmatch(rb"\s*\d+\s*", lines[k]) is not None  # noqa: E731
+    for number in range(start + 2, min(start + 2 + n, len(lines))):
+        atom = number - start - 2
+        at = f"line {number + 1} (structure {frame}, atom {atom})"
+        short = f"structure {frame} (line {start + 1}) is short: {atom} whole atom lines of the {n} it announces"
+        if count_like(number):
+            return f"{at} looks like the atom count of the next structure, not an atom line: {short}"
+        columns = len(lines[number].split())
+        if columns < needed:
+            if number == len(lines) - 1:
+                then = "the file ends there: it was cut short (an interrupted copy or download?)"
+            elif count_like(number + 1):
+                then = f"line {number + 2} looks like the next structure's count line"
+            else:
+                then = "other text follows"
+            return f"{at} is cut: it has {columns} columns, Properties={spec} needs {needed}; {then}; {short}"
+    return None
 
 
 #: what a value of each extxyz column type must be

@@ -130,8 +130,10 @@ def sensitivity_slopes(
     curves: Iterable[Mapping[str, Any]], csv: str | Path, md: str | Path, class_entries=None
 ) -> pd.DataFrame:
     """Rule ``sensitivity_slopes``: the slope table (:func:`.sensitivity.slope_table`) of the
-    curve records (see :func:`read_curves`) as CSV and Markdown; ``class_entries``: the
-    config's ``class`` entries (``registry.classes_of``), for each representation's noise floor."""
+    curve records (see :func:`read_curves`) as CSV and Markdown, worded for a reader
+    (:func:`.slope_report.slope_report`: a slope other than the expected one flagged, Figure
+    3's largest dV, a legend of the columns); ``class_entries``: the config's ``class``
+    entries (``registry.classes_of``), for each representation's noise floor."""
     from ..representations.registry import get_class
 
     classes = classes_of(class_entries)
@@ -145,8 +147,10 @@ def sensitivity_slopes(
             except ConfigError:  # a name no class is found for here: the default floor
                 cls = None
         floors[rep] = noise_floor(cls)
-    table = slope_table(read, floors)
-    write_table(table, csv, md, title="Sensitivity slopes")
+    from ..slope_report import slope_markdown, slope_report  # here: this module's imports are result-defining
+
+    table = slope_report(slope_table(read, floors), read)
+    write_table(table, csv, md, title="Sensitivity slopes", markdown=slope_markdown(table))
     return table
 
 
