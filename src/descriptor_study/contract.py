@@ -524,11 +524,12 @@ def checks(s: Subject, workdir: Path) -> Iterator[Check]:
         ("translation invariance", check_translation_invariance),
         ("permutation invariance", check_permutation_invariance),
         ("rows of chosen centres", check_centre_rows),
-        ("reach()", check_reach),
     ]
     for title, check in per_kind:
         for kind in KINDS:
             yield Check(f"{title} on {NAMED[kind]}", lambda check=check, kind=kind: check(s, kind))
+    for kind, where in (("cell", "in a periodic box"), ("cluster", "in a cluster")):
+        yield Check(f"reach() {where}", lambda kind=kind: check_reach(s, kind))
     yield Check("a species outside the list", lambda: check_outside_species(s))
     yield Check(".h5 round trip", lambda: check_h5_round_trip(s, workdir))
     yield Check("resolved parameters recorded", lambda: check_resolved_parameters(s))
