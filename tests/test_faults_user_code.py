@@ -21,6 +21,7 @@ atom that Si-demo holds, so that row is 0/0 = NaN.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -330,15 +331,66 @@ def test_a_bug_is_one_line_on_the_console_and_its_traceback_in_the_log(tmp_path)
     log_path = "logs/representations/Si-demo/GRDF.log"
     said = _lines(res.stderr, "AssertionError")
     assert len(said) == 1, res.stderr[-3000:]
-    assert said[0].endswith(
-        f"represent Si-demo/GRDF failed: AssertionError: no neighbours (traceback in {log_path})"
-    ), said
+    k = _isolated_atom_index(work)  # the structure it fails on is named
+    failed = f"represent Si-demo/GRDF failed on structure {k} of Si-demo (frame {k} of data/Si-demo.extxyz)"
+    assert said[0].endswith(f"{failed}: AssertionError: no neighbours (traceback in {log_path})"), said
     assert "Traceback" not in res.stderr
     log = (work / log_path).read_text()
-    assert "represent Si-demo/GRDF failed: AssertionError: no neighbours" in log
+    assert f"{failed}: AssertionError: no neighbours" in log
     assert "Traceback (most recent call last)" in log
     assert re.search(r'grdf\.py", line \d+, in _compute', log), log
     assert not (work / REPRESENT_GRDF).exists()
+
+
+@pytest.mark.slow
+def test_an_exception_of_a_users_class_names_the_structure_and_frame(tmp_path):
+    """A class raising on one structure of the dataset (the 15-atom cell of Si-demo's extxyz):
+    the job's one line names the structure and its frame, as the NaN and shape checks do."""
+    toy = FIXED.replace(
+        "        cutoff, n = self.params",
+        "        if len(atoms) == 15:\n            raise ValueError('toy failure on this cell')\n"
+        "        cutoff, n = self.params",
+    )
+    work = _work(tmp_path, toy)
+    res = run_snakemake(work, *_study(work), REPRESENT_GRDF)
+    assert res.returncode != 0
+    from ase.io import read
+
+    frames = read(work / "data/Si-demo.extxyz", ":")
+    k = next(k for k, atoms in enumerate(frames) if len(atoms) == 15)  # the first the loop meets
+    assert k > 0
+    said = _lines(res.stderr, "toy failure")
+    assert len(said) == 1, res.stderr[-3000:]
+    assert said[0].endswith(
+        f"represent Si-demo/GRDF failed on structure {k} of Si-demo (frame {k} of data/Si-demo.extxyz): "
+        "ValueError: toy failure on this cell (traceback in logs/representations/Si-demo/GRDF.log)"
+    ), said
+    assert not (work / REPRESENT_GRDF).exists()
+
+
+def test_a_failure_in_the_base_loop_is_named_and_in_a_loop_of_its_own_is_not(tmp_path):
+    """The structure is named from the frames of the base class's per-structure loop; a class
+    overriding ``_compute_many`` (a library's own loop) has none, and the failure line adds
+    nothing rather than guess."""
+    from descriptor_study.runlog import failed_structure
+
+    toy = FIXED.replace(
+        "        cutoff, n = self.params",
+        "        if len(atoms) == 1:\n            raise ValueError('toy failure')\n        cutoff, n = self.params",
+    )
+    cls = _grdf_class(tmp_path, toy)
+
+    def own_loop(self, structures, n_jobs, progress):
+        return np.vstack([self._compute(atoms, None) for atoms in structures])
+
+    looped = type("Looped", (cls,), {"_compute_many": own_loop, "__module__": cls.__module__})
+    for rep, named in (
+        (cls(["Si"]), " on structure 1 of mine (frame 1 of data/mine.extxyz)"),
+        (looped(["Si"]), ""),
+    ):
+        with pytest.raises(ValueError, match="toy failure") as info:
+            rep.compute_many(_structures(), progress=False, source="data/mine.extxyz", dataset="mine")
+        assert failed_structure(info.value) == named
 
 
 # --- code edits rerun what they change -------------------------------------------------------
@@ -393,6 +445,67 @@ def test_editing_a_plugin_or_a_parameter_reruns_exactly_the_jobs_it_affects(tmp_
     override = config.replace("{GRDF: {n_grid: 6}}", "{GRDF: {n_grid: 6, cutoff: 4.5}}")
     assert planned_with(override) == {"sensitivity_curve": 1}
     assert planned_with(config) == {}
+
+
+#: the class file imports a module beside it (as a user splits their code)
+HELPER_SOURCE = '"""Settings of the GRDF class beside it."""\n\nWIDTH = 0.5  # Å², the variance of the Gaussians\n'
+WITH_HELPER = FIXED.replace("WIDTH = 0.5  # Å², the Gaussians' variance", "from grdf_settings import WIDTH")
+
+
+@pytest.mark.slow
+def test_a_class_file_imports_a_module_beside_it_and_editing_that_module_reruns_its_jobs(tmp_path):
+    """``class: grdf.py:GRDF`` whose file does ``from grdf_settings import WIDTH``: the file's
+    folder is importable, so the jobs run; the helper is part of the class's code, so an edit
+    of it reruns GRDF's jobs and only them (a comment edit reruns nothing)."""
+    assert "from grdf_settings import WIDTH" in WITH_HELPER
+    work = _work(tmp_path, WITH_HELPER, CONFIG.replace("GRDF: {}", "GRDF: {}, ACSF: {}"))
+    (work / "grdf_settings.py").write_text(HELPER_SOURCE)
+    targets = [REPRESENT_GRDF, "results/representations/Si-demo/ACSF.h5"]
+    targets += ["results/sensitivity/fig4/GRDF.csv", "results/sensitivity/fig4/ACSF.csv"]
+    res = run_snakemake(work, *_study(work), *targets)
+    assert res.returncode == 0, res.stderr[-3000:]
+    assert storage.read(work / REPRESENT_GRDF).matrix.shape[1] == 8
+
+    def planned() -> dict[str, int]:
+        res = run_snakemake(work, *_study(work), "-n", *targets)
+        assert res.returncode == 0, res.stderr[-3000:]
+        return _planned(res)
+
+    assert planned() == {}
+    (work / "grdf_settings.py").write_text(HELPER_SOURCE.replace("the variance of the Gaussians", "variance"))
+    assert planned() == {}
+    (work / "grdf_settings.py").write_text(HELPER_SOURCE.replace("WIDTH = 0.5", "WIDTH = 0.4"))
+    res = run_snakemake(work, *_study(work), "-n", *targets)
+    assert _planned(res) == {"represent": 1, "sensitivity_curve": 1}, res.stdout[-3000:]
+    assert "rep=GRDF" in res.stdout and "rep=ACSF" not in res.stdout
+    assert "Params have changed since last execution" in res.stdout
+
+
+def test_a_class_file_beside_its_helper_leaves_the_built_ins_fingerprints_as_they_were(tmp_path):
+    """Loading a class file puts its folder on the import path; the built-ins' code fingerprints
+    are the same with or without it (their jobs do not rerun), and the class's holds its helper."""
+    (tmp_path / "grdf.py").write_text(WITH_HELPER)
+    (tmp_path / "grdf_settings.py").write_text(HELPER_SOURCE)
+    script = (
+        "import json, sys\n"
+        "from descriptor_study.representations import registry\n"
+        "from descriptor_study.representations.fingerprint import fingerprint\n"
+        "mine = {}\n"
+        "if len(sys.argv) > 1:\n"
+        "    mine = fingerprint('GRDF', {'class': sys.argv[1]})\n"
+        "print(json.dumps({'built_ins': {n: fingerprint(n) for n in registry.builtin_names()}, 'mine': mine}))\n"
+    )
+
+    def fingerprints(*args: str) -> dict:
+        res = subprocess.run(
+            [sys.executable, "-c", script, *args], cwd=REPO, env=snakemake_env(), capture_output=True, text=True
+        )
+        assert res.returncode == 0, res.stderr[-3000:]
+        return json.loads(res.stdout)
+
+    plain, loaded = fingerprints(), fingerprints(f"{tmp_path / 'grdf.py'}:GRDF")
+    assert plain["built_ins"] and loaded["built_ins"] == plain["built_ins"]
+    assert "grdf_settings.py" in loaded["mine"]["modules"] and "grdf.py" in loaded["mine"]["modules"]
 
 
 @pytest.mark.slow

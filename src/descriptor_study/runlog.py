@@ -122,9 +122,46 @@ def _run(smk: Any, main: Callable[[Any], Mapping[str, Any] | None], job: str) ->
     except Exception as exc:
         text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
         where = f" (traceback in {_log_file()})" if _log_file() else ""
-        log.error("%s failed: %s: %s%s", job, type(exc).__name__, text, where, exc_info=True)
+        log.error("%s failed%s: %s: %s%s", job, failed_structure(exc), type(exc).__name__, text, where, exc_info=True)
         return 1
     return 0
+
+
+def failed_structure(exc: BaseException) -> str:
+    """`` on structure 5 of Si-demo (frame 5 of data/Si-demo.extxyz)`` for an exception that a
+    representation's code raised while ``Representation.compute_many`` computed one structure
+    after another; ``""`` when that is not where it was raised.
+
+    The structure is read from the frames the exception passed through: the index ``k`` of the
+    per-structure loop of ``Representation._compute_many``, and the file and dataset of
+    ``Representation.compute_many`` that called it, named by ``Representation._structure`` as
+    the shape and NaN checks name them.  A class that overrides ``_compute_many`` (a library
+    that batches) has no such loop: nothing is added.
+
+    This belongs in that loop itself (catch, name the structure, raise again); it lives here
+    because ``representations/base.py`` defines the numbers of the recorded offline
+    reproduction, and moves there when that reproduction is next rerun."""
+    from .representations.base import Representation
+
+    outer = inner = None
+    tb = exc.__traceback__
+    while tb is not None:
+        code = tb.tb_frame.f_code
+        if code is Representation.compute_many.__code__:
+            outer = tb.tb_frame.f_locals
+        elif code is Representation._compute_many.__code__ and outer is not None:
+            inner = tb.tb_frame.f_locals
+        tb = tb.tb_next
+    if outer is None or inner is None or not isinstance(inner.get("k"), int):
+        return ""
+    mine, given = inner.get("structures"), outer.get("structures")
+    try:
+        # the loop ran over the structures compute_many was given (not a subset of them)
+        if len(mine) != len(given) or any(a is not b for a, b in zip(mine, given)):
+            return ""
+        return " on " + outer["self"]._structure(inner["k"], given, outer["source"], outer["dataset"])
+    except Exception:  # whatever the frames hold, the failure line is still written
+        return ""
 
 
 #: seconds between the supervisor's lines saying that a long job is still running

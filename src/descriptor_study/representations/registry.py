@@ -139,6 +139,11 @@ def _load_target(target: str, where: str) -> type[Representation]:
             key = "descriptor_study_local_" + hashlib.sha1(str(path.resolve()).encode()).hexdigest()[:12]
             module = sys.modules.get(key)
             if module is None:
+                # the file's folder is importable, as for a script: a helper module beside
+                # the class file imports (and is tracked in the class's code fingerprint)
+                folder = str(path.resolve().parent)
+                if folder not in sys.path:
+                    sys.path.insert(0, folder)
                 spec = importlib.util.spec_from_file_location(key, path)
                 module = importlib.util.module_from_spec(spec)
                 sys.modules[key] = module
