@@ -63,12 +63,11 @@ def test_figure4_has_a_local_slope_panel_that_tells_the_curves_apart(tmp_path, c
         curves[("fig4", rep)] = df
     sensitivity.figure4(curves, tmp_path / "figure4")
     (fig,) = captured
-    assert len(fig.axes) == 2
-    slope_ax = fig.axes[1]
-    assert "slope" in slope_ax.get_ylabel()
-    for rep in ("ACSF", "CHSF"):
+    strips = fig.axes[1:]  # panel (b): a strip per representation
+    assert len(strips) == 2 and "local slope" in strips[0].get_title()
+    for rep, strip in zip(("ACSF", "CHSF"), strips):
         df = curves[("fig4", rep)]
-        [line] = [line for line in slope_ax.get_lines() if line.get_label() == rep]
+        [line] = [line for line in strip.get_lines() if line.get_label() == rep]
         assert to_hex(line.get_color()) == representation_colour(rep)
         k, (t0, t1) = sens.asymptotic_slope(df["t"].to_numpy(), df["dV"].to_numpy(), sens.NOISE_FLOOR)
         assert abs(k - 1) < 0.1  # a slope-1 curve

@@ -124,8 +124,8 @@ def figure3(curves: dict, stem, published: dict | None = None, classes=None) -> 
     return save(fig, stem)
 
 
-#: the y range of Figure 4's local-slope panel
-SLOPE_RANGE = (-0.25, 3.0)
+#: the y range of each strip of Figure 4's local-slope panel
+SLOPE_RANGE = (0.3, 2.7)
 
 
 def local_slope_curve(t, dV) -> np.ndarray:
@@ -141,28 +141,38 @@ def local_slope_curve(t, dV) -> np.ndarray:
 def figure4(curves: dict, stem, published: dict | None = None, classes=None) -> list[Path]:
     """(a) The curves rescaled through (0.1, 0.1), as the paper draws them: on top of each
     other where the slopes agree; (b) the local slope d log‖dV‖ / d log dx of each curve
-    (:func:`local_slope_curve`), one line per representation, where each can be told apart
-    and a change of slope shows."""
-    fig, (ax, slope_ax) = plt.subplots(1, 2, figsize=(11.5, 4.8))
+    (:func:`local_slope_curve`) in a strip of its own, one per representation in legend
+    order, so that each can be seen, and where its slope changes."""
+    from matplotlib.gridspec import GridSpec
+
+    reps = representation_order((r for (p, r) in curves if p == "fig4"), classes)
+    rows = max(len(reps), 1)
+    fig = plt.figure(figsize=(12, max(4.8, 0.62 * rows + 1.2)))
+    grid = GridSpec(rows, 2, figure=fig, width_ratios=(1.15, 1), hspace=0.12, wspace=0.32)
+    ax = fig.add_subplot(grid[:, 0])
+    strips = [fig.add_subplot(grid[k, 1]) for k in range(rows)]
     zeros = 0
-    for rep in representation_order((r for (p, r) in curves if p == "fig4"), classes):
+    for rep, strip in zip(reps, strips):
         df = curves[("fig4", rep)]
         v = df["dV"].to_numpy()
         colour = representation_colour(rep, classes)
+        name = label(rep, classes)
+        strip.text(0.01, 0.88, name, transform=strip.transAxes, fontsize=8, color=colour, va="top", ha="left")
         if is_zero_curve(v):
             ax.set_xscale("log")
             ax.set_yscale("log")
             _zero_mark(ax, df["t"], rep, classes, zeros)
             zeros += 1
             _published_line(ax, published, ("fig4", rep), lambda u: 0.1 * u / np.max(u), classes)
+            strip.text(0.5, 0.5, "dV = 0 at every t", transform=strip.transAxes, fontsize=8, color=colour, ha="center")
             continue
         scaled = 0.1 * v / np.max(v)  # through (0.1, 0.1), as in the paper
-        ax.loglog(df["t"], np.where(scaled > 0, scaled, np.nan), label=label(rep, classes), color=colour, lw=1.2)
+        ax.loglog(df["t"], np.where(scaled > 0, scaled, np.nan), label=name, color=colour, lw=1.2)
         _published_line(ax, published, ("fig4", rep), lambda u: 0.1 * u / np.max(u), classes)
-        slope_ax.plot(df["t"], local_slope_curve(df["t"], v), label=label(rep, classes), color=colour, lw=1.2)
+        strip.plot(df["t"], local_slope_curve(df["t"], v), label=name, color=colour, lw=1.4)
         theirs = (published or {}).get(("fig4", rep))
         if theirs is not None:
-            slope_ax.plot(
+            strip.plot(
                 theirs["t"],
                 local_slope_curve(theirs["t"], theirs["dV"]),
                 color=colour,
@@ -174,32 +184,26 @@ def figure4(curves: dict, stem, published: dict | None = None, classes=None) -> 
     _room_for_zero_marks(ax, zeros)
     ax.set_xlabel("dx (Å)")
     ax.set_ylabel(r"$\|dV\|$ (rescaled through (0.1, 0.1))")
-    ax.set_title("(a) ‖dV‖, every curve through (0.1, 0.1)", fontsize=10)
+    ax.set_title("(a) ‖dV‖, every curve through (0.1, 0.1) as in the paper", fontsize=10)
     ax.legend(
         *with_published_entry(*ax.get_legend_handles_labels(), bool(published)), fontsize=8, ncol=2, loc="upper left"
     )
-    slope_ax.set_xscale("log")
-    for k in (1.0, 2.0):
-        slope_ax.axhline(k, color="0.5", ls=":", lw=0.9)
-        slope_ax.text(
-            1.0,
-            k,
-            f" slope {k:g}",
-            transform=slope_ax.get_yaxis_transform(),
-            fontsize=8,
-            color="0.3",
-            va="center",
-            ha="left",
-        )
-    slope_ax.set_ylim(*SLOPE_RANGE)
-    if ax.get_xlim():
-        slope_ax.set_xlim(ax.get_xlim())
-    slope_ax.set_xlabel("dx (Å)")
-    slope_ax.set_ylabel(r"local slope $d \log\|dV\| / d \log dx$")
-    slope_ax.set_title("(b) local slope of each curve (above the round-off floor)", fontsize=10)
-    slope_ax.legend(fontsize=8, ncol=2, loc="upper left")
+    for k, strip in enumerate(strips):
+        strip.set_xscale("log")
+        strip.set_xlim(ax.get_xlim())
+        strip.set_ylim(*SLOPE_RANGE)
+        strip.set_yticks([1, 2])
+        strip.tick_params(labelsize=8)
+        for slope in (1.0, 2.0):
+            strip.axhline(slope, color="0.6", ls=":", lw=0.8, zorder=0)
+        if k < rows - 1:
+            strip.tick_params(labelbottom=False)
+    strips[0].set_title(r"(b) local slope $d \log\|dV\| / d \log dx$ of each curve", fontsize=10)
+    strips[-1].set_xlabel("dx (Å)")
     fig.suptitle("Figure 4: mixed perturbation of one atom")
-    fig.tight_layout(rect=(0, 0, 1, 0.95))
+    fig.subplots_adjust(
+        left=0.07, right=0.98, top=1 - 0.75 / fig.get_size_inches()[1], bottom=0.6 / fig.get_size_inches()[1]
+    )
     return save(fig, stem)
 
 
