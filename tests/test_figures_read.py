@@ -28,7 +28,11 @@ def captured(monkeypatch):
 
     for module in (dimensionality, sensitivity, regression):
         monkeypatch.setattr(module, "save", keep)
-    return figures
+    yield figures
+    import matplotlib.pyplot as plt
+
+    for fig in figures:
+        plt.close(fig)
 
 
 def curve_record(tmp_path, method, dataset, rep, df, degree=None):
@@ -290,3 +294,27 @@ def test_best_rmse_table_is_sorted_by_the_test_rmse_it_leads_with():
     table = best_rmse_table({("rr", "D", "B"): sweep(0.4, 0.1), ("rr", "D", "A"): sweep(0.2, 0.6)})
     assert table["representation"].tolist() == ["A", "B"]
     assert table["test_rmse"].tolist() == [0.2, 0.4]
+
+
+def test_the_workflow_draws_figure9_with_the_configs_n_top(repo_root, tmp_path, snakemake):
+    """``--config`` overriding ``regression.n_top`` (as the README overrides a key): the
+    figure9 job gets it, the sweeps fit every size up to it."""
+    import json
+
+    from descriptor_study.regression import sweep_sizes
+
+    user = tmp_path / "small.yaml"
+    user.write_text(
+        "datasets:\n  AlNiCu-demo: {generator: alnicu_demo, seed: 3, n_structures: 14}\n"
+        "representations:\n  ACSF: {}\n"
+        "regression:\n  datasets: [AlNiCu-demo]\n  split: {file: null, train_fraction: 0.75, seed: 0}\n"
+        "  search: true\n  hyperparameters: {}\n"
+    )
+    target = "results/figures/figure9_AlNiCu-demo.png"
+    res = snakemake(tmp_path, "--cores", "2", target, "--configfile", str(user), "--config", 'regression={"n_top": 7}')
+    assert res.returncode == 0, res.stderr[-3000:]
+    record = json.loads((tmp_path / "provenance" / f"{target}.json").read_text())
+    assert record["params"]["n_top"] == 7
+    sweep = pd.read_csv(tmp_path / "results/regression/rr/AlNiCu-demo/ACSF.csv")
+    n_features = int(sweep["n"].iloc[-1])
+    assert sweep["n"].tolist() == sweep_sizes(n_features, 7).tolist() != sweep_sizes(n_features, 65).tolist()

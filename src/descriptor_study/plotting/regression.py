@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from matplotlib.ticker import MaxNLocator
 
 from ..regression import ok_rows
 from ..representations.registry import label
@@ -116,6 +117,8 @@ def figure9(
                 counts = ((below, "below"), (above, "above"))
                 left_out += [f"{k} points {where} the y range" for k, where in counts if k]
             ax.set_xlabel("features selected by CUR (%)" if full else "number of CUR-selected features")
+            if not full:  # feature counts: whole numbers
+                ax.xaxis.set_major_locator(MaxNLocator(integer=True))
             ax.set_ylabel("RMSE (eV/atom)")
             letter = "abcd"[2 * row + col]
             ax.set_title(f"({letter}) {model.upper()}, {'all features' if full else f'top {n_top}'}", fontsize=10)
