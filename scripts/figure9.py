@@ -12,6 +12,7 @@ def main(smk):
         published_dir(smk),
         smk.params.compare_as,
         class_entries=smk.params.classes,
+        n_top=smk.params.n_top,
     )
 
 

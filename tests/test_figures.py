@@ -9,7 +9,7 @@ import pytest
 
 from descriptor_study import published as pub
 from descriptor_study.plotting import dimensionality, sensitivity
-from descriptor_study.plotting.style import dataset_colour, representation_colour
+from descriptor_study.plotting.style import dataset_colour, readable, representation_colour
 from descriptor_study.stages import dimensionality as dimensionality_stage
 from descriptor_study.stages import regression as regression_stage
 from descriptor_study.stages import sensitivity as sensitivity_stage
@@ -93,7 +93,7 @@ def test_figure6_panels_follow_the_classes(tmp_path, published_dir, captured):
     # the paper's panels in the paper's order, then the degree sweep, then the others
     assert titles == ["(a) ACSF-X", "(b) ACE", "(c) MBTR", "(d) ACE on AlNiCu by degree", "(e) Mine"]
     for ax, rep in zip(axes, ["ACSF-X", "ACE", "MBTR", "ACE", "Mine"]):
-        assert ax.title.get_color() == registry.colour(rep, classes)
+        assert ax.title.get_color() == representation_colour(rep, classes)
     assert registry.colour("Mine", classes) in registry.PALETTE
     mbtr = lines(axes[2])
     dotted = [l for label, l in mbtr.items() if label.startswith("Si(STD)")]
@@ -110,13 +110,12 @@ def test_figure6_panels_follow_the_classes(tmp_path, published_dir, captured):
 
 
 def test_figures_7_and_8_take_names_and_colours_from_records_and_classes(tmp_path, published_dir, captured):
-    from descriptor_study.representations import registry
 
     pca = [our_curve(tmp_path, "pca", "AlNiCu-mine", rep) for rep in ["MBTR", "ACSF"]]
     dimensionality_stage.figure7(pca, tmp_path / "figure7.png", published_dir, {"AlNiCu-mine": "AlNiCu"})
     axes = captured[0].axes
     assert [ax.get_title() for ax in axes[:2]] == ["(a) ACSF", "(b) MBTR"]
-    assert [ax.title.get_color() for ax in axes[:2]] == [registry.colour("ACSF"), registry.colour("MBTR")]
+    assert [ax.title.get_color() for ax in axes[:2]] == [representation_colour("ACSF"), representation_colour("MBTR")]
     expected = pub.curve(published_dir, "pca", "ACSF", "AlNiCu")
     [line] = [l for l in axes[0].get_lines() if "published" in l.get_label()]
     assert np.allclose(line.get_ydata(), np.maximum(expected["variance_ratio"], 1e-20))
@@ -366,10 +365,10 @@ def test_two_figure_jobs_draw_each_representation_in_the_same_colour(tmp_path):
         assert got["4"][rep] == [registry.get_class(rep).colour.lower()]
     # the config's classes without a colour take palette colours, distinct from each other and
     # from the built-ins'; a name in no config takes a palette colour too
-    palette = {c.lower() for c in registry.PALETTE}
+    palette = {readable(c) for c in registry.PALETTE}  # as the figures draw them: readable on white
     mine = [got["4"][r][0] for r in ["MyRep", "YourRep"]]
     assert len(set(mine)) == 2 and set(mine) <= palette
-    assert not set(mine) & {registry.get_class(n).colour.lower() for n in registry.builtin_names()}
+    assert not set(mine) & {representation_colour(n) for n in registry.builtin_names()}
     assert got["4"]["Unregistered"][0] in palette
 
 
@@ -378,6 +377,7 @@ def test_unknown_representation_colour_is_deterministic_across_processes():
     import subprocess
     import sys
 
+    from descriptor_study.plotting.style import readable
     from descriptor_study.representations.registry import PALETTE
 
     code = "from descriptor_study.plotting.style import representation_colour as c; print(c('Zeta'), c('Alpha'))"
@@ -392,7 +392,7 @@ def test_unknown_representation_colour_is_deterministic_across_processes():
         for seed in ("1", "2")
     }
     assert len(out) == 1  # the same colours whatever the hash seed
-    assert set(out.pop().split()) <= set(PALETTE)
+    assert set(out.pop().split()) <= {readable(c) for c in PALETTE}
 
 
 def test_figure5_marks_a_curve_that_is_exactly_zero(tmp_path, captured):

@@ -31,6 +31,9 @@ BENCHMARK = "benchmarks/rules/{rule}/{job}.tsv"
 PANELS = ("fig3", "fig4", "fig5a", "fig5b", "fig5c", "fig5d")
 METHODS = ("cur", "fps", "pca")
 MODELS = ("rr", "krr")
+#: the top-n sizes of the regression sweeps and of Figure 9's panels (a) and (c) without
+#: ``regression.n_top`` in the config (the paper's 65)
+N_TOP = 65
 
 
 def fill(pattern: str, **names) -> str:
@@ -282,6 +285,12 @@ class Plan:
     @cached_property
     def regression_datasets(self) -> list[str]:
         return self.regression.get("datasets", []) if self.regression else []
+
+    @cached_property
+    def n_top(self) -> int:
+        """``regression.n_top``: the sweeps fit every size up to it, Figure 9's panels (a)
+        and (c) show those sizes (default :data:`N_TOP`)."""
+        return int(self.regression.get("n_top", N_TOP))
 
     def regression_sweeps(self, datasets: list[str]) -> list[dict]:
         """One record per sweep of ``datasets``: model, dataset, rep, path."""

@@ -25,7 +25,7 @@ rule regress:
         hyper=lambda wc: (PLAN.regression.get("hyperparameters", {}) or {}).get(wc.rep),
         search=PLAN.regression.get("search", False),
         split=PLAN.regression.get("split", {}),
-        n_top=PLAN.regression.get("n_top", 65),
+        n_top=PLAN.n_top,
         e0=lambda wc: PLAN.config["datasets"][wc.dataset].get("e0"),
         targets=PLAN.regression.get("targets"),
     script:
@@ -46,6 +46,7 @@ rule figure9:
         sweeps=lambda wc: PLAN.regression_sweeps([wc.dataset]),
         compare_as=lambda wc: PLAN.compare_as.get(wc.dataset),
         classes=PLAN.class_entries,
+        n_top=PLAN.n_top,
     script:
         "../../scripts/figure9.py"
 

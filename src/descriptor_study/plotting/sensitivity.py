@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 from ..representations.registry import label
-from ..sensitivity import NOISE_FLOOR, PANELS, is_zero_curve
+from ..sensitivity import NOISE_FLOOR, PANELS, is_zero_curve, local_slopes
 from .style import PUBLISHED_STYLE, plt, representation_colour, representation_order, save, with_published_entry
 
 
@@ -124,38 +124,93 @@ def figure3(curves: dict, stem, published: dict | None = None, classes=None) -> 
     return save(fig, stem)
 
 
+#: the y range of each strip of Figure 4's local-slope panel
+SLOPE_RANGE = (0.3, 2.7)
+
+
+def local_slope_curve(t, dV) -> np.ndarray:
+    """d log‖dV‖ / d log t of a curve (:func:`.sensitivity.local_slopes`, central differences
+    on log axes), NaN where dV is at or below the round-off floor of the slope fits
+    (:data:`.sensitivity.NOISE_FLOOR`) or at either neighbour of such a point."""
+    t, dV = np.asarray(t, dtype=float), np.asarray(dV, dtype=float)
+    above = dV > NOISE_FLOOR
+    usable = above & np.r_[above[1:], True] & np.r_[True, above[:-1]]
+    return np.where(usable, local_slopes(t, np.where(above, dV, np.nan)), np.nan)
+
+
 def figure4(curves: dict, stem, published: dict | None = None, classes=None) -> list[Path]:
-    fig, ax = plt.subplots(figsize=(5.5, 4.5))
+    """(a) The curves rescaled through (0.1, 0.1), as the paper draws them: on top of each
+    other where the slopes agree; (b) the local slope d log‖dV‖ / d log dx of each curve
+    (:func:`local_slope_curve`) in a strip of its own, one per representation in legend
+    order, so that each can be seen, and where its slope changes."""
+    from matplotlib.gridspec import GridSpec
+
+    reps = representation_order((r for (p, r) in curves if p == "fig4"), classes)
+    rows = max(len(reps), 1)
+    fig = plt.figure(figsize=(12, max(4.8, 0.62 * rows + 1.2)))
+    grid = GridSpec(rows, 2, figure=fig, width_ratios=(1.15, 1), hspace=0.12, wspace=0.32)
+    ax = fig.add_subplot(grid[:, 0])
+    strips = [fig.add_subplot(grid[k, 1]) for k in range(rows)]
     zeros = 0
-    for rep in representation_order((r for (p, r) in curves if p == "fig4"), classes):
+    for rep, strip in zip(reps, strips):
         df = curves[("fig4", rep)]
         v = df["dV"].to_numpy()
+        colour = representation_colour(rep, classes)
+        name = label(rep, classes)
+        strip.text(0.01, 0.88, name, transform=strip.transAxes, fontsize=8, color=colour, va="top", ha="left")
         if is_zero_curve(v):
             ax.set_xscale("log")
             ax.set_yscale("log")
             _zero_mark(ax, df["t"], rep, classes, zeros)
             zeros += 1
             _published_line(ax, published, ("fig4", rep), lambda u: 0.1 * u / np.max(u), classes)
+            strip.text(0.5, 0.5, "dV = 0 at every t", transform=strip.transAxes, fontsize=8, color=colour, ha="center")
             continue
         scaled = 0.1 * v / np.max(v)  # through (0.1, 0.1), as in the paper
-        ax.loglog(
-            df["t"],
-            np.where(scaled > 0, scaled, np.nan),
-            label=label(rep, classes),
-            color=representation_colour(rep, classes),
-            lw=1.2,
-        )
+        ax.loglog(df["t"], np.where(scaled > 0, scaled, np.nan), label=name, color=colour, lw=1.2)
         _published_line(ax, published, ("fig4", rep), lambda u: 0.1 * u / np.max(u), classes)
+        strip.plot(df["t"], local_slope_curve(df["t"], v), label=name, color=colour, lw=1.4)
+        theirs = (published or {}).get(("fig4", rep))
+        if theirs is not None:
+            strip.plot(
+                theirs["t"],
+                local_slope_curve(theirs["t"], theirs["dV"]),
+                color=colour,
+                label="_published",
+                **PUBLISHED_STYLE,
+            )
     _guide(ax, 1e-7, 1e-6, 1.0)
     _guide(ax, 1e-4, 1e-9, 2.0)
     _room_for_zero_marks(ax, zeros)
     ax.set_xlabel("dx (Å)")
     ax.set_ylabel(r"$\|dV\|$ (rescaled through (0.1, 0.1))")
-    ax.set_title("Figure 4: mixed perturbation of one atom")
+    ax.set_title("(a) ‖dV‖, every curve through (0.1, 0.1) as in the paper", fontsize=10)
     ax.legend(
         *with_published_entry(*ax.get_legend_handles_labels(), bool(published)), fontsize=8, ncol=2, loc="upper left"
     )
+    for k, strip in enumerate(strips):
+        strip.set_xscale("log")
+        strip.set_xlim(ax.get_xlim())
+        strip.set_ylim(*SLOPE_RANGE)
+        strip.set_yticks([1, 2])
+        strip.tick_params(labelsize=8)
+        for slope in (1.0, 2.0):
+            strip.axhline(slope, color="0.6", ls=":", lw=0.8, zorder=0)
+        if k < rows - 1:
+            strip.tick_params(labelbottom=False)
+    strips[0].set_title(r"(b) local slope $d \log\|dV\| / d \log dx$ of each curve", fontsize=10)
+    strips[-1].set_xlabel("dx (Å)")
+    fig.suptitle("Figure 4: mixed perturbation of one atom")
+    fig.subplots_adjust(
+        left=0.07, right=0.98, top=1 - 0.75 / fig.get_size_inches()[1], bottom=0.6 / fig.get_size_inches()[1]
+    )
     return save(fig, stem)
+
+
+#: Figure 5's y label, once for its four panels
+FIGURE5_YLABEL = (
+    r"$\|dV_i\|$: change of the centre atom's descriptor, divided by $\|V_i\|$ (unless normalisation: absolute)"
+)
 
 
 def figure5(curves: dict, stem, published: dict | None = None, classes=None) -> list[Path]:
@@ -191,7 +246,6 @@ def figure5(curves: dict, stem, published: dict | None = None, classes=None) -> 
         _room_for_zero_marks(ax, zeros)
         ax.set_title(f"({letter}) {PANELS[panel]}", fontsize=10)
         ax.set_xlabel("t (Å)")
-        ax.set_ylabel(r"$\|dV_i\|$ of the centre atom (÷ $\|V_i\|$ unless absolute)")
     # one entry per representation over the four panels (a curve may be zero in one panel
     # only), then one per "dV = 0" mark
     entries: dict[str, Any] = {}
@@ -208,6 +262,7 @@ def figure5(curves: dict, stem, published: dict | None = None, classes=None) -> 
     fig.suptitle(
         "Figure 5: radial and tangential perturbations of a neighbour (global representations: whole structure)"
     )
+    fig.supylabel(FIGURE5_YLABEL, fontsize=11)
     # each legend row after the first makes the figure 0.3 in taller, the panels keep their size
     height = 8 + 0.3 * (rows - 1)
     fig.set_size_inches(10, height)

@@ -1,7 +1,10 @@
 """One colour per representation and per dataset, kept across every figure.
 
 A representation's colour and order come from its class (through the registry), so a
-representation has one colour in every figure and every process."""
+representation has one colour in every figure and every process.  What a figure draws is
+:func:`representation_colour`: the class's colour unless :data:`FIGURE_COLOURS` gives one
+for that name (a class colour too light on white or too close to a sibling's), and any
+colour still below :data:`MIN_CONTRAST` on white darkened until it reaches it."""
 
 from __future__ import annotations
 
@@ -24,13 +27,53 @@ DATASET_COLOURS = {
 _DATASET_FALLBACK = ["#e377c2", "#7f7f7f", "#bcbd22", "#17becf", "#393b79", "#637939"]
 
 
+#: the least contrast ratio (WCAG 2) a line or title colour has on the white background
+MIN_CONTRAST = 3.0
+
+#: figure colours replacing a class's own, by representation name: the class colour is too
+#: light on white (ACSF-X's cyan, SOAPlite's orange, CHSF-mix's light green, featomic-SOAP's
+#: pink, SevenNet's yellow) or, once darkened, too close to a sibling's hue (ACSF-X beside
+#: ACSF's blue, CHSF-mix beside CHSF's green).  Every figure takes a representation's colour
+#: from :func:`representation_colour`, so this is the one place these colours are set.
+FIGURE_COLOURS = {
+    "ACSF-X": "#00868b",  # dark cyan (class: #17becf)
+    "SOAPlite": "#d95f02",  # dark orange (class: #ff7f0e)
+    "CHSF-mix": "#808000",  # olive (class: #98df8a)
+    "featomic-SOAP": "#b03060",  # rose (class: #ff9896)
+    "SevenNet": "#b8860b",  # dark goldenrod (class: #e7ba52)
+}
+
+
+def contrast_on_white(colour) -> float:
+    """The WCAG 2 contrast ratio of ``colour`` against white (1 to 21)."""
+    from matplotlib.colors import to_rgb
+
+    rgb = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in to_rgb(colour)]
+    luminance = 0.2126 * rgb[0] + 0.7152 * rgb[1] + 0.0722 * rgb[2]
+    return 1.05 / (luminance + 0.05)
+
+
+def readable(colour) -> str:
+    """``colour`` as hex, darkened (its lightness lowered, its hue kept) until its contrast on
+    white is at least :data:`MIN_CONTRAST`; a colour that has it already is returned as it is."""
+    import colorsys
+
+    from matplotlib.colors import to_hex, to_rgb
+
+    h, lightness, s = colorsys.rgb_to_hls(*to_rgb(colour))
+    while contrast_on_white(colorsys.hls_to_rgb(h, lightness, s)) < MIN_CONTRAST:
+        lightness -= 0.01
+    return to_hex(colorsys.hls_to_rgb(h, max(lightness, 0.0), s))
+
+
 def representation_colour(name: str, classes=None) -> str:
-    """A representation's colour, the same in every figure and process: its class's
-    ``colour``, else the registry's palette colour of its place in the figure order
-    (``classes``: name → class of the config, for representations it names by ``class:``)."""
+    """A representation's colour, the same in every figure and process: :data:`FIGURE_COLOURS`
+    of its name, else its class's ``colour``, else the registry's palette colour of its place in
+    the figure order (``classes``: name → class of the config, for representations it names by
+    ``class:``); made :func:`readable` on white."""
     from ..representations import registry
 
-    return registry.colour(name, classes)
+    return readable(FIGURE_COLOURS.get(name) or registry.colour(name, classes))
 
 
 def representation_order(names, classes=None, panels: bool = False) -> list[str]:

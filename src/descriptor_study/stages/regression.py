@@ -209,11 +209,13 @@ def figure9(
     published_dir=None,
     compare_as: str | None = None,
     class_entries=None,
+    n_top: int = 65,
 ) -> list[Path]:
     """Rule ``figure9``: Figure 9 of ``dataset`` from sweep records ``{"model": "rr"|"krr",
     "dataset": ..., "rep": ..., "path": ...}`` (the names come from the records, not the
     paths); records of other datasets are ignored.  ``class_entries``: the config's ``class``
-    entries (``registry.classes_of``)."""
+    entries (``registry.classes_of``); ``n_top``: config ``regression.n_top``, the sizes
+    panels (a) and (c) show."""
     from ..plotting import regression as plots
     from ..representations.registry import classes_of
 
@@ -230,4 +232,6 @@ def figure9(
                 df = pub.regression(published_dir, model, compare_as, rep, missing_ok=True)
                 if df is not None:
                     published.setdefault(model, {})[rep] = df
-    return plots.figure9(by_model, Path(out).with_suffix(""), dataset, published=published, classes=classes)
+    return plots.figure9(
+        by_model, Path(out).with_suffix(""), dataset, n_top=n_top, published=published, classes=classes
+    )
