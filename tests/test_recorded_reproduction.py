@@ -53,9 +53,10 @@ RESULT_DEFINING = [
 OFFLINE_CONFIG = REPO / "config/reproduce-offline.yaml"
 
 #: top-level definitions inside RESULT_DEFINING that cannot change a number of the report,
-#: each with the reason; the check leaves them out (their call sites stay in).  Only two kinds
-#: belong here: what ends a run with an error (it runs only where no number is written) and
-#: what decides whether a job reruns (the code fingerprints).  ``path::name,...``.
+#: each with the reason; the check leaves them out (their call sites stay in).  Only three
+#: kinds belong here: what ends a run with an error (it runs only where no number is written),
+#: what decides whether a job reruns (the code fingerprints) and what the offline config never
+#: calls (a test holds that).  ``path::name,...``.
 NOT_RESULT_DEFINING: dict[str, str] = {
     "src/descriptor_study/datasets/io.py::_check_atom_counts,_short_frame": (
         "checks a file's atom counts before it is read: it stops the run with a message (naming a cut "
