@@ -120,3 +120,32 @@ def test_quieting_keeps_other_warnings_and_jax_warnings(caplog) -> None:
     assert [r.getMessage() for r in caplog.records if r.name == jax.name] == [
         "An NVIDIA GPU may be present on this machine, but a CUDA-enabled jaxlib is not installed."
     ]
+
+
+def test_a_log_only_record_goes_to_the_log_file_not_the_console(tmp_path: Path, capsys) -> None:
+    """A table such as the regression's cross-validation grid (hundreds of lines a default run)
+    is kept in the job's log; the console gets the line that follows it, the choice."""
+    root = logging.getLogger()
+    saved = root.handlers[:], root.level
+    log_file = tmp_path / "job.log"
+    try:
+        runlog._setup_logging([log_file])
+        log = logging.getLogger("descriptor_study.stages.regression")
+        log.info(
+            "rr D/ACSF: 5-fold cross-validation; grid (rr_lambda):\n rr_lambda  cv_rmse\n 1e-12  0.02",
+            extra=runlog.LOG_ONLY,
+        )
+        log.info("rr D/ACSF: chosen {'rr_lambda': 1e-12}")
+        for handler in root.handlers:
+            handler.flush()
+    finally:
+        for handler in root.handlers:
+            if handler not in saved[0]:
+                handler.close()
+        root.handlers[:], _ = saved
+        root.setLevel(saved[1])
+    console = capsys.readouterr().err
+    assert "chosen {'rr_lambda': 1e-12}" in console and "grid" not in console and "1e-12  0.02" not in console
+    text = log_file.read_text()
+    assert " INFO descriptor_study.stages.regression: rr D/ACSF: 5-fold cross-validation; grid (rr_lambda):" in text
+    assert "\n 1e-12  0.02\n" in text and "chosen {'rr_lambda': 1e-12}" in text

@@ -282,6 +282,16 @@ KNOWN_WARNINGS = (("Please use atoms.calc", FutureWarning, r"dscribe\.core\.syst
 QUIET_LOGGERS = ("jax._src.xla_bridge",)
 
 
+#: ``log.info(..., extra=LOG_ONLY)``: a record for the job's log file, kept off the console
+#: (a table the log holds for the record, such as a cross-validation grid), where there is
+#: a log file
+LOG_ONLY = {"log_only": True}
+
+
+def _not_log_only(record: logging.LogRecord) -> bool:
+    return not getattr(record, "log_only", False)
+
+
 def _setup_logging(logs: Any) -> None:
     console = logging.StreamHandler(sys.stderr)
     console.setFormatter(_ConsoleFormatter("%(asctime)s %(name)s: %(message)s"))
@@ -292,6 +302,7 @@ def _setup_logging(logs: Any) -> None:
         file = logging.FileHandler(str(logs[0]), mode="w")
         file.setFormatter(logging.Formatter(LOG_FORMAT))
         handlers.append(file)
+        console.addFilter(_not_log_only)
     logging.basicConfig(level=logging.INFO, handlers=handlers, force=True)
     quiet_library_noise()
 
