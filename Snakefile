@@ -36,3 +36,8 @@ include: "workflow/rules/reproduction.smk"  # published results, reproduction re
 rule all:
     input:
         PLAN.targets,
+
+
+# A failed run ends with each failed job's one line, read from its log (common.smk).
+onerror:
+    report_failures()

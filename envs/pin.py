@@ -85,8 +85,10 @@ python -m pip install --no-deps -e "${DESCRIPTOR_STUDY_SOURCE:?is set by the Sna
 """
 
 
-def closure(roots: list[str]) -> dict[str, str]:
-    """Canonical name -> installed version of ``roots`` and of everything they require here."""
+def closure(roots: list[str], absent_ok: bool = False) -> dict[str, str]:
+    """Canonical name -> installed version of ``roots`` and of everything they require here
+    (requirements of the extras named, markers evaluated for this platform).  A distribution
+    that is not installed stops it, or with ``absent_ok`` is left out with what it requires."""
     found: dict[str, str] = {}
     seen: set[tuple[str, frozenset[str]]] = set()
     todo = [Requirement(r) for r in roots]
@@ -99,6 +101,8 @@ def closure(roots: list[str]) -> dict[str, str]:
         try:
             dist = distribution(name)
         except PackageNotFoundError:
+            if absent_ok:
+                continue
             sys.exit(f"envs/pin.py: {req.name} is not installed in this environment")
         found[name] = dist.version
         for spec in dist.requires or []:

@@ -11,6 +11,7 @@ Test workers: where pytest-xdist is loaded and no ``-n`` is given, the suite run
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -73,6 +74,13 @@ def run_snakemake(
         text=True,
         timeout=timeout,
     )
+
+
+def job_output(text: str) -> str:
+    """A run's output without what a failed run prints at its end (the Snakefile's onerror:
+    `Failed: <job> (log: ...):` and the job's line again, read from its log)."""
+    end = re.search(r"^Failed: ", text, re.M)
+    return text if end is None else text[: end.start()]
 
 
 @pytest.fixture(scope="session")

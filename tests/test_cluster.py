@@ -1,13 +1,17 @@
 """Opt-in: the tiny study (tests/cluster/tiny.yaml) through profiles/slurm on a real Slurm
-cluster, every job COMPLETED in sacct and every CSV equal to a local run's; and a job
-cancelled with scancel ends the run with an error instead of hanging it.
+cluster, every job COMPLETED in sacct and every CSV equal to a local run's; a job
+cancelled with scancel ends the run with an error instead of hanging it; and a job whose
+class raises ends the run with the job's one line, read from the rule's log.
 
 Runs only where `sbatch` exists and DESCRIPTOR_STUDY_CLUSTER=1 is set (docs/cluster.md):
 
     DESCRIPTOR_STUDY_CLUSTER=1 .venv/bin/pytest -m cluster tests/test_cluster.py
 
 tests/cluster/setup_slurm.sh makes a single-node cluster with accounting on this machine
-(as root, Debian or Ubuntu). The two tests take about 8 and 5 minutes.
+(as root, Debian or Ubuntu). The three tests take about 8, 5 and 2 minutes. Under the
+suite's default `-n auto` (tests/conftest.py) they run two at a time, on two workers: on a
+2-CPU node their Slurm jobs and local runs share its CPUs and each takes longer; `-n0` runs
+them one after the other.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import run_snakemake
 
 OPT_IN = "DESCRIPTOR_STUDY_CLUSTER"
 
@@ -77,3 +82,62 @@ def test_a_cancelled_job_ends_the_run(repo_root: Path, tmp_path: Path) -> None:
     assert rc == 0, out[-6000:]
     assert "SLURM status is: 'CANCELLED'" in stdout, out[-6000:]
     assert "the cancelled job was reported failed and the run ended" in stdout, out[-6000:]
+
+
+BOOM = """\
+import numpy as np
+
+from descriptor_study.representations import Param, Representation
+
+
+class Boom(Representation):
+    name = "Boom"
+    parameters = (Param("n", "integer", 2, "columns", minimum=1),)
+
+    @property
+    def n_features(self):
+        return self.params["n"]
+
+    def _compute(self, atoms, centers):
+        raise RuntimeError("Boom raises, as a user's class may")
+"""
+
+
+def test_a_failing_job_ends_the_run_with_its_line(repo_root: Path, tmp_path: Path) -> None:
+    """A class that raises, run through the profile: the plugin says only `SLURM-job '<id>'
+    failed, SLURM status is: 'FAILED'` and two log paths; the run ends with the job's one
+    line, which the Snakefile's onerror reads from the rule's log on the shared file system."""
+    work = tmp_path / "run"
+    work.mkdir()
+    (work / "boom.py").write_text(BOOM)
+    (work / "config.yaml").write_text(
+        "data: {mirror: null, cache: data/cache}\n"
+        "datasets:\n  Si-demo: {generator: si_demo, seed: 7, n_structures: 10}\n"
+        "representations:\n  Boom: {class: boom.py:Boom}\nthreads: 1\n"
+    )
+    node_mem = min(
+        int(m.rstrip("+"))
+        for m in subprocess.run(
+            ["sinfo", "-h", "-p", "compute", "-o", "%m"], capture_output=True, text=True
+        ).stdout.split()
+    )
+    log = "logs/representations/Si-demo/Boom.log"
+    res = run_snakemake(
+        work,
+        "results/representations/Si-demo/Boom.h5",
+        "--profile",
+        "profiles/slurm",
+        "--resources",
+        f"mem_mb={min(node_mem, 8000)}",
+        "--configfile",
+        str(work / "config.yaml"),
+        timeout=1800,
+    )
+    out = res.stdout + res.stderr
+    assert res.returncode != 0, out[-6000:]
+    assert "SLURM status is: 'FAILED'" in out, out[-6000:]
+    line = f"represent Si-demo/Boom failed: RuntimeError: Boom raises, as a user's class may (traceback in {log})"
+    assert line in (work / log).read_text()
+    assert res.stderr.rstrip().splitlines()[-2:] == [f"Failed: represent Si-demo/Boom (log: {log}):", f"  {line}"], out[
+        -6000:
+    ]

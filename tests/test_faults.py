@@ -25,7 +25,7 @@ from pathlib import Path
 import h5py
 import numpy as np
 import pytest
-from conftest import run_snakemake, snakemake_command, snakemake_env
+from conftest import job_output, run_snakemake, snakemake_command, snakemake_env
 
 from descriptor_study import storage
 from descriptor_study.errors import DatasetError
@@ -401,7 +401,7 @@ def test_corrupted_representation_is_detected_then_rebuilt(reference):
     # the next run reruns what reads it (the file is newer): the reader stops with one line
     res = run_snakemake(directory, *_study(directory))
     assert res.returncode != 0
-    lines = [line for line in res.stderr.splitlines() if "corrupt representation file" in line]
+    lines = [line for line in job_output(res.stderr).splitlines() if "corrupt representation file" in line]
     assert len(lines) == 1, res.stderr[-4000:]
     assert lines[0].endswith(
         "results/representations/Si-demo/MBTR.h5: corrupt representation file (its data no longer match the "

@@ -35,7 +35,7 @@ import numpy as np
 import pytest
 from ase import Atoms
 from ase.build import bulk
-from conftest import run_snakemake, snakemake_command, snakemake_env
+from conftest import job_output, run_snakemake, snakemake_command, snakemake_env
 from test_faults import _group_gone, _leftovers
 
 from descriptor_study import storage
@@ -149,7 +149,7 @@ def test_nan_rows_stop_the_represent_job_with_one_line_and_no_file(tmp_path):
         f"GRDF gave non-finite values for structure {k} of Si-demo (frame {k} of data/Si-demo.extxyz), atom 0: "
         "8 of 8 columns are NaN (1 row of 1 structure in all); nothing written"
     )
-    said = _lines(res.stderr, "non-finite")
+    said = _lines(job_output(res.stderr), "non-finite")
     assert len(said) == 1 and said[0].endswith(expected), res.stderr[-3000:]
     assert "Traceback" not in res.stderr
     log = (work / "logs/representations/Si-demo/GRDF.log").read_text()
@@ -329,11 +329,14 @@ def test_a_bug_is_one_line_on_the_console_and_its_traceback_in_the_log(tmp_path)
     res = run_snakemake(work, *_study(work), REPRESENT_GRDF)
     assert res.returncode != 0
     log_path = "logs/representations/Si-demo/GRDF.log"
-    said = _lines(res.stderr, "AssertionError")
+    said = _lines(job_output(res.stderr), "AssertionError")
     assert len(said) == 1, res.stderr[-3000:]
     k = _isolated_atom_index(work)  # the structure it fails on is named
     failed = f"represent Si-demo/GRDF failed on structure {k} of Si-demo (frame {k} of data/Si-demo.extxyz)"
-    assert said[0].endswith(f"{failed}: AssertionError: no neighbours (traceback in {log_path})"), said
+    line = f"{failed}: AssertionError: no neighbours (traceback in {log_path})"
+    assert said[0].endswith(line), said
+    # the run ends with it again, read from the job's log, after everything Snakemake says
+    assert res.stderr.rstrip().splitlines()[-2:] == [f"Failed: represent Si-demo/GRDF (log: {log_path}):", f"  {line}"]
     assert "Traceback" not in res.stderr
     log = (work / log_path).read_text()
     assert f"{failed}: AssertionError: no neighbours" in log
@@ -606,7 +609,7 @@ def test_ctrl_c_stops_a_job_at_once_with_one_line_and_leaves_no_process(tmp_path
     text = out.read_text()
     helper = int(re.search(r"computing (\d+)", text).group(1))
     assert not _alive(helper), "the process the job started is still running"
-    said = _lines(text, "interrupted")
+    said = _lines(job_output(text), "interrupted")
     assert len(said) == 1 and re.search(
         r"represent Si-demo/Slow: interrupted \(SIGINT\) after \d+ s: stopped its worker and the 1 process it "
         r"started; nothing written$",

@@ -10,8 +10,12 @@
 # account and the users in it, starts the daemons (through systemd where systemd runs,
 # directly otherwise) and submits one test job that must end COMPLETED in `sacct`.
 #
-# Accounting is not optional: snakemake-executor-plugin-slurm asks `sacct` for the state of
-# every job, and without slurmdbd every job looks failed.
+# Accounting is not optional. profiles/slurm has snakemake-executor-plugin-slurm (2.8.0) read
+# job states from `squeue` (`slurm-status-command: squeue`), which the plugin does only while
+# MinJobAge (300 s here) is at least 120 s (three times its first 40 s pause between checks);
+# below that, and without the profile, it asks `sacct`, which knows no job without slurmdbd,
+# and it asks `sacct` for a failed job's node. tests/cluster/run_workflow.sh checks every
+# job's final state with `sacct` (squeue forgets a job MinJobAge seconds after it ended).
 #
 # The node is this machine, `hostname -s`, with `nproc` CPUs and 90 % of its memory
 # (RealMemory) in one partition, `compute`, the default partition and the one
@@ -279,7 +283,8 @@ SlurmdSpoolDir=/var/spool/slurmd
 SchedulerType=sched/backfill
 SelectType=select/cons_tres
 SelectTypeParameters=CR_Core_Memory
-# accounting: the Snakemake Slurm executor polls sacct for every job's state
+# accounting: sacct, the Slurm executor's status command where MinJobAge is short (it reads
+# squeue with profiles/slurm here) and the checks' record of every job
 AccountingStorageType=accounting_storage/slurmdbd
 AccountingStorageHost=localhost
 AccountingStoragePort=6819
@@ -288,7 +293,8 @@ AccountingStorageEnforce=associations
 AccountingStoreFlags=job_comment
 JobAcctGatherType=jobacct_gather/none
 JobCompType=jobcomp/none
-# finished jobs stay visible to squeue/scontrol for a while, in sacct for good
+# finished jobs stay visible to squeue/scontrol for a while, in sacct for good; the executor
+# reads states from squeue only at 120 s or more (profiles/slurm asks for more than 180 s)
 MinJobAge=300
 NodeName=$NODE CPUs=$CPUS RealMemory=$REAL_MEMORY State=UNKNOWN
 PartitionName=$PARTITION Nodes=$NODE Default=YES MaxTime=INFINITE State=UP

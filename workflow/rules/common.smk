@@ -30,6 +30,19 @@ except ConfigError as exc:
 REQUESTS = Requests(PLAN)
 
 
+def report_failures():
+    """The Snakefile's onerror: each failed job's one line (run_step's, from the job's log:
+    the rule's log file, which a cluster job writes on the shared filesystem), printed
+    after everything Snakemake says at the end of a failed run, as its last lines."""
+    import atexit
+
+    from descriptor_study.runlog import failed_jobs_report
+
+    lines = failed_jobs_report(getattr(getattr(workflow, "scheduler", None), "failed", None) or ())
+    if lines:
+        atexit.register(print, "\n".join(lines), file=sys.stderr, flush=True)
+
+
 wildcard_constraints:
     dataset=PLAN.wildcard(PLAN.datasets),
     rep=PLAN.wildcard(PLAN.representations),

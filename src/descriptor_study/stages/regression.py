@@ -14,6 +14,7 @@ import pandas as pd
 from .. import storage
 from ..datasets import dataset_species, read_structures
 from ..regression import BEST_RMSE_NOTE, best_rmse_table
+from ..runlog import LOG_ONLY
 
 log = logging.getLogger(__name__)
 
@@ -127,6 +128,7 @@ def regress_dataset(
             len(ranking),
             ", ".join(key),
             grid.to_string(index=False, float_format=lambda v: f"{v:.4g}"),
+            extra=LOG_ONLY,  # the grid in the job's log; the choice below on the console too
         )
         if best is None:
             raise DatasetError(
