@@ -58,7 +58,7 @@ def test_a_failed_run_ends_with_the_jobs_one_line(tmp_path: Path) -> None:
     # the job's one line, as the job printed it when it failed
     (printed,) = [line for line in res.stderr.splitlines() if " descriptor_study: " in line]
     said = printed.split(" descriptor_study: ", 1)[1]
-    assert said.endswith("mine.extxyz: line 1: structure 0 announces 2 atoms but only 1 lines follow its comment line")
+    assert "mine.extxyz: line 1: structure 0 announces 2 atoms but only 1 lines follow its comment line" in said
     assert runlog.failure_lines(tmp_path / "logs/datasets/mine.log") == [said]
     # and the run ends with it, after Snakemake's lines
     header, last = _last_lines(res.stderr, 2)
