@@ -31,18 +31,25 @@ from typing import Any
 
 import numpy as np
 from ase import Atoms
-from ase.build import bulk
 
+from .contract_structures import (
+    KINDS,
+    NAMED,
+    SPECIES,
+    STRUCTURES,
+    cluster,
+    periodic_cell,
+    permutation,
+    rotation,
+    row_changes,
+    translated,
+)
 from .errors import ConfigError, SpeciesError, StudyError
 
-#: the two species of the test structures, and one no representation is built for
-SPECIES = ["Al", "Cu"]
+#: a species no representation is built for (the test structures hold SPECIES)
 OUTSIDER = "Fe"
 #: the invariance tolerance, relative to each row's norm
 TOL = 1e-9
-KINDS = ("cell", "cluster")
-#: how the structures are named in the checks' sentences
-NAMED = {"cell": "the periodic Al-Cu cell", "cluster": "the Al-Cu cluster"}
 #: how far (Å) beyond the declared reach the reach check puts an atom, and how far it moves it
 REACH_GAP = 0.02
 REACH_MOVE = 1.0
@@ -54,36 +61,6 @@ class ContractError(AssertionError):
 
 class NotApplicable(Exception):
     """The check does not apply to this representation (the reason is the message)."""
-
-
-# --- structures --------------------------------------------------------------------------
-
-
-def periodic_cell() -> Atoms:
-    """A rattled periodic Al-Cu cell (8 atoms, oblique fcc primitive cell repeated)."""
-    rng = np.random.default_rng(11)
-    atoms = bulk("Cu", "fcc", a=3.8).repeat((2, 2, 2))
-    atoms.set_chemical_symbols(["Al", "Cu", "Cu", "Al", "Cu", "Al", "Al", "Cu"])
-    atoms.positions += rng.normal(scale=0.12, size=atoms.positions.shape)
-    return atoms
-
-
-def cluster() -> Atoms:
-    """A rattled Al-Cu octahedron with a centre atom (no cell, no periodicity)."""
-    rng = np.random.default_rng(12)
-    axes = np.vstack([np.eye(3), -np.eye(3)])
-    positions = np.vstack([[0.0, 0.0, 0.0], 2.6 * axes]) + rng.normal(scale=0.15, size=(7, 3))
-    return Atoms("CuAl2CuAlCuAl", positions=positions, pbc=False)
-
-
-STRUCTURES: dict[str, Callable[[], Atoms]] = {"cell": periodic_cell, "cluster": cluster}
-
-
-def rotation(seed: int = 3) -> np.ndarray:
-    """A proper rotation matrix (determinant +1), drawn with ``seed``."""
-    q, r = np.linalg.qr(np.random.default_rng(seed).normal(size=(3, 3)))
-    q = q * np.sign(np.diag(r))
-    return q * np.sign(np.linalg.det(q))
 
 
 # --- the representation under test ---------------------------------------------------------
@@ -141,9 +118,7 @@ def rows_agree(a: np.ndarray, b: np.ndarray, check: str, tol: float = TOL) -> No
     if a.shape != b.shape:
         got, expected = f"{b.shape[0]} rows of {b.shape[1]} columns", f"{a.shape[0]} of {a.shape[1]}"
         raise ContractError(f"{check}: {got}, expected {expected}")
-    diff = np.linalg.norm(a - b, axis=1)
-    norm = np.linalg.norm(a, axis=1)
-    relative = diff / np.where(norm > 0, norm, 1.0)
+    diff, norm, relative = row_changes(a, b)
     worst = int(np.argmax(relative))
     if not np.all(diff <= tol * norm):
         raise ContractError(
@@ -203,18 +178,14 @@ def check_rotation_invariance(s: Subject, kind: str) -> None:
 
 def check_translation_invariance(s: Subject, kind: str) -> None:
     atoms = STRUCTURES[kind]()
-    moved = atoms.copy()
-    moved.positions += np.array([0.37, -1.21, 2.9])
-    if atoms.pbc.any():
-        moved.wrap()  # the same crystal, atoms put back into the cell
+    moved = translated(atoms)
     what = f"translation invariance of {s.name} on {NAMED[kind]}"
     rows_agree(s.reference(kind), s.rows(moved, NAMED[kind]), what, s.tolerance())
 
 
 def check_permutation_invariance(s: Subject, kind: str) -> None:
     atoms = STRUCTURES[kind]()
-    perm = np.random.default_rng(5).permutation(len(atoms))
-    assert not np.array_equal(perm, np.arange(len(atoms)))
+    perm = permutation(len(atoms))
     X, Y = s.reference(kind), s.rows(atoms[perm], NAMED[kind])
     # per-atom rows follow their atoms; a global row stays as it is
     what = f"permutation invariance of {s.name} on {NAMED[kind]} (rows follow their atoms)"
