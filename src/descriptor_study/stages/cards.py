@@ -1,0 +1,171 @@
+"""Stages of ``workflow/rules/cards.smk``: the report cards of a run.
+
+Two small jobs read what the tables do not hold: :func:`row_norms` (per dataset and
+representation: the spread of the row norms, the resolved parameters and library versions
+of the ``.h5`` file) and :func:`invariances` (per representation: translation, permutation
+and mirror on the contract's structures).  :func:`cards` then reads the run's tables,
+curves, benchmarks and these parts and writes every card and the league table
+(:mod:`descriptor_study.cards`).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..atomic import atomic_path
+from ..cards import card as cardlib
+from ..cards import verdicts
+
+
+def _write_json(obj: Any, path: str | os.PathLike) -> None:
+    with atomic_path(Path(path)) as tmp:
+        Path(tmp).write_text(json.dumps(obj, indent=1, sort_keys=False, default=str) + "\n")
+
+
+def _write_text(text: str, path: str | os.PathLike) -> None:
+    with atomic_path(Path(path)) as tmp:
+        Path(tmp).write_text(text)
+
+
+def row_norms(h5: str | os.PathLike, out_json: str | os.PathLike) -> dict:
+    """Rule ``card_norms``: the row norms of one representation file (median, max/median,
+    the structures with a row ≥ WIDE_ROW_FACTOR × the median) and what the file records
+    of the representation (resolved parameters, derived entries, library versions)."""
+    from .. import storage
+
+    data = storage.read(h5)
+    norms = np.linalg.norm(data.matrix, axis=1)
+    if data.per_structure:
+        frames = np.arange(len(norms))
+    else:
+        frames = np.repeat(np.arange(data.n_structures), np.diff(data.offsets))
+    part = {
+        "representation": data.representation,
+        "dataset": data.dataset,
+        "rows": int(len(norms)),
+        **verdicts.row_norm_range(norms, frames),
+        "params": data.params,
+        "derived": data.derived,
+        "versions": data.versions,
+        "per_structure": data.per_structure,
+    }
+    _write_json(part, out_json)
+    return part
+
+
+def _origin(rep: str, entry: Mapping[str, Any], cls: type) -> str:
+    from ..representations.registry import CLASS_KEY
+
+    if CLASS_KEY in entry:
+        # a file's name, not its path (the workflow makes a relative one absolute)
+        module, _, name = str(entry[CLASS_KEY]).rpartition(":")
+        return f"`class:` {Path(module).name if module.endswith('.py') else module}:{name}"
+    if cls.__module__.startswith("descriptor_study.representations."):
+        return "built-in"
+    return f"installed plugin ({cls.__module__})"
+
+
+def invariances(rep: str, entry: Mapping[str, Any] | None, out_json: str | os.PathLike) -> dict:
+    """Rule ``card_invariance``: the largest relative row change of ``rep`` (config entry
+    ``entry``, built for the contract's species) under translation, permutation and a
+    mirror, on each of the contract's structures (descriptor_study.contract_structures); a
+    class that fails on them is recorded as such."""
+    from .. import contract_structures as cs
+    from ..errors import StudyError
+    from ..representations import registry
+
+    entry = dict(entry or {})
+    cls = registry.split_params(rep, entry)[0]
+    part: dict[str, Any] = {"representation": rep, "origin": _origin(rep, entry, cls)}
+    try:
+        built = registry.build(rep, cs.SPECIES, entry)
+        part["tolerance"] = max(verdicts.INVARIANCE_TOL, built.relative_precision or 0.0)
+        measured: dict[str, dict[str, float]] = {"translation": {}, "permutation": {}, "mirror": {}}
+        for kind, make in cs.STRUCTURES.items():
+            atoms = make()
+            ref = built.compute(atoms)
+            perm = cs.permutation(len(atoms))
+            measured["translation"][kind] = cs.largest_relative_change(ref, built.compute(cs.translated(atoms)))
+            # per-atom rows follow their atoms; a global row stays as it is
+            expected = ref if built.per_structure else ref[perm]
+            measured["permutation"][kind] = cs.largest_relative_change(expected, built.compute(atoms[perm]))
+            measured["mirror"][kind] = cs.largest_relative_change(ref, built.compute(cs.mirrored(atoms)))
+        for name, values in measured.items():
+            part[name] = {**values, "max": max(values.values())}
+        part["error"] = None
+    except (StudyError, ValueError) as exc:
+        part["error"] = f"{rep} could not be computed on the contract's structures: {exc}"
+    _write_json(part, out_json)
+    return part
+
+
+def _read_csv(path: str | None, absent: dict, name: str) -> pd.DataFrame | None:
+    if not path:
+        return None
+    if not Path(path).is_file():
+        absent[name] = f"input absent: {path}"
+        return None
+    return pd.read_csv(path)
+
+
+def _read_curves(records: Sequence[Mapping[str, Any]], keys: tuple[str, str]) -> dict:
+    return {(e[keys[0]], e[keys[1]]): pd.read_csv(e["path"]) for e in records if Path(e["path"]).is_file()}
+
+
+def read_run(inputs: Mapping[str, Any]) -> dict:
+    """What :func:`.card.build_cards` takes, read from the files ``inputs`` names
+    (``Plan.card_inputs``); an absent file is left out and said so in ``absent``."""
+    absent: dict[str, str] = {}
+    run = {
+        "representations": list(inputs["representations"]),
+        "datasets": list(inputs["datasets"]),
+        "gaps": inputs["gaps"],
+        "absent": absent,
+    }
+    for name in ("table1", "slopes", "compressibility", "regression"):
+        run[name] = _read_csv(inputs.get(name), absent, name)
+    run["curves"] = _read_curves(inputs["curves"], ("panel", "rep"))
+    run["cur"] = _read_curves(inputs["cur"], ("dataset", "rep"))
+    run["pca"] = _read_curves(inputs["pca"], ("dataset", "rep"))
+    run["benchmarks"] = {
+        (e["dataset"], e["rep"]): pd.read_csv(e["path"], sep="\t")
+        for e in inputs["benchmarks"]
+        if Path(e["path"]).is_file()
+    }
+    run["norms"] = {
+        (e["dataset"], e["rep"]): json.loads(Path(e["path"]).read_text())
+        for e in inputs["norms"]
+        if Path(e["path"]).is_file()
+    }
+    run["invariance"] = {
+        e["rep"]: json.loads(Path(e["path"]).read_text()) for e in inputs["invariance"] if Path(e["path"]).is_file()
+    }
+    run["origins"] = {rep: part.get("origin") for rep, part in run["invariance"].items()}
+    return run
+
+
+def cards(inputs: Mapping[str, Any], root: str | os.PathLike = ".") -> dict[str, dict]:
+    """Rule ``cards``: every representation's card (``results/cards/<rep>.{json,md}``) and
+    the league table (``results/cards/league.{csv,md}``) under ``root`` (the run's
+    directory; ``inputs``' paths are relative to the working directory)."""
+    from ..plan import CARD, LEAGUE, fill
+    from ..tables import markdown_table
+
+    root = Path(root)
+    built = cardlib.build_cards(read_run(inputs))
+    for rep, card in built.items():
+        _write_json(card, root / fill(CARD, rep=rep, ext="json"))
+        _write_text(cardlib.card_markdown(card), root / fill(CARD, rep=rep, ext="md"))
+    table = cardlib.league(built)
+    with atomic_path(root / fill(LEAGUE, ext="csv")) as tmp:
+        table.to_csv(tmp, index=False)
+    legend = "Each cell: the value and its rank among the representations (1: the smallest value; — where not ranked)."
+    _write_text(f"# League table\n\n{legend}\n\n{markdown_table(table)}\n", root / fill(LEAGUE, ext="md"))
+    return built
