@@ -31,6 +31,7 @@ include: "workflow/rules/sensitivity.smk"  # Figures 3-5, slope table
 include: "workflow/rules/dimensionality.smk"  # Figures 6-8, compressibility table
 include: "workflow/rules/regression.smk"  # Figure 9, best-RMSE table
 include: "workflow/rules/reproduction.smk"  # published results, reproduction report
+include: "workflow/rules/cards.smk"  # report cards, league table
 
 
 rule all:

@@ -41,7 +41,8 @@ def test_the_default_config_asks_for_every_figure_and_table():
         for t in ("table1", "sensitivity_slopes", "compressibility", "regression_best")
         for ext in ("csv", "md")
     }
-    assert stems == figures | tables | {"reproduction.csv", "reproduction.md"}
+    cards = {f"{r}.{ext}" for r in plan.representations for ext in ("json", "md")} | {"league.csv", "league.md"}
+    assert stems == figures | tables | {"reproduction.csv", "reproduction.md"} | cards
     assert len(plan.targets) == len(set(plan.targets))
 
 
@@ -86,12 +87,19 @@ def test_the_degree_sweep_and_the_standardised_variant_come_from_the_classes():
 
 def test_sections_choose_the_targets():
     no_studies = load("config/config.yaml", sensitivity={}, dimensionality={}, regression={})
+    cards = {f"{r}.{ext}" for r in no_studies.representations for ext in ("json", "md")} | {"league.csv", "league.md"}
     assert {Path(t).name for t in no_studies.targets} == {
         "table1.csv",
         "table1.md",
         "reproduction.csv",
         "reproduction.md",
-    }
+    } | cards
+    # the cards say why each study is missing, and read none of its files
+    assert no_studies.card_gaps["SOAP"]["sensitivity"].startswith("not configured")
+    assert no_studies.card_gaps["SOAP"]["regression Si-demo"].startswith("not configured")
+    assert no_studies.card_input_files == ["results/tables/table1.csv"] + [
+        e["path"] for k in ("norms", "invariance") for e in no_studies.card_inputs[k]
+    ]
     cur_only = load("config/config.yaml", dimensionality={"methods": ["cur"]})
     names = {Path(t).name for t in cur_only.dimensionality_targets}
     assert names == {"figure6.pdf", "figure6.png", "compressibility.csv", "compressibility.md"}

@@ -27,6 +27,10 @@ TABLE = "results/tables/{name}.{ext}"
 PUBLISHED = "data/published/{name}"
 REPORT = "results/reproduction.{ext}"
 BENCHMARK = "benchmarks/rules/{rule}/{job}.tsv"
+CARD = "results/cards/{rep}.{ext}"
+LEAGUE = "results/cards/league.{ext}"
+CARD_NORMS = "results/cards/parts/norms/{dataset}/{rep}.json"
+CARD_INVARIANCE = "results/cards/parts/invariance/{rep}.json"
 
 PANELS = ("fig3", "fig4", "fig5a", "fig5b", "fig5c", "fig5d")
 METHODS = ("cur", "fps", "pca")
@@ -380,6 +384,77 @@ class Plan:
     def report_regression(self) -> list[dict]:
         return self.regression_sweeps([d for d in self.regression_datasets if d in self.comparable])
 
+    # --- report cards ----------------------------------------------------------------------
+
+    @cached_property
+    def card_files(self) -> list[str]:
+        """Every representation's card (JSON and Markdown) and the league table (CSV, Markdown)."""
+        cards = [fill(CARD, rep=r, ext=e) for r in self.representations for e in ("json", "md")]
+        return cards + [fill(LEAGUE, ext="csv"), fill(LEAGUE, ext="md")]
+
+    @cached_property
+    def card_gaps(self) -> dict[str, dict[str, str]]:
+        """Representation → {stage: why that stage made nothing for it}: what its card says
+        is missing, and why (a study not configured, or not for this representation)."""
+        gaps: dict[str, dict[str, str]] = {}
+        for r in self.representations:
+            g = {}
+            if not self.sensitivity:
+                g["sensitivity"] = "not configured (no `sensitivity` section in the config)"
+            elif r not in self.sensitivity_reps:
+                g["sensitivity"] = f"not configured for {r} (`sensitivity.representations` does not list it)"
+            for method in ("cur", "pca"):
+                if not self.dimensionality:
+                    g[method] = "not configured (no `dimensionality` section in the config)"
+                elif method not in self.dim_methods:
+                    g[method] = f"not configured (`dimensionality.methods` does not list {method})"
+            for d in self.datasets:
+                if not self.regression_datasets:
+                    g[f"regression {d}"] = "not configured (no `regression.datasets` in the config)"
+                elif d not in self.regression_datasets:
+                    g[f"regression {d}"] = f"not configured for {d} (`regression.datasets` does not list it)"
+            gaps[r] = g
+        return gaps
+
+    @cached_property
+    def card_inputs(self) -> dict:
+        """What the cards are made from: the run's tables and curves (None / [] where the
+        stage is not configured), the card jobs' parts and the represent jobs' benchmarks
+        (read when present: a benchmark file is no rule's output)."""
+        dim = bool(self.dimensionality)
+        methods = self.dim_methods if dim else []
+        return {
+            "representations": self.representations,
+            "datasets": self.datasets,
+            "table1": table_files("table1")[0],
+            "slopes": table_files("sensitivity_slopes")[0] if self.sensitivity else None,
+            "curves": self.sensitivity_curves if self.sensitivity else [],
+            "compressibility": table_files("compressibility")[0] if "cur" in methods else None,
+            "cur": self.dimensionality_records("cur") if "cur" in methods else [],
+            "pca": self.dimensionality_records("pca") if "pca" in methods else [],
+            "regression": table_files("regression_best")[0] if self.regression_datasets else None,
+            "norms": [
+                {"dataset": d, "rep": r, "path": fill(CARD_NORMS, dataset=d, rep=r)}
+                for d in self.datasets
+                for r in self.representations
+            ],
+            "invariance": [{"rep": r, "path": fill(CARD_INVARIANCE, rep=r)} for r in self.representations],
+            "benchmarks": [
+                {"dataset": d, "rep": r, "path": fill(BENCHMARK, rule="represent", job=f"{d}/{r}")}
+                for d in self.datasets
+                for r in self.representations
+            ],
+            "gaps": self.card_gaps,
+        }
+
+    @cached_property
+    def card_input_files(self) -> list[str]:
+        """The files of :attr:`card_inputs` the cards job needs made before it runs."""
+        c = self.card_inputs
+        tables = [c[k] for k in ("table1", "slopes", "compressibility", "regression") if c[k]]
+        records = [e for k in ("curves", "cur", "pca", "norms", "invariance") for e in c[k]]
+        return tables + record_paths(records)
+
     # --- everything ----------------------------------------------------------------------
 
     @cached_property
@@ -391,4 +466,5 @@ class Plan:
             + self.dimensionality_targets
             + self.regression_targets
             + [fill(REPORT, ext="csv"), fill(REPORT, ext="md")]
+            + self.card_files
         )
