@@ -4,6 +4,7 @@ and matrices, and the cards of a real run of config/ci.yaml."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import numpy as np
@@ -13,6 +14,7 @@ import yaml
 
 from descriptor_study import contract, contract_structures, selection, sensitivity
 from descriptor_study.cards import verdicts
+from descriptor_study.plan import Plan
 from descriptor_study.representations import registry
 
 REPO = Path(__file__).resolve().parents[1]
@@ -137,3 +139,137 @@ def test_the_invariance_job_measures_translation_permutation_and_mirror(tmp_path
     lmbtr = invariances("LMBTR", entry, tmp_path / "LMBTR.json")
     assert lmbtr["origin"] == "`class:` lmbtr.py:LMBTR"
     assert lmbtr["translation"]["max"] <= verdicts.INVARIANCE_TOL
+
+
+# --- a real run of config/ci.yaml ---------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def ci_run(tmp_path_factory, snakemake):
+    """config/ci.yaml run to its end in a scratch directory (every stage, three representations)."""
+    workdir = tmp_path_factory.mktemp("ci-cards")
+    run = snakemake(workdir, "--cores", "2", "--configfile", str(CI))
+    assert run.returncode == 0, run.stderr[-3000:]
+    return workdir
+
+
+def _card(workdir: Path, rep: str) -> dict:
+    return json.loads((workdir / f"results/cards/{rep}.json").read_text())
+
+
+def _find(card: dict, test: str, measure: str, where=None) -> dict:
+    found = [m for m in card["measures"] if m["test"] == test and m["measure"] == measure and m["where"] == where]
+    assert len(found) == 1, (test, measure, where)
+    return found[0]
+
+
+def test_the_ci_run_writes_every_card_and_the_league_from_its_outputs(ci_run):
+    from descriptor_study import storage
+
+    config = yaml.safe_load(CI.read_text())
+    reps, datasets = list(config["representations"]), list(config["datasets"])
+    t1 = pd.read_csv(ci_run / "results/tables/table1.csv")
+    comp = pd.read_csv(ci_run / "results/tables/compressibility.csv")
+    best = pd.read_csv(ci_run / "results/tables/regression_best.csv")
+    for rep in reps:
+        card = _card(ci_run, rep)
+        md = (ci_run / f"results/cards/{rep}.md").read_text()
+        assert md.startswith(f"# Report card: {rep}")
+        assert card["representation"] == rep
+        assert {m["test"] for m in card["measures"]} == {
+            "identity",
+            "sensitivity",
+            "invariance",
+            "dimensionality",
+            "regression",
+            "cost",
+            "numerical range",
+        }
+        assert _find(card, "identity", "origin")["value"] == "built-in"
+        for d in datasets:
+            row = t1[(t1.representation == rep) & (t1.dataset == d)].iloc[0]
+            features = _find(card, "identity", "features", d)
+            assert features["value"] == row["full"]
+            assert features["verdict"] == f"{row['full'] - row['nonzero']} all-zero"
+            c = comp[(comp.representation == rep) & (comp.dataset == d)].iloc[0]
+            assert _find(card, "dimensionality", "CUR share", d)["value"] == c["percent_below_1e-3"]
+            for model in ("RR", "KRR"):
+                b = best[(best.model == model) & (best.dataset == d) & (best.representation == rep)].iloc[0]
+                rmse = _find(card, "regression", "test RMSE", f"{model} {d}")
+                assert rmse["value"] == pytest.approx(b["test_rmse"]) and 1 <= rmse["rank"] <= rmse["of"] == 3
+            bench = pd.read_csv(ci_run / f"benchmarks/rules/represent/{d}/{rep}.tsv", sep="\t")
+            cost = _find(card, "cost", "seconds per 1000 environments", d)
+            assert cost["value"] == pytest.approx(bench["s"].iloc[-1] / row["rows"] * 1000)
+            assert _find(card, "cost", "peak memory", d)["value"] == pytest.approx(bench["max_rss"].iloc[-1])
+            data = storage.read(ci_run / f"results/representations/{d}/{rep}.h5")
+            norms = np.linalg.norm(data.matrix, axis=1)
+            spread = _find(card, "numerical range", "row norm range", d)
+            assert spread["value"] == pytest.approx(norms.max() / np.median(norms))
+            assert spread["detail"]["median"] == pytest.approx(np.median(norms))
+        first = storage.read(ci_run / f"results/representations/{datasets[0]}/{rep}.h5")
+        assert _find(card, "identity", "parameters")["value"] == first.params
+        assert _find(card, "identity", "versions")["value"] == first.versions
+        for name in ("translation", "permutation"):
+            assert _find(card, "invariance", name, "Al-Cu cell and cluster")["verdict"].startswith("invariant")
+        assert _find(card, "invariance", "mirror", "Al-Cu cell and cluster")["verdict"] == "measured"
+    # the sensitivity study covers ACSF and SOAPlite; MBTR's card says why it has none
+    acsf = _card(ci_run, "ACSF")
+    rotation = _find(acsf, "sensitivity", "rotation", "fig3")
+    fig3 = pd.read_csv(ci_run / "results/sensitivity/fig3/ACSF.csv")
+    assert rotation["value"] == pytest.approx(fig3["dV"].max()) and rotation["verdict"].startswith("invariant")
+    assert _find(acsf, "sensitivity", "slope", "fig4")["verdict"] == "k ≈ 1 (linearly stable)"
+    mbtr = _find(_card(ci_run, "MBTR"), "sensitivity", "slope", "fig4")
+    assert mbtr["value"] is None and mbtr["missing"]["stage"] == "sensitivity"
+    assert "`sensitivity.representations` does not list it" in mbtr["missing"]["why"]
+    assert (
+        "| slope | fig4 | missing | sensitivity: not configured for MBTR"
+        in (ci_run / "results/cards/MBTR.md").read_text()
+    )
+    # the league: one row per representation, every compared measure a column
+    league = pd.read_csv(ci_run / "results/cards/league.csv")
+    assert league["representation"].tolist() == reps
+    assert "regression: test RMSE (KRR Si-demo)" in league.columns
+    assert league.set_index("representation").loc["MBTR", "sensitivity: blind spots (fig4)"] == "missing"
+    cell = league.set_index("representation").loc["ACSF", "dimensionality: CUR share (Si-demo)"]
+    assert re.fullmatch(r"\S+ \([123]\)", cell)
+    assert (ci_run / "results/cards/league.md").read_text().startswith("# League table")
+
+
+def test_a_study_that_is_not_configured_is_said_on_every_card(ci_run, tmp_path, monkeypatch):
+    from descriptor_study.stages.cards import cards
+
+    config = yaml.safe_load(CI.read_text())
+    config["regression"] = {}
+    plan = Plan(config, registry.classes_of(config["representations"]))
+    monkeypatch.chdir(ci_run)
+    built = cards(plan.card_inputs, root=tmp_path)
+    for rep, card in built.items():
+        rmse = [m for m in card["measures"] if m["measure"] == "test RMSE"]
+        assert len(rmse) == 4 and all(m["missing"]["stage"] == "regress" for m in rmse)
+        assert all("no `regression.datasets` in the config" in m["missing"]["why"] for m in rmse)
+        assert (
+            "| test RMSE | RR Si-demo | missing | regress: not configured"
+            in (tmp_path / f"results/cards/{rep}.md").read_text()
+        )
+    # an input that is absent is said, not a crash
+    inputs = dict(plan.card_inputs, compressibility="results/tables/no-such-table.csv")
+    card = cards(inputs, root=tmp_path)["ACSF"]
+    share = _find(card, "dimensionality", "CUR share", "Si-demo")
+    assert share["missing"]["why"] == "input absent: results/tables/no-such-table.csv"
+
+
+def test_a_class_added_to_a_finished_run_reruns_only_its_own_jobs_and_the_cards(ci_run, snakemake, tmp_path):
+    config = yaml.safe_load(CI.read_text())
+    config["representations"]["LMBTR"] = {"class": "examples/lmbtr.py:LMBTR", "cutoff": 6.5}
+    added = tmp_path / "with-lmbtr.yaml"
+    added.write_text(yaml.safe_dump(config, sort_keys=False))  # key order as written: params compare in order
+    dry = snakemake(ci_run, "-n", "--configfile", str(added))
+    assert dry.returncode == 0, dry.stderr[-3000:]
+    text = dry.stdout + dry.stderr
+    stats = dict(re.findall(r"^(\w+)\s+(\d+)$", text.split("Job stats:")[1].split("total")[0], re.M))
+    assert stats["represent"] == "2" and stats["card_norms"] == "2" and stats["card_invariance"] == "1"
+    assert stats["cards"] == "1"
+    assert "sensitivity_curve" not in stats and "dataset" not in stats
+    # every job with a representation wildcard is LMBTR's
+    named = re.findall(r"wildcards: .*?(?:rep|variant)=([\w-]+)", text)
+    assert named and set(named) == {"LMBTR"}
