@@ -1,8 +1,6 @@
 """Rule `represent`: one (dataset, representation) → results/representations/<dataset>/<rep>.h5."""
 
-import sys
-
-from descriptor_study.runlog import run_step
+from descriptor_study.runlog import on_terminal, run_step
 from descriptor_study.stages.representations import represent_dataset
 
 
@@ -15,7 +13,7 @@ def main(smk):
         params=smk.params.params,
         species=smk.params.species,
         n_jobs=smk.threads,
-        progress=sys.stderr.isatty(),  # bars only on a terminal, not into logs or captured stderr
+        progress=on_terminal(),
     )
 
 

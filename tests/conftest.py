@@ -149,3 +149,23 @@ def default(repo_root):
     import yaml
 
     return yaml.safe_load((repo_root / "config/config.yaml").read_text())
+
+
+@pytest.fixture
+def captured(monkeypatch):
+    """The figures the plotting modules make, kept instead of written (and closed afterwards)."""
+    import matplotlib.pyplot as plt
+
+    from descriptor_study.plotting import dimensionality, regression, sensitivity
+
+    figures = []
+
+    def keep(fig, stem):
+        figures.append(fig)
+        return []
+
+    for module in (dimensionality, sensitivity, regression):
+        monkeypatch.setattr(module, "save", keep)
+    yield figures
+    for fig in figures:
+        plt.close(fig)

@@ -26,6 +26,7 @@ from descriptor_study import storage
 from descriptor_study.config import validate_config
 from descriptor_study.datasets import dataset_species, read_structures
 from descriptor_study.errors import ConfigError
+from descriptor_study.plotting import style
 from descriptor_study.representations import registry
 
 REPO = Path(__file__).resolve().parents[1]
@@ -237,8 +238,8 @@ def test_example_runs_through_the_whole_workflow(example_run, monkeypatch):
     # title of Figures 6-8), a colour no other representation of the run uses
     classes = registry.classes_of(config["representations"])  # class: path relative to the repository
     monkeypatch.chdir(work)
-    colour = registry.colour("LMBTR", classes)
-    assert colour not in {registry.colour(n, classes) for n in names if n != "LMBTR"}
+    colour = style.representation_colour("LMBTR", classes)  # what the figures draw (readable on white)
+    assert colour not in {style.representation_colour(n, classes) for n in names if n != "LMBTR"}
     pngs = [results / f"figures/{f}.png" for f in FIGURES]
     pngs += [results / f"figures/figure9_{d}.png" for d in config["regression"]["datasets"]]
     for png in pngs:

@@ -362,7 +362,7 @@ def test_an_exception_of_a_users_class_names_the_structure_and_frame(tmp_path):
     frames = read(work / "data/Si-demo.extxyz", ":")
     k = next(k for k, atoms in enumerate(frames) if len(atoms) == 15)  # the first the loop meets
     assert k > 0
-    said = _lines(res.stderr, "toy failure")
+    said = _lines(job_output(res.stderr), "toy failure")
     assert len(said) == 1, res.stderr[-3000:]
     assert said[0].endswith(
         f"represent Si-demo/GRDF failed on structure {k} of Si-demo (frame {k} of data/Si-demo.extxyz): "

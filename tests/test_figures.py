@@ -8,25 +8,10 @@ import pandas as pd
 import pytest
 
 from descriptor_study import published as pub
-from descriptor_study.plotting import dimensionality, sensitivity
 from descriptor_study.plotting.style import dataset_colour, readable, representation_colour
 from descriptor_study.stages import dimensionality as dimensionality_stage
 from descriptor_study.stages import regression as regression_stage
 from descriptor_study.stages import sensitivity as sensitivity_stage
-
-
-@pytest.fixture
-def captured(monkeypatch):
-    """Keep the figures instead of writing and closing them."""
-    figures = []
-
-    def keep(fig, stem):
-        figures.append(fig)
-        return []
-
-    monkeypatch.setattr(dimensionality, "save", keep)
-    monkeypatch.setattr(sensitivity, "save", keep)
-    return figures
 
 
 def our_curve(tmp_path, method, dataset, rep, n=40, degree=None):

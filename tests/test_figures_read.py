@@ -10,29 +10,11 @@ import pytest
 from matplotlib.colors import to_hex
 
 from descriptor_study import sensitivity as sens
-from descriptor_study.plotting import dimensionality, regression, sensitivity
+from descriptor_study.plotting import dimensionality, sensitivity
 from descriptor_study.plotting.style import representation_colour
 from descriptor_study.representations import registry
 from descriptor_study.stages import dimensionality as dimensionality_stage
 from descriptor_study.stages import regression as regression_stage
-
-
-@pytest.fixture
-def captured(monkeypatch):
-    """Keep the figures instead of writing and closing them."""
-    figures = []
-
-    def keep(fig, stem):
-        figures.append(fig)
-        return []
-
-    for module in (dimensionality, sensitivity, regression):
-        monkeypatch.setattr(module, "save", keep)
-    yield figures
-    import matplotlib.pyplot as plt
-
-    for fig in figures:
-        plt.close(fig)
 
 
 def curve_record(tmp_path, method, dataset, rep, df, degree=None):

@@ -43,7 +43,9 @@ def _subject(target: str, name: str | None, params: list[str]):
 
 def check(args: argparse.Namespace) -> int:
     from . import contract
+    from .runlog import quiet_library_noise
 
+    quiet_library_noise()  # the pinned libraries' known warnings, as in a job; the class's own still show
     try:
         subject = _subject(args.target, args.name, args.param)
         subject.rep  # noqa: B018 (built once: a class that cannot be built fails here, in one line)

@@ -87,6 +87,8 @@ def validate_config(
             raise ConfigError(f"config key {keys}: unknown key (allowed here: {', '.join(allowed)})")
         if err.validator == "oneOf" and len(err.path) == 2 and err.path[0] == "datasets":
             raise ConfigError(f"config key {_key(err.path)}: give exactly one of 'source', 'file' or 'generator'")
+        if err.validator == "dependentRequired" and len(err.path) == 2 and err.path[0] == "datasets":
+            raise ConfigError(f"config key {_key(err.path)}.seed: a generated dataset needs its seed (an integer >= 0)")
         raise ConfigError(f"config key {_key(err.path)}: {err.message}")
 
     datasets = set(config.get("datasets", {}))

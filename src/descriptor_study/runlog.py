@@ -353,6 +353,12 @@ def quiet_library_noise() -> None:
         logging.getLogger(name).setLevel(logging.WARNING)
 
 
+def on_terminal() -> bool:
+    """Whether this job's stderr is a terminal: progress bars go there only then, not into
+    logs or a captured stderr."""
+    return sys.stderr.isatty()
+
+
 def failure_lines(log_file: str | os.PathLike) -> list[str]:
     """The messages a job logged as errors (``run_step``'s one line), from its log file;
     none where the file is absent or holds none."""

@@ -2,9 +2,9 @@
 
 A representation's colour and order come from its class (through the registry), so a
 representation has one colour in every figure and every process.  What a figure draws is
-:func:`representation_colour`: the class's colour unless :data:`FIGURE_COLOURS` gives one
-for that name (a class colour too light on white or too close to a sibling's), and any
-colour still below :data:`MIN_CONTRAST` on white darkened until it reaches it."""
+:func:`representation_colour`: the class's colour, drawn in the darker tone :data:`FIGURE_TONES`
+gives for a light palette tone, and any colour still below :data:`MIN_CONTRAST` on white
+darkened until it reaches it."""
 
 from __future__ import annotations
 
@@ -30,17 +30,16 @@ _DATASET_FALLBACK = ["#e377c2", "#7f7f7f", "#bcbd22", "#17becf", "#393b79", "#63
 #: the least contrast ratio (WCAG 2) a line or title colour has on the white background
 MIN_CONTRAST = 3.0
 
-#: figure colours replacing a class's own, by representation name: the class colour is too
-#: light on white (ACSF-X's cyan, SOAPlite's orange, CHSF-mix's light green, featomic-SOAP's
-#: pink, SevenNet's yellow) or, once darkened, too close to a sibling's hue (ACSF-X beside
-#: ACSF's blue, CHSF-mix beside CHSF's green).  Every figure takes a representation's colour
-#: from :func:`representation_colour`, so this is the one place these colours are set.
-FIGURE_COLOURS = {
-    "ACSF-X": "#00868b",  # dark cyan (class: #17becf)
-    "SOAPlite": "#d95f02",  # dark orange (class: #ff7f0e)
-    "CHSF-mix": "#808000",  # olive (class: #98df8a)
-    "featomic-SOAP": "#b03060",  # rose (class: #ff9896)
-    "SevenNet": "#b8860b",  # dark goldenrod (class: #e7ba52)
+#: figure tones replacing a class's light palette tone (a class colour, by value): too light on
+#: white, or once darkened too close to a sibling's hue (the light cyan beside ACSF's blue, the
+#: light green beside CHSF's green).  Any class, a user's too, that takes one of these tones is
+#: drawn in its replacement; a representation's colour itself stays one fact, its class's.
+FIGURE_TONES = {
+    "#17becf": "#00868b",  # light cyan → dark cyan
+    "#ff7f0e": "#d95f02",  # orange → dark orange
+    "#98df8a": "#808000",  # light green → olive
+    "#ff9896": "#b03060",  # light red → rose
+    "#e7ba52": "#b8860b",  # light gold → dark goldenrod
 }
 
 
@@ -67,13 +66,14 @@ def readable(colour) -> str:
 
 
 def representation_colour(name: str, classes=None) -> str:
-    """A representation's colour, the same in every figure and process: :data:`FIGURE_COLOURS`
-    of its name, else its class's ``colour``, else the registry's palette colour of its place in
-    the figure order (``classes``: name → class of the config, for representations it names by
-    ``class:``); made :func:`readable` on white."""
+    """A representation's colour, the same in every figure and process: its class's ``colour``,
+    else the registry's palette colour of its place in the figure order (``classes``: name →
+    class of the config, for representations it names by ``class:``); drawn in its
+    :data:`FIGURE_TONES` tone where it has one, and made :func:`readable` on white."""
     from ..representations import registry
 
-    return readable(FIGURE_COLOURS.get(name) or registry.colour(name, classes))
+    colour = registry.colour(name, classes)
+    return readable(FIGURE_TONES.get(colour.lower(), colour) if isinstance(colour, str) else colour)
 
 
 def representation_order(names, classes=None, panels: bool = False) -> list[str]:
