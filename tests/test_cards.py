@@ -38,19 +38,33 @@ def test_the_blind_spot_of_chsf_in_figure5c_is_found_with_its_range_and_depth():
     curve = _chsf_curve("fig5c", t)
     dV = curve["dV"].to_numpy()
     spots = verdicts.blind_spots(curve["t"], dV)
-    assert len(spots) == 1
+    # the slope table flags it: the card locates the same dip
+    assert sensitivity.dip_report(t, dV)["dip"] and len(spots) == 1
     spot = spots[0]
     # dV falls from t = 0.1 to t = 0.158 and grows everywhere else
     (falls,) = np.nonzero(np.diff(dV) < 0)
     assert falls.tolist() == [3]
-    assert spot["t_start"] == pytest.approx(t[3]) and spot["t_end"] == pytest.approx(t[4])
+    assert spot["falls"] == [pytest.approx(t[3]), pytest.approx(t[4])]
+    # the stall starts where the central local slope first drops below DIP_LOW
+    s = sensitivity.local_slopes(t, dV)
+    first = int(np.flatnonzero(s < verdicts.DIP_LOW)[0])
+    assert first <= 3 and spot["t_start"] == pytest.approx(t[first]) and spot["t_end"] == pytest.approx(t[4])
+    assert spot["min_slope"] == pytest.approx(s[first:5].min()) and spot["min_slope"] < 0
     assert not spot["open"]
-    # depth: the line on log axes through t[2] and t[5] against dV at t[3] and t[4]
-    slope = np.log(dV[5] / dV[2]) / np.log(t[5] / t[2])
-    line = dV[2] * (t[3:5] / t[2]) ** slope
-    assert spot["depth"] == pytest.approx(max(line / dV[3:5]))
+    # depth: the line on log axes through the points just outside the run against dV inside it
+    before, after = first - 1, 5
+    slope = np.log(dV[after] / dV[before]) / np.log(t[after] / t[before])
+    line = dV[before] * (t[first:after] / t[before]) ** slope
+    assert spot["depth"] == pytest.approx(max(line / dV[first:after]))
     assert spot["depth"] > 3  # a dip, not round-off
     assert verdicts.blind_spot_verdict(spots).startswith("1 blind spot, deepest")
+
+
+def test_the_blind_spot_rule_is_the_slope_tables_dip_rule():
+    import inspect
+
+    defaults = inspect.signature(sensitivity.dip_report).parameters
+    assert (defaults["low"].default, defaults["recover"].default) == (verdicts.DIP_LOW, verdicts.DIP_RECOVER)
 
 
 def test_a_curve_that_only_grows_has_no_blind_spot_and_its_slope_class():
@@ -58,21 +72,38 @@ def test_a_curve_that_only_grows_has_no_blind_spot_and_its_slope_class():
     for panel, expected in (("fig5b", "k ≈ 2"), ("fig5c", "k ≈ 1")):
         curve = _chsf_curve(panel, t)
         assert verdicts.blind_spots(curve["t"], curve["dV"]) == []
-        k, _ = sensitivity.asymptotic_slope(curve["t"].to_numpy(), curve["dV"].to_numpy())
+        k, (lo, hi) = sensitivity.asymptotic_slope(curve["t"].to_numpy(), curve["dV"].to_numpy())
         assert verdicts.slope_class(k).startswith(expected)
         assert "the paper's is" not in verdicts.slope_class(k, sensitivity.EXPECTED_SLOPE[panel])
+        # a power law: the fit holds to well within FIT_RESIDUAL
+        residual = verdicts.fit_residual(curve["t"], curve["dV"], lo, hi, sensitivity.NOISE_FLOOR)
+        assert residual < verdicts.FIT_RESIDUAL / 10
+        assert verdicts.fit_verdict(residual).startswith("the power law holds")
     # k = 2 where the paper reports 1 is said
     assert verdicts.slope_class(2.0, 1.0) == "k ≈ 2 (linearly unstable); the paper's is 1"
     assert verdicts.slope_class(1.5).startswith("other")
     assert verdicts.slope_class(float("nan")) == "below noise floor"
 
 
-def test_a_falling_end_of_a_curve_is_an_open_blind_spot_without_a_depth():
+def test_a_bent_curve_does_not_hold_the_power_law_and_the_level_is_read_at_level_t():
+    t = 10 ** np.arange(-6, 0.01, 0.2)
+    dV = t + 30 * t**2  # slope 1 bending to 2 around t = 0.03
+    assert verdicts.fit_residual(t, dV, 1e-6, 1e-5, 0) < 1e-3
+    wide = verdicts.fit_residual(t, dV, 1e-6, 1.0, 0)
+    assert wide > verdicts.FIT_RESIDUAL and verdicts.fit_verdict(wide).startswith("the power law does not hold")
+    i = int(np.argmin(abs(np.log10(t / verdicts.LEVEL_T))))
+    assert verdicts.level_at(t, dV) == dV[i]
+    assert verdicts.level_at(t[:10], dV[:10]) is None  # no grid point near LEVEL_T
+    assert verdicts.level_verdict(2.0, [1.0, 0.5, 4.0]).startswith("2 × the median of the other 3 (1)")
+
+
+def test_a_dip_at_the_first_point_is_an_open_blind_spot_without_a_depth():
     t = 10 ** np.arange(-1.6, -0.35, 0.2)
     curve = _chsf_curve("fig5c", t)
-    # the curve up to its fall: the range reaches the end, no point after it
-    spots = verdicts.blind_spots(curve["t"][:5], curve["dV"][:5])
-    assert spots == [{"t_start": pytest.approx(t[3]), "t_end": pytest.approx(t[4]), "depth": None, "open": True}]
+    # the curve from its fall on: the run starts at the first point, no point before it
+    spots = verdicts.blind_spots(curve["t"][3:], curve["dV"][3:])
+    assert len(spots) == 1 and spots[0]["open"] and spots[0]["depth"] is None
+    assert spots[0]["falls"] == [pytest.approx(t[3]), pytest.approx(t[4])]
 
 
 def test_invariance_threshold_and_the_classes_coarser_precision():
@@ -124,11 +155,12 @@ def test_ranks_give_one_to_the_smallest_and_share_ties():
     assert verdicts.ranks({"A": 0.3, "B": 0.1, "C": None, "D": 0.1}) == {"A": 3, "B": 1, "C": None, "D": 1}
 
 
-def test_the_invariance_job_measures_translation_permutation_and_mirror(tmp_path, monkeypatch):
-    from descriptor_study.stages.cards import invariances
+def test_the_card_part_measures_translation_permutation_and_mirror(tmp_path, monkeypatch):
+    from descriptor_study.stages.cards import card_part
 
-    part = invariances("ACSF", {}, tmp_path / "ACSF.json")
-    assert json.loads((tmp_path / "ACSF.json").read_text()) == json.loads(json.dumps(part))
+    whole = card_part("ACSF", {}, {}, tmp_path / "ACSF.json")
+    assert json.loads((tmp_path / "ACSF.json").read_text()) == json.loads(json.dumps(whole))
+    part = whole["invariance"]
     assert part["origin"] == "built-in" and part["error"] is None
     for name in ("translation", "permutation", "mirror"):
         assert set(part[name]) == {"cell", "cluster", "max"}
@@ -136,7 +168,7 @@ def test_the_invariance_job_measures_translation_permutation_and_mirror(tmp_path
     # a class file of the user's is named as such
     monkeypatch.chdir(REPO)
     entry = {"class": "examples/lmbtr.py:LMBTR", "cutoff": 6.5}
-    lmbtr = invariances("LMBTR", entry, tmp_path / "LMBTR.json")
+    lmbtr = card_part("LMBTR", entry, {}, tmp_path / "LMBTR.json")["invariance"]
     assert lmbtr["origin"] == "`class:` lmbtr.py:LMBTR"
     assert lmbtr["translation"]["max"] <= verdicts.INVARIANCE_TOL
 
@@ -267,9 +299,59 @@ def test_a_class_added_to_a_finished_run_reruns_only_its_own_jobs_and_the_cards(
     assert dry.returncode == 0, dry.stderr[-3000:]
     text = dry.stdout + dry.stderr
     stats = dict(re.findall(r"^(\w+)\s+(\d+)$", text.split("Job stats:")[1].split("total")[0], re.M))
-    assert stats["represent"] == "2" and stats["card_norms"] == "2" and stats["card_invariance"] == "1"
+    assert stats["represent"] == "2" and stats["card_part"] == "1"
     assert stats["cards"] == "1"
     assert "sensitivity_curve" not in stats and "dataset" not in stats
     # every job with a representation wildcard is LMBTR's
     named = re.findall(r"wildcards: .*?(?:rep|variant)=([\w-]+)", text)
     assert named and set(named) == {"LMBTR"}
+
+
+def test_the_default_configs_cards_locate_chsfs_and_mbtrs_blind_spots_and_mbtrs_slope_2(tmp_path):
+    """The curves as the default run's sensitivity jobs compute them (config/config.yaml,
+    stages.sensitivity.run_panels), their slope table as the run writes it, and the cards'
+    sensitivity measures made from them."""
+    from descriptor_study import slope_report
+    from descriptor_study.cards import card as cardlib
+    from descriptor_study.plan import PANELS
+    from descriptor_study.stages.sensitivity import run_panels
+
+    config = yaml.safe_load((REPO / "config/config.yaml").read_text())
+    plan = Plan(config, registry.classes_of(config["representations"]))
+    curves = {}
+    for rep in ("CHSF", "MBTR", "ACSF"):
+        outputs = {p: tmp_path / f"{p}-{rep}.csv" for p in PANELS}
+        for panel, curve in run_panels(
+            rep, plan.rep_params(rep, "sensitivity"), plan.sensitivity_settings, outputs
+        ).items():
+            curves[(panel, rep)] = curve
+    slopes = slope_report.slope_report(sensitivity.slope_table(curves), curves)
+    run = {"gaps": {}, "slopes": slopes, "curves": curves, "absent": {}}
+    chsf = {(m["measure"], m["where"]): m for m in cardlib.sensitivity_measures("CHSF", run)}
+    mbtr = {(m["measure"], m["where"]): m for m in cardlib.sensitivity_measures("MBTR", run)}
+    # CHSF's Figure 5c dip: dV falls from t = 0.1 to 0.158 Å, more than 3x below the line
+    (spot,) = chsf[("blind spots", "fig5c")]["detail"]
+    assert spot["falls"] == [pytest.approx(0.1), pytest.approx(10**-0.8)]
+    assert spot["depth"] > 3 and not spot["open"]
+    assert "t 0.0631–0.158 Å" in cardlib._detail(chsf[("blind spots", "fig5c")])
+    # every flagged dip is located, and no unflagged curve gets one
+    for (panel, rep), curve in curves.items():
+        if panel == "fig3":
+            continue
+        row = slopes[(slopes.panel == panel) & (slopes.representation == rep)].iloc[0]
+        assert bool(verdicts.blind_spots(curve["t"], curve["dV"])) == bool(row["dip"]), (panel, rep)
+    # MBTR: slope 2 on the mixed and the radial path, where the paper has 1; its Figure 5d dip
+    for panel in ("fig4", "fig5a"):
+        assert mbtr[("slope", panel)]["value"] == pytest.approx(2, abs=verdicts.SLOPE_CLASS_TOL)
+        assert mbtr[("slope", panel)]["verdict"].startswith("k ≈ 2 (linearly unstable); the paper's is 1")
+    assert mbtr[("blind spots", "fig5d")]["value"] == 1
+    # rotation: the largest dV of Figure 3, invariant
+    for rep_card in (chsf, mbtr):
+        rotation = rep_card[("rotation", "fig3")]
+        assert rotation["value"] < 1e-13 and rotation["verdict"].startswith("invariant")
+    # the level: dV at LEVEL_T beside the median of the other two
+    level = chsf[("level", "fig4")]
+    at = int(np.argmin(abs(np.log10(curves[("fig4", "CHSF")]["t"] / verdicts.LEVEL_T))))
+    assert level["value"] == curves[("fig4", "CHSF")]["dV"].iloc[at]
+    others = [curves[("fig4", r)]["dV"].iloc[at] for r in ("MBTR", "ACSF")]
+    assert level["verdict"].startswith(f"{level['value'] / np.median(others):.3g} × the median of the other 2")

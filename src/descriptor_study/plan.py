@@ -29,8 +29,7 @@ REPORT = "results/reproduction.{ext}"
 BENCHMARK = "benchmarks/rules/{rule}/{job}.tsv"
 CARD = "results/cards/{rep}.{ext}"
 LEAGUE = "results/cards/league.{ext}"
-CARD_NORMS = "results/cards/parts/norms/{dataset}/{rep}.json"
-CARD_INVARIANCE = "results/cards/parts/invariance/{rep}.json"
+CARD_PART = "results/cards/parts/{rep}.json"
 
 PANELS = ("fig3", "fig4", "fig5a", "fig5b", "fig5c", "fig5d")
 METHODS = ("cur", "fps", "pca")
@@ -433,12 +432,7 @@ class Plan:
             "cur": self.dimensionality_records("cur") if "cur" in methods else [],
             "pca": self.dimensionality_records("pca") if "pca" in methods else [],
             "regression": table_files("regression_best")[0] if self.regression_datasets else None,
-            "norms": [
-                {"dataset": d, "rep": r, "path": fill(CARD_NORMS, dataset=d, rep=r)}
-                for d in self.datasets
-                for r in self.representations
-            ],
-            "invariance": [{"rep": r, "path": fill(CARD_INVARIANCE, rep=r)} for r in self.representations],
+            "parts": [{"rep": r, "path": fill(CARD_PART, rep=r)} for r in self.representations],
             "benchmarks": [
                 {"dataset": d, "rep": r, "path": fill(BENCHMARK, rule="represent", job=f"{d}/{r}")}
                 for d in self.datasets
@@ -452,7 +446,7 @@ class Plan:
         """The files of :attr:`card_inputs` the cards job needs made before it runs."""
         c = self.card_inputs
         tables = [c[k] for k in ("table1", "slopes", "compressibility", "regression") if c[k]]
-        records = [e for k in ("curves", "cur", "pca", "norms", "invariance") for e in c[k]]
+        records = [e for k in ("curves", "cur", "pca", "parts") for e in c[k]]
         return tables + record_paths(records)
 
     # --- everything ----------------------------------------------------------------------

@@ -2,39 +2,27 @@
 # table, from the run's own tables, curves and benchmarks (descriptor_study.cards).
 
 
-rule card_norms:
+rule card_part:
     input:
-        paths.REPRESENTATION,
+        # the representation's file of every dataset, by dataset name
+        unpack(lambda wc: {d: paths.fill(paths.REPRESENTATION, dataset=d, rep=wc.rep) for d in PLAN.datasets}),
     output:
-        paths.CARD_NORMS,
+        paths.CARD_PART,
     log:
-        "logs/cards/norms/{dataset}/{rep}.log",
+        "logs/cards/parts/{rep}.log",
     benchmark:
-        bench("card_norms", "{dataset}/{rep}")
-    conda:
-        "../../envs/analysis.yaml"
-    resources:
-        # the whole matrix is read: the selection jobs' request covers it
-        mem_mb=REQUESTS.selection_mem_mb,
-    script:
-        "../../scripts/card_norms.py"
-
-
-rule card_invariance:
-    output:
-        paths.CARD_INVARIANCE,
-    log:
-        "logs/cards/invariance/{rep}.log",
-    benchmark:
-        bench("card_invariance", "{rep}")
+        bench("card_part", "{rep}")
     conda:
         "../../envs/representations.yaml"
+    resources:
+        # every dataset's matrix is read, one at a time: the selection jobs' request covers it
+        mem_mb=REQUESTS.selection_mem_mb,
     params:
         rep=lambda wc: wc.rep,
         entry=lambda wc: PLAN.config["representations"][wc.rep] or {},
         code=lambda wc: PLAN.rep_fingerprint(wc.rep),
     script:
-        "../../scripts/card_invariance.py"
+        "../../scripts/card_part.py"
 
 
 rule cards:

@@ -34,12 +34,17 @@ RULES = {
     ),
     "slope": (
         f"asymptotic slope k of the slope table; class 1 or 2 within {v.SLOPE_CLASS_TOL} (k ≈ 1: linearly stable, "
-        "k ≈ 2: linearly unstable)"
+        f"k ≈ 2: linearly unstable); the power law holds when log10 dV is within {v.FIT_RESIDUAL:g} decades of the "
+        "fitted line over the fit's window"
     ),
     "blind spots": (
-        f"t ranges where d log dV / d log t < {v.BLIND_SPOT_SLOPE:g} between consecutive points above the noise floor "
-        "(dV falls as t grows); depth: the largest ratio of the straight line on log axes through the points just "
-        "outside the range to dV inside it"
+        f"the slope table's dip, located: runs of points above the noise floor whose local slope d log dV / d log t "
+        f"is below {v.DIP_LOW:g} (or where dV falls), followed by a recovery (a local slope above {v.DIP_RECOVER:g}); "
+        "depth: the largest ratio of the straight line on log axes through the points just outside the run to dV "
+        "inside it"
+    ),
+    "level": (
+        f"dV at t = {v.LEVEL_T:g} Å beside the median of the other representations' dV there: measured, not judged"
     ),
     "translation": (
         f"largest relative row change on the contract's Al-Cu cell and cluster; invariant if ≤ {v.INVARIANCE_TOL:g}"
@@ -70,13 +75,12 @@ RULES = {
     ),
 }
 
-#: measures compared between representations (league columns, ranks)
+#: measures compared between representations (ranked: rank 1 is the smallest value)
 RANKED = (
     "rotation",
     "blind spots",
     "translation",
     "permutation",
-    "mirror",
     "CUR share",
     "PCA share",
     "empty columns",
@@ -85,6 +89,10 @@ RANKED = (
     "peak memory",
     "row norm range",
 )
+
+#: the league table's columns: the ranked measures and those shown beside them unranked
+#: (a slope or a level is not better for being smaller; a mirror is measured, not judged)
+LEAGUE = ("rotation", "slope", "level", "blind spots", "translation", "permutation", "mirror", *RANKED[4:])
 
 
 def measure(test: str, name: str, where: str | None, value: Any, verdict: str | None, unit: str | None = None) -> dict:
@@ -138,7 +146,7 @@ def sensitivity_measures(rep: str, run: Mapping[str, Any]) -> list[dict]:
         return [
             missing("sensitivity", name, panel, stage, why)
             for panel in PANELS
-            for name in (("rotation",) if panel == "fig3" else ("slope", "blind spots"))
+            for name in (("rotation",) if panel == "fig3" else ("slope", "level", "blind spots"))
         ]
     out = []
     for row in _rows(slopes, representation=rep).to_dict("records"):
@@ -153,11 +161,26 @@ def sensitivity_measures(rep: str, run: Mapping[str, Any]) -> list[dict]:
             continue
         k = _num(row.get("k"))
         zero = str(row.get("zero")) == "True"
-        out.append(measure("sensitivity", "slope", panel, k, v.slope_class(k, _num(row.get("expected")), zero)))
+        slope = measure("sensitivity", "slope", panel, k, v.slope_class(k, _num(row.get("expected")), zero))
+        out.append(slope)
         if curve is None:
+            out.append(missing("sensitivity", "level", panel, "sensitivity_curve", f"curve of {panel} absent"))
             out.append(missing("sensitivity", "blind spots", panel, "sensitivity_curve", f"curve of {panel} absent"))
             continue
-        spots = v.blind_spots(curve["t"].to_numpy(), curve["dV"].to_numpy(), floor)
+        t, dV = curve["t"].to_numpy(), curve["dV"].to_numpy()
+        if k is not None:
+            lo, hi = _num(row.get("t_min")), _num(row.get("t_max"))
+            residual = v.fit_residual(t, dV, lo, hi, floor) if lo and hi else None
+            slope["verdict"] += f"; {v.fit_verdict(residual)}"
+            slope["detail"] = {"t_min": lo, "t_max": hi, "fit residual (decades)": residual}
+        level = v.level_at(t, dV)
+        others = [
+            v.level_at(c["t"].to_numpy(), c["dV"].to_numpy())
+            for (p, r), c in run["curves"].items()
+            if p == panel and r != rep
+        ]
+        out.append(measure("sensitivity", "level", panel, level, v.level_verdict(level, others), "dV"))
+        spots = v.blind_spots(t, dV, floor)
         entry = measure("sensitivity", "blind spots", panel, len(spots), v.blind_spot_verdict(spots))
         entry["detail"] = spots
         out.append(entry)
@@ -168,9 +191,9 @@ def invariance_measures(rep: str, run: Mapping[str, Any]) -> list[dict]:
     part = run["invariance"].get(rep)
     names = ("translation", "permutation", "mirror")
     if part is None:
-        return [missing("invariance", n, None, "card_invariance", "its output is absent") for n in names]
+        return [missing("invariance", n, None, "card_part", "its output is absent") for n in names]
     if part.get("error"):
-        return [missing("invariance", n, None, "card_invariance", part["error"]) for n in names]
+        return [missing("invariance", n, None, "card_part", part["error"]) for n in names]
     out = []
     for name in names:
         value = part[name]["max"]
@@ -257,13 +280,13 @@ def regression_measures(rep: str, run: Mapping[str, Any]) -> list[dict]:
 def identity_measures(rep: str, run: Mapping[str, Any]) -> list[dict]:
     origin = run["origins"].get(rep)
     if origin is None:
-        out = [missing("identity", "origin", None, "card_invariance", "its output is absent")]
+        out = [missing("identity", "origin", None, "card_part", "its output is absent")]
     else:
         out = [measure("identity", "origin", None, origin, None)]
     norms = [run["norms"].get((d, rep)) for d in run["datasets"]]
     first = next((p for p in norms if p), None)
     if first is None:
-        out.append(missing("identity", "parameters", None, "card_norms", "no representation file was read"))
+        out.append(missing("identity", "parameters", None, "card_part", "no representation file was read"))
     else:
         out.append(measure("identity", "parameters", None, first["params"], None))
         out.append(measure("identity", "versions", None, first["versions"], None))
@@ -315,7 +338,7 @@ def range_measures(rep: str, run: Mapping[str, Any]) -> list[dict]:
     for dataset in run["datasets"]:
         part = run["norms"].get((dataset, rep))
         if part is None:
-            out.append(missing("numerical range", "row norm range", dataset, "card_norms", "its output is absent"))
+            out.append(missing("numerical range", "row norm range", dataset, "card_part", "its output is absent"))
             continue
         entry = measure(
             "numerical range", "row norm range", dataset, part["max_over_median"], v.range_verdict(part), "max/median"
@@ -392,8 +415,9 @@ def _detail(m: Mapping[str, Any]) -> str:
         return ""
     if m["measure"] == "blind spots":
         return "; ".join(
-            f"t {s['t_start']:.3g}–{s['t_end']:.3g}"
-            + (f", {s['depth']:.3g}× deep" if s["depth"] is not None else ", open at the curve's end")
+            f"t {s['t_start']:.3g}–{s['t_end']:.3g} Å, slope down to {s['min_slope']:.2g}"
+            + (f", dV falls from t {s['falls'][0]:.3g} to {s['falls'][1]:.3g} Å" if s["falls"] else "")
+            + (f", {s['depth']:.3g}× below the line" if s["depth"] is not None else ", open at the curve's start")
             for s in d
         )
     return show(d)
@@ -435,7 +459,7 @@ def league(cards: Mapping[str, Mapping[str, Any]]) -> pd.DataFrame:
     for rep, card in cards.items():
         row = {"representation": rep}
         for m in card["measures"]:
-            if m["measure"] not in RANKED:
+            if m["measure"] not in LEAGUE:
                 continue
             columns[key(m)] = None
             row[key(m)] = "missing" if m["missing"] else f"{show(m['value'])} ({m['rank'] if m['rank'] else '—'})"

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from ..sensitivity import NOISE_FLOOR
+from ..sensitivity import NOISE_FLOOR, local_slopes
 from ..slope_report import SLOPE_TOLERANCE
 
 #: invariant when the largest relative change dV (Figure 3's rotation; translation and
@@ -26,9 +26,22 @@ INVARIANCE_TOL = 1e-9
 #: table's own tolerance, descriptor_study.slope_report)
 SLOPE_CLASS_TOL = SLOPE_TOLERANCE
 
-#: a blind spot: a t range where the local slope d log dV / d log t is below this, i.e.
-#: dV falls as the perturbation grows (the representation sees a larger change as smaller)
-BLIND_SPOT_SLOPE = 0.0
+#: a blind spot is the slope table's dip (descriptor_study.sensitivity.dip_report, whose
+#: defaults these are; a test keeps them equal): a point *stalls* where its local slope
+#: d log dV / d log t is below DIP_LOW or dV falls to the next point, and a run of stalled
+#: points is a blind spot when the curve recovers after it (a local slope above DIP_RECOVER
+#: at a larger t).  The smooth bend from slope 1 to 2 and the flattening at the largest
+#: amplitudes are not blind spots.
+DIP_LOW = 0.5
+DIP_RECOVER = 1.5
+
+#: the sensitivity level of a path is dV at this t (Å): a point of every panel's t grid,
+#: inside the power-law range of every curve of the paper's eight
+LEVEL_T = 1e-3
+
+#: the slope fit holds when log10 dV lies within this many decades of the fitted line at
+#: every point of its window (0.05 decades: 12 %)
+FIT_RESIDUAL = 0.05
 
 #: the CUR error and the PCA variance ratio a representation is compressed to (the paper's 1e-3)
 COMPRESSION_LEVEL = 1e-3
@@ -71,49 +84,98 @@ def slope_class(k: float | None, expected: float | None = None, zero: bool = Fal
     return found
 
 
-def segment_slopes(t: Sequence[float], dV: Sequence[float]) -> np.ndarray:
-    """d log dV / d log t between consecutive points (one fewer than the points; NaN where
-    either dV is not positive)."""
-    t, dV = np.asarray(t, dtype=float), np.asarray(dV, dtype=float)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        y = np.log10(np.where(dV > 0, dV, np.nan))
-        return np.diff(y) / np.diff(np.log10(t))
-
-
 def blind_spots(t: Sequence[float], dV: Sequence[float], noise_floor: float = NOISE_FLOOR) -> list[dict]:
-    """The t ranges of a sensitivity curve where dV falls as t grows: consecutive points,
-    both above ``noise_floor``, joined by a local slope d log dV / d log t below
-    BLIND_SPOT_SLOPE.  Each range: ``t_start`` (the last t before dV falls), ``t_end`` (the
-    t where it stops falling), ``depth``: how far dV lies below the straight line on log
-    axes through the two points just outside the range, the largest ratio line/dV over the
-    range (None where the range reaches an end of the curve: no line to compare with, then
-    ``open`` is True)."""
+    """Where a sensitivity curve has a blind spot (the slope table's ``dip``: see DIP_LOW).
+
+    Each run of consecutive stalled points above ``noise_floor`` after which the curve
+    recovers is one blind spot: ``t_start`` (the first stalled t), ``t_end`` (the last
+    stalled t, or the t where dV stops falling after it), ``min_slope`` (the smallest local
+    slope in it), ``falls`` (``[t, t']``: from the first t where dV falls to the t where it
+    stops; None where dV only stalls), and ``depth``: how far dV lies below
+    the straight line on log axes through the two points just outside the run, the largest
+    ratio line/dV over the run (None where the run starts at the curve's first point:
+    ``open`` is then True)."""
     t, dV = np.asarray(t, dtype=float), np.asarray(dV, dtype=float)
-    s = segment_slopes(t, dV)
-    above = dV > noise_floor
-    falls = above[:-1] & above[1:] & np.isfinite(s) & (s < BLIND_SPOT_SLOPE)
+    s = local_slopes(t, dV)
+    valid = dV > noise_floor
+    stall = valid & ((s < DIP_LOW) | np.append(np.diff(dV) < 0, False))
+    recovers = [bool(np.any(valid[i + 1 :] & (s[i + 1 :] > DIP_RECOVER))) for i in range(len(t))]
     spots = []
     i = 0
-    while i < len(falls):
-        if not falls[i]:
+    while i < len(t):
+        if not stall[i]:
             i += 1
             continue
         j = i
-        while j + 1 < len(falls) and falls[j + 1]:
+        while j + 1 < len(t) and stall[j + 1]:
             j += 1
-        first, last = i, j + 1  # the points of the range: dV falls from t[first] to t[last]
-        before, after = first - 1, last + 1
-        bounded = before >= 0 and after < len(t) and dV[before] > 0 and dV[after] > 0
-        depth = None
-        if bounded:
-            lt = np.log10(t[[before, after]])
-            lv = np.log10(dV[[before, after]])
-            inside = np.log10(t[first : last + 1])
-            line = 10 ** (lv[0] + (inside - lt[0]) * (lv[1] - lv[0]) / (lt[1] - lt[0]))
-            depth = float(np.max(line / dV[first : last + 1]))
-        spots.append({"t_start": float(t[first]), "t_end": float(t[last]), "depth": depth, "open": not bounded})
+        if any(recovers[i : j + 1]):
+            # the run ends where dV stops falling (the last stalled point may fall to a lower one)
+            while j + 1 < len(t) and valid[j + 1] and dV[j + 1] < dV[j]:
+                j += 1
+            falls = [k for k in range(i, j) if dV[k + 1] < dV[k]]
+            before, after = i - 1, j + 1
+            bounded = before >= 0 and after < len(t) and dV[before] > 0 and dV[after] > 0
+            depth = None
+            if bounded:
+                lt, lv = np.log10(t[[before, after]]), np.log10(dV[[before, after]])
+                line = 10 ** (lv[0] + (np.log10(t[i : j + 1]) - lt[0]) * (lv[1] - lv[0]) / (lt[1] - lt[0]))
+                depth = float(np.max(line / dV[i : j + 1]))
+            spots.append(
+                {
+                    "t_start": float(t[i]),
+                    "t_end": float(t[j]),
+                    "min_slope": float(np.nanmin(s[i : j + 1])),
+                    "falls": [float(t[falls[0]]), float(t[falls[-1] + 1])] if falls else None,
+                    "depth": depth,
+                    "open": not bounded,
+                }
+            )
         i = j + 1
     return spots
+
+
+def fit_residual(
+    t: Sequence[float], dV: Sequence[float], t_min: float, t_max: float, noise_floor: float
+) -> float | None:
+    """The largest distance, in decades, of log10 dV from the straight line fitted to it over
+    the slope's window [t_min, t_max] (the points above ``noise_floor``); None without two
+    such points."""
+    t, dV = np.asarray(t, dtype=float), np.asarray(dV, dtype=float)
+    window = (t >= t_min * (1 - 1e-9)) & (t <= t_max * (1 + 1e-9)) & (dV > noise_floor)
+    if window.sum() < 2:
+        return None
+    x, y = np.log10(t[window]), np.log10(dV[window])
+    line = np.polyval(np.polyfit(x, y, 1), x)
+    return float(np.max(np.abs(y - line)))
+
+
+def fit_verdict(residual: float | None) -> str:
+    if residual is None:
+        return "no fit"
+    held = "holds" if residual <= FIT_RESIDUAL else "does not hold"
+    return f"the power law {held}: within {residual:.2g} decades of the line (rule: ≤ {FIT_RESIDUAL:g})"
+
+
+def level_at(t: Sequence[float], dV: Sequence[float], at: float = LEVEL_T) -> float | None:
+    """dV at the point of the curve's t grid nearest ``at`` on a log scale (None if the
+    nearest point is more than a tenth of a decade away)."""
+    t, dV = np.asarray(t, dtype=float), np.asarray(dV, dtype=float)
+    if not len(t):
+        return None
+    i = int(np.argmin(np.abs(np.log10(t) - np.log10(at))))
+    return float(dV[i]) if abs(np.log10(t[i] / at)) <= 0.1 else None
+
+
+def level_verdict(level: float | None, others: Sequence[float]) -> str:
+    """``level`` beside the median of the other representations' levels."""
+    others = [x for x in others if x is not None and math.isfinite(x) and x > 0]
+    if level is None:
+        return f"no point at t = {LEVEL_T:g} Å"
+    if not others or not level > 0:
+        return f"dV = {level:.3g} at t = {LEVEL_T:g} Å"
+    ratio = level / float(np.median(others))
+    return f"{ratio:.3g} × the median of the other {len(others)} ({float(np.median(others)):.3g})"
 
 
 def blind_spot_verdict(spots: list[dict]) -> str:

@@ -1,10 +1,10 @@
 """Stages of ``workflow/rules/cards.smk``: the report cards of a run.
 
-Two small jobs read what the tables do not hold: :func:`row_norms` (per dataset and
-representation: the spread of the row norms, the resolved parameters and library versions
-of the ``.h5`` file) and :func:`invariances` (per representation: translation, permutation
-and mirror on the contract's structures).  :func:`cards` then reads the run's tables,
-curves, benchmarks and these parts and writes every card and the league table
+One small job per representation, :func:`card_part`, reads what the tables do not hold:
+:func:`row_norms` of each dataset's ``.h5`` file (the spread of the row norms, the resolved
+parameters and library versions) and :func:`invariances` (translation, permutation and
+mirror on the contract's structures).  :func:`cards` then reads the run's tables, curves,
+benchmarks and these parts and writes every card and the league table
 (:mod:`descriptor_study.cards`).
 """
 
@@ -34,10 +34,10 @@ def _write_text(text: str, path: str | os.PathLike) -> None:
         Path(tmp).write_text(text)
 
 
-def row_norms(h5: str | os.PathLike, out_json: str | os.PathLike) -> dict:
-    """Rule ``card_norms``: the row norms of one representation file (median, max/median,
-    the structures with a row ≥ WIDE_ROW_FACTOR × the median) and what the file records
-    of the representation (resolved parameters, derived entries, library versions)."""
+def row_norms(h5: str | os.PathLike) -> dict:
+    """The row norms of one representation file (median, max/median, the structures with a
+    row ≥ WIDE_ROW_FACTOR × the median) and what the file records of the representation
+    (resolved parameters, derived entries, library versions)."""
     from .. import storage
 
     data = storage.read(h5)
@@ -56,7 +56,6 @@ def row_norms(h5: str | os.PathLike, out_json: str | os.PathLike) -> dict:
         "versions": data.versions,
         "per_structure": data.per_structure,
     }
-    _write_json(part, out_json)
     return part
 
 
@@ -72,8 +71,8 @@ def _origin(rep: str, entry: Mapping[str, Any], cls: type) -> str:
     return f"installed plugin ({cls.__module__})"
 
 
-def invariances(rep: str, entry: Mapping[str, Any] | None, out_json: str | os.PathLike) -> dict:
-    """Rule ``card_invariance``: the largest relative row change of ``rep`` (config entry
+def invariances(rep: str, entry: Mapping[str, Any] | None) -> dict:
+    """The largest relative row change of ``rep`` (config entry
     ``entry``, built for the contract's species) under translation, permutation and a
     mirror, on each of the contract's structures (descriptor_study.contract_structures); a
     class that fails on them is recorded as such."""
@@ -102,6 +101,20 @@ def invariances(rep: str, entry: Mapping[str, Any] | None, out_json: str | os.Pa
         part["error"] = None
     except (StudyError, ValueError) as exc:
         part["error"] = f"{rep} could not be computed on the contract's structures: {exc}"
+    return part
+
+
+def card_part(
+    rep: str, entry: Mapping[str, Any] | None, representations: Mapping[str, str], out_json: str | os.PathLike
+) -> dict:
+    """Rule ``card_part``: what ``rep``'s card needs that no stage made, in one job (one
+    import of its libraries): :func:`row_norms` of each dataset's file (``representations``:
+    dataset → ``.h5`` path) and :func:`invariances`."""
+    part = {
+        "representation": rep,
+        "norms": {dataset: row_norms(h5) for dataset, h5 in representations.items()},
+        "invariance": invariances(rep, entry),
+    }
     _write_json(part, out_json)
     return part
 
@@ -139,14 +152,9 @@ def read_run(inputs: Mapping[str, Any]) -> dict:
         for e in inputs["benchmarks"]
         if Path(e["path"]).is_file()
     }
-    run["norms"] = {
-        (e["dataset"], e["rep"]): json.loads(Path(e["path"]).read_text())
-        for e in inputs["norms"]
-        if Path(e["path"]).is_file()
-    }
-    run["invariance"] = {
-        e["rep"]: json.loads(Path(e["path"]).read_text()) for e in inputs["invariance"] if Path(e["path"]).is_file()
-    }
+    parts = [json.loads(Path(e["path"]).read_text()) for e in inputs["parts"] if Path(e["path"]).is_file()]
+    run["norms"] = {(d, part["representation"]): n for part in parts for d, n in part["norms"].items()}
+    run["invariance"] = {part["representation"]: part["invariance"] for part in parts}
     run["origins"] = {rep: part.get("origin") for rep, part in run["invariance"].items()}
     return run
 

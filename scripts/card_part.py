@@ -1,0 +1,11 @@
+"""Rule `card_part`: one representation's row norms per dataset and its invariances, for its card."""
+
+from descriptor_study.runlog import run_step
+from descriptor_study.stages.cards import card_part
+
+
+def main(smk):
+    card_part(smk.params.rep, smk.params.entry, dict(smk.input), smk.output[0])
+
+
+run_step(snakemake, main)  # noqa: F821
