@@ -154,7 +154,7 @@ def _row(m: Mapping[str, Any]) -> str:
 
 
 # the card's six columns, the same widths in every test's table
-COLUMNS = "<colgroup>" + "".join(f'<col style="width: {w}%">' for w in (15, 14, 14, 29, 8, 20)) + "</colgroup>"
+COLUMNS = "<colgroup>" + "".join(f'<col style="width: {w}%">' for w in (14, 13, 20, 25, 8, 20)) + "</colgroup>"
 
 
 def card_html(card: Mapping[str, Any], figure: str | None) -> str:
