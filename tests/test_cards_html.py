@@ -311,12 +311,18 @@ class Chromium:
         os.close(self._out)
 
 
-@pytest.fixture
-def chromium(tmp_path):
+@pytest.fixture(scope="module")
+def chromium_exe() -> str:
+    """Debian's Chromium (module scope: a test without it skips before the run is made)."""
     exe = shutil.which("chromium")
     if exe is None:
         pytest.skip("Chromium not installed: apt-get install chromium")
-    browser = Chromium(exe, tmp_path / "profile")
+    return exe
+
+
+@pytest.fixture
+def chromium(chromium_exe, tmp_path):
+    browser = Chromium(chromium_exe, tmp_path / "profile")
     yield browser
     browser.close()
 
@@ -360,7 +366,7 @@ def _text_order_differs(league: pd.DataFrame, column: str) -> bool:
     return [v for _, v in sorted(found)] != sorted(v for _, v in found)
 
 
-def test_the_pages_in_chromium_load_link_and_sort(ci_cards, chromium, tmp_path, monkeypatch):
+def test_the_pages_in_chromium_load_link_and_sort(chromium_exe, ci_cards, chromium, tmp_path, monkeypatch):
     from descriptor_study.stages.cards import cards
 
     plan = _plan()
