@@ -29,6 +29,7 @@ REPORT = "results/reproduction.{ext}"
 BENCHMARK = "benchmarks/rules/{rule}/{job}.tsv"
 CARD = "results/cards/{rep}.{ext}"
 LEAGUE = "results/cards/league.{ext}"
+INDEX = "results/cards/index.html"
 CARD_PART = "results/cards/parts/{rep}.json"
 
 PANELS = ("fig3", "fig4", "fig5a", "fig5b", "fig5c", "fig5d")
@@ -387,9 +388,10 @@ class Plan:
 
     @cached_property
     def card_files(self) -> list[str]:
-        """Every representation's card (JSON and Markdown) and the league table (CSV, Markdown)."""
-        cards = [fill(CARD, rep=r, ext=e) for r in self.representations for e in ("json", "md")]
-        return cards + [fill(LEAGUE, ext="csv"), fill(LEAGUE, ext="md")]
+        """Every representation's card (JSON, Markdown, a web page) and the league table (CSV,
+        Markdown, the web page ``index.html``)."""
+        cards = [fill(CARD, rep=r, ext=e) for r in self.representations for e in ("json", "md", "html")]
+        return cards + [fill(LEAGUE, ext="csv"), fill(LEAGUE, ext="md"), INDEX]
 
     @cached_property
     def card_gaps(self) -> dict[str, dict[str, str]]:

@@ -21,6 +21,7 @@ import pandas as pd
 
 from ..atomic import atomic_path
 from ..cards import card as cardlib
+from ..cards import html as cardhtml
 from ..cards import verdicts
 
 
@@ -160,10 +161,11 @@ def read_run(inputs: Mapping[str, Any]) -> dict:
 
 
 def cards(inputs: Mapping[str, Any], root: str | os.PathLike = ".") -> dict[str, dict]:
-    """Rule ``cards``: every representation's card (``results/cards/<rep>.{json,md}``) and
-    the league table (``results/cards/league.{csv,md}``) under ``root`` (the run's
-    directory; ``inputs``' paths are relative to the working directory)."""
-    from ..plan import CARD, LEAGUE, fill
+    """Rule ``cards``: every representation's card (``results/cards/<rep>.{json,md,html}``)
+    and the league table (``results/cards/league.{csv,md}``, ``results/cards/index.html``)
+    under ``root`` (the run's directory; ``inputs``' paths are relative to the working
+    directory).  A card's page shows its figure ``<rep>.png`` where that file is beside it."""
+    from ..plan import CARD, INDEX, LEAGUE, fill
     from ..tables import markdown_table
 
     root = Path(root)
@@ -171,9 +173,12 @@ def cards(inputs: Mapping[str, Any], root: str | os.PathLike = ".") -> dict[str,
     for rep, card in built.items():
         _write_json(card, root / fill(CARD, rep=rep, ext="json"))
         _write_text(cardlib.card_markdown(card), root / fill(CARD, rep=rep, ext="md"))
+        figure = f"{rep}.png" if (root / fill(CARD, rep=rep, ext="png")).is_file() else None
+        _write_text(cardhtml.card_html(card, figure), root / fill(CARD, rep=rep, ext="html"))
     table = cardlib.league(built)
     with atomic_path(root / fill(LEAGUE, ext="csv")) as tmp:
         table.to_csv(tmp, index=False)
     legend = "Each cell: the value and its rank among the representations (1: the smallest value; — where not ranked)."
     _write_text(f"# League table\n\n{legend}\n\n{markdown_table(table)}\n", root / fill(LEAGUE, ext="md"))
+    _write_text(cardhtml.index_html(built, table), root / INDEX)
     return built
