@@ -36,6 +36,9 @@ def pytest_cmdline_main(config):
     ):
         config.option.numprocesses = "auto"
         config.option.maxprocesses = config.option.maxprocesses or 4
+        # tests marked xdist_group(name) run on one worker, so they share its session fixtures
+        # (one real run of config/ci.yaml serves every report-card test)
+        config.option.dist = "loadgroup"
 
 
 def snakemake_env(front: str = "", **extra: str) -> dict[str, str]:
@@ -169,3 +172,14 @@ def captured(monkeypatch):
     yield figures
     for fig in figures:
         plt.close(fig)
+
+
+@pytest.fixture(scope="session")
+def ci_cards_run(tmp_path_factory, snakemake, repo_root) -> Path:
+    """config/ci.yaml run to its end in a scratch directory (every stage, three
+    representations, MBTR outside the sensitivity study): the report-card tests read it and
+    never write into it.  Their modules share one xdist group, so the run is made once."""
+    workdir = tmp_path_factory.mktemp("ci-cards")
+    run = snakemake(workdir, "--cores", "2", "--configfile", str(repo_root / "config/ci.yaml"))
+    assert run.returncode == 0, run.stderr[-3000:]
+    return workdir

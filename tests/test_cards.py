@@ -20,6 +20,8 @@ from descriptor_study.representations import registry
 REPO = Path(__file__).resolve().parents[1]
 CI = REPO / "config/ci.yaml"
 
+pytestmark = pytest.mark.xdist_group("ci_cards")
+
 
 # --- the rules, on real curves and matrices ------------------------------------------------------
 
@@ -176,13 +178,9 @@ def test_the_card_part_measures_translation_permutation_and_mirror(tmp_path, mon
 # --- a real run of config/ci.yaml ---------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def ci_run(tmp_path_factory, snakemake):
-    """config/ci.yaml run to its end in a scratch directory (every stage, three representations)."""
-    workdir = tmp_path_factory.mktemp("ci-cards")
-    run = snakemake(workdir, "--cores", "2", "--configfile", str(CI))
-    assert run.returncode == 0, run.stderr[-3000:]
-    return workdir
+@pytest.fixture
+def ci_run(ci_cards_run):
+    return ci_cards_run
 
 
 def _card(workdir: Path, rep: str) -> dict:

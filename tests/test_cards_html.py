@@ -32,15 +32,12 @@ REPO = Path(__file__).resolve().parents[1]
 CI = REPO / "config/ci.yaml"
 CARDS = "results/cards"
 
+pytestmark = pytest.mark.xdist_group("ci_cards")
 
-@pytest.fixture(scope="module")
-def ci_cards(tmp_path_factory, snakemake):
-    """config/ci.yaml run to its cards in a scratch directory (three representations; MBTR
-    outside the sensitivity study)."""
-    workdir = tmp_path_factory.mktemp("ci-cards-html")
-    run = snakemake(workdir, "results/cards/index.html", "--cores", "2", "--configfile", str(CI))
-    assert run.returncode == 0, run.stderr[-3000:]
-    return workdir
+
+@pytest.fixture
+def ci_cards(ci_cards_run):
+    return ci_cards_run
 
 
 def _plan() -> Plan:
