@@ -90,6 +90,16 @@ def snakemake():
 
 
 @pytest.fixture(scope="session")
+def ci_run(tmp_path_factory, snakemake):
+    """config/ci.yaml run to its end in a scratch directory (every stage, three
+    representations), shared by the report cards' tests: none changes its results."""
+    workdir = tmp_path_factory.mktemp("ci-cards")
+    run = snakemake(workdir, "--cores", "2", "--configfile", str(REPO / "config/ci.yaml"))
+    assert run.returncode == 0, run.stderr[-3000:]
+    return workdir
+
+
+@pytest.fixture(scope="session")
 def repo_root() -> Path:
     return REPO
 

@@ -141,16 +141,7 @@ def test_the_invariance_job_measures_translation_permutation_and_mirror(tmp_path
     assert lmbtr["translation"]["max"] <= verdicts.INVARIANCE_TOL
 
 
-# --- a real run of config/ci.yaml ---------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def ci_run(tmp_path_factory, snakemake):
-    """config/ci.yaml run to its end in a scratch directory (every stage, three representations)."""
-    workdir = tmp_path_factory.mktemp("ci-cards")
-    run = snakemake(workdir, "--cores", "2", "--configfile", str(CI))
-    assert run.returncode == 0, run.stderr[-3000:]
-    return workdir
+# --- a real run of config/ci.yaml (the ``ci_run`` fixture of conftest.py) -----------------------
 
 
 def _card(workdir: Path, rep: str) -> dict:

@@ -87,7 +87,8 @@ def test_the_degree_sweep_and_the_standardised_variant_come_from_the_classes():
 
 def test_sections_choose_the_targets():
     no_studies = load("config/config.yaml", sensitivity={}, dimensionality={}, regression={})
-    cards = {f"{r}.{ext}" for r in no_studies.representations for ext in ("json", "md")} | {"league.csv", "league.md"}
+    cards = {f"{r}.{ext}" for r in no_studies.representations for ext in ("json", "md", "png")}
+    cards |= {"league.csv", "league.md"}
     assert {Path(t).name for t in no_studies.targets} == {
         "table1.csv",
         "table1.md",

@@ -388,8 +388,9 @@ class Plan:
 
     @cached_property
     def card_files(self) -> list[str]:
-        """Every representation's card (JSON and Markdown) and the league table (CSV, Markdown)."""
-        cards = [fill(CARD, rep=r, ext=e) for r in self.representations for e in ("json", "md")]
+        """Every representation's card (JSON, Markdown, its figure as PNG) and the league table
+        (CSV, Markdown)."""
+        cards = [fill(CARD, rep=r, ext=e) for r in self.representations for e in ("json", "md", "png")]
         return cards + [fill(LEAGUE, ext="csv"), fill(LEAGUE, ext="md")]
 
     @cached_property
@@ -433,6 +434,9 @@ class Plan:
             "cur": self.dimensionality_records("cur") if "cur" in methods else [],
             "pca": self.dimensionality_records("pca") if "pca" in methods else [],
             "regression": table_files("regression_best")[0] if self.regression_datasets else None,
+            "sweeps": self.regression_sweeps(self.regression_datasets),
+            "n_top": self.n_top if self.regression_datasets else None,
+            "classes": self.class_entries,
             "norms": [
                 {"dataset": d, "rep": r, "path": fill(CARD_NORMS, dataset=d, rep=r)}
                 for d in self.datasets
@@ -452,7 +456,7 @@ class Plan:
         """The files of :attr:`card_inputs` the cards job needs made before it runs."""
         c = self.card_inputs
         tables = [c[k] for k in ("table1", "slopes", "compressibility", "regression") if c[k]]
-        records = [e for k in ("curves", "cur", "pca", "norms", "invariance") for e in c[k]]
+        records = [e for k in ("curves", "cur", "pca", "sweeps", "norms", "invariance") for e in c[k]]
         return tables + record_paths(records)
 
     # --- everything ----------------------------------------------------------------------
