@@ -30,6 +30,7 @@ from matplotlib.ticker import MaxNLocator
 from ..plan import CURVE, SELECTION, SWEEP, fill
 from ..regression import ok_rows
 from ..representations.registry import label
+from ..selection import ZERO_LEVEL
 from ..sensitivity import NOISE_FLOOR, PANELS, is_zero_curve
 from . import dimensionality as dim
 from .regression import robust_ylim
@@ -46,6 +47,9 @@ OTHERS_STYLE = {"color": "0.75", "lw": 0.9, "zorder": 2}
 OWN_STYLE = {"lw": 2.2, "zorder": 3}
 #: a drawn curve's gid: this prefix and its representation's name
 GID = "representation="
+#: Figure 5's line at the round-off floor of the slope fits, and its gid
+FLOOR_STYLE = {"color": "0.6", "ls": ":", "lw": 0.8}
+FLOOR_GID = "noise floor"
 #: the text colour of a panel's reason
 NOTE_COLOUR = "0.25"
 
@@ -71,15 +75,15 @@ def _empty(ax, text: str) -> None:
     _reason(ax, text)
 
 
-def _draw(ax, rep: str, xy: Mapping[str, tuple[Any, Any]], colour: str) -> None:
+def _draw(ax, rep: str, xy: Mapping[str, tuple[Any, Any]], colour: str, own_label: str = "_own") -> None:
     """Every other representation's curve (``xy``: rep → (x, y)) in grey, then ``rep``'s in
-    ``colour`` above them."""
+    ``colour`` above them (``own_label``: its legend entry, none by default)."""
     for other, (x, y) in xy.items():
         if other != rep:
             ax.plot(x, y, gid=GID + other, label="_other", **OTHERS_STYLE)
     if rep in xy:
         x, y = xy[rep]
-        ax.plot(x, y, gid=GID + rep, color=colour, label="_own", **OWN_STYLE)
+        ax.plot(x, y, gid=GID + rep, color=colour, label=own_label, **OWN_STYLE)
 
 
 def _positive(v) -> np.ndarray:
@@ -113,7 +117,7 @@ def _sensitivity(ax, rep: str, run: dict, panel: str, colour: str) -> None:
         t0 = float(np.min(t))
         _guide(ax, t0 * 10, 1e-12 if panel != "fig5b" else 1e-14, 1.0)
         _guide(ax, t0 * 1e3, 1e-12 if panel != "fig5b" else 1e-14, 2.0)
-        ax.axhline(NOISE_FLOOR, color="0.6", ls=":", lw=0.8)
+        ax.axhline(NOISE_FLOOR, gid=FLOOR_GID, **FLOOR_STYLE)
         ax.set_xlabel("t (Å)")
         ax.set_ylabel(r"$\|dV_i\|$ (centre atom's descriptor)")
     if rep not in xy:  # every dV of rep is 0.0: no point on a log axis
@@ -151,7 +155,9 @@ def _dimensionality(ax, rep: str, run: dict, method: str, colour: str) -> str | 
         for (d, r), df in curves.items()
         if d == dataset
     }
-    _draw(ax, rep, xy, colour)
+    # its number of features in the panel's legend, as Figures 6 and 7 give it
+    own_label = f"{label(rep, run.get('classes'))} ({len(curves[(dataset, rep)])})"
+    _draw(ax, rep, xy, colour, own_label)
     if method == "cur":
         dim._style_panel(ax, "", "black", "features selected (%)", dim.CUR_ERROR)
     else:
@@ -216,14 +222,21 @@ def card_figure(rep: str, run: dict) -> plt.Figure:
 
     fig.suptitle(f"{name}: its curves in colour, the other representations' in grey", color=colour)
     fig.tight_layout(rect=(0, 0, 1, 0.96))
+    dim.place_legends([c, d])  # where it covers no curve, once the layout is final
     handles = [Line2D([], [], color=colour, label=name, **OWN_STYLE)]
     handles.append(Line2D([], [], label="the other representations", **OTHERS_STYLE))
+    # the reference lines drawn, as Figures 5 and 7 name them
+    if any(line.get_gid() == FLOOR_GID for line in b.get_lines()):
+        handles.append(Line2D([], [], label=f"(b) round-off floor of the slope fits ({NOISE_FLOOR:g})", **FLOOR_STYLE))
+    if any(line.get_gid() == dim.GUIDE for line in d.get_lines()):
+        handles.append(Line2D([], [], color="tab:blue", ls="--", lw=0.9, label=f"(d) zero level ({ZERO_LEVEL:g})"))
+        handles.append(Line2D([], [], color="black", ls="--", lw=0.9, label="(d) machine precision"))
     fig.legend(
         handles=handles,
         loc="center",
         bbox_to_anchor=a.get_subplotspec().get_gridspec()[1, 2].get_position(fig).bounds,
         bbox_transform=fig.transFigure,
-        fontsize=11,
+        fontsize=10,
         frameon=False,
     )
     return fig
