@@ -155,3 +155,28 @@ def test_the_workflow_writes_every_cards_figure(ci_run):
         image = plt.imread(ci_run / png)
         assert image.ndim == 3 and image.shape[0] > 1000 and image.shape[1] > 1500
         assert len(np.unique(image.reshape(-1, image.shape[-1]), axis=0)) > 50  # drawn, not blank
+
+
+def test_a_class_of_the_users_is_drawn_in_its_palette_colour_and_its_absent_files_are_said(in_ci_run):
+    # LMBTR added to the finished run's config, nothing of it computed yet
+    config = yaml.safe_load(CI.read_text())
+    config["representations"]["LMBTR"] = {"class": f"{REPO / 'examples/lmbtr.py'}:LMBTR", "cutoff": 6.5}
+    plan = Plan(config, registry.classes_of(config["representations"]))
+    run = read_run(plan.card_inputs)
+    fig = cf.card_figure("LMBTR", run)
+    colour = representation_colour("LMBTR", registry.classes_of(config["representations"]))
+    assert colour not in {representation_colour(r) for r in ("ACSF", "SOAPlite", "MBTR")}
+    assert to_hex(fig._suptitle.get_color()) == colour
+    assert to_hex(fig.legends[0].get_lines()[0].get_color()) == colour
+    assert fig.legends[0].get_texts()[0].get_text() == "LMBTR (DScribe)"  # the class's label
+    why = plan.card_gaps["LMBTR"]["sensitivity"]
+    absent = [
+        "results/dimensionality/cur/Si-demo/LMBTR.csv",
+        "results/dimensionality/pca/Si-demo/LMBTR.csv",
+        "results/regression/rr/Si-demo/LMBTR.csv",
+    ]
+    assert [_texts(ax) for ax in fig.axes] == [f"No curve: the sensitivity study is {why}."] * 2 + [
+        f"No curve: input absent: {path}" for path in absent
+    ]
+    assert all(_curves(ax) == {} for ax in fig.axes)
+    plt.close(fig)

@@ -41,7 +41,8 @@ def test_the_default_config_asks_for_every_figure_and_table():
         for t in ("table1", "sensitivity_slopes", "compressibility", "regression_best")
         for ext in ("csv", "md")
     }
-    cards = {f"{r}.{ext}" for r in plan.representations for ext in ("json", "md")} | {"league.csv", "league.md"}
+    cards = {f"{r}.{ext}" for r in plan.representations for ext in ("json", "md", "png")}
+    cards |= {"league.csv", "league.md"}
     assert stems == figures | tables | {"reproduction.csv", "reproduction.md"} | cards
     assert len(plan.targets) == len(set(plan.targets))
 
