@@ -93,6 +93,9 @@ def _positive(v) -> np.ndarray:
 
 
 def _sensitivity(ax, rep: str, run: dict, panel: str, colour: str) -> None:
+    """Panel (a) (``fig4``, Figure 4's rescaled curves) or (b) (Figure 5's ``panel``); a
+    curve that is 0.0 at every t has no point on a log axis: the others' are drawn, its own
+    is said."""
     gap = run["gaps"].get(rep, {}).get("sensitivity")
     if gap:
         return _empty(ax, f"No curve: the sensitivity study is {gap}.")
