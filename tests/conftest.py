@@ -93,6 +93,17 @@ def snakemake():
 
 
 @pytest.fixture(scope="session")
+def ci_run(tmp_path_factory, snakemake):
+    """config/ci.yaml run to its end in a scratch directory (every stage, three
+    representations, MBTR outside the sensitivity study), shared by the report cards' tests:
+    none changes its results.  Their modules share one xdist group, so it is made once."""
+    workdir = tmp_path_factory.mktemp("ci-cards")
+    run = snakemake(workdir, "--cores", "2", "--configfile", str(REPO / "config/ci.yaml"))
+    assert run.returncode == 0, run.stderr[-3000:]
+    return workdir
+
+
+@pytest.fixture(scope="session")
 def repo_root() -> Path:
     return REPO
 
@@ -172,14 +183,3 @@ def captured(monkeypatch):
     yield figures
     for fig in figures:
         plt.close(fig)
-
-
-@pytest.fixture(scope="session")
-def ci_cards_run(tmp_path_factory, snakemake, repo_root) -> Path:
-    """config/ci.yaml run to its end in a scratch directory (every stage, three
-    representations, MBTR outside the sensitivity study): the report-card tests read it and
-    never write into it.  Their modules share one xdist group, so the run is made once."""
-    workdir = tmp_path_factory.mktemp("ci-cards")
-    run = snakemake(workdir, "--cores", "2", "--configfile", str(repo_root / "config/ci.yaml"))
-    assert run.returncode == 0, run.stderr[-3000:]
-    return workdir

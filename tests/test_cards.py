@@ -175,12 +175,7 @@ def test_the_card_part_measures_translation_permutation_and_mirror(tmp_path, mon
     assert lmbtr["translation"]["max"] <= verdicts.INVARIANCE_TOL
 
 
-# --- a real run of config/ci.yaml ---------------------------------------------------------------
-
-
-@pytest.fixture
-def ci_run(ci_cards_run):
-    return ci_cards_run
+# --- a real run of config/ci.yaml (the ``ci_run`` fixture of conftest.py) -----------------------
 
 
 def _card(workdir: Path, rep: str) -> dict:

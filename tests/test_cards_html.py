@@ -21,7 +21,6 @@ from urllib.parse import unquote, urlparse
 import pandas as pd
 import pytest
 import yaml
-from matplotlib.figure import Figure
 
 from descriptor_study.cards import card as cardlib
 from descriptor_study.cards import html as cardhtml
@@ -36,8 +35,8 @@ pytestmark = pytest.mark.xdist_group("ci_cards")
 
 
 @pytest.fixture
-def ci_cards(ci_cards_run):
-    return ci_cards_run
+def ci_cards(ci_run):
+    return ci_run
 
 
 def _plan() -> Plan:
@@ -103,8 +102,11 @@ def test_the_cards_job_writes_a_page_per_card_and_the_league_page_linking_only_t
         assert page.links, name
         for target in page.links:
             assert unquote(target) in written, (name, target)
-        # the run draws no card figure beside the cards: no image, so none is broken
-        assert page.images == [], name
+        # a card's page shows its own figure, embedded: the page needs no file beside it
+        if name != "index.html":
+            assert page.images == [_data_uri(cards_dir / name.replace(".html", ".png"))], name
+        else:
+            assert page.images == [], name
         assert "http" not in "".join(page.links) and "<link" not in (cards_dir / name).read_text()
     league = pd.read_csv(cards_dir / "league.csv")
     index = Page((cards_dir / "index.html").read_text())
@@ -164,29 +166,21 @@ def test_a_name_or_text_with_markup_is_escaped_on_both_pages(ci_cards):
     assert f"{name}.html" in [unquote(t) for t in index.links]
 
 
-def _draw_figure(workdir: Path, rep: str, path: Path) -> None:
-    """A small-multiples figure of ``rep``'s sensitivity curves (a real PNG beside its card)."""
-    panels = [p for p in ("fig3", "fig4", "fig5a") if (workdir / f"results/sensitivity/{p}/{rep}.csv").is_file()]
-    fig = Figure(figsize=(3 * len(panels), 2.4))
-    axes = fig.subplots(1, len(panels))
-    for ax, panel in zip(axes, panels, strict=True):
-        curve = pd.read_csv(workdir / f"results/sensitivity/{panel}/{rep}.csv")
-        ax.loglog(curve["t"], curve["dV"])
-        ax.set_title(panel)
-    fig.tight_layout()
-    fig.savefig(path)
+def _data_uri(png: Path) -> str:
+    """The PNG at ``png`` as the data URI a page embeds (decoded independently of the module)."""
+    return "data:image/png;base64," + base64.b64encode(png.read_bytes()).decode("ascii")
 
 
-def test_a_figure_beside_a_card_is_shown_on_its_page_and_only_then(ci_cards, tmp_path, monkeypatch):
-    from descriptor_study.stages.cards import cards
-
-    plan = _plan()
-    (tmp_path / CARDS).mkdir(parents=True)
-    _draw_figure(ci_cards, "ACSF", tmp_path / CARDS / "ACSF.png")
-    monkeypatch.chdir(ci_cards)
-    cards(plan.card_inputs, root=tmp_path)
-    assert Page((tmp_path / CARDS / "ACSF.html").read_text()).images == ["ACSF.png"]
-    assert Page((tmp_path / CARDS / "SOAPlite.html").read_text()).images == []
+def test_a_page_embeds_its_figure_and_a_missing_figure_is_left_out(ci_cards, tmp_path):
+    card = json.loads((ci_cards / CARDS / "ACSF.json").read_text())
+    png = ci_cards / CARDS / "ACSF.png"
+    uri = cardhtml.embedded_png(png)
+    assert uri == _data_uri(png) and base64.b64decode(uri.split(",", 1)[1]) == png.read_bytes()
+    assert Page(cardhtml.card_html(card, uri)).images == [uri]
+    assert cardhtml.embedded_png(tmp_path / "none.png") is None
+    assert Page(cardhtml.card_html(card, None)).images == []
+    # a file name (a figure beside the page) is a relative link
+    assert Page(cardhtml.card_html(card, "A B.png")).images == ["A%20B.png"]
 
 
 # --- the pages in a browser ---------------------------------------------------------------------
@@ -367,10 +361,9 @@ def test_the_pages_in_chromium_load_link_and_sort(chromium_exe, ci_cards, chromi
     from descriptor_study.stages.cards import cards
 
     plan = _plan()
-    # the cards job's pages, with a figure beside ACSF's card (as a later job draws it)
+    # the cards job's pages, each card with its figure
     root = tmp_path / "run"
     (root / CARDS).mkdir(parents=True)
-    _draw_figure(ci_cards, "ACSF", root / CARDS / "ACSF.png")
     with monkeypatch.context() as m:
         m.chdir(ci_cards)
         cards(plan.card_inputs, root=root)
@@ -378,7 +371,8 @@ def test_the_pages_in_chromium_load_link_and_sort(chromium_exe, ci_cards, chromi
     shots.mkdir(parents=True, exist_ok=True)
 
     card = _check_page(chromium, root / CARDS / "ACSF.html")
-    assert [(src, done) for src, done, _ in card["images"]] == [("ACSF.png", True)]
+    assert [(src, done) for src, done, _ in card["images"]] == [(_data_uri(root / CARDS / "ACSF.png"), True)]
+    assert card["images"][0][2] > 0  # decoded: its natural width
     assert {Path(unquote(urlparse(u).path)).name for u in card["links"]} == {"index.html", "ACSF.md", "ACSF.json"}
     chromium.screenshot(shots / "card-ACSF.png")
 

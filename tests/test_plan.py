@@ -41,7 +41,7 @@ def test_the_default_config_asks_for_every_figure_and_table():
         for t in ("table1", "sensitivity_slopes", "compressibility", "regression_best")
         for ext in ("csv", "md")
     }
-    cards = {f"{r}.{ext}" for r in plan.representations for ext in ("json", "md", "html")}
+    cards = {f"{r}.{ext}" for r in plan.representations for ext in ("json", "md", "png", "html")}
     cards |= {"league.csv", "league.md", "index.html"}
     assert stems == figures | tables | {"reproduction.csv", "reproduction.md"} | cards
     assert len(plan.targets) == len(set(plan.targets))
@@ -88,7 +88,7 @@ def test_the_degree_sweep_and_the_standardised_variant_come_from_the_classes():
 
 def test_sections_choose_the_targets():
     no_studies = load("config/config.yaml", sensitivity={}, dimensionality={}, regression={})
-    cards = {f"{r}.{ext}" for r in no_studies.representations for ext in ("json", "md", "html")}
+    cards = {f"{r}.{ext}" for r in no_studies.representations for ext in ("json", "md", "png", "html")}
     cards |= {"league.csv", "league.md", "index.html"}
     assert {Path(t).name for t in no_studies.targets} == {
         "table1.csv",

@@ -388,9 +388,9 @@ class Plan:
 
     @cached_property
     def card_files(self) -> list[str]:
-        """Every representation's card (JSON, Markdown, a web page) and the league table (CSV,
-        Markdown, the web page ``index.html``)."""
-        cards = [fill(CARD, rep=r, ext=e) for r in self.representations for e in ("json", "md", "html")]
+        """Every representation's card (JSON, Markdown, its figure as PNG, a web page) and the
+        league table (CSV, Markdown, the web page ``index.html``)."""
+        cards = [fill(CARD, rep=r, ext=e) for r in self.representations for e in ("json", "md", "png", "html")]
         return cards + [fill(LEAGUE, ext="csv"), fill(LEAGUE, ext="md"), INDEX]
 
     @cached_property
@@ -434,6 +434,9 @@ class Plan:
             "cur": self.dimensionality_records("cur") if "cur" in methods else [],
             "pca": self.dimensionality_records("pca") if "pca" in methods else [],
             "regression": table_files("regression_best")[0] if self.regression_datasets else None,
+            "sweeps": self.regression_sweeps(self.regression_datasets),
+            "n_top": self.n_top if self.regression_datasets else None,
+            "classes": self.class_entries,
             "parts": [{"rep": r, "path": fill(CARD_PART, rep=r)} for r in self.representations],
             "benchmarks": [
                 {"dataset": d, "rep": r, "path": fill(BENCHMARK, rule="represent", job=f"{d}/{r}")}
@@ -448,7 +451,7 @@ class Plan:
         """The files of :attr:`card_inputs` the cards job needs made before it runs."""
         c = self.card_inputs
         tables = [c[k] for k in ("table1", "slopes", "compressibility", "regression") if c[k]]
-        records = [e for k in ("curves", "cur", "pca", "parts") for e in c[k]]
+        records = [e for k in ("curves", "cur", "pca", "sweeps", "parts") for e in c[k]]
         return tables + record_paths(records)
 
     # --- everything ----------------------------------------------------------------------

@@ -10,9 +10,12 @@ a representation may be named ``<b>`` or hold ``&``.
 
 from __future__ import annotations
 
+import base64
 import html
+import os
 import re
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
@@ -112,6 +115,15 @@ def _plain(value: Any) -> str:
     return cardlib.show(value).replace("\\|", "|")
 
 
+def embedded_png(path: str | os.PathLike) -> str | None:
+    """The PNG at ``path`` as a ``data:`` URI, so the page needs no file beside it (it opens
+    alone, and inside ``snakemake --report``); None where there is no such file."""
+    path = Path(path)
+    if not path.is_file():
+        return None
+    return "data:image/png;base64," + base64.b64encode(path.read_bytes()).decode("ascii")
+
+
 def href(name: str) -> str:
     """A file next to the page as a relative link (percent-encoded, then escaped)."""
     return esc(quote(name, safe=""))
@@ -160,7 +172,8 @@ COLUMNS = "<colgroup>" + "".join(f'<col style="width: {w}%">' for w in (14, 13, 
 def card_html(card: Mapping[str, Any], figure: str | None) -> str:
     """One representation's card as a page: a section per test (measure, where, value,
     verdict, rank, detail; a missing measure names its stage and why), the card's figure
-    ``figure`` (a file next to the page; None: no figure), the rules, and links to the
+    ``figure`` (a file next to the page, or a ``data:`` URI of :func:`embedded_png`; None:
+    no figure), the rules, and links to the
     league table and the card's Markdown and JSON."""
     rep = str(card["representation"])
     parts = [
@@ -172,8 +185,9 @@ def card_html(card: Mapping[str, Any], figure: str | None) -> str:
         f"<h1>Report card: {esc(rep)}</h1>",
     ]
     if figure:
+        src = esc(figure) if figure.startswith("data:") else href(figure)
         parts.append(
-            f'<figure><img src="{href(figure)}" alt="{esc(rep)}: its curves, one small panel each">'
+            f'<figure><img src="{src}" alt="{esc(rep)}: its curves, one small panel each">'
             f"<figcaption>{esc(rep)}: its curves, one small panel each</figcaption></figure>"
         )
     for test in cardlib.TESTS:

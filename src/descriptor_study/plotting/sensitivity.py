@@ -124,6 +124,13 @@ def figure3(curves: dict, stem, published: dict | None = None, classes=None) -> 
     return save(fig, stem)
 
 
+def rescaled(dV) -> np.ndarray:
+    """Figure 4's curve: ``dV`` scaled to 0.1 at its largest value (at the largest dx, 0.1 Å,
+    for a growing curve), so that the curves pass through (0.1, 0.1), as the paper draws them."""
+    dV = np.asarray(dV, dtype=float)
+    return 0.1 * dV / np.max(dV)
+
+
 #: the y range of each strip of Figure 4's local-slope panel
 SLOPE_RANGE = (0.3, 2.7)
 
@@ -163,12 +170,12 @@ def figure4(curves: dict, stem, published: dict | None = None, classes=None) -> 
             ax.set_yscale("log")
             _zero_mark(ax, df["t"], rep, classes, zeros)
             zeros += 1
-            _published_line(ax, published, ("fig4", rep), lambda u: 0.1 * u / np.max(u), classes)
+            _published_line(ax, published, ("fig4", rep), rescaled, classes)
             strip.text(0.5, 0.5, "dV = 0 at every t", transform=strip.transAxes, fontsize=8, color=colour, ha="center")
             continue
-        scaled = 0.1 * v / np.max(v)  # through (0.1, 0.1), as in the paper
+        scaled = rescaled(v)  # through (0.1, 0.1), as in the paper
         ax.loglog(df["t"], np.where(scaled > 0, scaled, np.nan), label=name, color=colour, lw=1.2)
-        _published_line(ax, published, ("fig4", rep), lambda u: 0.1 * u / np.max(u), classes)
+        _published_line(ax, published, ("fig4", rep), rescaled, classes)
         strip.plot(df["t"], local_slope_curve(df["t"], v), label=name, color=colour, lw=1.4)
         theirs = (published or {}).get(("fig4", rep))
         if theirs is not None:

@@ -117,14 +117,14 @@ def with_published_entry(handles: list, labels: list, any_published: bool) -> tu
     return handles, labels
 
 
-def save(fig: plt.Figure, stem: str | Path) -> list[Path]:
-    """Write ``<stem>.pdf`` and ``<stem>.png`` (atomically) and close the figure."""
+def save(fig: plt.Figure, stem: str | Path, formats: tuple[str, ...] = ("pdf", "png")) -> list[Path]:
+    """Write ``<stem>.pdf`` and ``<stem>.png`` (``formats``; atomically) and close the figure."""
     from ..atomic import atomic_path
 
     stem = Path(stem)
     out = []
-    for ext in ("pdf", "png"):
-        path = stem.with_suffix(f".{ext}")
+    for ext in formats:
+        path = stem.parent / f"{stem.name}.{ext}"
         with atomic_path(path) as tmp:
             fig.savefig(tmp, format=ext, dpi=150, bbox_inches="tight")
         out.append(path)

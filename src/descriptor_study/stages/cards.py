@@ -129,13 +129,15 @@ def _read_csv(path: str | None, absent: dict, name: str) -> pd.DataFrame | None:
     return pd.read_csv(path)
 
 
-def _read_curves(records: Sequence[Mapping[str, Any]], keys: tuple[str, str]) -> dict:
-    return {(e[keys[0]], e[keys[1]]): pd.read_csv(e["path"]) for e in records if Path(e["path"]).is_file()}
+def _read_curves(records: Sequence[Mapping[str, Any]], keys: tuple[str, ...]) -> dict:
+    return {tuple(e[k] for k in keys): pd.read_csv(e["path"]) for e in records if Path(e["path"]).is_file()}
 
 
 def read_run(inputs: Mapping[str, Any]) -> dict:
     """What :func:`.card.build_cards` takes, read from the files ``inputs`` names
     (``Plan.card_inputs``); an absent file is left out and said so in ``absent``."""
+    from ..representations import registry
+
     absent: dict[str, str] = {}
     run = {
         "representations": list(inputs["representations"]),
@@ -148,6 +150,9 @@ def read_run(inputs: Mapping[str, Any]) -> dict:
     run["curves"] = _read_curves(inputs["curves"], ("panel", "rep"))
     run["cur"] = _read_curves(inputs["cur"], ("dataset", "rep"))
     run["pca"] = _read_curves(inputs["pca"], ("dataset", "rep"))
+    run["sweeps"] = _read_curves(inputs.get("sweeps", []), ("model", "dataset", "rep"))
+    run["n_top"] = inputs.get("n_top")
+    run["classes"] = registry.classes_of(inputs.get("classes"))
     run["benchmarks"] = {
         (e["dataset"], e["rep"]): pd.read_csv(e["path"], sep="\t")
         for e in inputs["benchmarks"]
@@ -161,20 +166,24 @@ def read_run(inputs: Mapping[str, Any]) -> dict:
 
 
 def cards(inputs: Mapping[str, Any], root: str | os.PathLike = ".") -> dict[str, dict]:
-    """Rule ``cards``: every representation's card (``results/cards/<rep>.{json,md,html}``)
-    and the league table (``results/cards/league.{csv,md}``, ``results/cards/index.html``)
-    under ``root`` (the run's directory; ``inputs``' paths are relative to the working
-    directory).  A card's page shows its figure ``<rep>.png`` where that file is beside it."""
+    """Rule ``cards``: every representation's card (``results/cards/<rep>.{json,md,html}``,
+    its figure ``<rep>.png``: :mod:`..plotting.card_figure`, shown in the page) and the
+    league table (``results/cards/league.{csv,md}``, ``results/cards/index.html``) under
+    ``root`` (the run's directory; ``inputs``' paths are relative to the working directory)."""
     from ..plan import CARD, INDEX, LEAGUE, fill
+    from ..plotting.card_figure import card_figure
+    from ..plotting.style import save
     from ..tables import markdown_table
 
     root = Path(root)
-    built = cardlib.build_cards(read_run(inputs))
+    run = read_run(inputs)
+    built = cardlib.build_cards(run)
     for rep, card in built.items():
         _write_json(card, root / fill(CARD, rep=rep, ext="json"))
         _write_text(cardlib.card_markdown(card), root / fill(CARD, rep=rep, ext="md"))
-        figure = f"{rep}.png" if (root / fill(CARD, rep=rep, ext="png")).is_file() else None
-        _write_text(cardhtml.card_html(card, figure), root / fill(CARD, rep=rep, ext="html"))
+        png = root / fill(CARD, rep=rep, ext="png")
+        save(card_figure(rep, run), png.with_suffix(""), formats=("png",))
+        _write_text(cardhtml.card_html(card, cardhtml.embedded_png(png)), root / fill(CARD, rep=rep, ext="html"))
     table = cardlib.league(built)
     with atomic_path(root / fill(LEAGUE, ext="csv")) as tmp:
         table.to_csv(tmp, index=False)
