@@ -100,7 +100,7 @@ def test_sections_choose_the_targets():
     assert no_studies.card_gaps["SOAP"]["sensitivity"].startswith("not configured")
     assert no_studies.card_gaps["SOAP"]["regression Si-demo"].startswith("not configured")
     assert no_studies.card_input_files == ["results/tables/table1.csv"] + [
-        e["path"] for k in ("norms", "invariance") for e in no_studies.card_inputs[k]
+        e["path"] for e in no_studies.card_inputs["parts"]
     ]
     cur_only = load("config/config.yaml", dimensionality={"methods": ["cur"]})
     names = {Path(t).name for t in cur_only.dimensionality_targets}

@@ -231,7 +231,7 @@ def _columns(cards: Mapping[str, Mapping[str, Any]], league: pd.DataFrame) -> li
 
 
 def _cell(card: Mapping[str, Any] | None, col: str) -> str:
-    found = [m for m in (card or {}).get("measures", []) if cardlib.key(m) == col and m["measure"] in cardlib.RANKED]
+    found = [m for m in (card or {}).get("measures", []) if cardlib.key(m) == col and m["measure"] in cardlib.LEAGUE]
     if not found:
         return '<td class="num missing" data-value="">—</td>'
     m = found[0]
