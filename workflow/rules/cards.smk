@@ -29,7 +29,7 @@ rule cards:
     input:
         PLAN.card_input_files,
     output:
-        PLAN.card_files,
+        reported_cards(PLAN.card_files),
     log:
         "logs/cards/cards.log",
     conda:

@@ -71,3 +71,11 @@ def reported_table(name, category):
     """CSV (in `snakemake --report`, with its caption) and Markdown of a result table."""
     csv, md = paths.table_files(name)
     return {"csv": report(csv, caption=f"../report/{name}.rst", category=category), "md": md}
+
+
+def reported_cards(files):
+    """The cards job's files; the league (CSV and page) and each card's page and figure go
+    into `snakemake --report`, under "Report cards"."""
+    shown = {".html": "../report/card_page.rst", ".png": "../report/card_figure.rst", ".csv": "../report/league.rst"}
+    kinds = [shown.get(Path(f).suffix) for f in files]
+    return [f if not c else report(f, caption=c, category="Report cards") for f, c in zip(files, kinds)]
