@@ -350,3 +350,14 @@ def test_the_default_configs_cards_locate_chsfs_and_mbtrs_blind_spots_and_mbtrs_
     assert level["value"] == curves[("fig4", "CHSF")]["dV"].iloc[at]
     others = [curves[("fig4", r)]["dV"].iloc[at] for r in ("MBTR", "ACSF")]
     assert level["verdict"].startswith(f"{level['value'] / np.median(others):.3g} × the median of the other 2")
+
+
+def test_snakemake_report_holds_the_league_and_every_cards_page_and_figure(ci_run, snakemake, tmp_path):
+    import zipfile
+
+    out = tmp_path / "report.zip"
+    run = snakemake(ci_run, "--report", str(out), "--configfile", str(CI))
+    assert run.returncode == 0, run.stderr[-3000:]
+    names = {Path(n).name for n in zipfile.ZipFile(out).namelist()}
+    reps = list(yaml.safe_load(CI.read_text())["representations"])
+    assert {"league.csv", "index.html"} | {f"{r}.{e}" for r in reps for e in ("html", "png")} <= names
