@@ -70,7 +70,7 @@ def _duplicates_and_rank(X: np.ndarray) -> tuple[int, np.ndarray, float]:
     return X.shape[1] - distinct, np.linalg.svd(X, compute_uv=False), float(np.linalg.norm(X))
 
 
-def _empty(curve: pd.DataFrame, tmp_path: Path) -> int:
+def _empty(curve: pd.DataFrame) -> int:
     run = {"datasets": ["AlNiCu"], "gaps": {}, "compressibility": None, "absent": {}, "pca": {}}
     run["cur"] = {("AlNiCu", "featomic-SOAP"): curve}
     (m,) = [m for m in dimensionality_measures("featomic-SOAP", run) if m["measure"] == "empty columns"]
@@ -91,7 +91,7 @@ def test_featomic_soaps_duplicate_columns_are_its_empty_columns(alnicu_path, tmp
     assert rank == int(np.sum(sv > 1e-8 * sv[0]))  # a clear gap: exactly rank-deficient
     curve = _stage_curve(X, tmp_path)
     assert len(curve) == nonzero  # the stage's curve runs to the last column
-    assert _empty(curve, tmp_path) == duplicates == nonzero - rank
+    assert _empty(curve) == duplicates == nonzero - rank
 
 
 def test_duplicates_are_counted_where_round_off_keeps_the_error_above_1e_12(alnicu_path, tmp_path):
@@ -108,7 +108,7 @@ def test_duplicates_are_counted_where_round_off_keeps_the_error_above_1e_12(alni
     curve = _stage_curve(X, tmp_path)
     errors = curve["error"].to_numpy()
     assert len(curve) == len(sv) and errors.min() > verdicts.ROUNDOFF_FLOOR  # never at 1e-12
-    empty = _empty(curve, tmp_path)
+    empty = _empty(curve)
     assert empty >= duplicates
     deficiency = {tol: len(sv) - int(np.sum(sv > tol * norm)) for tol in (1e-13, 1e-11)}
     assert deficiency[1e-13] <= empty <= deficiency[1e-11]

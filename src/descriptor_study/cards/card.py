@@ -293,7 +293,7 @@ def model_measures(derived: Mapping[str, Any]) -> list[dict]:
     """The ``model`` identity measure: the pretrained model a representation file records in
     its derived entries (a weight file's checksum, an entry ending in ``sha256``), with its
     name (``model_name`` or ``model``), the package versions (``<package>_version``) and the
-    weight file (``weights`` or ``checkpoint``).  None for a file that records no checksum."""
+    weight file (``weights`` or ``checkpoint``).  No measure for a file that records no checksum."""
     checksums = [k for k in derived if k.endswith("sha256")]
     if not checksums:
         return []
