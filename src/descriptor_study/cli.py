@@ -4,6 +4,11 @@
 (:mod:`descriptor_study.contract`) on a class, named as a config's ``class:`` key names it
 (``path/to/file.py:Class`` or ``module:Class``; a registered name such as ``ACSF`` works too),
 prints one line per check and exits 1 when any fails.
+
+``descriptor-study shares results/representations/AlNiCu/SevenNet.h5`` prints the CUR and
+PCA shares of a representation file (features to reach 1e-3, as the dimensionality stage
+and the report card define them) with every row and without the structures the card flags
+as wide (:mod:`descriptor_study.cards.shares`).
 """
 
 from __future__ import annotations
@@ -84,6 +89,54 @@ def check(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
+def _share(found: tuple[int | None, float | None], of: int) -> str:
+    n, percent = found
+    return f"{n} of {of} ({percent:g} %)" if n is not None else f"never below (of {of})"
+
+
+def _frames(frames: list[int], shown: int = 20) -> str:
+    text = ", ".join(map(str, frames[:shown]))
+    return text + (f", ... ({len(frames) - shown} more)" if len(frames) > shown else "")
+
+
+def shares(args: argparse.Namespace) -> int:
+    from . import storage
+    from .cards import verdicts
+    from .cards.shares import row_frames, shares_without_wide
+
+    try:
+        data = storage.read(args.h5)
+    except StudyError as exc:
+        print(f"descriptor-study shares: {exc}", file=sys.stderr)
+        return 2
+    factor = args.factor if args.factor is not None else verdicts.WIDE_ROW_FACTOR
+    frames = row_frames(data.offsets, data.per_structure, len(data.matrix))
+    found = shares_without_wide(data.matrix, frames, factor)
+    level = f"{verdicts.COMPRESSION_LEVEL:g}"
+    print(
+        f"{data.representation} on {data.dataset}: {len(data.matrix)} rows of {data.n_structures} structures, "
+        f"{data.matrix.shape[1]} features"
+    )
+    print(
+        f"row norms: median {found['median']:.3g}, max {found['max_norm']:.3g} "
+        f"(max/median {found['max_over_median'] or float('nan'):.3g})"
+    )
+    wide = found["wide_frames"]
+    print(
+        f"structures with a row >= {factor:g} x the median: {len(wide)}"
+        + (f" (frames {_frames(wide)}); max row norm without them {found['max_norm_without']:.3g}" if wide else "")
+    )
+    print(f"features to reach {level} (CUR error; PCA variance ratio), as the dimensionality stage ranks them:")
+    for name, part in (("all rows", found["all"]), (f"without the {len(wide)} structures", found["without"])):
+        if part is None:
+            continue
+        print(
+            f"  {name} ({part['rows']} rows): CUR {_share(part['cur'], part['features'])}, "
+            f"PCA {_share(part['pca'], part['features'])}"
+        )
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="descriptor-study", description=__doc__.split("\n\n")[0].strip("`"))
     commands = parser.add_subparsers(dest="command", required=True)
@@ -98,6 +151,23 @@ def main(argv: list[str] | None = None) -> int:
         "--param", action="append", default=[], metavar="KEY=VALUE", help="a parameter as in a config (repeatable)"
     )
     p.set_defaults(func=check)
+    p = commands.add_parser(
+        "shares",
+        help="CUR and PCA shares of a representation file, with and without its wide structures",
+        description=(
+            "The CUR and PCA shares (features to reach 1e-3) of a representation .h5, computed as the "
+            "dimensionality stage does, with every row and without the structures the report card flags "
+            "as wide (a row at least --factor times the median row norm)."
+        ),
+    )
+    p.add_argument("h5", help="a representation file, e.g. results/representations/AlNiCu/SevenNet.h5")
+    p.add_argument(
+        "--factor",
+        type=float,
+        default=None,
+        help="flag a structure with a row >= this x the median row norm (default: the card's, 1000)",
+    )
+    p.set_defaults(func=shares)
     args = parser.parse_args(argv)
     return args.func(args)
 

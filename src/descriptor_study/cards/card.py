@@ -62,11 +62,19 @@ RULES = {
     "PCA share": (
         f"percentage of the principal components before the variance ratio falls below {v.COMPRESSION_LEVEL:g}"
     ),
-    "empty columns": f"columns CUR selects after its error first reaches the round-off floor {v.ROUNDOFF_FLOOR:g}",
+    "empty columns": (
+        f"columns CUR selects after its error first reaches the round-off floor: {v.ROUNDOFF_FLOOR:g}, or "
+        f"{v.ROUNDOFF_FACTOR:g} × the curve's last error (every column selected) where that is higher and at most "
+        f"{v.INVARIANCE_TOL:g}"
+    ),
     "test RMSE": "test RMSE at the feature count chosen on the training set (regression_best table)",
     "origin": "where the class comes from: built-in, a `class:` entry of the config, or an installed plugin",
     "parameters": "the resolved parameters recorded in the representation file",
     "versions": "the library versions recorded in the representation file",
+    "model": (
+        "the pretrained model the representation file records (its derived entries): name, package version, "
+        "weight file and its sha256; only where the file records a checksum"
+    ),
     "features": "full feature count (Table I) and how many of them are zero on every row",
     "seconds per 1000 environments": "wall time of the represent job (its benchmark) per 1000 rows",
     "peak memory": "max_rss (MB) of the represent job (its benchmark)",
@@ -241,7 +249,9 @@ def dimensionality_measures(rep: str, run: Mapping[str, Any]) -> list[dict]:
             else:
                 n_empty = v.empty_columns(curve["error"].to_numpy())
                 verdict = f"{n_empty} of {len(curve)} selected columns add nothing (error at round-off)"
-                out.append(measure("dimensionality", "empty columns", dataset, n_empty, verdict, "columns"))
+                entry = measure("dimensionality", "empty columns", dataset, n_empty, verdict, "columns")
+                entry["detail"] = {"floor": v.roundoff_floor(curve["error"].to_numpy())}
+                out.append(entry)
         if gaps.get("pca"):
             out.append(missing("dimensionality", "PCA share", dataset, "select_features (PCA)", gaps["pca"]))
         else:
@@ -290,6 +300,7 @@ def identity_measures(rep: str, run: Mapping[str, Any]) -> list[dict]:
     else:
         out.append(measure("identity", "parameters", None, first["params"], None))
         out.append(measure("identity", "versions", None, first["versions"], None))
+        out += model_measures(first.get("derived") or {})
     t1 = run.get("table1")
     for dataset in run["datasets"]:
         row = _rows(t1, representation=rep, dataset=dataset)
@@ -299,6 +310,23 @@ def identity_measures(rep: str, run: Mapping[str, Any]) -> list[dict]:
         full, nonzero = int(row.iloc[0]["full"]), int(row.iloc[0]["nonzero"])
         out.append(measure("identity", "features", dataset, full, f"{full - nonzero} all-zero", "features"))
     return out
+
+
+def model_measures(derived: Mapping[str, Any]) -> list[dict]:
+    """The ``model`` identity measure: the pretrained model a representation file records in
+    its derived entries (a weight file's checksum, an entry ending in ``sha256``), with its
+    name (``model_name`` or ``model``), the package versions (``<package>_version``) and the
+    weight file (``weights`` or ``checkpoint``).  No measure for a file that records no checksum."""
+    checksums = [k for k in derived if k.endswith("sha256")]
+    if not checksums:
+        return []
+    value = {
+        "name": derived.get("model_name", derived.get("model")),
+        "package": ", ".join(f"{k[: -len('_version')]} {x}" for k, x in derived.items() if k.endswith("_version")),
+        "weights": derived.get("weights", derived.get("checkpoint")),
+        "sha256": derived[checksums[0]],
+    }
+    return [measure("identity", "model", None, value, None)]
 
 
 def cost_measures(rep: str, run: Mapping[str, Any]) -> list[dict]:

@@ -50,6 +50,13 @@ COMPRESSION_LEVEL = 1e-3
 #: columns selected after the error first reaches it carry nothing the others lack
 ROUNDOFF_FLOOR = NOISE_FLOOR
 
+#: a CUR curve's own round-off: within this factor of its last error (every column selected,
+#: so nothing is left but round-off; selection.plateau_start's factor).  A matrix with a tail
+#: of singular values near its entries' own precision (featomic SOAP on a few similar
+#: structures) keeps the error a little above ROUNDOFF_FLOOR to the end.  Only a last error
+#: at most INVARIANCE_TOL (the largest round-off the card allows anywhere) is taken as such
+ROUNDOFF_FACTOR = 10.0
+
 #: a structure whose row norm is at least this many times the dataset's median row norm
 #: lies outside the numerical range of the others (a kernel or a fit sees little else)
 WIDE_ROW_FACTOR = 1e3
@@ -197,11 +204,23 @@ def share_to_level(values: Sequence[float], level: float = COMPRESSION_LEVEL) ->
     return n, round(100 * n / len(values), 1)
 
 
-def empty_columns(errors: Sequence[float], floor: float = ROUNDOFF_FLOOR) -> int:
-    """The columns a CUR selection takes after its error first reaches ``floor`` (round-off):
-    they carry nothing the columns before them lack.  0 when it never does."""
+def roundoff_floor(errors: Sequence[float], floor: float = ROUNDOFF_FLOOR) -> float:
+    """The round-off floor of a CUR error curve over every column: ``floor``, or
+    ROUNDOFF_FACTOR × the curve's last error where that is higher (with every column
+    selected the matrix is rebuilt exactly: what the last error holds is round-off).  A
+    last error above INVARIANCE_TOL is not round-off (a curve cut short): ``floor``."""
     errors = np.asarray(errors, dtype=float)
-    at = np.flatnonzero(errors <= floor)
+    last = float(errors[-1]) if len(errors) and np.isfinite(errors[-1]) else 0.0
+    return max(floor, ROUNDOFF_FACTOR * last) if last <= INVARIANCE_TOL else floor
+
+
+def empty_columns(errors: Sequence[float], floor: float = ROUNDOFF_FLOOR) -> int:
+    """The columns a CUR selection takes after its error first reaches the curve's round-off
+    floor (:func:`roundoff_floor`): they carry nothing the columns before them lack (an
+    exact copy of a column, or a combination of columns, selected before it).  0 when it
+    never does."""
+    errors = np.asarray(errors, dtype=float)
+    at = np.flatnonzero(errors <= roundoff_floor(errors, floor))
     return int(len(errors) - at[0] - 1) if len(at) else 0
 
 

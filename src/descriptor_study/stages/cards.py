@@ -40,13 +40,11 @@ def row_norms(h5: str | os.PathLike) -> dict:
     row ≥ WIDE_ROW_FACTOR × the median) and what the file records of the representation
     (resolved parameters, derived entries, library versions)."""
     from .. import storage
+    from ..cards.shares import row_frames
 
     data = storage.read(h5)
     norms = np.linalg.norm(data.matrix, axis=1)
-    if data.per_structure:
-        frames = np.arange(len(norms))
-    else:
-        frames = np.repeat(np.arange(data.n_structures), np.diff(data.offsets))
+    frames = row_frames(data.offsets, data.per_structure, len(norms))
     part = {
         "representation": data.representation,
         "dataset": data.dataset,
