@@ -361,3 +361,26 @@ def test_snakemake_report_holds_the_league_and_every_cards_page_and_figure(ci_ru
     names = {Path(n).name for n in zipfile.ZipFile(out).namelist()}
     reps = list(yaml.safe_load(CI.read_text())["representations"])
     assert {"league.csv", "index.html"} | {f"{r}.{e}" for r in reps for e in ("html", "png")} <= names
+
+
+def test_the_row_norm_range_names_structures_far_above_and_far_below_the_median():
+    # ten structures of three rows: four of ordinary size (norms near 10), six with a row of
+    # 1e20 or more (as SevenNet's rows in AlNiCu's structures with atoms 0.1-0.5 Å apart)
+    rng = np.random.default_rng(0)
+    frames = np.repeat(np.arange(10), 3)
+    norms = 10 + rng.random(30)
+    norms[12:] *= 1e20
+    norms[27] = 1e30  # one row far above even those
+    spread = verdicts.row_norm_range(norms, frames)
+    assert spread["median"] == pytest.approx(np.median(norms))
+    assert spread["wide_frames"] == [9]  # a row ≥ 1e3 × the median
+    assert spread["low_frames"] == [0, 1, 2, 3]  # every row ≤ the median / 1e3
+    assert spread["span_decades"] == pytest.approx(np.log10(norms.max() / norms.min()))
+    verdict = verdicts.range_verdict(spread)
+    assert verdict.startswith("1 structure with a row ≥ 1000 × the median; 4 structures with every row ≤ the median")
+    # rows on one scale: nothing named; an all-zero structure (an isolated atom) is not "low"
+    ordinary = 10 + rng.random(30)
+    ordinary[:3] = 0.0
+    calm = verdicts.row_norm_range(ordinary, frames)
+    assert calm["wide_frames"] == calm["low_frames"] == []
+    assert verdicts.range_verdict(calm) == "every structure within a factor 1000 of the median row norm"

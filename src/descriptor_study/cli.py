@@ -126,6 +126,12 @@ def shares(args: argparse.Namespace) -> int:
         f"structures with a row >= {factor:g} x the median: {len(wide)}"
         + (f" (frames {_frames(wide)}); max row norm without them {found['max_norm_without']:.3g}" if wide else "")
     )
+    low = found.get("low_frames", [])
+    print(
+        f"structures whose rows are all <= the median / {factor:g}: {len(low)}"
+        + (f" (frames {_frames(low)})" if low else "")
+        + f"; the non-zero row norms span {found['span_decades'] or 0:.3g} decades"
+    )
     print(f"features to reach {level} (CUR error; PCA variance ratio), as the dimensionality stage ranks them:")
     for name, part in (("all rows", found["all"]), (f"without the {len(wide)} structures", found["without"])):
         if part is None:

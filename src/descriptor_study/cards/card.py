@@ -79,7 +79,8 @@ RULES = {
     "seconds per 1000 environments": "wall time of the represent job (its benchmark) per 1000 rows",
     "peak memory": "max_rss (MB) of the represent job (its benchmark)",
     "row norm range": (
-        f"largest row norm over the median; a structure is flagged when a row is ≥ {v.WIDE_ROW_FACTOR:g} × the median"
+        f"largest row norm over the median; a structure is flagged when a row is ≥ {v.WIDE_ROW_FACTOR:g} × the median, "
+        f"or when its rows (not all zero) are all ≤ the median / {v.WIDE_ROW_FACTOR:g}"
     ),
 }
 
@@ -371,7 +372,12 @@ def range_measures(rep: str, run: Mapping[str, Any]) -> list[dict]:
         entry = measure(
             "numerical range", "row norm range", dataset, part["max_over_median"], v.range_verdict(part), "max/median"
         )
-        entry["detail"] = {"median": part["median"], "wide_frames": part["wide_frames"]}
+        entry["detail"] = {
+            "median": part["median"],
+            "span (decades)": part.get("span_decades"),
+            "wide_frames": part["wide_frames"],
+            "low_frames": part.get("low_frames", []),
+        }
         out.append(entry)
     return out
 
@@ -423,6 +429,10 @@ def _rank(cards: dict[str, dict]) -> None:
 # --- text -------------------------------------------------------------------------------------
 
 
+#: the items of a list a card's Markdown and page show before "… (n in all)"
+SHOWN = 12
+
+
 def show(value: Any) -> str:
     if value is None:
         return "—"
@@ -433,6 +443,8 @@ def show(value: Any) -> str:
     if isinstance(value, dict):
         return ", ".join(f"{k}={show(x)}" for k, x in value.items()) or "(none)"
     if isinstance(value, list):
+        if len(value) > SHOWN:  # a long list (hundreds of structures) in full in the JSON only
+            return ", ".join(show(x) for x in value[:SHOWN]) + f", … ({len(value)} in all: the card's JSON lists them)"
         return ", ".join(show(x) for x in value) or "(none)"
     return str(value).replace("|", "\\|")
 

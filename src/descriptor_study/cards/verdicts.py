@@ -58,7 +58,9 @@ ROUNDOFF_FLOOR = NOISE_FLOOR
 ROUNDOFF_FACTOR = 10.0
 
 #: a structure whose row norm is at least this many times the dataset's median row norm
-#: lies outside the numerical range of the others (a kernel or a fit sees little else)
+#: lies outside the numerical range of the others (a kernel or a fit sees little else); one
+#: whose rows are all this many times below the median is outside it the other way (the
+#: median then sits among rows that are far too large)
 WIDE_ROW_FACTOR = 1e3
 
 
@@ -225,27 +227,44 @@ def empty_columns(errors: Sequence[float], floor: float = ROUNDOFF_FLOOR) -> int
 
 
 def row_norm_range(norms: np.ndarray, frames: np.ndarray, factor: float = WIDE_ROW_FACTOR) -> dict:
-    """The spread of a dataset's row norms: median, max/median, and the frames (structure
-    indices) holding a row at least ``factor`` × the median (sorted, each once)."""
+    """The spread of a dataset's row norms: median, max/median, the span in decades of the
+    non-zero norms (largest over smallest), and the structures (frame indices, sorted) far
+    from the median on either side: ``wide_frames`` hold a row at least ``factor`` × the
+    median; ``low_frames`` have rows that are not all zero and all at most the median /
+    ``factor`` (where most rows are far too large, the median sits among them, and the
+    structures of ordinary size are the ones far below it)."""
     norms = np.asarray(norms, dtype=float)
+    frames = np.asarray(frames)
     median = float(np.median(norms)) if len(norms) else float("nan")
     if not (median > 0):
-        return {"median": median, "max_over_median": None, "wide_frames": []}
-    wide = np.unique(np.asarray(frames)[norms >= factor * median])
+        return {"median": median, "max_over_median": None, "span_decades": None, "wide_frames": [], "low_frames": []}
+    nonzero = norms[norms > 0]
+    ids, inverse = np.unique(frames, return_inverse=True)
+    largest = np.zeros(len(ids))
+    np.maximum.at(largest, inverse, norms)
+    wide = ids[largest >= factor * median]
+    low = ids[(largest > 0) & (largest <= median / factor)]
     return {
         "median": median,
         "max_over_median": float(norms.max() / median),
+        "span_decades": float(np.log10(nonzero.max() / nonzero.min())),
         "wide_frames": [int(f) for f in wide],
+        "low_frames": [int(f) for f in low],
     }
 
 
 def range_verdict(spread: dict, factor: float = WIDE_ROW_FACTOR) -> str:
     if spread["max_over_median"] is None:
         return "median row norm is 0: no range"
-    n = len(spread["wide_frames"])
-    if not n:
-        return f"every row within {factor:g} × the median"
-    return f"{n} structure{'s' if n > 1 else ''} with a row ≥ {factor:g} × the median"
+    high, low = len(spread["wide_frames"]), len(spread.get("low_frames", []))
+    if not high and not low:
+        return f"every structure within a factor {factor:g} of the median row norm"
+    said = []
+    if high:
+        said.append(f"{high} structure{'s' if high > 1 else ''} with a row ≥ {factor:g} × the median")
+    if low:
+        said.append(f"{low} structure{'s' if low > 1 else ''} with every row ≤ the median / {factor:g}")
+    return "; ".join(said) + f"; the non-zero rows span {spread['span_decades']:.3g} decades"
 
 
 def ranks(values: dict[str, float | None]) -> dict[str, int | None]:
