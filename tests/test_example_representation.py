@@ -8,6 +8,7 @@ Table I, Figures 3-9 and every table.
 
 from __future__ import annotations
 
+import json
 import math
 import os
 import subprocess
@@ -246,3 +247,15 @@ def test_example_runs_through_the_whole_workflow(example_run, monkeypatch):
         assert png.is_file() and png.with_suffix(".pdf").is_file(), png
         lines = png.stem in ("figure3", "figure4", "figure5") or png.stem.startswith("figure9")
         assert colour_pixels(png, colour) >= (300 if lines else 50), png.name
+
+    # the report cards: LMBTR's card names its file, holds its own numbers, and the league ranks it
+    card = json.loads((results / "cards/LMBTR.json").read_text())
+    found = {(m["measure"], m["where"]): m for m in card["measures"]}
+    assert found[("origin", None)]["value"] == "`class:` lmbtr.py:LMBTR"
+    assert found[("slope", "fig4")]["value"] == pytest.approx(mine.loc["fig4", "k"])
+    for dataset in datasets:
+        row = comp[(comp.representation == "LMBTR") & (comp.dataset == dataset)].iloc[0]
+        assert found[("CUR share", dataset)]["value"] == pytest.approx(row["percent_below_1e-3"])
+    league = pd.read_csv(results / "cards/league.csv")
+    assert league["representation"].tolist() == names
+    assert (results / "cards/LMBTR.html").is_file() and colour_pixels(results / "cards/LMBTR.png", colour) >= 300

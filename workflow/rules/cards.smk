@@ -32,8 +32,12 @@ rule cards:
         reported_cards(PLAN.card_files),
     log:
         "logs/cards/cards.log",
+    benchmark:
+        bench("cards", "all")
     conda:
         "../../envs/analysis.yaml"
+    # the last job of a run, alone: two processes draw the cards' figures
+    threads: 2
     params:
         inputs=PLAN.card_inputs,
     script:

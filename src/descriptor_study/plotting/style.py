@@ -117,8 +117,11 @@ def with_published_entry(handles: list, labels: list, any_published: bool) -> tu
     return handles, labels
 
 
-def save(fig: plt.Figure, stem: str | Path, formats: tuple[str, ...] = ("pdf", "png")) -> list[Path]:
-    """Write ``<stem>.pdf`` and ``<stem>.png`` (``formats``; atomically) and close the figure."""
+def save(
+    fig: plt.Figure, stem: str | Path, formats: tuple[str, ...] = ("pdf", "png"), dpi: int = 150, tight: bool = True
+) -> list[Path]:
+    """Write ``<stem>.pdf`` and ``<stem>.png`` (``formats``; atomically) and close the figure;
+    ``tight``: crop to what is drawn (one more layout pass: a figure laid out by hand skips it)."""
     from ..atomic import atomic_path
 
     stem = Path(stem)
@@ -126,7 +129,7 @@ def save(fig: plt.Figure, stem: str | Path, formats: tuple[str, ...] = ("pdf", "
     for ext in formats:
         path = stem.parent / f"{stem.name}.{ext}"
         with atomic_path(path) as tmp:
-            fig.savefig(tmp, format=ext, dpi=150, bbox_inches="tight")
+            fig.savefig(tmp, format=ext, dpi=dpi, bbox_inches="tight" if tight else None)
         out.append(path)
     plt.close(fig)
     return out

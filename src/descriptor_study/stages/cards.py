@@ -24,6 +24,9 @@ from ..cards import card as cardlib
 from ..cards import html as cardhtml
 from ..cards import verdicts
 
+#: the resolution of a card's figure: a page's width at 100 % zoom (15 in × 100 dpi = 1500 px)
+CARD_DPI = 100
+
 
 def _write_json(obj: Any, path: str | os.PathLike) -> None:
     with atomic_path(Path(path)) as tmp:
@@ -163,25 +166,56 @@ def read_run(inputs: Mapping[str, Any]) -> dict:
     return run
 
 
-def cards(inputs: Mapping[str, Any], root: str | os.PathLike = ".") -> dict[str, dict]:
+#: the run a forked figure worker draws from (set before the workers fork: nothing is pickled)
+_RUN: dict[str, Any] = {}
+
+
+def _draw(rep: str, png: str) -> None:
+    from ..plotting.card_figure import card_figure
+    from ..plotting.style import save
+
+    save(card_figure(rep, _RUN), Path(png).with_suffix(""), formats=("png",), dpi=CARD_DPI, tight=False)
+
+
+def _draw_figures(run: Mapping[str, Any], pngs: Mapping[str, Path], workers: int) -> None:
+    """Each representation's card figure (``pngs``: rep → path), drawn by ``workers``
+    processes forked from this one (one: here)."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    _RUN.clear()
+    _RUN.update(run)
+    try:
+        if workers <= 1 or len(pngs) < 2:
+            for rep, png in pngs.items():
+                _draw(rep, str(png))
+            return
+        context = multiprocessing.get_context("fork")
+        with ProcessPoolExecutor(min(workers, len(pngs)), mp_context=context) as pool:
+            for done in [pool.submit(_draw, rep, str(png)) for rep, png in pngs.items()]:
+                done.result()  # a failure in a worker is raised here
+    finally:
+        _RUN.clear()
+
+
+def cards(inputs: Mapping[str, Any], root: str | os.PathLike = ".", workers: int = 1) -> dict[str, dict]:
     """Rule ``cards``: every representation's card (``results/cards/<rep>.{json,md,html}``,
     its figure ``<rep>.png``: :mod:`..plotting.card_figure`, shown in the page) and the
     league table (``results/cards/league.{csv,md}``, ``results/cards/index.html``) under
-    ``root`` (the run's directory; ``inputs``' paths are relative to the working directory)."""
+    ``root`` (the run's directory; ``inputs``' paths are relative to the working directory).
+    ``workers``: processes drawing the figures (the job's threads)."""
     from ..plan import CARD, INDEX, LEAGUE, fill
-    from ..plotting.card_figure import card_figure
-    from ..plotting.style import save
     from ..tables import markdown_table
 
     root = Path(root)
     run = read_run(inputs)
     built = cardlib.build_cards(run)
+    pngs = {rep: root / fill(CARD, rep=rep, ext="png") for rep in built}
+    _draw_figures(run, pngs, workers)
     for rep, card in built.items():
         _write_json(card, root / fill(CARD, rep=rep, ext="json"))
         _write_text(cardlib.card_markdown(card), root / fill(CARD, rep=rep, ext="md"))
-        png = root / fill(CARD, rep=rep, ext="png")
-        save(card_figure(rep, run), png.with_suffix(""), formats=("png",))
-        _write_text(cardhtml.card_html(card, cardhtml.embedded_png(png)), root / fill(CARD, rep=rep, ext="html"))
+        _write_text(cardhtml.card_html(card, cardhtml.embedded_png(pngs[rep])), root / fill(CARD, rep=rep, ext="html"))
     table = cardlib.league(built)
     with atomic_path(root / fill(LEAGUE, ext="csv")) as tmp:
         table.to_csv(tmp, index=False)
