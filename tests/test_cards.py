@@ -149,7 +149,11 @@ def test_a_structure_far_above_the_median_row_norm_is_named():
     assert spread["wide_frames"] == [1]
     assert spread["median"] == pytest.approx(np.median(norms))
     assert spread["max_over_median"] == pytest.approx(norms.max() / np.median(norms))
-    assert verdicts.range_verdict(spread) == "1 structure with a row ≥ 1000 × the median"
+    span = np.log10(norms.max() / norms.min())
+    assert (
+        verdicts.range_verdict(spread)
+        == f"1 structure with a row ≥ 1000 × the median; the non-zero rows span {span:.3g} decades"
+    )
     assert verdicts.row_norm_range(norms[:8], frames[:8])["wide_frames"] == []
 
 

@@ -18,7 +18,7 @@ from descriptor_study.plan import Plan
 from descriptor_study.plotting import card_figure as cf
 from descriptor_study.plotting.style import plt, representation_colour
 from descriptor_study.representations import registry
-from descriptor_study.stages.cards import read_run
+from descriptor_study.stages.cards import CARD_DPI, read_run
 
 pytestmark = pytest.mark.xdist_group("ci_cards")
 REPO = Path(__file__).resolve().parents[1]
@@ -154,7 +154,8 @@ def test_the_workflow_writes_every_cards_figure(ci_run):
     assert set(pngs) <= set(plan.card_files)
     for png in pngs:
         image = plt.imread(ci_run / png)
-        assert image.ndim == 3 and image.shape[0] > 1000 and image.shape[1] > 1500
+        # 15 × 8.6 inches at the cards' resolution
+        assert image.ndim == 3 and image.shape[:2] == (round(8.6 * CARD_DPI), 15 * CARD_DPI)
         assert len(np.unique(image.reshape(-1, image.shape[-1]), axis=0)) > 50  # drawn, not blank
 
 
