@@ -5,7 +5,7 @@
 (``path/to/file.py:Class`` or ``module:Class``; a registered name such as ``ACSF`` works too),
 prints one line per check and exits 1 when any fails.
 
-``descriptor-study shares results/representations/AlNiCu/SevenNet.h5`` prints the CUR and
+``descriptor-study shares results/representations/<dataset>/<rep>.h5`` prints the CUR and
 PCA shares of a representation file (features to reach 1e-3, as the dimensionality stage
 and the report card define them) with every row and without the structures the card flags
 as wide (:mod:`descriptor_study.cards.shares`).
@@ -166,7 +166,7 @@ def main(argv: list[str] | None = None) -> int:
             "as wide (a row at least --factor times the median row norm)."
         ),
     )
-    p.add_argument("h5", help="a representation file, e.g. results/representations/AlNiCu/SevenNet.h5")
+    p.add_argument("h5", help="a representation file, e.g. results/representations/<dataset>/<rep>.h5")
     p.add_argument(
         "--factor",
         type=float,
