@@ -94,9 +94,10 @@ def _share(found: tuple[int | None, float | None], of: int) -> str:
     return f"{n} of {of} ({percent:g} %)" if n is not None else f"never below (of {of})"
 
 
-def _frames(frames: list[int], shown: int = 20) -> str:
-    text = ", ".join(map(str, frames[:shown]))
-    return text + (f", ... ({len(frames) - shown} more)" if len(frames) > shown else "")
+def _frames(frames: list[int]) -> str:
+    from .cards.card import shortened
+
+    return shortened([str(f) for f in frames])
 
 
 def shares(args: argparse.Namespace) -> int:

@@ -433,6 +433,14 @@ def _rank(cards: dict[str, dict]) -> None:
 SHOWN = 12
 
 
+def shortened(items: list[str], shown: int = SHOWN) -> str:
+    """``items`` joined by commas, the first ``shown`` of a longer list and how many in all
+    (hundreds of structures: the card's JSON lists them all)."""
+    if len(items) > shown:
+        return ", ".join(items[:shown]) + f", … ({len(items)} in all)"
+    return ", ".join(items)
+
+
 def show(value: Any) -> str:
     if value is None:
         return "—"
@@ -443,9 +451,7 @@ def show(value: Any) -> str:
     if isinstance(value, dict):
         return ", ".join(f"{k}={show(x)}" for k, x in value.items()) or "(none)"
     if isinstance(value, list):
-        if len(value) > SHOWN:  # a long list (hundreds of structures) in full in the JSON only
-            return ", ".join(show(x) for x in value[:SHOWN]) + f", … ({len(value)} in all: the card's JSON lists them)"
-        return ", ".join(show(x) for x in value) or "(none)"
+        return shortened([show(x) for x in value]) or "(none)"
     return str(value).replace("|", "\\|")
 
 
