@@ -325,3 +325,46 @@ def test_the_benchmarks_page_has_the_goals_markers():
     text = (REPO / "docs" / "benchmarks.md").read_text()
     assert text.count(goals.BEGIN) == 1 and text.count(goals.END) == 1
     assert text.index(goals.BEGIN) < text.index(goals.END)
+
+
+# --- the order of the jobs: the longest first ------------------------------------------------
+
+
+def test_the_offline_reproduction_starts_its_longest_jobs_first(shared_datasets, monkeypatch):
+    """The offline config's priorities, as the rules take them (Snakemake runs the ready job of
+    highest priority first): the datasets before all, then TiO2's representations in the order
+    of their measured seconds, before any of AlNiCu's but its slowest; the selection jobs by
+    the size of their matrix (CUR of SOAP, the largest, first)."""
+    import types
+
+    import yaml
+
+    from descriptor_study.plan import Plan
+
+    monkeypatch.chdir(REPO)  # the config's mirror is relative to the working directory
+    config = yaml.safe_load((REPO / "config/reproduce-offline.yaml").read_text())
+    plan = Plan(config, registry.classes_of(config["representations"]))
+    requests = est.Requests(plan)
+    rep = requests.represent_priority()
+    represent = {
+        (ds, r): rep(types.SimpleNamespace(dataset=ds, rep=r)) for ds in plan.datasets for r in plan.representations
+    }
+    assert requests.dataset_size("TiO2")[1] == 165229 and requests.dataset_size("AlNiCu")[1] == 27987
+    order = sorted(represent, key=represent.get, reverse=True)
+    assert order[:3] == [("TiO2", "ACSF"), ("TiO2", "SOAP"), ("TiO2", "ACSF-X")]
+    assert max(represent.values()) < requests.dataset_priority
+    assert represent["TiO2", "SOAP"] > 4 * represent["AlNiCu", "SOAP"]  # 165,229 atoms against 27,987
+    select = {
+        (m, v): requests.selection_priority(types.SimpleNamespace(method=m, dataset="AlNiCu", variant=v))
+        for m in ("cur", "fps", "pca")
+        for v in ("SOAP", "SOAPlite", "ACE", "ACE-degree15")
+    }
+    assert max(select, key=select.get) == ("cur", "SOAP")
+    assert select["cur", "SOAP"] > select["fps", "SOAP"] > select["pca", "SOAP"] > select["pca", "ACE"]
+    assert select["cur", "ACE-degree15"] >= select["cur", "ACE"]
+
+
+def test_a_representation_without_a_measured_rate_starts_early():
+    slowest = max(est.REPRESENT_SECONDS_PER_1000_ATOMS.values())
+    assert est.represent_seconds("MyRep", 10_000) == pytest.approx(10 * slowest)
+    assert est.represent_seconds("SOAP", 10_000) == pytest.approx(10 * est.REPRESENT_SECONDS_PER_1000_ATOMS["SOAP"])

@@ -9,7 +9,10 @@ Every estimate is ``max(floor, base + factor × data)``, rounded up:
 * memory in MB (``mem_mb``): ``base`` is the interpreter with numpy, scipy, ase and the
   descriptor libraries loaded (:data:`BASE_MB`); the data term counts 8-byte floats;
 * runtime in minutes (``runtime``): the data term counts work items at a deliberately
-  low rate, so that a slow node still finishes; ``threads`` divides the parallel part.
+  low rate, so that a slow node still finishes; ``threads`` divides the parallel part;
+* priority (``priority``): the seconds a job is expected to take, from measured rates, so
+  that with few cores the longest jobs start first and no long job is left for the end
+  while a core idles (``Requests.priority``).
 
 The factors are generous on purpose: a request too large only waits longer in a queue,
 one too small kills the job.  ``benchmarks/rule_table.py`` tabulates what the jobs
@@ -25,7 +28,8 @@ from collections.abc import Iterable
 from functools import cache, lru_cache
 from pathlib import Path
 
-from descriptor_study.plan import PANELS
+from descriptor_study.pins import PINNED_SOURCES
+from descriptor_study.plan import DATASET, PANELS, fill
 
 #: MB of float64 data: bytes / 1e6 (Snakemake's mem_mb is in 10⁶ bytes)
 MB = 1e6
@@ -209,6 +213,44 @@ def sensitivity_runtime(
     return _ceil(max(floor_min, factor * n_steps * n_atoms * n_features / rate / 60))
 
 
+# --- the order of the jobs: the longest first -----------------------------------------------
+
+#: seconds per 1000 atoms of a representation job with one thread, measured: the offline
+#: reproduction's TiO2 jobs (165,229 atoms, docs/records/benchmark-runs.md, 2026-11-26).  Only
+#: their order matters; a representation not listed counts as the slowest (it starts early).
+REPRESENT_SECONDS_PER_1000_ATOMS = {
+    "ACSF": 2.9,
+    "SOAP": 2.2,
+    "ACSF-X": 1.9,
+    "MBTR": 1.5,
+    "ACE": 0.94,
+    "CHSF-mix": 0.83,
+    "CHSF": 0.42,
+    "SOAPlite": 0.27,
+}
+#: the selection methods' seconds per floating-point operation of the floor (one Gram
+#: product and one eigendecomposition: 2·n·p² + 4·p³), one thread, measured the same way
+SELECTION_SECONDS_PER_FLOP = {"cur": 8e-11, "fps": 3e-11, "pca": 1.5e-11}
+#: a sensitivity job's priority: independent jobs of about a minute, run where nothing longer waits
+SENSITIVITY_PRIORITY = 60
+#: a dataset job comes before everything: every representation waits for it
+DATASET_PRIORITY = 10**6
+
+
+def represent_seconds(rep: str, n_atoms: int) -> float:
+    """Expected seconds of the representation job of ``rep`` on ``n_atoms`` atoms."""
+    rate = REPRESENT_SECONDS_PER_1000_ATOMS.get(rep, max(REPRESENT_SECONDS_PER_1000_ATOMS.values()))
+    return rate * n_atoms / 1000
+
+
+def selection_seconds(method: str, n_rows: int, n_features: int) -> float:
+    """Expected seconds of the ``method`` selection job on an ``n_rows`` × ``n_features`` matrix."""
+    p = n_features
+    return SELECTION_SECONDS_PER_FLOP.get(method, max(SELECTION_SECONDS_PER_FLOP.values())) * (
+        2.0 * n_rows * p * p + 4.0 * p**3
+    )
+
+
 # --- the rules' requests ----------------------------------------------------------------------
 
 
@@ -301,6 +343,56 @@ class Requests:
         rows, p, n_structures = shape
         reg = self.plan.regression
         return regression_runtime(n_structures, p, n_top=int(reg.get("n_top", 65)), search=reg.get("search", False))
+
+    # --- priorities: the longest jobs first ------------------------------------------------
+
+    dataset_priority = DATASET_PRIORITY
+    sensitivity_priority = SENSITIVITY_PRIORITY
+
+    def dataset_size(self, dataset: str) -> tuple[int, int, list[str]] | None:
+        """(structures, atoms, species) of a dataset before its job has run, where a local
+        extended-XYZ file says it: the dataset's own file once written, else its ``file:``
+        source or its pinned file in the mirror; None where none is at hand."""
+        candidates = [Path(fill(DATASET, dataset=dataset)), *map(Path, self.plan.dataset_source(dataset))]
+        source, mirror = self.plan.dataset_spec(dataset).get("source"), self.plan.data.get("mirror")
+        if mirror and source in PINNED_SOURCES:
+            candidates.append(Path(mirror) / source / PINNED_SOURCES[source]["url"].rsplit("/", 1)[-1])
+        for path in candidates:
+            if path.suffix in (".extxyz", ".xyz") and path.is_file():
+                try:
+                    return extxyz_size(path)
+                except Exception:  # the dataset job reports what is wrong with it
+                    return None
+        return None
+
+    def represent_priority(self, degree: bool = False):
+        """priority of a represent job: its expected seconds (:func:`represent_seconds`)."""
+
+        def priority(wildcards):
+            size = self.dataset_size(wildcards.dataset)
+            rep = self.plan.degree_rep if degree else wildcards.rep
+            return _ceil(represent_seconds(rep, size[1] if size else 1000))
+
+        return priority
+
+    def selection_priority(self, wildcards):
+        """priority of a select_features job: its expected seconds (:func:`selection_seconds`),
+        the matrix's size from the dataset and the representation's feature count."""
+        size = self.dataset_size(wildcards.dataset)
+        variant = wildcards.variant
+        rep, params = variant, None
+        if self.plan.degree_rep and variant.startswith(f"{self.plan.degree_rep}-degree"):
+            rep, params = self.plan.degree_rep, self.plan.degree_params(variant.rsplit("-degree", 1)[1])
+        elif variant.endswith("-std"):
+            rep = variant[: -len("-std")]
+        if size is None or rep not in self.plan.representations:
+            return 0
+        try:
+            species = self.plan.species(wildcards.dataset) or size[2]
+            cls, p = self._features(rep, params or self.plan.rep_params(rep), species)
+        except Exception:
+            return 0
+        return _ceil(selection_seconds(wildcards.method, size[0] if cls.per_structure else size[1], p))
 
     def _sensitivity_features(self, rep):
         try:

@@ -1,6 +1,6 @@
 # Config loading and validation (before any job), wildcard constraints, small accessors.
 # What the config asks for (paths, records, targets, parameters) is descriptor_study.plan;
-# the heavy rules' memory and runtime requests are descriptor_study.resources.Requests.
+# the heavy rules' memory and runtime requests and priorities are descriptor_study.resources.Requests.
 
 import re
 import sys

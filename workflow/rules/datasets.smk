@@ -10,6 +10,7 @@ rule dataset:
         "logs/datasets/{dataset}.log",
     benchmark:
         bench("dataset", "{dataset}")
+    priority: REQUESTS.dataset_priority
     conda:
         "../../envs/data.yaml"
     resources:

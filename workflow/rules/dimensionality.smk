@@ -14,6 +14,7 @@ rule select_features:
         bench("select_features", "{method}/{dataset}/{variant}")
     wildcard_constraints:
         variant="[A-Za-z0-9_.-]+",
+    priority: REQUESTS.selection_priority
     conda:
         "../../envs/analysis.yaml"
     # CUR's selection loop is single-threaded (matrix-vector sized BLAS calls), so a CUR job

@@ -11,6 +11,7 @@ rule represent:
         "logs/representations/{dataset}/{rep}.log",
     benchmark:
         bench("represent", "{dataset}/{rep}")
+    priority: REQUESTS.represent_priority()
     conda:
         "../../envs/representations.yaml"
     threads: PLAN.threads
@@ -41,6 +42,7 @@ if PLAN.degree_rep:
             bench("represent_degree", "{dataset}/{degree}")
         wildcard_constraints:
             degree=r"\d+",
+        priority: REQUESTS.represent_priority(degree=True)
         conda:
             "../../envs/representations.yaml"
         threads: PLAN.threads

@@ -11,6 +11,7 @@ rule sensitivity_curve:
         "logs/sensitivity/{rep}.log",
     benchmark:
         bench("sensitivity_curve", "{rep}")
+    priority: REQUESTS.sensitivity_priority
     conda:
         "../../envs/representations.yaml"
     threads: 1
