@@ -13,8 +13,8 @@ import pandas as pd
 
 from .. import storage
 from ..datasets import dataset_species, read_structures
+from ..joblog import LOG_ONLY
 from ..regression import BEST_RMSE_NOTE, best_rmse_table
-from ..runlog import LOG_ONLY
 
 log = logging.getLogger(__name__)
 
