@@ -227,7 +227,7 @@ def figure9(
         by_model.setdefault(model, {})[rep] = df
     published: dict[str, dict[str, pd.DataFrame]] = {}
     if published_dir and compare_as:
-        from .. import published as pub
+        from ..published import regression as pub
 
         for model, reps in by_model.items():
             for rep in reps:
