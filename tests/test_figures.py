@@ -190,14 +190,15 @@ def test_figure9_draws_what_its_csvs_hold(tmp_path, monkeypatch):
     per representation, a thick dotted training line and a thin solid test line equal to the
     CSV's columns (the top-n panels up to n_top), the legend names training and test, and the
     y range holds every drawn value."""
-    from descriptor_study import regression as rg
     from descriptor_study.plotting import regression
+    from descriptor_study.regression.models import Problem
+    from descriptor_study.regression.sweep import feature_sweep, sweep_sizes
 
     figures = []
     monkeypatch.setattr(regression, "save", lambda fig, stem: figures.append(fig) or [])
     rng = np.random.default_rng(0)
     X = np.abs(rng.normal(size=(90, 80)))
-    P = rg.Problem(
+    P = Problem(
         X, X[:, :5] @ rng.normal(size=5) + 0.1 * rng.normal(size=90), np.full(90, 3.0), np.arange(70), np.arange(70, 90)
     )
     records, sweeps = [], {}
@@ -205,7 +206,7 @@ def test_figure9_draws_what_its_csvs_hold(tmp_path, monkeypatch):
         for rep, ranking in (("SOAP", np.arange(80)), ("ACE", rng.permutation(80))):
             path = tmp_path / model / f"{rep}.csv"
             path.parent.mkdir(exist_ok=True)
-            rg.feature_sweep(P, ranking, model, hyper, rg.sweep_sizes(80, 20, 30)).to_csv(path, index=False)
+            feature_sweep(P, ranking, model, hyper, sweep_sizes(80, 20, 30)).to_csv(path, index=False)
             sweeps[model, rep] = pd.read_csv(path)
             records.append({"model": model, "dataset": "mine", "rep": rep, "path": path})
     regression_stage.figure9(records, "mine", tmp_path / "figure9_mine.png")

@@ -258,7 +258,7 @@ def test_the_plan_passes_n_top_from_the_config(repo_root):
 
 
 def test_best_rmse_table_is_sorted_by_the_test_rmse_it_leads_with():
-    from descriptor_study.regression import best_rmse_table
+    from descriptor_study.regression.table import best_rmse_table
 
     def sweep(test_at_chosen, test_full):
         return pd.DataFrame(
@@ -283,7 +283,7 @@ def test_the_workflow_draws_figure9_with_the_configs_n_top(repo_root, tmp_path, 
     figure9 job gets it, the sweeps fit every size up to it."""
     import json
 
-    from descriptor_study.regression import sweep_sizes
+    from descriptor_study.regression.sweep import sweep_sizes
 
     user = tmp_path / "small.yaml"
     user.write_text(

@@ -18,7 +18,6 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from descriptor_study import regression as rg
 from descriptor_study.datasets.remote import PINNED_SOURCES
 from descriptor_study.errors import ChecksumError, DatasetError, StudyError
 from descriptor_study.pins import PUBLISHED_FILES
@@ -29,6 +28,8 @@ from descriptor_study.published import files as pub_files
 from descriptor_study.published import names as pub_names
 from descriptor_study.published import regression as pub_rr
 from descriptor_study.published import sensitivity as pub_sens
+from descriptor_study.regression.models import Problem
+from descriptor_study.regression.sweep import feature_sweep
 from descriptor_study.stages.dimensionality import run_selection
 from descriptor_study.storage import StoredRepresentation
 from descriptor_study.tables import paper_table1
@@ -376,10 +377,8 @@ def test_sensitivity_panels(published_dir):
 def test_regression_sweeps(published_dir, tmp_path):
     data = _json(published_dir, "RR_results.json")
     rng = np.random.default_rng(1)
-    problem = rg.Problem(
-        rng.normal(size=(12, 4)), rng.normal(size=12), np.full(12, 2.0), np.arange(8), np.arange(8, 12)
-    )
-    ours = rg.feature_sweep(problem, np.arange(4), "rr", {"rr_lambda": 1e-6}, [1, 2, 4])
+    problem = Problem(rng.normal(size=(12, 4)), rng.normal(size=12), np.full(12, 2.0), np.arange(8), np.arange(8, 12))
+    ours = feature_sweep(problem, np.arange(4), "rr", {"rr_lambda": 1e-6}, [1, 2, 4])
     reps = [r for r, subs in data.items() if "test_KRR_RMSE_eV_atom" in subs.get("Si", {})]
     assert sorted(reps) == sorted(["ACSF-X", "ACSF", "SOAP", "SOAPlite", "CHSF", "ACE", "MBTR"])
     for model, (train_key, test_key, _) in pub_rr.MODEL_KEYS.items():

@@ -14,7 +14,7 @@ import pandas as pd
 from .. import storage
 from ..datasets import dataset_species, read_structures
 from ..joblog import LOG_ONLY
-from ..regression import BEST_RMSE_NOTE, best_rmse_table
+from ..regression.table import BEST_RMSE_NOTE, best_rmse_table
 
 log = logging.getLogger(__name__)
 
@@ -46,17 +46,20 @@ def regress_dataset(
 
     Hyperparameters (the CSV's hyperparameters_from says which route): ``hyper`` from config;
     else with ``search`` true one set chosen by cross-validation on the training set at the
-    full feature count (:func:`.regression_search.cv_grid`, the grid and the choice in the log) and
+    full feature count (:func:`.regression.search.cv_grid`, the grid and the choice in the log) and
     held for every size, as the paper held its values; ``search="every_size"`` chooses again at
-    every size (:func:`.regression_search.cross_validate`).  Every row has heldout_rmse, the
+    every size (:func:`.regression.search.cross_validate`).  Every row has heldout_rmse, the
     cross-validation error of its own fit, which the best-RMSE table chooses by.
     """
     import pandas as pd
 
-    from .. import regression as rg
-    from .. import regression_search as rs
     from .. import splits
     from ..errors import ConfigError, DatasetError
+    from ..regression import search as rs
+    from ..regression.folds import CV_FOLDS
+    from ..regression.models import Problem
+    from ..regression.sweep import feature_sweep, sweep_sizes
+    from ..regression.targets import cohesive_targets, isolated_atom_energies
 
     stored = storage.read(h5)
     X = stored.structure_vectors()
@@ -89,8 +92,8 @@ def regress_dataset(
         y = targets_from_file(table["energy"].to_numpy()[keep], [structures[k] for k in keep], e0, dataset)
     else:
         structures = read_structures(dataset_path, require_energy=True, warn_close_atoms=False)
-        e0 = e0 or rg.isolated_atom_energies(structures)
-        y = rg.cohesive_targets(structures, e0, source=str(dataset_path), e0_key=f"datasets.{dataset}.e0")
+        e0 = e0 or isolated_atom_energies(structures)
+        y = cohesive_targets(structures, e0, source=str(dataset_path), e0_key=f"datasets.{dataset}.e0")
         kind, population = "structures", f"the {len(y)} structures of {dataset_path}"
     split = split or {}
     if split.get("file"):  # checked before any fit: indices in range, once each, both parts non-empty
@@ -99,10 +102,10 @@ def regress_dataset(
         train, test = splits.random_split(
             len(y), float(split.get("train_fraction", 0.8)), int(split.get("seed", 0)), dataset=dataset, what=kind
         )
-    problem = rg.Problem(X, y, n_atoms, train, test)
+    problem = Problem(X, y, n_atoms, train, test)
     ranking = pd.read_csv(ranking_csv)["feature"].to_numpy()
     key = ("rr_lambda",) if model == "rr" else ("krr_lambda", "krr_gamma")
-    sizes = rg.sweep_sizes(len(ranking), n_top)
+    sizes = sweep_sizes(len(ranking), n_top)
     what = f"{model} {dataset}/{representation}"
     if hyper and all(k in hyper for k in key):  # the paper's route: the authors' values
         chosen, how = {k: float(hyper[k]) for k in key}, "config"
@@ -118,12 +121,12 @@ def regress_dataset(
             len(test),
         )
     elif search:  # once, at the full feature count, on the training set only; held for every size
-        grid = rs.cv_grid(rg.Problem(X[:, ranking], y, n_atoms, train, test), model)  # the sweep's last size
+        grid = rs.cv_grid(Problem(X[:, ranking], y, n_atoms, train, test), model)  # the sweep's last size
         best = rs.choose(grid, model)
         log.info(
             "%s: %d-fold cross-validation on the %d training structures at all %d features; grid (%s):\n%s",
             what,
-            min(rg.CV_FOLDS, len(train)),
+            min(CV_FOLDS, len(train)),
             len(train),
             len(ranking),
             ", ".join(key),
@@ -144,7 +147,7 @@ def regress_dataset(
         raise ConfigError(
             f"regression.hyperparameters.{representation}: {', '.join(key)} missing and regression.search is off"
         )
-    df = rg.feature_sweep(problem, ranking, model, chosen, sizes)
+    df = feature_sweep(problem, ranking, model, chosen, sizes)
     if how == "cross-validation at every size":
         df["cv_rmse"] = chosen["cv_rmse"].to_numpy()
     df["hyperparameters_from"] = how
@@ -190,7 +193,7 @@ def read_sweeps(sweeps: Iterable[Mapping[str, Any]]) -> dict[tuple[str, str, str
 
 
 def regression_table(sweeps: Iterable[Mapping[str, Any]], csv: str | Path, md: str | Path) -> pd.DataFrame:
-    """Rule ``regression_table``: the best-RMSE table (:func:`.regression.best_rmse_table`) of
+    """Rule ``regression_table``: the best-RMSE table (:func:`.regression.table.best_rmse_table`) of
     the sweep records (see :func:`read_sweeps`) as CSV and Markdown."""
     from .tables import write_table
 

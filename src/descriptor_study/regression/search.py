@@ -1,5 +1,5 @@
 """The regression's hyperparameter search: cross-validation on the training set
-(docs/paper-settings.md), for the sweep of :mod:`.regression`.
+(docs/paper-settings.md), for the sweep of :mod:`.sweep`.
 
 - :func:`cv_grid`: ``folds``-fold cross-validation at the full feature count, every candidate
   of the grid (λ from :data:`LAMBDA_GRID`; for KRR γ from :data:`GAMMA_FACTORS` / the median
@@ -7,17 +7,17 @@
   smallest error among those that passed; :func:`search_hyperparameters` is the two together,
   the one set the whole sweep holds.
 - :func:`cross_validate`: the choice made again at every size, a table with a row per n
-  (what :func:`.regression.feature_sweep` takes as ``hyper``).
+  (what :func:`.sweep.feature_sweep` takes as ``hyper``).
 - RR: one SVD serves the whole λ grid, or per λ one stacked factor every size
-  (:class:`.regression._RidgePrefixes`); KRR: one tridiagonalisation of a kernel serves every
+  (:class:`.folds._RidgePrefixes`); KRR: one tridiagonalisation of a kernel serves every
   λ (:func:`_shifted_solves`).
-- Candidates that :func:`.regression.fit_status` would reject as ill-conditioned in some fold,
+- Candidates that :func:`.models.fit_status` would reject as ill-conditioned in some fold,
   or whose validation error is not finite, are not chosen.
 
 The folds, the scaling, the distances and the model's hyperparameter names are the
-regression's own (:func:`.regression._folds`, :func:`.regression.normalise`,
-:func:`.regression._add_squared_distances`, :func:`.regression._hyper_keys`): this module
-imports :mod:`.regression`, never the other way round.
+regression's own (:func:`.folds._folds`, :func:`.models.normalise`,
+:func:`.models._add_squared_distances`, :func:`.hyperparameters._hyper_keys`): this module
+imports them, never the other way round.
 """
 
 from __future__ import annotations
@@ -29,19 +29,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .errors import DatasetError
-from .regression import (
-    CV_FOLDS,
-    EPS,
-    Problem,
-    _add_squared_distances,
-    _blas_threads,
-    _block_solve,
-    _folds,
-    _hyper_keys,
-    _RidgePrefixes,
-    normalise,
-)
+from ..errors import DatasetError
+from .folds import CV_FOLDS, _folds, _RidgePrefixes
+from .hyperparameters import _hyper_keys
+from .models import EPS, Problem, _add_squared_distances, _blas_threads, _block_solve, normalise
 
 log = logging.getLogger(__name__)
 
