@@ -130,7 +130,7 @@ def test_a_log_only_record_goes_to_the_log_file_not_the_console(tmp_path: Path, 
     log_file = tmp_path / "job.log"
     try:
         joblog._setup_logging([log_file])
-        log = logging.getLogger("descriptor_study.stages.regression")
+        log = logging.getLogger("descriptor_study.regression.search")
         log.info(
             "rr D/ACSF: 5-fold cross-validation; grid (rr_lambda):\n rr_lambda  cv_rmse\n 1e-12  0.02",
             extra=joblog.LOG_ONLY,
@@ -147,5 +147,5 @@ def test_a_log_only_record_goes_to_the_log_file_not_the_console(tmp_path: Path, 
     console = capsys.readouterr().err
     assert "chosen {'rr_lambda': 1e-12}" in console and "grid" not in console and "1e-12  0.02" not in console
     text = log_file.read_text()
-    assert " INFO descriptor_study.stages.regression: rr D/ACSF: 5-fold cross-validation; grid (rr_lambda):" in text
+    assert " INFO descriptor_study.regression.search: rr D/ACSF: 5-fold cross-validation; grid (rr_lambda):" in text
     assert "\n 1e-12  0.02\n" in text and "chosen {'rr_lambda': 1e-12}" in text

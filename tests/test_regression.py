@@ -457,7 +457,7 @@ def test_search_route_holds_one_choice_and_records_it(tmp_path, caplog):
 
     study = _two_species_study(tmp_path)
     study.update(hyper=None, search=True, split={"train_fraction": 0.6, "seed": 0})
-    with caplog.at_level(logging.INFO, logger="descriptor_study.stages.regression"):
+    with caplog.at_level(logging.INFO, logger="descriptor_study.regression.search"):
         df = regress_dataset(**study, e0={"Si": -100.0, "C": -7.5})
     written = pd.read_csv(tmp_path / "out.csv")
     cols = ["n", "train_rmse", "test_rmse", "percent", "rr_lambda", "status", "heldout_rmse", "hyperparameters_from"]

@@ -3,6 +3,7 @@ against the number of CUR-ranked features."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable, Mapping
 
 import numpy as np
@@ -21,6 +22,8 @@ from .models import (
     normalise,
     rmse_per_atom,
 )
+
+log = logging.getLogger(__name__)
 
 
 def sweep_sizes(n_features: int, n_top: int = 65, n_log: int = 60) -> np.ndarray:
@@ -207,3 +210,32 @@ def _heldout_projector(Q1: np.ndarray, z: np.ndarray, y: np.ndarray, n_atoms: np
         done = n
         out.append(float(np.mean(errs)))
     return out
+
+
+def labelled_sweep(
+    problem: Problem,
+    ranking: np.ndarray,
+    model: str,
+    chosen: Mapping[str, float] | pd.DataFrame,
+    how: str,
+    sizes: Iterable[int],
+    what: str,
+) -> pd.DataFrame:
+    """:func:`feature_sweep` with the hyperparameters ``chosen`` and where they came from
+    (``how``, column hyperparameters_from; chosen at every size: their cross-validation
+    error too, cv_rmse); the failed fits in one warning naming the sweep (``what``)."""
+    df = feature_sweep(problem, ranking, model, chosen, sizes)
+    if how == "cross-validation at every size":
+        df["cv_rmse"] = chosen["cv_rmse"].to_numpy()
+    df["hyperparameters_from"] = how
+    failed = df[df["status"] != "ok"]
+    if len(failed):
+        log.warning(
+            "%s: %d of %d fits failed (RMSEs NaN, not drawn, not tabulated), first at n = %d: %s",
+            what,
+            len(failed),
+            len(df),
+            int(failed["n"].iloc[0]),
+            failed["status"].iloc[0],
+        )
+    return df

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..errors import DatasetError
+from ..datasets import dataset_species
+from ..errors import ConfigError, DatasetError
 
 
 def isolated_atom_energies(structures) -> dict[str, float]:
@@ -35,3 +36,19 @@ def cohesive_targets(
             )
         out.append(float(atoms.info["energy"]) - sum(e0[s] for s in symbols))
     return np.asarray(out)
+
+
+def targets_from_file(energies, structures, e0: dict[str, float] | None, dataset: str) -> np.ndarray:
+    """Cohesive energies E − Σ_atoms E0[species] for the energies of a targets file and the
+    dataset's structures they belong to (same order); E0 from config ``datasets.<dataset>.e0``.
+    A species without an E0 ends in one ConfigError naming that key and the species."""
+    e0 = dict(e0 or {})
+    present = dataset_species(structures)
+    missing = [s for s in present if s not in e0]
+    if missing:
+        raise ConfigError(
+            f"datasets.{dataset}.e0: no isolated-atom energy for {', '.join(missing)} "
+            f"(the targets-file route needs E0 of every species: {', '.join(present)})"
+        )
+    reference = np.array([sum(e0[s] for s in atoms.get_chemical_symbols()) for atoms in structures], dtype=float)
+    return np.asarray(energies, dtype=float) - reference

@@ -3,7 +3,6 @@ representation), Figure 9 and the best-RMSE table."""
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -12,11 +11,8 @@ import numpy as np
 import pandas as pd
 
 from .. import storage
-from ..datasets import dataset_species, read_structures
-from ..joblog import LOG_ONLY
+from ..datasets import read_structures
 from ..regression.table import BEST_RMSE_NOTE, best_rmse_table
-
-log = logging.getLogger(__name__)
 
 
 def regress_dataset(
@@ -55,11 +51,10 @@ def regress_dataset(
 
     from .. import splits
     from ..errors import ConfigError, DatasetError
-    from ..regression import search as rs
-    from ..regression.folds import CV_FOLDS
     from ..regression.models import Problem
-    from ..regression.sweep import feature_sweep, sweep_sizes
-    from ..regression.targets import cohesive_targets, isolated_atom_energies
+    from ..regression.search import choose_hyperparameters
+    from ..regression.sweep import labelled_sweep, sweep_sizes
+    from ..regression.targets import cohesive_targets, isolated_atom_energies, targets_from_file
 
     stored = storage.read(h5)
     X = stored.structure_vectors()
@@ -104,85 +99,14 @@ def regress_dataset(
         )
     problem = Problem(X, y, n_atoms, train, test)
     ranking = pd.read_csv(ranking_csv)["feature"].to_numpy()
-    key = ("rr_lambda",) if model == "rr" else ("krr_lambda", "krr_gamma")
     sizes = sweep_sizes(len(ranking), n_top)
     what = f"{model} {dataset}/{representation}"
-    if hyper and all(k in hyper for k in key):  # the paper's route: the authors' values
-        chosen, how = {k: float(hyper[k]) for k in key}, "config"
-        log.info("%s: %s from config; %d train, %d test", what, chosen, len(train), len(test))
-    elif search == "every_size":  # chosen again at every size, on the training set only
-        chosen, how = rs.cross_validate(problem, ranking, model, sizes), "cross-validation at every size"
-        log.info(
-            "%s: cross-validated at each of %d sizes (%s); %d train, %d test",
-            what,
-            len(sizes),
-            ", ".join(f"{k} {chosen[k].min():.3g}..{chosen[k].max():.3g}" for k in key),
-            len(train),
-            len(test),
-        )
-    elif search:  # once, at the full feature count, on the training set only; held for every size
-        grid = rs.cv_grid(Problem(X[:, ranking], y, n_atoms, train, test), model)  # the sweep's last size
-        best = rs.choose(grid, model)
-        log.info(
-            "%s: %d-fold cross-validation on the %d training structures at all %d features; grid (%s):\n%s",
-            what,
-            min(CV_FOLDS, len(train)),
-            len(train),
-            len(ranking),
-            ", ".join(key),
-            grid.to_string(index=False, float_format=lambda v: f"{v:.4g}"),
-            extra=LOG_ONLY,  # the grid in the job's log; the choice below on the console too
-        )
-        if best is None:
-            raise DatasetError(
-                f"{what}: no hyperparameter candidate passed cross-validation (every one ill-conditioned "
-                f"or non-finite); set regression.hyperparameters.{representation}"
-            )
-        chosen = best
-        how = f"cross-validation at all {len(ranking)} features"
-        log.info(
-            "%s: chosen %s, held for all %d sizes; %d train, %d test", what, chosen, len(sizes), len(train), len(test)
-        )
-    else:
-        raise ConfigError(
-            f"regression.hyperparameters.{representation}: {', '.join(key)} missing and regression.search is off"
-        )
-    df = feature_sweep(problem, ranking, model, chosen, sizes)
-    if how == "cross-validation at every size":
-        df["cv_rmse"] = chosen["cv_rmse"].to_numpy()
-    df["hyperparameters_from"] = how
-    failed = df[df["status"] != "ok"]
-    if len(failed):
-        log.warning(
-            "%s %s/%s: %d of %d fits failed (RMSEs NaN, not drawn, not tabulated), first at n = %d: %s",
-            model,
-            dataset,
-            representation,
-            len(failed),
-            len(df),
-            int(failed["n"].iloc[0]),
-            failed["status"].iloc[0],
-        )
+    chosen, how = choose_hyperparameters(
+        problem, ranking, model, sizes, hyper, search, what=what, representation=representation
+    )
+    df = labelled_sweep(problem, ranking, model, chosen, how, sizes, what)
     storage.write_csv(df, out_csv)
     return df
-
-
-def targets_from_file(energies, structures, e0: dict[str, float] | None, dataset: str) -> np.ndarray:
-    """Cohesive energies E − Σ_atoms E0[species] for the energies of a targets file and the
-    dataset's structures they belong to (same order); E0 from config ``datasets.<dataset>.e0``.
-    A species without an E0 ends in one ConfigError naming that key and the species."""
-    from ..errors import ConfigError
-
-    e0 = dict(e0 or {})
-    present = dataset_species(structures)
-    missing = [s for s in present if s not in e0]
-    if missing:
-        raise ConfigError(
-            f"datasets.{dataset}.e0: no isolated-atom energy for {', '.join(missing)} "
-            f"(the targets-file route needs E0 of every species: {', '.join(present)})"
-        )
-    reference = np.array([sum(e0[s] for s in atoms.get_chemical_symbols()) for atoms in structures], dtype=float)
-    return np.asarray(energies, dtype=float) - reference
 
 
 def read_sweeps(sweeps: Iterable[Mapping[str, Any]]) -> dict[tuple[str, str, str], pd.DataFrame]:
