@@ -60,7 +60,9 @@ def alnicu_structure_vectors() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 
 def problem(n_structures: int | None):
-    from descriptor_study import regression as rg
+    from descriptor_study.regression.models import (
+        Problem,
+    )
     from descriptor_study.splits import random_split
 
     X, n_atoms, energy = alnicu_structure_vectors()
@@ -71,47 +73,61 @@ def problem(n_structures: int | None):
     # a cohesive-energy-like target: total energy minus a least-squares energy per atom
     y = energy - n_atoms * (energy @ n_atoms) / (n_atoms @ n_atoms) if np.all(np.isfinite(energy)) else n_atoms * 0.1
     train, test = random_split(len(y), 0.8, 0)
-    return rg.Problem(X, y, n_atoms.astype(float), train, test)
+    return Problem(X, y, n_atoms.astype(float), train, test)
 
 
 def single_rr(P, lam):
-    from descriptor_study import regression as rg
+    from descriptor_study.regression.models import (
+        normalise,
+        ridge_qr,
+        rmse_per_atom,
+    )
 
-    Xtr, Xte = rg.normalise(P.X[P.train], P.X[P.test])
-    c = rg.ridge_qr(Xtr, P.y[P.train], lam)
-    return rg.rmse_per_atom(Xte @ c, P.y[P.test], P.n_atoms[P.test])
+    Xtr, Xte = normalise(P.X[P.train], P.X[P.test])
+    c = ridge_qr(Xtr, P.y[P.train], lam)
+    return rmse_per_atom(Xte @ c, P.y[P.test], P.n_atoms[P.test])
 
 
 def single_krr(P, lam, gamma):
     import scipy.linalg
 
-    from descriptor_study import regression as rg
+    from descriptor_study.regression.models import (
+        _add_squared_distances,
+        normalise,
+        rmse_per_atom,
+    )
 
-    Xtr, Xte = rg.normalise(P.X[P.train], P.X[P.test])
+    Xtr, Xte = normalise(P.X[P.train], P.X[P.test])
     Dtr, Dte = np.zeros((len(Xtr), len(Xtr))), np.zeros((len(Xte), len(Xtr)))
-    rg._add_squared_distances(Dtr, Xtr)
-    rg._add_squared_distances(Dte, Xte, Xtr)
+    _add_squared_distances(Dtr, Xtr)
+    _add_squared_distances(Dte, Xte, Xtr)
     coef = scipy.linalg.solve(np.exp(-gamma * Dtr) + lam * np.eye(len(Xtr)), P.y[P.train], assume_a="pos")
-    return rg.rmse_per_atom(np.exp(-gamma * Dte) @ coef, P.y[P.test], P.n_atoms[P.test])
+    return rmse_per_atom(np.exp(-gamma * Dte) @ coef, P.y[P.test], P.n_atoms[P.test])
 
 
 def median_distance(P) -> float:
-    from descriptor_study import regression as rg
+    from descriptor_study.regression.models import (
+        _add_squared_distances,
+        normalise,
+    )
 
-    Xtr = rg.normalise(P.X[P.train], P.X[P.train])[0]
+    Xtr = normalise(P.X[P.train], P.X[P.train])[0]
     D = np.zeros((len(Xtr), len(Xtr)))
-    rg._add_squared_distances(D, Xtr)
+    _add_squared_distances(D, Xtr)
     return float(np.median(D[np.triu_indices(len(D), 1)]))
 
 
 def distance_rounding(P, gamma: float, rows: int = 400) -> float:
     """Largest |γ·(D − D_exact)| over the first ``rows`` training structures: the matrix-product
     distances against explicit differences."""
-    from descriptor_study import regression as rg
+    from descriptor_study.regression.models import (
+        _add_squared_distances,
+        normalise,
+    )
 
-    Xtr = rg.normalise(P.X[P.train], P.X[P.train])[0][:rows]
+    Xtr = normalise(P.X[P.train], P.X[P.train])[0][:rows]
     D = np.zeros((len(Xtr), len(Xtr)))
-    rg._add_squared_distances(D, Xtr)
+    _add_squared_distances(D, Xtr)
     exact = np.zeros_like(D)
     for i in range(len(Xtr)):
         exact[i] = np.sum((Xtr - Xtr[i]) ** 2, axis=1)
@@ -120,10 +136,12 @@ def distance_rounding(P, gamma: float, rows: int = 400) -> float:
 
 def timed(f, *args):
     """Seconds and result of f(*args), under the BLAS thread policy the sweep uses for this size."""
-    from descriptor_study import regression as rg
+    from descriptor_study.regression.models import (
+        _blas_threads,
+    )
 
     P = args[0]
-    with rg._blas_threads(len(P.train)):
+    with _blas_threads(len(P.train)):
         t = time.perf_counter()
         out = f(*args)
         return time.perf_counter() - t, out
@@ -137,13 +155,13 @@ def main() -> None:
     ap.add_argument("--every-size", action="store_true", help="also time the search at every size (the option)")
     ap.add_argument("--json", type=Path, help="also write the rows as JSON here (benchmarks/goals.py reads it)")
     args = ap.parse_args()
-    from descriptor_study import regression as rg
-    from descriptor_study import regression_search as rs
+    from descriptor_study.regression.search import choose, cross_validate, cv_grid
+    from descriptor_study.regression.sweep import feature_sweep, sweep_sizes
 
     P = problem(args.structures)
     p = P.X.shape[1]
     ranking = np.argsort(-np.sqrt(np.mean(P.X[P.train] ** 2, axis=0)), kind="stable")  # order does not change the work
-    sizes = rg.sweep_sizes(p, 65)
+    sizes = sweep_sizes(p, 65)
     lam, gamma = 1e-6, 1.0 / median_distance(P)
     print(f"{len(P.y)} structures ({len(P.train)} train), {p} features, {len(sizes)} sizes")
     rounding = distance_rounding(P, 3.0 * gamma)  # the largest γ of the CV grid
@@ -153,31 +171,31 @@ def main() -> None:
     t_krr, rmse = timed(single_krr, P, lam, gamma)
     rows.append(("krr_one", f"KRR, one solve, n = {p}", t_krr, "KRR", f"test RMSE {rmse:.4g}"))
     print(rows)
-    t, _ = timed(rg.feature_sweep, P, ranking, "rr", {"rr_lambda": lam}, sizes)
+    t, _ = timed(feature_sweep, P, ranking, "rr", {"rr_lambda": lam}, sizes)
     rows.append(("rr_sweep", f"RR sweep, fixed λ, {len(sizes)} sizes", t, "RR", ""))
-    t, _ = timed(rg.feature_sweep, P, ranking, "krr", {"krr_lambda": lam, "krr_gamma": gamma}, sizes)
+    t, _ = timed(feature_sweep, P, ranking, "krr", {"krr_lambda": lam, "krr_gamma": gamma}, sizes)
     rows.append(("krr_sweep", f"KRR sweep, fixed λ and γ, {len(sizes)} sizes", t, "KRR", ""))
     print(rows[-2:])
     if not args.skip_cv:
         for model, key in (("rr", "rr_cv"), ("krr", "krr_cv")):  # the default: one search at all features
-            t_grid, grid = timed(rs.cv_grid, P, model)
-            chosen = rs.choose(grid, model)
-            t_sw, _ = timed(rg.feature_sweep, P, ranking, model, chosen, sizes)
+            t_grid, grid = timed(cv_grid, P, model)
+            chosen = choose(grid, model)
+            t_sw, _ = timed(feature_sweep, P, ranking, model, chosen, sizes)
             what = (
                 f"{model.upper()} sweep + CV search once at all features ({len(grid)} candidates), {len(sizes)} sizes"
             )
             rows.append((key, what, t_grid + t_sw, model.upper(), f"search {t_grid:.2f} s, chose {chosen}"))
             print(rows[-1])
     if args.every_size:
-        t_cv, table = timed(rs.cross_validate, P, ranking, "rr", sizes)
-        t_sw, _ = timed(rg.feature_sweep, P, ranking, "rr", table, sizes)
+        t_cv, table = timed(cross_validate, P, ranking, "rr", sizes)
+        t_sw, _ = timed(feature_sweep, P, ranking, "rr", table, sizes)
         what = f"RR sweep + CV search at every size (5 folds × 15 λ), {len(sizes)} sizes"
         rows.append(("rr_every", what, t_cv + t_sw, "RR", ""))
         print(rows[-1])
         k = args.cv_sizes
         part = sizes if not k or k >= len(sizes) else sizes[np.unique(np.linspace(0, len(sizes) - 1, k).astype(int))]
-        t_cv, table = timed(rs.cross_validate, P, ranking, "krr", part)
-        t_sw, _ = timed(rg.feature_sweep, P, ranking, "krr", table, part)
+        t_cv, table = timed(cross_validate, P, ranking, "krr", part)
+        t_sw, _ = timed(feature_sweep, P, ranking, "krr", table, part)
         scale = len(sizes) / len(part)
         note = "" if scale == 1 else f"extrapolated: {len(part)} sizes timed ({t_cv + t_sw:.1f} s) × {scale:.1f}"
         what = f"KRR sweep + CV search at every size (5 folds × 15 λ × 6 γ), {len(sizes)} sizes"

@@ -62,7 +62,7 @@ def _description(schema, dotted: str) -> str:
 def test_the_defaults_the_descriptions_give_are_the_code_s(schema, repo_root):
     from descriptor_study import splits
     from descriptor_study.datasets.generate import GENERATORS
-    from descriptor_study.regression import sweep_sizes
+    from descriptor_study.regression.sweep import sweep_sizes
     from descriptor_study.sensitivity import SETTING_DEFAULTS
     from descriptor_study.stages.regression import regress_dataset
 

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from conftest import run_snakemake
 
-from descriptor_study import runlog
+from descriptor_study import joblog
 
 BROKEN = "2\nthis is not an extxyz comment line = = =\nSi 0 0 0\n"
 
@@ -59,7 +59,7 @@ def test_a_failed_run_ends_with_the_jobs_one_line(tmp_path: Path) -> None:
     (printed,) = [line for line in res.stderr.splitlines() if " descriptor_study: " in line]
     said = printed.split(" descriptor_study: ", 1)[1]
     assert "mine.extxyz: line 1: structure 0 announces 2 atoms but only 1 lines follow its comment line" in said
-    assert runlog.failure_lines(tmp_path / "logs/datasets/mine.log") == [said]
+    assert joblog.failure_lines(tmp_path / "logs/datasets/mine.log") == [said]
     # and the run ends with it, after Snakemake's lines
     header, last = _last_lines(res.stderr, 2)
     assert header == "Failed: dataset mine (log: logs/datasets/mine.log):", res.stderr[-3000:]
@@ -99,7 +99,7 @@ def test_quieting_keeps_other_warnings_and_jax_warnings(caplog) -> None:
     from DScribe's module, and a warning of jax's backend logger still show."""
     with warnings.catch_warnings(record=True) as seen:
         warnings.simplefilter("always")
-        runlog.quiet_library_noise()
+        joblog.quiet_library_noise()
         for message, module in [
             ("Please use atoms.calc", "dscribe.core.system"),  # left out
             ("Please use atoms.calc", "mine"),
@@ -113,7 +113,7 @@ def test_quieting_keeps_other_warnings_and_jax_warnings(caplog) -> None:
     jax = logging.getLogger("jax._src.xla_bridge")
     with caplog.at_level(logging.INFO):
         jax.setLevel(logging.NOTSET)
-        runlog.quiet_library_noise()
+        joblog.quiet_library_noise()
         jax.info("Unable to initialize backend 'tpu': no libtpu")
         jax.warning("An NVIDIA GPU may be present on this machine, but a CUDA-enabled jaxlib is not installed.")
     jax.setLevel(logging.NOTSET)
@@ -129,11 +129,11 @@ def test_a_log_only_record_goes_to_the_log_file_not_the_console(tmp_path: Path, 
     saved = root.handlers[:], root.level
     log_file = tmp_path / "job.log"
     try:
-        runlog._setup_logging([log_file])
-        log = logging.getLogger("descriptor_study.stages.regression")
+        joblog._setup_logging([log_file])
+        log = logging.getLogger("descriptor_study.regression.search")
         log.info(
             "rr D/ACSF: 5-fold cross-validation; grid (rr_lambda):\n rr_lambda  cv_rmse\n 1e-12  0.02",
-            extra=runlog.LOG_ONLY,
+            extra=joblog.LOG_ONLY,
         )
         log.info("rr D/ACSF: chosen {'rr_lambda': 1e-12}")
         for handler in root.handlers:
@@ -147,5 +147,5 @@ def test_a_log_only_record_goes_to_the_log_file_not_the_console(tmp_path: Path, 
     console = capsys.readouterr().err
     assert "chosen {'rr_lambda': 1e-12}" in console and "grid" not in console and "1e-12  0.02" not in console
     text = log_file.read_text()
-    assert " INFO descriptor_study.stages.regression: rr D/ACSF: 5-fold cross-validation; grid (rr_lambda):" in text
+    assert " INFO descriptor_study.regression.search: rr D/ACSF: 5-fold cross-validation; grid (rr_lambda):" in text
     assert "\n 1e-12  0.02\n" in text and "chosen {'rr_lambda': 1e-12}" in text

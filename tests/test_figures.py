@@ -7,8 +7,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from descriptor_study import published as pub
 from descriptor_study.plotting.style import dataset_colour, readable, representation_colour
+from descriptor_study.published import dimensionality as pub_dim
+from descriptor_study.published import regression as pub_rr
+from descriptor_study.published import sensitivity as pub_sens
 from descriptor_study.stages import dimensionality as dimensionality_stage
 from descriptor_study.stages import regression as regression_stage
 from descriptor_study.stages import sensitivity as sensitivity_stage
@@ -35,7 +37,7 @@ def test_figure6_overlays_the_published_curve_dashed_in_the_dataset_colour(tmp_p
     dimensionality_stage.figure6(curves, [], [], tmp_path / "figure6.png", published_dir, {"AlNiCu-mine": "AlNiCu"})
     fig = captured[0]
     for ax, rep in zip(fig.axes, ["SOAP", "CHSF"]):
-        expected = pub.curve(published_dir, "cur", rep, "AlNiCu")
+        expected = pub_dim.curve(published_dir, "cur", rep, "AlNiCu")
         dashed = [l for label, l in lines(ax).items() if "published" in label]
         assert len(dashed) == 1, [l.get_label() for l in ax.get_lines()]
         line = dashed[0]
@@ -83,13 +85,13 @@ def test_figure6_panels_follow_the_classes(tmp_path, published_dir, captured):
     mbtr = lines(axes[2])
     dotted = [l for label, l in mbtr.items() if label.startswith("Si(STD)")]
     assert len(dotted) == 1 and dotted[0].get_linestyle() == ":"
-    std_published = pub.curve(published_dir, "cur", "MBTR-std", "Si")
+    std_published = pub_dim.curve(published_dir, "cur", "MBTR-std", "Si")
     grey = [l for l in mbtr.values() if "published" in l.get_label() and l.get_color() == "0.4"]
     assert len(grey) == 1 and np.allclose(grey[0].get_ydata(), np.maximum(std_published["error"], 1e-17))
     sweep = lines(axes[3])
     assert [label for label in sweep if "published" not in label] == ["degree 6 (16)", "degree 9 (19)"]
     for d in (6, 9):
-        expected = pub.curve(published_dir, "cur", f"ACE-degree{d}", "AlNiCu")
+        expected = pub_dim.curve(published_dir, "cur", f"ACE-degree{d}", "AlNiCu")
         [line] = [l for label, l in sweep.items() if label.startswith(f"degree {d}") and "published" in label]
         assert np.allclose(line.get_ydata(), np.maximum(expected["error"], 1e-17))
 
@@ -101,7 +103,7 @@ def test_figures_7_and_8_take_names_and_colours_from_records_and_classes(tmp_pat
     axes = captured[0].axes
     assert [ax.get_title() for ax in axes[:2]] == ["(a) ACSF", "(b) MBTR"]
     assert [ax.title.get_color() for ax in axes[:2]] == [representation_colour("ACSF"), representation_colour("MBTR")]
-    expected = pub.curve(published_dir, "pca", "ACSF", "AlNiCu")
+    expected = pub_dim.curve(published_dir, "pca", "ACSF", "AlNiCu")
     [line] = [l for l in axes[0].get_lines() if "published" in l.get_label()]
     assert np.allclose(line.get_ydata(), np.maximum(expected["variance_ratio"], 1e-20))
 
@@ -113,7 +115,8 @@ def test_figures_7_and_8_take_names_and_colours_from_records_and_classes(tmp_pat
     got = lines(ax)
     assert {"CUR", "FPS", "CUR published", "FPS published"} <= set(got)
     assert np.allclose(
-        got["FPS published"].get_ydata(), np.maximum(pub.curve(published_dir, "fps", "SOAP", "CHON")["error"], 1e-17)
+        got["FPS published"].get_ydata(),
+        np.maximum(pub_dim.curve(published_dir, "fps", "SOAP", "CHON")["error"], 1e-17),
     )
 
 
@@ -147,11 +150,11 @@ def test_figure5_overlays_the_authors_curves(tmp_path, published_dir, captured):
     line = [
         l for l in ax.get_lines() if l.get_label() == "_published" and l.get_color() == representation_colour("CHSF")
     ][0]
-    expected = pub.sensitivity(published_dir, "fig5a", "CHSF")
+    expected = pub_sens.sensitivity(published_dir, "fig5a", "CHSF")
     assert line.get_color() == representation_colour("CHSF")
     assert np.allclose(line.get_xdata(), expected["t"])
     fig4_line = [l for l in captured[1].axes[0].get_lines() if l.get_label() == "_published"][0]
-    v = pub.sensitivity(published_dir, "fig4", "CHSF")["dV"].to_numpy()
+    v = pub_sens.sensitivity(published_dir, "fig4", "CHSF")["dV"].to_numpy()
     assert np.nanmax(fig4_line.get_ydata()) == pytest.approx(0.1)  # rescaled through (0.1, 0.1) as ours
     assert np.allclose(fig4_line.get_ydata(), np.where(v > 0, 0.1 * v / v.max(), np.nan), equal_nan=True)
     assert "published (dashed)" in [t.get_text() for t in fig5.legends[0].get_texts()]
@@ -174,7 +177,7 @@ def test_figure9_overlays_the_published_test_rmse(tmp_path, published_dir, monke
     regression_stage.figure9([paths["rr"], paths["krr"]], "mine", tmp_path / "figure9_mine.png", published_dir, "Si")
     ax = figures[0].axes[1]  # (b) RR over all features
     dashed = [l for l in ax.get_lines() if l.get_label() == "_published"]
-    expected = pub.regression(published_dir, "rr", "Si", "SOAP")
+    expected = pub_rr.regression(published_dir, "rr", "Si", "SOAP")
     assert len(dashed) == 1 and dashed[0].get_color() == representation_colour("SOAP")
     assert np.allclose(dashed[0].get_xdata(), expected["percent"]) and np.allclose(
         dashed[0].get_ydata(), expected["test_rmse"]
@@ -187,14 +190,15 @@ def test_figure9_draws_what_its_csvs_hold(tmp_path, monkeypatch):
     per representation, a thick dotted training line and a thin solid test line equal to the
     CSV's columns (the top-n panels up to n_top), the legend names training and test, and the
     y range holds every drawn value."""
-    from descriptor_study import regression as rg
     from descriptor_study.plotting import regression
+    from descriptor_study.regression.models import Problem
+    from descriptor_study.regression.sweep import feature_sweep, sweep_sizes
 
     figures = []
     monkeypatch.setattr(regression, "save", lambda fig, stem: figures.append(fig) or [])
     rng = np.random.default_rng(0)
     X = np.abs(rng.normal(size=(90, 80)))
-    P = rg.Problem(
+    P = Problem(
         X, X[:, :5] @ rng.normal(size=5) + 0.1 * rng.normal(size=90), np.full(90, 3.0), np.arange(70), np.arange(70, 90)
     )
     records, sweeps = [], {}
@@ -202,7 +206,7 @@ def test_figure9_draws_what_its_csvs_hold(tmp_path, monkeypatch):
         for rep, ranking in (("SOAP", np.arange(80)), ("ACE", rng.permutation(80))):
             path = tmp_path / model / f"{rep}.csv"
             path.parent.mkdir(exist_ok=True)
-            rg.feature_sweep(P, ranking, model, hyper, rg.sweep_sizes(80, 20, 30)).to_csv(path, index=False)
+            feature_sweep(P, ranking, model, hyper, sweep_sizes(80, 20, 30)).to_csv(path, index=False)
             sweeps[model, rep] = pd.read_csv(path)
             records.append({"model": model, "dataset": "mine", "rep": rep, "path": path})
     regression_stage.figure9(records, "mine", tmp_path / "figure9_mine.png")

@@ -180,13 +180,13 @@ def test_figure7_legends_cover_no_curve(tmp_path, captured, published_dir):
     """The published PCA spectra of ACSF-X and ACSF on the four datasets drawn as ours, with
     the published overlay: panel (b)'s AlNiCu curve drops to the floor part way; no panel's
     legend box meets a curve (a segment as well as a point), reference lines apart."""
-    from descriptor_study import published as pub
+    from descriptor_study.published import dimensionality as pub_dim
 
     datasets = ["Si", "CHON", "AlNiCu", "TiO2"]
     records = []
     for rep in ("ACSF-X", "ACSF"):
         for d in datasets:
-            df = pub.curve(published_dir, "pca", rep, d)
+            df = pub_dim.curve(published_dir, "pca", rep, d)
             records.append(curve_record(tmp_path, "pca", d, rep, df))
     dimensionality_stage.figure7(records, tmp_path / "figure7.png", published_dir, {d: d for d in datasets})
     (fig,) = captured
@@ -258,7 +258,7 @@ def test_the_plan_passes_n_top_from_the_config(repo_root):
 
 
 def test_best_rmse_table_is_sorted_by_the_test_rmse_it_leads_with():
-    from descriptor_study.regression import best_rmse_table
+    from descriptor_study.regression.table import best_rmse_table
 
     def sweep(test_at_chosen, test_full):
         return pd.DataFrame(
@@ -283,7 +283,7 @@ def test_the_workflow_draws_figure9_with_the_configs_n_top(repo_root, tmp_path, 
     figure9 job gets it, the sweeps fit every size up to it."""
     import json
 
-    from descriptor_study.regression import sweep_sizes
+    from descriptor_study.regression.sweep import sweep_sizes
 
     user = tmp_path / "small.yaml"
     user.write_text(

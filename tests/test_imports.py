@@ -103,7 +103,7 @@ def test_the_graph_sees_the_imports_it_should():
     """The reading of the source finds relative, absolute and function-level imports."""
     graph = _graph()
     assert "descriptor_study.pins" in graph["descriptor_study.datasets.remote"]  # from ..pins import
-    assert "descriptor_study.datasets.remote" in graph["descriptor_study.published"]  # inside fetch_published
+    assert "descriptor_study.datasets.remote" in graph["descriptor_study.published.fetch"]  # inside fetch_published
     assert "descriptor_study.representations.base" in graph["descriptor_study.representations.registry"]
     # a module's import of its own package is no edge
     assert "descriptor_study.representations" not in graph["descriptor_study.representations.registry"]

@@ -24,8 +24,8 @@ REPORT_MARK = "<!-- the run's results/reproduction.md, as written -->\n"
 #: studies, the datasets and the comparison (the science modules and the stage functions that
 #: run them on the files), the offline config and the pinned libraries.  ``path::name,...``
 #: takes only those top-level definitions of a module (and its imports and constants).  Not
-#: listed: ``regression.py`` and ``stages/regression.py``, since the offline config runs no
-#: regression (checked below).
+#: listed: the ``regression`` package and ``stages/regression.py``, since the offline config
+#: runs no regression (checked below).
 RESULT_DEFINING = [
     "src/descriptor_study/representations",
     "src/descriptor_study/datasets",
@@ -42,11 +42,11 @@ RESULT_DEFINING = [
     "src/descriptor_study/atomic.py",
     "src/descriptor_study/storage.py",
     "src/descriptor_study/finite.py",
-    "src/descriptor_study/published.py",
+    "src/descriptor_study/published",
     "src/descriptor_study/pins.py",
     "src/descriptor_study/versions.py",
     "src/descriptor_study/checksums.py",
-    "src/descriptor_study/reproduction.py",
+    "src/descriptor_study/reproduction",
     "config/reproduce-offline.yaml",
     "envs/constraints.txt",
 ]

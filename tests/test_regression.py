@@ -8,19 +8,17 @@ import pytest
 from ase import Atoms
 
 from descriptor_study.errors import DatasetError
-from descriptor_study.regression import (
+from descriptor_study.regression.models import (
     Problem,
-    cohesive_targets,
-    feature_sweep,
     fit_status,
-    isolated_atom_energies,
     kernel_ridge_fit_predict,
     normalise,
     ridge_qr,
     rmse_per_atom,
-    sweep_sizes,
 )
-from descriptor_study.regression_search import cross_validate, search_hyperparameters
+from descriptor_study.regression.search import cross_validate, search_hyperparameters
+from descriptor_study.regression.sweep import feature_sweep, sweep_sizes
+from descriptor_study.regression.targets import cohesive_targets, isolated_atom_energies
 from descriptor_study.splits import read_split, read_targets
 
 
@@ -201,14 +199,12 @@ def _two_species_study(tmp_path):
 
 
 def test_targets_file_route_subtracts_e0_of_every_species(tmp_path, monkeypatch):
-    from descriptor_study import regression
+    from descriptor_study.regression import sweep
     from descriptor_study.stages import regression as stage
 
     seen = []
-    real = regression.feature_sweep
-    monkeypatch.setattr(
-        regression, "feature_sweep", lambda problem, *a, **k: seen.append(problem) or real(problem, *a, **k)
-    )
+    real = sweep.feature_sweep
+    monkeypatch.setattr(sweep, "feature_sweep", lambda problem, *a, **k: seen.append(problem) or real(problem, *a, **k))
     study = _two_species_study(tmp_path)
     e0 = {"Si": -100.0, "C": -7.5}
     df = stage.regress_dataset(**study, e0=e0)
@@ -305,7 +301,7 @@ def _brute_force_cv(P, ranking, n, model, lam, gamma=None, folds=5, seed=0):
     """Mean validation RMSE per atom over the folds, each fit refitted from scratch."""
     from sklearn.metrics.pairwise import rbf_kernel
 
-    from descriptor_study.regression import _folds
+    from descriptor_study.regression.folds import _folds
 
     Xtr, y, na = P.X[P.train][:, ranking[:n]], P.y[P.train], P.n_atoms[P.train]
     errs = []
@@ -395,7 +391,7 @@ def test_best_rmse_table_and_figure9_skip_failed_fits(tmp_path, monkeypatch):
     import pandas as pd
 
     from descriptor_study.plotting import regression as fig9
-    from descriptor_study.regression import best_rmse_table
+    from descriptor_study.regression.table import best_rmse_table
 
     ok = pd.DataFrame(
         {
@@ -456,12 +452,12 @@ def test_search_route_holds_one_choice_and_records_it(tmp_path, caplog):
 
     import pandas as pd
 
-    from descriptor_study.regression_search import LAMBDA_GRID
+    from descriptor_study.regression.search import LAMBDA_GRID
     from descriptor_study.stages.regression import regress_dataset
 
     study = _two_species_study(tmp_path)
     study.update(hyper=None, search=True, split={"train_fraction": 0.6, "seed": 0})
-    with caplog.at_level(logging.INFO, logger="descriptor_study.stages.regression"):
+    with caplog.at_level(logging.INFO, logger="descriptor_study.regression.search"):
         df = regress_dataset(**study, e0={"Si": -100.0, "C": -7.5})
     written = pd.read_csv(tmp_path / "out.csv")
     cols = ["n", "train_rmse", "test_rmse", "percent", "rr_lambda", "status", "heldout_rmse", "hyperparameters_from"]
@@ -555,7 +551,8 @@ def test_ridge_prefixes_equal_the_stacked_qr_of_each_prefix():
     error both backward-stable routes allow (ε·κ; ε·κ² for the least-squares part when κ is
     large: at λ = 1e-10 the two differ by 1e-6, and against a 50-digit solution the prefix
     route was the closer one)."""
-    from descriptor_study.regression import EPS, _ridge_qr, _RidgePrefixes
+    from descriptor_study.regression.folds import _RidgePrefixes
+    from descriptor_study.regression.models import EPS, _ridge_qr
 
     rng = np.random.default_rng(9)
     A, B, y = rng.normal(size=(50, 30)), rng.normal(size=(12, 30)), rng.normal(size=50)
@@ -585,7 +582,7 @@ def test_shifted_solves_equal_a_solve_per_lambda():
     import scipy.linalg
     from sklearn.metrics.pairwise import rbf_kernel
 
-    from descriptor_study.regression_search import _shifted_solves
+    from descriptor_study.regression.search import _shifted_solves
 
     rng = np.random.default_rng(10)
     X, y = rng.normal(size=(70, 4)), rng.normal(size=70)
@@ -602,7 +599,7 @@ def test_shifted_solves_equal_a_solve_per_lambda():
 
 
 def test_squared_distances_equal_exact_differences():
-    from descriptor_study.regression import _add_squared_distances
+    from descriptor_study.regression.models import _add_squared_distances
 
     rng = np.random.default_rng(11)
     A, B = rng.normal(size=(30, 40)) + 5.0, rng.normal(size=(9, 40)) + 5.0
@@ -650,7 +647,7 @@ def _refit_cv(P, ranking, n, model, lam, gamma=None, folds=5):
     whole training set (as the sweep scales them)."""
     from sklearn.metrics.pairwise import rbf_kernel
 
-    from descriptor_study.regression import _folds
+    from descriptor_study.regression.folds import _folds
 
     Z = normalise(P.X[P.train][:, ranking], P.X[P.test][:, ranking])[0][:, :n]
     y, na = P.y[P.train], P.n_atoms[P.train]
@@ -670,7 +667,7 @@ def test_search_and_heldout_errors_equal_refitting_every_fold(ntr):
     """The grid's CV errors (one SVD for RR; fold refits for KRR) and every sweep row's held-out
     error (closed form from the sweep's own factorisation) equal refitting each fold, and the
     chosen candidate is the refitted grid's best."""
-    from descriptor_study.regression_search import choose, cv_grid
+    from descriptor_study.regression.search import choose, cv_grid
 
     P = _cv_problem(ntr=ntr)
     p = P.X.shape[1]
@@ -722,8 +719,8 @@ def test_ridge_training_error_does_not_rise_with_fixed_lambda():
 def test_no_summary_looks_at_the_test_set():
     """Perturbing the test targets changes the test RMSEs but neither the chosen hyperparameters,
     the held-out errors nor the size the best-RMSE table reports at."""
-    from descriptor_study.regression import best_rmse_table
-    from descriptor_study.regression_search import choose, cv_grid
+    from descriptor_study.regression.search import choose, cv_grid
+    from descriptor_study.regression.table import best_rmse_table
 
     P = _cv_problem()
     ranking = np.random.default_rng(6).permutation(P.X.shape[1])

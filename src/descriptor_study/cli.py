@@ -48,7 +48,7 @@ def _subject(target: str, name: str | None, params: list[str]):
 
 def check(args: argparse.Namespace) -> int:
     from . import contract
-    from .runlog import quiet_library_noise
+    from .joblog import quiet_library_noise
 
     quiet_library_noise()  # the pinned libraries' known warnings, as in a job; the class's own still show
     try:

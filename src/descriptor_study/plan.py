@@ -345,7 +345,7 @@ class Plan:
     @cached_property
     def compare_as(self) -> dict:
         """Our dataset → the published dataset it stands for (None: no counterpart)."""
-        from descriptor_study.reproduction import compare_as
+        from descriptor_study.reproduction.names import compare_as
 
         return {d: compare_as(spec) for d, spec in self.config["datasets"].items()}
 

@@ -1,14 +1,11 @@
-"""Run a workflow step with its log file, turning bad input into one clear message.
+"""Running one workflow step as a job: its worker process supervised, bad input ending in one
+clear message, its outputs' leftovers removed before and their provenance written after.
 
 Rule scripts call ``run_step(snakemake, main)``: messages go to the rule's log and to
-stderr; a ``StudyError`` (bad dataset, config or species) ends the job with its one-line
-message instead of a traceback, and the rule's outputs are removed by Snakemake.  Any
-other exception is a bug: its one line (type and message) goes to the console and the log,
-its traceback to the log only.  The log names each line's level; ``failure_lines`` reads a
-job's ERROR lines back from it, and the Snakefile's ``onerror`` prints those of every failed
-job as a failed run's last lines (``failed_jobs_report``).  Known noise of pinned libraries
-(jax's backend probing, DScribe's call of a deprecated ASE method) is left out of the
-console and the log; every other warning shows.
+stderr (:mod:`.joblog`); a ``StudyError`` (bad dataset, config or species) ends the job with
+its one-line message instead of a traceback, and the rule's outputs are removed by
+Snakemake.  Any other exception is a bug: its one line (type and message) goes to the
+console and the log, its traceback to the log only.
 
 In a Snakemake script job ``main`` runs in a worker process that the job's own process
 supervises (called from elsewhere, it runs in the caller's process): on SIGINT
@@ -19,58 +16,28 @@ that runs long logs a line every ``HEARTBEAT`` seconds.
 
 Before ``main`` runs, temporary files that killed jobs left in the output folders are
 removed (``atomic.remove_stale``), and so is the provenance of the outputs about to be
-remade.  After ``main`` succeeds, each output ``<path>`` gets ``provenance/<path>.json``
-(in the working directory, beside ``results/`` and ``data/``): the rule, wildcards and
-params (the config fragment the job used), what ``main`` returns as ``resolved`` (the
-parameters it ran with, defaults included, where the config gave only some), the versions of the packages that make the
-numbers, a checksum of the ``descriptor_study`` sources, and the sha256 of every input
-and of the output itself.  The file is deterministic (sorted keys, relative paths, no
-time stamps), so two clean runs write identical provenance.
+remade.  After ``main`` succeeds, each output gets its provenance record
+(:mod:`.provenance`).
 """
 
 from __future__ import annotations
 
 import contextlib
-import dataclasses
-import hashlib
-import json
 import logging
 import os
-import platform
-import re
 import signal
 import sys
 import time
-import warnings
 from collections.abc import Callable, Iterable, Mapping
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from . import versions
-from .atomic import atomic_path, remove_stale
-from .checksums import file_digest, file_sha256
+from .atomic import remove_stale
 from .errors import StudyError
+from .joblog import _log_file, _setup_logging
+from .provenance import _files, _named, provenance_path, write_provenance
 
 log = logging.getLogger("descriptor_study")
-
-#: the folder (in the working directory) holding one ``<output path>.json`` per output
-PROVENANCE_DIR = "provenance"
-#: distributions whose versions are recorded (those installed)
-PROVENANCE_PACKAGES = (
-    "descriptor-study",
-    "numpy",
-    "scipy",
-    "ase",
-    "dscribe",
-    "quippy-ase",
-    "ace-jax",
-    "scikit-learn",
-    "skmatter",
-    "pandas",
-    "h5py",
-    "matplotlib",
-)
 
 
 def run_step(smk: Any, main: Callable[[Any], Mapping[str, Any] | None], supervise: bool | None = None) -> None:
@@ -290,106 +257,10 @@ def _stop_leftovers(job: str, grace: float = 5.0) -> None:
         log.warning("%s: stopped %d process(es) its worker left running", job, len(left))
 
 
-class _ConsoleFormatter(logging.Formatter):
-    """Messages without tracebacks: a traceback goes to the job's log file only."""
-
-    def format(self, record: logging.LogRecord) -> str:
-        if record.exc_info and _log_file():
-            record = logging.makeLogRecord({**record.__dict__, "exc_info": None, "exc_text": None})
-        return super().format(record)
-
-
-_LOG_FILE: list[str] = []
-
-
-def _log_file() -> str | None:
-    return _LOG_FILE[0] if _LOG_FILE else None
-
-
-#: the job's log file names each record's level (``failure_lines`` finds the ERROR ones)
-LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
-_LOG_LINE = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d+ (?P<level>[A-Z]+) (?P<name>[\w.]+): (?P<message>.*)$")
-
-#: known warnings of pinned libraries that tell the user nothing (exact message and module):
-#: DScribe 2.1 calls ASE's deprecated ``Atoms.get_calculator`` once per job
-KNOWN_WARNINGS = (("Please use atoms.calc", FutureWarning, r"dscribe\.core\.system"),)
-#: loggers whose INFO lines are a library's probing, not the job's business: jax tries the
-#: TPU (and other) backends on every start and logs each one it cannot open; its warnings
-#: (a GPU it could use but cannot) still show
-QUIET_LOGGERS = ("jax._src.xla_bridge",)
-
-
-#: ``log.info(..., extra=LOG_ONLY)``: a record for the job's log file, kept off the console
-#: (a table the log holds for the record, such as a cross-validation grid), where there is
-#: a log file
-LOG_ONLY = {"log_only": True}
-
-
-def _not_log_only(record: logging.LogRecord) -> bool:
-    return not getattr(record, "log_only", False)
-
-
-def _setup_logging(logs: Any) -> None:
-    console = logging.StreamHandler(sys.stderr)
-    console.setFormatter(_ConsoleFormatter("%(asctime)s %(name)s: %(message)s"))
-    handlers: list[logging.Handler] = [console]
-    _LOG_FILE.clear()
-    if logs:
-        _LOG_FILE.append(str(logs[0]))
-        file = logging.FileHandler(str(logs[0]), mode="w")
-        file.setFormatter(logging.Formatter(LOG_FORMAT))
-        handlers.append(file)
-        console.addFilter(_not_log_only)
-    logging.basicConfig(level=logging.INFO, handlers=handlers, force=True)
-    quiet_library_noise()
-
-
-def quiet_library_noise() -> None:
-    """Leave out the known noise of pinned libraries (``KNOWN_WARNINGS``, ``QUIET_LOGGERS``);
-    any other warning still shows."""
-    for message, category, module in KNOWN_WARNINGS:
-        warnings.filterwarnings("ignore", message=re.escape(message), category=category, module=module)
-    for name in QUIET_LOGGERS:
-        logging.getLogger(name).setLevel(logging.WARNING)
-
-
 def on_terminal() -> bool:
     """Whether this job's stderr is a terminal: progress bars go there only then, not into
     logs or a captured stderr."""
     return sys.stderr.isatty()
-
-
-def failure_lines(log_file: str | os.PathLike) -> list[str]:
-    """The messages a job logged as errors (``run_step``'s one line), from its log file;
-    none where the file is absent or holds none."""
-    try:
-        text = Path(log_file).read_text(encoding="utf-8", errors="replace")
-    except OSError:
-        return []
-    found = []
-    for line in text.splitlines():
-        m = _LOG_LINE.match(line)
-        if m and m["level"] in ("ERROR", "CRITICAL"):
-            found.append(m["message"])
-    return found
-
-
-def failed_jobs_report(jobs: Iterable[Any]) -> list[str]:
-    """What the end of a failed run says: for each failed Snakemake job (rule, wildcards,
-    log files), the error lines its log holds, or that it holds none."""
-    lines = []
-    for job in sorted(jobs, key=lambda j: str(j)):
-        for one in getattr(job, "jobs", None) or [job]:  # a group job: its members
-            rule = getattr(getattr(one, "rule", None), "name", "job")
-            wildcards = "/".join(str(v) for v in dict(getattr(one, "wildcards_dict", None) or {}).values())
-            logs = [str(f) for f in (getattr(one, "log", None) or [])]
-            messages = [m for f in logs for m in failure_lines(f)]
-            name = f"{rule} {wildcards}".strip()
-            if messages:
-                lines += [f"Failed: {name} (log: {', '.join(logs)}):", *(f"  {m}" for m in messages)]
-            else:
-                lines.append(f"Failed: {name}: no message of the study in {', '.join(logs) or 'its log (none)'}")
-    return lines
 
 
 def prepare_outputs(outputs: Iterable[str | os.PathLike]) -> None:
@@ -402,142 +273,6 @@ def prepare_outputs(outputs: Iterable[str | os.PathLike]) -> None:
         record = provenance_path(output)
         if record is not None:
             record.unlink(missing_ok=True)
-
-
-def provenance_path(output: str | os.PathLike, root: str | os.PathLike | None = None) -> Path | None:
-    """``provenance/<output>.json`` under ``root`` (default: the working directory); None
-    for an output outside ``root``."""
-    root = Path(root) if root is not None else Path.cwd()
-    rel = _relative(output, root)
-    if Path(rel).is_absolute() or rel.split("/", 1)[0] == "..":
-        return None
-    return root / PROVENANCE_DIR / f"{rel}.json"
-
-
-def provenance(
-    smk: Any,
-    output: str | os.PathLike,
-    root: str | os.PathLike | None = None,
-    resolved: Mapping[str, Any] | None = None,
-) -> dict[str, Any]:
-    """The provenance record of one output of the job ``smk`` (see the module docstring)."""
-    root = Path(root) if root is not None else Path.cwd()
-    inputs = _files(getattr(smk, "input", None))
-    extra = {"resolved": _plain(dict(resolved))} if resolved else {}
-    return {
-        **extra,
-        "rule": getattr(smk, "rule", None),
-        "wildcards": _plain(_named(getattr(smk, "wildcards", None))),
-        "params": _plain(_named(getattr(smk, "params", None))),
-        "inputs": {_relative(p, root): _checksum(Path(root, p)) for p in inputs},
-        "output": {"path": _relative(output, root), "sha256": _checksum(Path(root, output))},
-        "versions": package_versions(),
-        "code": {"descriptor_study": source_checksum()},
-    }
-
-
-def write_provenance(
-    smk: Any, root: str | os.PathLike | None = None, resolved: Mapping[str, Any] | None = None
-) -> list[Path]:
-    """Write ``provenance/<output>.json`` for each output of ``smk`` that exists (atomically),
-    with ``resolved`` (what the step ran with) where given."""
-    root = Path(root) if root is not None else Path.cwd()
-    written = []
-    for output in _files(getattr(smk, "output", None)):
-        record = provenance_path(output, root)
-        if record is None or not Path(root, output).exists():
-            continue
-        text = json.dumps(provenance(smk, output, root, resolved), sort_keys=True, indent=1, ensure_ascii=False) + "\n"
-        with atomic_path(record) as tmp:
-            tmp.write_text(text, encoding="utf-8")
-        written.append(record)
-    return written
-
-
-@lru_cache(maxsize=1)
-def package_versions() -> dict[str, str]:
-    """Versions of the installed ``PROVENANCE_PACKAGES`` and of Python."""
-    return {"python": platform.python_version(), **versions.package_versions(*PROVENANCE_PACKAGES, missing=None)}
-
-
-@lru_cache(maxsize=1)
-def source_checksum() -> str:
-    """sha256 over the ``descriptor_study`` package's files (relative path and content)."""
-    package = Path(__file__).resolve().parent
-    digest = hashlib.sha256()
-    for path in sorted(
-        p
-        for p in package.rglob("*")
-        if p.is_file() and p.suffix in (".py", ".json", ".yaml") and "__pycache__" not in p.parts
-    ):
-        digest.update(path.relative_to(package).as_posix().encode() + b"\0")
-        digest.update(file_digest(path).digest())
-    return digest.hexdigest()
-
-
-def _checksum(path: Path) -> str | dict[str, str] | None:
-    """sha256 of a file; of each file (relative path → sha256) of a directory; None if absent."""
-    if path.is_dir():
-        return {p.relative_to(path).as_posix(): file_sha256(p) for p in sorted(path.rglob("*")) if p.is_file()}
-    return file_sha256(path) if path.is_file() else None
-
-
-def _relative(path: str | os.PathLike, root: Path) -> str:
-    """``path`` relative to ``root`` where it lies under it (POSIX form); else as given."""
-    p = Path(path)
-    if p.is_absolute():
-        try:
-            p = p.relative_to(root)
-        except ValueError:
-            try:
-                p = p.resolve().relative_to(root.resolve())
-            except ValueError:
-                return p.as_posix()
-    return Path(os.path.normpath(p)).as_posix()
-
-
-def _named(obj: Any) -> dict[str, Any]:
-    """Snakemake's named lists (params, wildcards), a namespace or a mapping, as a dict."""
-    if obj is None:
-        return {}
-    if isinstance(obj, dict):
-        return dict(obj)
-    if hasattr(obj, "_names") and hasattr(obj, "items"):  # snakemake.io.Namedlist
-        return {name: value for name, value in obj.items()}
-    if hasattr(obj, "__dict__"):
-        return {k: v for k, v in vars(obj).items() if not k.startswith("_")}
-    return {"values": list(obj)}
-
-
-def _files(obj: Any) -> list[str]:
-    """The paths of Snakemake's input/output (named entries may hold lists), flattened."""
-    if obj is None:
-        return []
-    if isinstance(obj, (str, os.PathLike)):
-        return [os.fspath(obj)]
-    return [f for item in obj for f in _files(item)]
-
-
-def _plain(obj: Any) -> Any:
-    """``obj`` as JSON types, the same on every run: string keys, sets sorted, paths as
-    POSIX text, numpy as lists/numbers, anything else as its text without addresses."""
-    if obj is None or isinstance(obj, (bool, int, float, str)):
-        return obj
-    if isinstance(obj, os.PathLike):
-        return Path(obj).as_posix()
-    if isinstance(obj, dict) or (hasattr(obj, "items") and hasattr(obj, "keys")):
-        return {str(k): _plain(v) for k, v in obj.items()}
-    if isinstance(obj, (set, frozenset)):
-        return sorted((_plain(v) for v in obj), key=lambda v: json.dumps(v, sort_keys=True))
-    if isinstance(obj, (list, tuple)):
-        return [_plain(v) for v in obj]
-    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
-        return _plain(dataclasses.asdict(obj))
-    if hasattr(obj, "tolist"):  # numpy arrays and scalars
-        return _plain(obj.tolist())
-    if isinstance(obj, type) or callable(obj):
-        return f"{getattr(obj, '__module__', '')}.{getattr(obj, '__qualname__', type(obj).__qualname__)}"
-    return re.sub(r" at 0x[0-9a-fA-F]+", "", str(obj))
 
 
 def published_dir(smk: Any):

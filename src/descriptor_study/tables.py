@@ -1,4 +1,4 @@
-"""Table I (feature counts) and the Markdown of the workflow's tables."""
+"""The workflow's tables as they are written: Table I (feature counts) and the Markdown of every table."""
 
 from __future__ import annotations
 

@@ -36,7 +36,7 @@ def report_failures():
     after everything Snakemake says at the end of a failed run, as its last lines."""
     import atexit
 
-    from descriptor_study.runlog import failed_jobs_report
+    from descriptor_study.joblog import failed_jobs_report
 
     lines = failed_jobs_report(getattr(getattr(workflow, "scheduler", None), "failed", None) or ())
     if lines:

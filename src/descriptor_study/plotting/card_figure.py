@@ -28,7 +28,7 @@ from matplotlib.lines import Line2D
 from matplotlib.ticker import MaxNLocator
 
 from ..plan import CURVE, SELECTION, SWEEP, fill
-from ..regression import ok_rows
+from ..regression.models import ok_rows
 from ..representations.registry import label
 from ..selection import ZERO_LEVEL
 from ..sensitivity import NOISE_FLOOR, PANELS, is_zero_curve

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.ticker import MaxNLocator
 
-from ..regression import ok_rows
+from ..regression.models import ok_rows
 from ..representations.registry import label
 from .style import (
     PUBLISHED_STYLE,

@@ -112,7 +112,7 @@ def published_curves(
     published_dir, compare_as: dict[str, str | None] | None, method: str, reps: Iterable[str], datasets: Iterable[str]
 ) -> Published:
     """The published curves of ``reps`` × ``datasets`` (ours, mapped through ``compare_as``)."""
-    from .. import published as pub
+    from ..published import dimensionality as pub
 
     out: Published = {}
     if not published_dir:

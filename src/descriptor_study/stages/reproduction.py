@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..published import fetch_published
+from ..published.fetch import fetch_published
 from ..representations import registry
-from ..reproduction import RunResults, compare, markdown
+from ..reproduction.report import RunResults, compare, markdown
 from .tables import write_table
 
 
@@ -56,7 +56,7 @@ def reproduction(
     class_entries=None,
 ) -> pd.DataFrame:
     """Rule ``reproduction``: this run's files (:func:`read_run`) compared with the published
-    results in ``published_dir`` (:func:`.reproduction.compare`), the report written as CSV
+    results in ``published_dir`` (:func:`.reproduction.report.compare`), the report written as CSV
     and Markdown; ``class_entries``: the config's ``class`` entries (``registry.classes_of``)."""
     run = read_run(
         compare_as, table1, sensitivity, dimensionality, regression, classes=registry.classes_of(class_entries)

@@ -167,7 +167,7 @@ def sensitivity_figures(
     curves = read_curves(curves)
     published = {}
     if published_dir:
-        from .. import published as pub
+        from ..published import sensitivity as pub
 
         for panel, rep in curves:
             df = pub.sensitivity(published_dir, panel, rep, missing_ok=True)

@@ -1,5 +1,5 @@
 """The regression's hyperparameter search: cross-validation on the training set
-(docs/paper-settings.md), for the sweep of :mod:`.regression`.
+(docs/paper-settings.md), for the sweep of :mod:`.sweep`.
 
 - :func:`cv_grid`: ``folds``-fold cross-validation at the full feature count, every candidate
   of the grid (λ from :data:`LAMBDA_GRID`; for KRR γ from :data:`GAMMA_FACTORS` / the median
@@ -7,41 +7,32 @@
   smallest error among those that passed; :func:`search_hyperparameters` is the two together,
   the one set the whole sweep holds.
 - :func:`cross_validate`: the choice made again at every size, a table with a row per n
-  (what :func:`.regression.feature_sweep` takes as ``hyper``).
+  (what :func:`.sweep.feature_sweep` takes as ``hyper``).
 - RR: one SVD serves the whole λ grid, or per λ one stacked factor every size
-  (:class:`.regression._RidgePrefixes`); KRR: one tridiagonalisation of a kernel serves every
+  (:class:`.folds._RidgePrefixes`); KRR: one tridiagonalisation of a kernel serves every
   λ (:func:`_shifted_solves`).
-- Candidates that :func:`.regression.fit_status` would reject as ill-conditioned in some fold,
+- Candidates that :func:`.models.fit_status` would reject as ill-conditioned in some fold,
   or whose validation error is not finite, are not chosen.
 
 The folds, the scaling, the distances and the model's hyperparameter names are the
-regression's own (:func:`.regression._folds`, :func:`.regression.normalise`,
-:func:`.regression._add_squared_distances`, :func:`.regression._hyper_keys`): this module
-imports :mod:`.regression`, never the other way round.
+regression's own (:func:`.folds._folds`, :func:`.models.normalise`,
+:func:`.models._add_squared_distances`, :func:`.hyperparameters._hyper_keys`): this module
+imports them, never the other way round.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from .errors import DatasetError
-from .regression import (
-    CV_FOLDS,
-    EPS,
-    Problem,
-    _add_squared_distances,
-    _blas_threads,
-    _block_solve,
-    _folds,
-    _hyper_keys,
-    _RidgePrefixes,
-    normalise,
-)
+from ..errors import DatasetError
+from .folds import CV_FOLDS, _folds, _RidgePrefixes
+from .hyperparameters import _hyper_keys
+from .models import EPS, Problem, _add_squared_distances, _blas_threads, _block_solve, normalise
 
 log = logging.getLogger(__name__)
 
@@ -378,3 +369,75 @@ def search_hyperparameters(problem: Problem, model: str, **grid: Any) -> dict[st
     if best is None:
         raise DatasetError(f"{model}: no hyperparameter candidate passed cross-validation ({len(table)} tried)")
     return best
+
+
+def choose_hyperparameters(
+    problem: Problem,
+    ranking: np.ndarray,
+    model: str,
+    sizes: Sequence[int],
+    hyper: Mapping[str, float] | None = None,
+    search: bool | str = False,
+    *,
+    what: str,
+    representation: str,
+) -> tuple[dict[str, float] | pd.DataFrame, str]:
+    """The hyperparameters of a sweep and where they came from (the sweep's
+    hyperparameters_from): ``hyper`` (the config's) where it has every key of ``model``; else
+    with ``search`` true one set chosen by cross-validation on the training set at the full
+    feature count (:func:`cv_grid`, the grid in the job's log) and held for every size;
+    ``search="every_size"`` chooses again at every size (:func:`cross_validate`).  ``what``
+    names the sweep in the log lines, ``representation`` the config key to set when nothing
+    can be chosen."""
+    from ..errors import ConfigError
+    from ..joblog import LOG_ONLY
+
+    key = ("rr_lambda",) if model == "rr" else ("krr_lambda", "krr_gamma")
+    if hyper and all(k in hyper for k in key):  # the paper's route: the authors' values
+        chosen, how = {k: float(hyper[k]) for k in key}, "config"
+        log.info("%s: %s from config; %d train, %d test", what, chosen, len(problem.train), len(problem.test))
+    elif search == "every_size":  # chosen again at every size, on the training set only
+        chosen, how = cross_validate(problem, ranking, model, sizes), "cross-validation at every size"
+        log.info(
+            "%s: cross-validated at each of %d sizes (%s); %d train, %d test",
+            what,
+            len(sizes),
+            ", ".join(f"{k} {chosen[k].min():.3g}..{chosen[k].max():.3g}" for k in key),
+            len(problem.train),
+            len(problem.test),
+        )
+    elif search:  # once, at the full feature count, on the training set only; held for every size
+        grid = cv_grid(
+            Problem(problem.X[:, ranking], problem.y, problem.n_atoms, problem.train, problem.test), model
+        )  # the sweep's last size
+        best = choose(grid, model)
+        log.info(
+            "%s: %d-fold cross-validation on the %d training structures at all %d features; grid (%s):\n%s",
+            what,
+            min(CV_FOLDS, len(problem.train)),
+            len(problem.train),
+            len(ranking),
+            ", ".join(key),
+            grid.to_string(index=False, float_format=lambda v: f"{v:.4g}"),
+            extra=LOG_ONLY,  # the grid in the job's log; the choice below on the console too
+        )
+        if best is None:
+            raise DatasetError(
+                f"{what}: no hyperparameter candidate passed cross-validation (every one ill-conditioned "
+                f"or non-finite); set regression.hyperparameters.{representation}"
+            )
+        chosen = best
+        how = f"cross-validation at all {len(ranking)} features"
+        log.info(
+            "%s: chosen %s, held for all %d sizes; %d train, %d test",
+            what,
+            chosen,
+            len(sizes),
+            len(problem.train),
+            len(problem.test),
+        )
+    else:
+        raise ConfigError(
+            f"regression.hyperparameters.{representation}: {', '.join(key)} missing and regression.search is off"
+        )
+    return chosen, how
