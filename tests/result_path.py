@@ -33,6 +33,7 @@ library's function changes the definition.
 from __future__ import annotations
 
 import ast
+import builtins
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -470,10 +471,11 @@ def workflow_modules(repo: str | Path, rules: Iterable[str], strict: bool = True
             stripped = line.strip()
             if re.match(r"(from \S+ import [\w ,]+|import [\w., ]+)$", stripped):
                 imports.append(stripped)
-    bound = {a.asname or a.name for i in imports for a in ast.parse(i).body[0].names}
+    bound = {(a.asname or a.name).split(".")[0] for i in imports for a in ast.parse(i).body[0].names}
+    bound |= {re.match(r"def (\w+)", f).group(1) for f in functions}
     for text in texts:
-        for name, cls in re.findall(r"^\s*(\w+)\s*=\s*(\w+)\(", text, re.M):
-            if cls in bound:
+        for name, cls in re.findall(r"^\s*(\w+)\s*=\s*([\w.]+)\(", text, re.M):
+            if cls.split(".")[0] in bound:
                 instances[name] = cls  # PLAN = Plan(...): PLAN.x is Plan.x
     modules, roots, wanted = {}, [], set(rules)
     for file, text in zip(files, texts):
@@ -482,6 +484,7 @@ def workflow_modules(repo: str | Path, rules: Iterable[str], strict: bool = True
                 continue
             wanted.discard(rule)
             script = re.search(r"[\"']([^\"']+\.py)[\"']", section(block, "script"))
+            assert script or not strict, f"rule {rule} runs no script: the walk cannot follow it"
             if script:
                 path = (file.parent / script.group(1)).resolve()
                 name = f"scripts.{path.stem}"
@@ -490,6 +493,10 @@ def workflow_modules(repo: str | Path, rules: Iterable[str], strict: bool = True
             params = section(block, "params")
             for instance, cls in instances.items():
                 params = re.sub(rf"\b{instance}\.", f"{cls}.", params)
+            # a name the walk cannot resolve would hide what the parameters call
+            unknown = set(re.findall(r"(?<![.\w])([A-Za-z_]\w*)\s*[.(]", params)) - bound - {"wc", "lambda"}
+            unknown -= set(dir(builtins))
+            assert not (strict and unknown), f"rule {rule}: params use {sorted(unknown)}, unknown to the walk"
             modules[f"rules.{rule}"] = "\n\n".join(
                 ["\n".join(imports), *functions, f"def params():\n    return dict(\n{params}\n    )\n"]
             )

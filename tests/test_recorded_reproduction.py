@@ -457,3 +457,43 @@ def test_exempt_definitions_are_neither_compared_nor_followed(tmp_path):
     reached = package.reachable(["pkg.core:run"], exempt={"check"})
     assert "pkg.core:check" not in reached and "pkg.helpers:unused" not in reached
     assert "pkg.helpers:scale" in reached
+
+
+def test_a_rule_is_followed_through_its_script_and_its_params(tmp_path):
+    """A rule's script runs whole; its params reach the methods of ``PLAN`` they call (and
+    what those use), not the rest of the class; a name in params the walk cannot resolve
+    stops it with the rule's name."""
+    files = dict(SMALL)
+    files["plan.py"] = """from .helpers import scale
+
+
+class Plan:
+    def __init__(self, config):
+        self.config = config
+
+    @property
+    def size(self):
+        return scale(self.config["n"])
+
+    def targets(self):
+        return ["all"]
+"""
+    _package(tmp_path, files)
+    rules = tmp_path / "workflow/rules"
+    rules.mkdir(parents=True)
+    (rules / "common.smk").write_text("from pkg.plan import Plan\n\nPLAN = Plan(config)\n")
+    (rules / "a.smk").write_text(
+        'rule a:\n    output:\n        "a.txt",\n    params:\n        n=PLAN.size,\n'
+        '        rep=lambda wc: wc.rep,\n    script:\n        "../../scripts/a.py"\n'
+    )
+    (tmp_path / "scripts").mkdir()
+    (tmp_path / "scripts/a.py").write_text(
+        "from pkg.core import run\n\n\ndef main(smk):\n    run(smk.params.n)\n\n\nmain(snakemake)  # noqa: F821\n"
+    )
+    modules, roots = workflow_modules(tmp_path, ["a"])
+    reached = Package(tmp_path, "pkg", modules).reachable(roots)
+    assert {"scripts.a:main", "pkg.core:run", "pkg.plan:Plan.size", "pkg.plan:Plan.__init__"} <= reached
+    assert "pkg.helpers:scale" in reached and "pkg.plan:Plan.targets" not in reached
+    (rules / "a.smk").write_text((rules / "a.smk").read_text().replace("PLAN.size", "sized(PLAN)"))
+    with pytest.raises(AssertionError, match=r"rule a: params use \['sized'\]"):
+        workflow_modules(tmp_path, ["a"])
