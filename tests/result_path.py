@@ -23,7 +23,9 @@ are followed.  Conservative rules:
 * a module reached by name other than in ``module.name`` (passed as a value, given to
   ``getattr``), a ``module.name`` that the module does not define, and ``from x import *``
   reach the whole module;
-* reaching any definition of a module reaches its ``<module>`` statements (they run on import).
+* reaching any definition of a module reaches its ``<module>`` statements (they run on import);
+* imports by computed name (``importlib.import_module``, the registry's search for its
+  built-in classes) are not followed: the classes a config names are roots of their own.
 
 Names from outside the package (numpy, the standard library) end the walk; what they are is
 part of each definition's meaning (:meth:`Package.meaning`), so rebinding a name to another
