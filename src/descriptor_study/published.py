@@ -22,8 +22,8 @@ the same column names:
                            denominator, first_rank, last_rank, x_key
 =========================  =============================================================
 
-Names.  Each representation class lists the top-level keys the authors' files give it
-(``published_keys``); those keys map to the class's name, and the published datasets Si,
+Names.  The facts about each representation (``facts.yaml``) list the top-level keys the
+authors' files give it (``published_keys``); those keys map to its name, and the published datasets Si,
 CHON, AlNiCu, TiO2 are ours unchanged.  Two kinds of key name a variant.  A key followed
 by ``(STD)`` (Figure 6g's standardised MBTR: the sub-key ``Si(STD)`` under the MBTR key in
 the CUR file, the key ``MBTR(STD)`` with sub-key ``Si`` in the FPS file) is the class's
@@ -249,13 +249,14 @@ _STD = re.compile(r"(.+?)\s*\(STD\)", re.IGNORECASE)
 
 @lru_cache(maxsize=1)
 def _key_names() -> dict[str, str]:
-    """The authors' top-level key → our representation name, from every known class's
-    ``published_keys``."""
+    """The authors' top-level key → our representation name, from every known
+    representation's ``published_keys`` (``facts.yaml``)."""
+    from . import facts
     from .representations import registry
 
     out: dict[str, str] = {}
     for name in registry.with_attribute("published_keys"):
-        for key in registry.get_class(name).published_keys:
+        for key in facts.of(registry.get_class(name), "published_keys"):
             out.setdefault(key, name)
     return out
 
