@@ -52,6 +52,7 @@ rule figure6:
         degrees=PLAN.degree_records,
         compare_as=PLAN.compare_as,
         classes=PLAN.class_entries,
+        facts=PLAN.facts,
     script:
         "../../scripts/figure6.py"
 
@@ -70,6 +71,7 @@ rule figure7:
         curves=PCA,
         compare_as=PLAN.compare_as,
         classes=PLAN.class_entries,
+        facts=PLAN.facts,
     script:
         "../../scripts/figure7.py"
 
@@ -91,6 +93,7 @@ rule figure8:
         dataset=PLAN.fps_dataset,
         compare_as=PLAN.compare_as,
         classes=PLAN.class_entries,
+        facts=PLAN.facts,
     script:
         "../../scripts/figure8.py"
 
