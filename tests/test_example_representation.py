@@ -23,7 +23,7 @@ from ase import Atoms
 from conftest import run_snakemake
 from scipy.special import erf
 
-from descriptor_study import storage
+from descriptor_study import facts, storage
 from descriptor_study.config import validate_config
 from descriptor_study.datasets import dataset_species, read_structures
 from descriptor_study.errors import ConfigError
@@ -125,7 +125,7 @@ def test_example_config_is_valid_and_names_the_class_in_the_file(example_config)
     validate_config(example_config, REPO / "workflow/schemas/config.schema.yaml")
     classes = registry.classes_of(example_config["representations"])
     assert set(classes) == {"ACSF", "SOAPlite", "LMBTR"}
-    assert classes["LMBTR"].__name__ == "LMBTR" and classes["LMBTR"].colour is None
+    assert classes["LMBTR"].__name__ == "LMBTR" and facts.of(classes["LMBTR"], "colour") is None
     source = Path(sys.modules[classes["LMBTR"].__module__].__file__).resolve()
     assert source == REPO / "examples" / "lmbtr.py"  # the file outside the package
 

@@ -7,6 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from descriptor_study import facts
 from descriptor_study.plotting.style import dataset_colour, readable, representation_colour
 from descriptor_study.published import dimensionality as pub_dim
 from descriptor_study.published import regression as pub_rr
@@ -351,7 +352,7 @@ def test_two_figure_jobs_draw_each_representation_in_the_same_colour(tmp_path):
     for rep in reps:
         assert len(got["4"][rep]) == 1 and got["4"][rep] == got["9"][rep], rep  # one colour, in both figures
     for rep in ["SOAP", "ACE", "MBTR"]:
-        assert got["4"][rep] == [registry.get_class(rep).colour.lower()]
+        assert got["4"][rep] == [facts.of(registry.get_class(rep), "colour").lower()]
     # the config's classes without a colour take palette colours, distinct from each other and
     # from the built-ins'; a name in no config takes a palette colour too
     palette = {readable(c) for c in registry.PALETTE}  # as the figures draw them: readable on white

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from descriptor_study import facts
 from descriptor_study.config import validate_config
 from descriptor_study.errors import ConfigError
 from descriptor_study.representations import registry
@@ -46,9 +47,9 @@ def test_the_eight_builtins_are_found():
     paper = [n for n in BUILTINS if n not in OPTIONAL]
     assert paper == ["ACSF", "ACSF-X", "SOAP", "SOAPlite", "CHSF", "CHSF-mix", "ACE", "MBTR"]
     assert set(BUILTINS) - set(paper) | set(registry._absent()) == OPTIONAL
-    orders = [registry.get_class(n).order for n in BUILTINS]
+    orders = [facts.of(registry.get_class(n), "order") for n in BUILTINS]
     assert orders == sorted(orders) and len(set(orders)) == len(BUILTINS)
-    assert len({registry.get_class(n).panel_order for n in BUILTINS}) == len(BUILTINS)
+    assert len({facts.of(registry.get_class(n), "panel_order") for n in BUILTINS}) == len(BUILTINS)
     assert len({registry.colour(n) for n in BUILTINS}) == len(BUILTINS)
 
 
@@ -260,7 +261,7 @@ def test_parameter_reference_in_docs_is_generated_from_the_classes(repo_root):
     assert out == (repo_root / "docs/representations.md").read_text()
     for name in BUILTINS:
         cls = registry.get_class(name)
-        assert f"## {cls.display_label()}" in out
+        assert f"## {registry.label(name)}" in out
         for p in cls.parameters:
             assert f"| `{p.name}` |" in out
 

@@ -35,6 +35,8 @@ CARD_PART = "results/cards/parts/{rep}.json"
 PANELS = ("fig3", "fig4", "fig5a", "fig5b", "fig5c", "fig5d")
 METHODS = ("cur", "fps", "pca")
 MODELS = ("rr", "krr")
+#: the facts (``facts.yaml``) a sensitivity curve is computed with (:meth:`Plan.sensitivity_facts`)
+SENSITIVITY_FACTS = ("authors_code", "authors_python_run")
 #: the top-n sizes of the regression sweeps and of Figure 9's panels (a) and (c) without
 #: ``regression.n_top`` in the config (the paper's 65)
 N_TOP = 65
@@ -135,6 +137,24 @@ class Plan:
         entries = {r: self.config["representations"][r] or {} for r in self.representations}
         return {r: {CLASS_KEY: e[CLASS_KEY]} if CLASS_KEY in e else {} for r, e in entries.items()}
 
+    @cached_property
+    def facts(self) -> str:
+        """The digest of the facts about the representations (``facts.yaml``: labels,
+        colours, order, what the paper published): a params entry of every job that reads
+        them (figures, tables, the report, the cards), so that correcting one reruns those
+        jobs and no job that computes a representation."""
+        from descriptor_study import facts
+
+        return facts.digest()
+
+    def sensitivity_facts(self, rep: str) -> dict:
+        """The facts that set ``rep``'s sensitivity paths where the config says ``authors``
+        (``sensitivity.resolve_settings``): a params entry of its ``sensitivity_curve`` job."""
+        from descriptor_study import facts
+
+        cls = self.classes.get(rep)
+        return {k: list(v) if isinstance(v, tuple) else v for k in SENSITIVITY_FACTS for v in [facts.of(cls, k)]}
+
     # --- representations and Table I -----------------------------------------------------
 
     @cached_property
@@ -148,14 +168,16 @@ class Plan:
 
     @cached_property
     def degree_rep(self) -> str | None:
-        """The representation whose class sweeps a degree (Figure 6h), if any."""
+        """The representation that sweeps a degree (its ``degree_parameter``, Figure 6h), if any."""
         from descriptor_study.representations import registry
 
         return next(iter(registry.with_attribute("degree_parameter", self.representations, self.classes)), None)
 
     @cached_property
     def degree_param(self) -> str | None:
-        return self.classes[self.degree_rep].degree_parameter if self.degree_rep else None
+        from descriptor_study import facts
+
+        return facts.of(self.classes[self.degree_rep], "degree_parameter") if self.degree_rep else None
 
     def degree_params(self, degree: int | str) -> dict:
         """The degree-sweep representation's parameters at ``degree``."""
@@ -163,7 +185,7 @@ class Plan:
 
     @cached_property
     def std_rep(self) -> str | None:
-        """The representation whose class has a standardised variant (Figure 6g), if any."""
+        """The representation with a standardised variant (Figure 6g), if any."""
         from descriptor_study.representations import registry
 
         return next(iter(registry.with_attribute("standardised_variant", self.representations, self.classes)), None)

@@ -211,7 +211,7 @@ def resolve_settings(
     settings: dict[str, Any] | None, representation, panel: str | None = None, classes=None
 ) -> dict[str, Any]:
     """The ``authors`` values → what the authors' code did for this representation (and panel),
-    read from its class (``authors_code``, ``authors_python_run``):
+    read from its facts (``authors_code``, ``authors_python_run`` in ``facts.yaml``):
 
     - ``mixed_direction``: (1, 1, 1) for a representation their Julia code computed, x for
       one of their Python run;
@@ -223,12 +223,15 @@ def resolve_settings(
     and relative.  ``representation`` is a name (looked up in ``classes``, then the
     registry) or a class.
     """
+    from . import facts
+
     cls = _class_of(representation, classes)
-    in_paper = cls.authors_code is not None
-    python_run = tuple(cls.authors_python_run)
+    authors_code = facts.of(cls, "authors_code")
+    in_paper = authors_code is not None
+    python_run = tuple(facts.of(cls, "authors_python_run"))
     s = dict(settings or {})
     if s.get("mixed_direction") == "authors":
-        s["mixed_direction"] = "111" if cls.authors_code == "julia" else "x"
+        s["mixed_direction"] = "111" if authors_code == "julia" else "x"
     if s.get("radial_variant") == "authors" and (not in_paper or "fig5a" in python_run):
         s["radial_variant"] = "radial"
     if s.get("normalisation") == "authors":

@@ -7,17 +7,18 @@ from typing import Any
 
 import pandas as pd
 
+from . import facts
 from .representations import registry
 
 
 def paper_table1(names: Iterable[str] | None = None, classes=None) -> dict[str, dict[str, Any]]:
-    """Table I of the paper from the classes' ``paper_feature_counts``: representation →
+    """Table I of the paper from the facts' ``paper_feature_counts`` (``facts.yaml``): representation →
     published dataset → non-zero count, or text "non-zero (full)"; representations the
     paper did not count are left out.  ``names`` default: every known representation."""
     classes = dict(classes or {})
     pool = registry.with_attribute("paper_feature_counts", names, classes)
     return {
-        n: dict((classes.get(n) or registry.get_class(n)).paper_feature_counts)
+        n: dict(facts.of(classes.get(n) or registry.get_class(n), "paper_feature_counts"))
         for n in registry.sort_names(pool, classes)
     }
 
@@ -27,7 +28,7 @@ def table1(rows: Iterable[Mapping[str, Any]], classes=None) -> pd.DataFrame:
 
     ``rows``: one ``{"representation", "dataset", "nonzero", "full", "rows"}`` per stored
     representation (:func:`.stages.tables.read_counts`).  Representations in table order
-    (their classes' ``order``; ``classes`` for those named in the config), datasets in the
+    (their ``order`` in ``facts.yaml``; ``classes`` for those named in the config), datasets in the
     order given.
     """
     df = pd.DataFrame(rows, columns=["representation", "dataset", "nonzero", "full", "rows"])

@@ -40,5 +40,6 @@ rule cards:
     threads: 2
     params:
         inputs=PLAN.card_inputs,
+        facts=PLAN.facts,
     script:
         "../../scripts/cards.py"

@@ -53,6 +53,7 @@ rule figure6:
         degrees=PLAN.degree_records,
         compare_as=PLAN.compare_as,
         classes=PLAN.class_entries,
+        facts=PLAN.facts,
     script:
         "../../scripts/figure6.py"
 
@@ -71,6 +72,7 @@ rule figure7:
         curves=PCA,
         compare_as=PLAN.compare_as,
         classes=PLAN.class_entries,
+        facts=PLAN.facts,
     script:
         "../../scripts/figure7.py"
 
@@ -92,6 +94,7 @@ rule figure8:
         dataset=PLAN.fps_dataset,
         compare_as=PLAN.compare_as,
         classes=PLAN.class_entries,
+        facts=PLAN.facts,
     script:
         "../../scripts/figure8.py"
 

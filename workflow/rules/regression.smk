@@ -46,6 +46,7 @@ rule figure9:
         sweeps=lambda wc: PLAN.regression_sweeps([wc.dataset]),
         compare_as=lambda wc: PLAN.compare_as.get(wc.dataset),
         classes=PLAN.class_entries,
+        facts=PLAN.facts,
         n_top=PLAN.n_top,
     script:
         "../../scripts/figure9.py"

@@ -30,7 +30,7 @@ rule represent:
 if PLAN.degree_rep:
 
     rule represent_degree:
-        """The degree-sweep representation (its class's ``degree_parameter``) at another
+        """The degree-sweep representation (its ``degree_parameter`` in facts.yaml) at another
         degree, for Figure 6h."""
         input:
             paths.DATASET,

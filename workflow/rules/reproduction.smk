@@ -42,5 +42,6 @@ rule reproduction:
         dimensionality=PLAN.report_dimensionality,
         regression=PLAN.report_regression,
         classes=PLAN.class_entries,
+        facts=PLAN.facts,
     script:
         "../../scripts/reproduction.py"

@@ -22,6 +22,7 @@ rule sensitivity_curve:
         params=lambda wc: PLAN.rep_params(wc.rep, "sensitivity"),
         code=lambda wc: PLAN.rep_fingerprint(wc.rep, "sensitivity"),
         settings=PLAN.sensitivity_settings,
+        facts=lambda wc: PLAN.sensitivity_facts(wc.rep),
     script:
         "../../scripts/sensitivity_curve.py"
 
@@ -57,5 +58,6 @@ rule sensitivity_figures:
     params:
         curves=PLAN.sensitivity_curves,
         classes=PLAN.class_entries,
+        facts=PLAN.facts,
     script:
         "../../scripts/sensitivity_figures.py"

@@ -13,5 +13,6 @@ rule table1:
     params:
         files=PLAN.representation_files,
         classes=PLAN.class_entries,
+        facts=PLAN.facts,
     script:
         "../../scripts/table1.py"

@@ -32,7 +32,7 @@ Classes = Mapping[str, type] | None
 
 
 def _panels(names: Iterable[str], classes: Classes) -> list[str]:
-    """The panel order of Figures 6-8 (the classes' ``panel_order``)."""
+    """The panel order of Figures 6-8 (their ``panel_order`` in ``facts.yaml``)."""
     return registry.sort_names(names, classes, panels=True)
 
 
@@ -67,7 +67,7 @@ CUR_ERROR = r"$\|X - CC^+X\|_F / \|X\|_F$"
 
 def panel_letters(names: Iterable[str], classes: Classes, degree_rep: str | None = None) -> dict[str, str]:
     """The panel letter of each representation, the same in Figures 6, 7 and 8: the paper's
-    representations (Table I's, the classes' ``paper_feature_counts``) in panel order, then
+    representations (Table I's, ``paper_feature_counts`` in ``facts.yaml``) in panel order, then
     the letter of Figure 6h's degree sweep, then the others.  The degree letter (key
     ``degree_rep``, else that of the first class with a ``degree_parameter``) is kept free in
     every figure when such a representation is among ``names``, so that CHSF-mix is (i) in
@@ -274,8 +274,8 @@ def figure6(
     ``standardised`` ({dataset: curve}) is drawn dotted on the panel of the representation
     with a standardised variant (Figure 6g's Si(STD)); ``degrees`` ({degree: curve} on
     ``degree_dataset``) get a panel of their own for the representation with a degree sweep
-    (Figure 6h).  Both representations are the ones named, else found through the class
-    attributes ``standardised_variant`` and ``degree_parameter``.  Panel letters:
+    (Figure 6h).  Both representations are the ones named, else found through their
+    facts ``standardised_variant`` and ``degree_parameter`` (``facts.yaml``).  Panel letters:
     :func:`panel_letters`; the grid: :func:`grid_shape`.
     """
     reps = _panels(curves, classes)

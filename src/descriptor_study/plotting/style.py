@@ -1,8 +1,8 @@
 """One colour per representation and per dataset, kept across every figure.
 
-A representation's colour and order come from its class (through the registry), so a
-representation has one colour in every figure and every process.  What a figure draws is
-:func:`representation_colour`: the class's colour, drawn in the darker tone :data:`FIGURE_TONES`
+A representation's colour and order are facts about it (``facts.yaml``, through the
+registry), so a representation has one colour in every figure and every process.  What a
+figure draws is :func:`representation_colour`: its colour, drawn in the darker tone :data:`FIGURE_TONES`
 gives for a light palette tone, and any colour still below :data:`MIN_CONTRAST` on white
 darkened until it reaches it."""
 
@@ -30,10 +30,10 @@ _DATASET_FALLBACK = ["#e377c2", "#7f7f7f", "#bcbd22", "#17becf", "#393b79", "#63
 #: the least contrast ratio (WCAG 2) a line or title colour has on the white background
 MIN_CONTRAST = 3.0
 
-#: figure tones replacing a class's light palette tone (a class colour, by value): too light on
+#: figure tones replacing a light palette tone (a representation's colour, by value): too light on
 #: white, or once darkened too close to a sibling's hue (the light cyan beside ACSF's blue, the
 #: light green beside CHSF's green).  Any class, a user's too, that takes one of these tones is
-#: drawn in its replacement; a representation's colour itself stays one fact, its class's.
+#: drawn in its replacement; a representation's colour itself stays one fact, in facts.yaml.
 FIGURE_TONES = {
     "#17becf": "#00868b",  # light cyan → dark cyan
     "#ff7f0e": "#d95f02",  # orange → dark orange
@@ -66,7 +66,7 @@ def readable(colour) -> str:
 
 
 def representation_colour(name: str, classes=None) -> str:
-    """A representation's colour, the same in every figure and process: its class's ``colour``,
+    """A representation's colour, the same in every figure and process: its ``colour`` (facts.yaml),
     else the registry's palette colour of its place in the figure order (``classes``: name →
     class of the config, for representations it names by ``class:``); drawn in its
     :data:`FIGURE_TONES` tone where it has one, and made :func:`readable` on white."""

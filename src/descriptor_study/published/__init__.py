@@ -27,8 +27,8 @@ the same column names:
                            denominator, first_rank, last_rank, x_key
 =========================  =============================================================
 
-Names.  Each representation class lists the top-level keys the authors' files give it
-(``published_keys``); those keys map to the class's name, and the published datasets Si,
+Names.  The facts about each representation (``facts.yaml``) list the top-level keys the
+authors' files give it (``published_keys``); those keys map to its name, and the published datasets Si,
 CHON, AlNiCu, TiO2 are ours unchanged.  Two kinds of key name a variant.  A key followed
 by ``(STD)`` (Figure 6g's standardised MBTR: the sub-key ``Si(STD)`` under the MBTR key in
 the CUR file, the key ``MBTR(STD)`` with sub-key ``Si`` in the FPS file) is the class's

@@ -25,13 +25,14 @@ _STD = re.compile(r"(.+?)\s*\(STD\)", re.IGNORECASE)
 
 @lru_cache(maxsize=1)
 def _key_names() -> dict[str, str]:
-    """The authors' top-level key → our representation name, from every known class's
-    ``published_keys``."""
+    """The authors' top-level key → our representation name, from every known
+    representation's ``published_keys`` (``facts.yaml``)."""
+    from .. import facts
     from ..representations import registry
 
     out: dict[str, str] = {}
     for name in registry.with_attribute("published_keys"):
-        for key in registry.get_class(name).published_keys:
+        for key in facts.of(registry.get_class(name), "published_keys"):
             out.setdefault(key, name)
     return out
 

@@ -11,13 +11,14 @@ import pandas as pd
 
 def paper_hyperparameters(names: Iterable[str] | None = None, classes=None) -> dict[str, dict[str, float]]:
     """The authors' Si hyperparameters (rr_lambda, krr_lambda, krr_gamma) per representation,
-    from the classes' ``paper_hyperparameters`` (docs/paper-settings.md); representations
-    without them are left out.  ``names`` default: every known representation."""
+    from the facts' ``paper_hyperparameters`` (``facts.yaml``, docs/paper-settings.md);
+    representations without them are left out.  ``names`` default: every known representation."""
+    from .. import facts
     from ..representations import registry
 
     classes = dict(classes or {})
     pool = registry.with_attribute("paper_hyperparameters", names, classes)
-    return {n: dict((classes.get(n) or registry.get_class(n)).paper_hyperparameters) for n in pool}
+    return {n: dict(facts.of(classes.get(n) or registry.get_class(n), "paper_hyperparameters")) for n in pool}
 
 
 NO_HYPERPARAMETERS = "failed: no hyperparameter candidate passed cross-validation"

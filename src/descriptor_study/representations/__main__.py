@@ -27,7 +27,7 @@ def reference() -> str:
         kind = "one row per structure" if cls.per_structure else "one row per atom"
         needs = f"; needs the `{cls.extra}` extra" if cls.extra else ""
         out += [
-            f"## {cls.display_label()}",
+            f"## {registry.label(name, {name: cls})}",
             "",
             f"{doc} ({kind}; class `{cls.__module__}.{cls.__qualname__}`{needs})",
             "",

@@ -115,9 +115,6 @@ class ACE(Representation):
     """ACE B-basis per atomic environment (see the module docstring)."""
 
     name = "ACE"
-    colour = "#9467bd"
-    order = 7
-    panel_order = 6
     parameters = (
         Param("cutoff", "number", 6.5, "cutoff radius Rc", unit="Å", minimum=0, exclusive=True),
         Param(
@@ -209,15 +206,6 @@ class ACE(Representation):
         ),
         Param("chunk_size", "integer", 256, "centres per evaluation batch (does not change the numbers)", minimum=1),
     )
-
-    # Table I: SHIPDescriptor(deg = 6, rcut = 6.5) on every dataset
-    paper_feature_counts = {"Si": 30, "CHON": 30, "AlNiCu": 30, "TiO2": 30}
-    paper_hyperparameters = {"krr_lambda": 1e-11, "krr_gamma": 9e-5, "rr_lambda": 1e-8}
-    # the authors' RR file names the degree sweep of Figure 6h "ACE-SHIPs (AlNiCu)"
-    published_keys = ("ACE", "ACE-SHIPs")
-    authors_code = "julia"
-    authors_python_run = ("fig4",)
-    degree_parameter = "degree"
 
     def __init__(self, species: Sequence[str], **params: Any) -> None:
         super().__init__(species, **params)

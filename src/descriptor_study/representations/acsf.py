@@ -85,9 +85,6 @@ class ACSF(Representation):
     """Behler-Parrinello atom-centred symmetry functions (G2 and G4 sets) through DScribe."""
 
     name = "ACSF"
-    colour = "#1f77b4"
-    order = 1
-    panel_order = 2
     parameters = (
         Param("cutoff", "number", 6.5, "radius of the cosine cutoff function", unit="Å", minimum=0, exclusive=True),
         Param(
@@ -99,11 +96,6 @@ class ACSF(Representation):
             choices=SPECIES_SCOPES,
         ),
     )
-    paper_feature_counts = {"Si": 51, "CHON": 462, "AlNiCu": 282, "TiO2": 145}
-    paper_hyperparameters = {"krr_lambda": 5e-11, "krr_gamma": 5e-5, "rr_lambda": 9e-4}
-    published_keys = (name,)
-    authors_code = "python"
-    authors_python_run = ("fig4", "fig5a")
 
     def __init__(self, species, **params) -> None:
         super().__init__(species, **params)

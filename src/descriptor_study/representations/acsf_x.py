@@ -151,9 +151,6 @@ class ACSFX(Representation):
     """The extended ACSF set (Imbalzano's systematic grid on three radii, tanh³ cutoff), own numpy code."""
 
     name = "ACSF-X"
-    colour = "#17becf"
-    order = 2
-    panel_order = 1
     # no cutoff parameter: the radii are the set's fixed 4, 8 and 12 bohr
     parameters = (
         Param(
@@ -172,11 +169,6 @@ class ACSFX(Representation):
             choices=("tanh3", "cos"),
         ),
     )
-    paper_feature_counts = {"Si": "57 (195)", "CHON": "634 (1644)", "AlNiCu": "544 (1017)", "TiO2": 534}
-    paper_hyperparameters = {"krr_lambda": 5e-11, "krr_gamma": 5e-5, "rr_lambda": 8.5e-2}
-    published_keys = (name,)
-    authors_code = "julia"
-    authors_python_run = ()
 
     def __init__(self, species, **params) -> None:
         super().__init__(species, **params)

@@ -1,13 +1,14 @@
-"""The one interface every representation implements, and the one place its facts live.
+"""The one interface every representation implements: what defines its numbers.
 
-A representation is built from a species list and named parameters.  Everything the
-workflow needs to know about it is declared on its class: the name used in configs and
-file names, the label, colour and order in figures and tables, the typed parameters
-(:class:`~descriptor_study.representations.spec.Param`, defaults = the paper's values),
-and, for the paper's eight, the facts of the paper about it (Table I's feature counts, the
-regression hyperparameters, how the authors' code treated it).  A new representation
-sets ``name``, ``parameters``, ``n_features`` and ``_compute``; everything else has a
-default.
+A representation is built from a species list and named parameters.  Its class declares
+what defines its numbers and nothing else: the name used in configs and file names, the
+typed parameters (:class:`~descriptor_study.representations.spec.Param`, defaults = the
+paper's values), what it needs installed and its numerical precision.  A new
+representation sets ``name``, ``parameters``, ``n_features`` and ``_compute``; everything
+else has a default.  How figures and tables draw it (label, colour, order) and what the
+paper published about it (Table I's counts, the authors' hyperparameters, ...) are facts
+kept apart, in ``descriptor_study/facts.yaml`` (:mod:`descriptor_study.facts`), so that
+correcting one reruns no job that computes the representation.
 
 ``compute`` gives the descriptor matrix of one structure: one row per requested centre
 atom for atom-centred representations, one row for a global one (MBTR-like).
@@ -38,37 +39,13 @@ PROGRESS_EVERY = 30.0
 
 
 class Representation(ABC):
-    # --- identity and presentation -------------------------------------------------
+    # --- identity ------------------------------------------------------------------------
     #: the name in configs, file names and tables
     name: ClassVar[str] = ""
-    #: legend and table label (default: ``name``)
-    label: ClassVar[str] = ""
-    #: fixed colour; None takes the palette colour of the representation's place in ``order``
-    colour: ClassVar[str | None] = None
-    #: position in tables and legends (the paper's Table I order for the built-ins)
-    order: ClassVar[float] = 1000.0
-    #: position among the panels of Figures 6-8 (default: ``order``)
-    panel_order: ClassVar[float | None] = None
     #: True for a global representation (one row per structure)
     per_structure: ClassVar[bool] = False
     #: the typed parameters; their defaults are the paper's values
     parameters: ClassVar[tuple[Param, ...]] = ()
-
-    # --- facts of the paper (empty for a representation the paper did not study) ----
-    #: Table I: published dataset -> feature count (an int, or text such as "57 (195)")
-    paper_feature_counts: ClassVar[Mapping[str, Any]] = {}
-    #: the paper's Si regression hyperparameters: rr_lambda, krr_lambda, krr_gamma
-    paper_hyperparameters: ClassVar[Mapping[str, float]] = {}
-    #: names of this representation in the authors' result files (empty: not in them)
-    published_keys: ClassVar[tuple[str, ...]] = ()
-    #: the published feature counts include QUIP's trailing constant column
-    published_constant_column: ClassVar[bool] = False
-    #: "julia" or "python": which of the authors' code paths computed its sensitivity
-    #: curves (it set the direction of their Figure 4 path); None: not in the paper
-    authors_code: ClassVar[str | None] = None
-    #: sensitivity panels whose published curve came from the authors' Python run
-    #: (absolute change, moves along the bond)
-    authors_python_run: ClassVar[tuple[str, ...]] = ()
 
     # --- optional libraries and numerical precision ---------------------------------------
     #: modules the class needs beyond the base install; when one is missing the registry
@@ -80,12 +57,6 @@ class Representation(ABC):
     #: round-off.  The contract suite's invariance tolerance and the sensitivity study's
     #: noise floor are raised to it, never hidden below it
     relative_precision: ClassVar[float | None] = None
-
-    # --- optional studies ----------------------------------------------------------------
-    #: parameter swept by the degree study of Figure 6h (None: no such study)
-    degree_parameter: ClassVar[str | None] = None
-    #: has Figure 6g's standardised (column-scaled) variant
-    standardised_variant: ClassVar[bool] = False
 
     def __init__(self, species: Sequence[str], **params: Any) -> None:
         self.species = sorted(
@@ -120,10 +91,6 @@ class Representation(ABC):
     @classmethod
     def defaults(cls) -> dict[str, Any]:
         return {p.name: p.default for p in cls.parameters}
-
-    @classmethod
-    def display_label(cls) -> str:
-        return cls.label or cls.name
 
     # --- what subclasses implement -------------------------------------------------
     @property

@@ -213,10 +213,6 @@ class CHGNetFeatures(Representation):
     """CHGNet 0.3.0's 64 per-atom features (the input of its energy MLP), in float64."""
 
     name = "CHGNet"
-    label = "CHGNet 0.3.0"
-    colour = "#e7298a"
-    order = 21
-    panel_order = 21
     requires = ("torch", "chgnet")
     extra = "chgnet"
     #: float64 throughout (see the module docstring): round-off only

@@ -256,16 +256,7 @@ class CHSF(Representation):
     """
 
     name = "CHSF"
-    colour = "#2ca02c"
-    order = 5
-    panel_order = 5
     parameters = _SHARED + (_MULTI_SPECIES, _BACKEND)
-
-    paper_feature_counts = {"Si": 20, "CHON": 44, "AlNiCu": 44, "TiO2": 44}
-    paper_hyperparameters = {"krr_lambda": 5e-11, "krr_gamma": 1e-4, "rr_lambda": 1e-1}
-    published_keys = ("CHSF",)
-    authors_code = "julia"
-    authors_python_run = ()
 
     _mix = False
 
@@ -600,21 +591,11 @@ class CHSFMix(CHSF):
     """
 
     name = "CHSF-mix"
-    colour = "#98df8a"
-    order = 6
-    panel_order = 8
     parameters = tuple(
         replace(p, choices=("numpy",), doc="numpy (this package; CHSF.jl has no mixed form)")
         if p.name == "backend"
         else p
         for p in CHSF.parameters
     )
-
-    # the paper's extension (section VI.A.5): not in Table I nor in the published files
-    paper_feature_counts = {}
-    paper_hyperparameters = {}
-    published_keys = ()
-    authors_code = "julia"
-    authors_python_run = ()
 
     _mix = True

@@ -63,7 +63,7 @@ from ase.data import atomic_numbers
 
 # absolute imports: the contract suite can load this file on its own (``class: file.py:Class``)
 from descriptor_study.representations.base import Representation
-from descriptor_study.representations.soap import SOAP, _soap_parameters
+from descriptor_study.representations.soap import _soap_parameters
 from descriptor_study.representations.spec import Param
 from descriptor_study.versions import package_versions
 
@@ -77,10 +77,6 @@ class FeatomicSOAP(Representation):
     """featomic's SOAP power spectrum with the paper's SOAP settings, one row per atom."""
 
     name = "featomic-SOAP"
-    label = f"{SOAP.name} (featomic)"
-    colour = "#ff9896"
-    order = 20
-    panel_order = 20
     requires = ("featomic",)
     extra = "featomic"
     parameters = _soap_parameters() + (

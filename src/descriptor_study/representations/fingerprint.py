@@ -32,7 +32,7 @@ from typing import Any
 
 from .base import Representation
 
-#: the subpackage whose modules compute representations (registry: names and colours only)
+#: the subpackage whose modules compute representations (registry: names and look-ups only)
 _PACKAGE = __name__.rsplit(".", 1)[0]
 _UNTRACKED = {f"{_PACKAGE}.registry", f"{_PACKAGE}.fingerprint", f"{_PACKAGE}.__main__"}
 

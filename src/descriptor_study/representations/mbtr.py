@@ -29,9 +29,6 @@ class MBTR(Representation):
     """Many-body tensor representation, k = 2 and k = 3 terms, through DScribe."""
 
     name = "MBTR"
-    colour = "#8c564b"
-    order = 8
-    panel_order = 7
     per_structure = True
     parameters = (
         Param("n_grid", "integer", 100, "grid points of each of the k = 2 and k = 3 terms", minimum=2),
@@ -77,12 +74,6 @@ class MBTR(Representation):
             choices=("none", "l2", "n_atoms"),
         ),
     )
-    paper_feature_counts = {"Si": 182, "CHON": 5000, "AlNiCu": 2400, "TiO2": 900}
-    paper_hyperparameters = {"krr_lambda": 5e-8, "krr_gamma": 1.0, "rr_lambda": 6.0}
-    published_keys = (name,)
-    authors_code = "python"
-    authors_python_run = ("fig4",)
-    standardised_variant = True
 
     def __init__(self, species, **params) -> None:
         super().__init__(species, **params)

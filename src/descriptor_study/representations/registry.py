@@ -11,9 +11,11 @@ Three sources, one lookup (:func:`get_class`):
   where ``my_module`` is an importable module or a ``.py`` file (relative to the working
   directory), e.g. ``class: examples/lmbtr.py:LMBTR``.
 
-An unknown name ends with one ConfigError listing the known ones.  Colours and order come
-from the classes (:func:`colour`, :func:`sort_names`): a class without a colour gets the
-palette colour of its place in the figure order, the same in every process.
+An unknown name ends with one ConfigError listing the known ones.  Labels, colours and order
+come from the facts about each representation (``descriptor_study/facts.yaml``, read by
+:mod:`descriptor_study.facts`; :func:`label`, :func:`colour`, :func:`sort_names`): a
+representation without a colour gets the palette colour of its place in the figure order,
+the same in every process.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Any
 
+from .. import facts
 from ..errors import ConfigError
 from .base import Representation
 
@@ -236,7 +239,8 @@ def get_class(name: str, target: str | None = None) -> type[Representation]:
         )
     if cls.name != name:
         # one name per representation: the config key is the name in files, tables and figures
-        label = cls.label if cls.label and cls.label != cls.name else ""
+        label = facts.of(cls, "label")
+        label = label if label and label != cls.name else ""
         cls = type(
             cls.__name__,
             (cls,),
@@ -284,9 +288,9 @@ def _cls_or_none(name: str, classes: Mapping[str, type[Representation]] | None):
 def sort_key(name: str, classes: Mapping[str, type[Representation]] | None = None, panels: bool = False):
     cls = _cls_or_none(name, classes)
     if cls is None:
-        return (Representation.order, name)
-    order = cls.panel_order if panels and cls.panel_order is not None else cls.order
-    return (order, name)
+        return (facts.DEFAULTS["order"], name)
+    panel_order = facts.of(cls, "panel_order") if panels else None
+    return (panel_order if panel_order is not None else facts.of(cls, "order"), name)
 
 
 def sort_names(
@@ -302,27 +306,30 @@ def classes_of(config_representations: Mapping[str, Any] | None) -> dict[str, ty
 
 
 def colour(name: str, classes: Mapping[str, type[Representation]] | None = None) -> str:
-    """The colour of a representation: its class's, else the palette colour of its place
-    among the representations without one (built-ins, plugins, then ``classes``), in order."""
+    """The colour of a representation: its fact's (``facts.yaml``), else the palette colour of
+    its place among the representations without one (built-ins, plugins, then ``classes``),
+    in order."""
     cls = _cls_or_none(name, classes)
-    if cls is not None and cls.colour:
-        return cls.colour
+    if cls is not None and facts.of(cls, "colour"):
+        return facts.of(cls, "colour")
     pool = {n: _cls_or_none(n, classes) for n in list(_builtins()) + list(_entry_points()) + list(classes or {})}
-    uncoloured = sort_names([n for n, c in pool.items() if c is None or not c.colour] + [name], classes)
+    uncoloured = sort_names([n for n, c in pool.items() if c is None or not facts.of(c, "colour")] + [name], classes)
     return PALETTE[uncoloured.index(name) % len(PALETTE)]
 
 
 def label(name: str, classes: Mapping[str, type[Representation]] | None = None) -> str:
+    """The legend and table label of a representation (its fact's, else its name)."""
     cls = _cls_or_none(name, classes)
-    return cls.display_label() if cls is not None else name
+    return (facts.of(cls, "label") or cls.name) if cls is not None else name
 
 
 def with_attribute(
     attribute: str, names_: Iterable[str] | None = None, classes: Mapping[str, type[Representation]] | None = None
 ) -> list[str]:
-    """The names (of ``names_``, default: every known one) whose class sets ``attribute``."""
+    """The names (of ``names_``, default: every known one) whose fact ``attribute``
+    (``facts.yaml``) is set."""
     pool = list(names_) if names_ is not None else names()
-    return [n for n in pool if (c := _cls_or_none(n, classes)) is not None and getattr(c, attribute)]
+    return [n for n in pool if (c := _cls_or_none(n, classes)) is not None and facts.of(c, attribute)]
 
 
 def config_schema(classes: Mapping[str, type[Representation]] | None = None) -> dict[str, Any]:

@@ -220,10 +220,6 @@ class SevenNetFeatures(Representation):
     """SevenNet-0's 128 per-atom scalars entering its energy readout (float64)."""
 
     name = "SevenNet"
-    label = "SevenNet-0"
-    colour = "#e7ba52"
-    order = 22
-    panel_order = 22
     requires = ("torch", "sevenn")
     extra = "sevennet"
     relative_precision = None

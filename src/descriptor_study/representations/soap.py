@@ -68,16 +68,7 @@ class SOAP(Representation):
     """SOAP power spectrum as QUIP/GAP computes it (quippy), trailing constant column dropped."""
 
     name = "SOAP"
-    colour = "#d62728"
-    order = 3
-    panel_order = 3
     parameters = _soap_parameters()
-    paper_feature_counts = {"Si": 450, "CHON": 6660, "AlNiCu": 3780, "TiO2": 1710}
-    paper_hyperparameters = {"krr_lambda": 1e-9, "krr_gamma": 8e-7, "rr_lambda": 1e-11}
-    published_keys = (name,)
-    published_constant_column = True
-    authors_code = "python"
-    authors_python_run = ("fig4", "fig5a")
 
     def __init__(self, species, **params) -> None:
         super().__init__(species, **params)
@@ -148,9 +139,6 @@ class SOAPlite(Representation):
     """
 
     name = "SOAPlite"
-    colour = "#ff7f0e"
-    order = 4
-    panel_order = 4
     parameters = _soap_parameters() + (
         Param(
             "periodic",
@@ -168,11 +156,6 @@ class SOAPlite(Representation):
             choices=PAIR_LAYOUTS,
         ),
     )
-    paper_feature_counts = {"Si": 450, "CHON": 4500, "AlNiCu": 2700, "TiO2": 1350}
-    paper_hyperparameters = {"krr_lambda": 5e-7, "krr_gamma": 5e-6, "rr_lambda": 1e-9}
-    published_keys = (name,)
-    authors_code = "python"
-    authors_python_run = ("fig4", "fig5a")
 
     def __init__(self, species, **params) -> None:
         super().__init__(species, **params)
