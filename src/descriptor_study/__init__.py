@@ -21,6 +21,8 @@ The science (arrays in, arrays out):
 - ``reproduction``: every comparable number of a run against the published one
   (``metrics``, ``tolerances``, ``cells``, ``reasons``, ``report``, ``names``)
 - ``plotting``: the paper's figures; ``tables``: Table I and the derived tables
+- ``facts``: what the paper published about each built-in representation and how it is
+  drawn (label, colour, order), read from ``facts.yaml``
 - ``cards``: the report card of each representation of a run
 - ``contract``: the checks every representation keeps (``contract_structures``: their
   test structures)
