@@ -428,7 +428,7 @@ def provenance(
         **extra,
         "rule": getattr(smk, "rule", None),
         "wildcards": _plain(_named(getattr(smk, "wildcards", None))),
-        "params": _plain(_named(getattr(smk, "params", None))),
+        "params": _plain(_params(getattr(smk, "params", None))),
         "inputs": {_relative(p, root): _checksum(Path(root, p)) for p in inputs},
         "output": {"path": _relative(output, root), "sha256": _checksum(Path(root, output))},
         "versions": package_versions(),
@@ -509,6 +509,16 @@ def _named(obj: Any) -> dict[str, Any]:
     return {"values": list(obj)}
 
 
+def _params(obj: Any) -> dict[str, Any]:
+    """A job's params as its provenance records them: a rule's one ``job`` spec
+    (:mod:`descriptor_study.jobs`) by its fields, other params by their names."""
+    named = _named(obj)
+    job = named.get("job")
+    if len(named) == 1 and isinstance(job, tuple) and hasattr(job, "_asdict"):
+        return job._asdict()
+    return named
+
+
 def _files(obj: Any) -> list[str]:
     """The paths of Snakemake's input/output (named entries may hold lists), flattened."""
     if obj is None:
@@ -538,11 +548,3 @@ def _plain(obj: Any) -> Any:
     if isinstance(obj, type) or callable(obj):
         return f"{getattr(obj, '__module__', '')}.{getattr(obj, '__qualname__', type(obj).__qualname__)}"
     return re.sub(r" at 0x[0-9a-fA-F]+", "", str(obj))
-
-
-def published_dir(smk: Any):
-    """The folder of the published result files a rule has as input ``published``, or None."""
-    from pathlib import Path
-
-    files = list(getattr(smk.input, "published", []) or [])
-    return Path(files[0]).parent if files else None
