@@ -5,7 +5,7 @@ from descriptor_study.stages.cards import card_part
 
 
 def main(smk):
-    card_part(smk.params.rep, smk.params.entry, dict(smk.input), smk.output[0])
+    card_part(smk.params.job)
 
 
 run_step(snakemake, main)  # noqa: F821

@@ -5,7 +5,7 @@ from descriptor_study.stages.cards import cards
 
 
 def main(smk):
-    cards(smk.params.inputs, workers=smk.threads)
+    cards(smk.params.job, workers=smk.threads)
 
 
 run_step(snakemake, main)  # noqa: F821

@@ -5,8 +5,7 @@ from descriptor_study.stages.dimensionality import compressibility
 
 
 def main(smk):
-    # the records name each file's representation and dataset, in the order of the input
-    compressibility(smk.params.curves, smk.output.csv, smk.output.md)
+    compressibility(smk.params.job)
 
 
 run_step(snakemake, main)  # noqa: F821

@@ -5,13 +5,7 @@ from descriptor_study.stages.datasets import make_dataset
 
 
 def main(smk):
-    make_dataset(
-        smk.params.spec,
-        smk.output[0],
-        mirror=smk.params.mirror,
-        cache=smk.params.cache,
-        require_energy=smk.params.require_energy,
-    )
+    make_dataset(smk.params.job)
 
 
 run_step(snakemake, main)  # noqa: F821

@@ -5,7 +5,7 @@ from descriptor_study.stages.datasets import pinned_file
 
 
 def main(smk):
-    pinned_file(smk.wildcards.group, smk.wildcards.name, smk.output[0], smk.params.mirror)
+    pinned_file(smk.params.job)
 
 
 run_step(snakemake, main)  # noqa: F821

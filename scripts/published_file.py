@@ -5,7 +5,7 @@ from descriptor_study.stages.reproduction import published_file
 
 
 def main(smk):
-    published_file(smk.wildcards.name, smk.output[0], mirror=smk.params.mirror, cache=smk.params.cache)
+    published_file(smk.params.job)
 
 
 run_step(snakemake, main)  # noqa: F821

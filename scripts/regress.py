@@ -5,21 +5,7 @@ from descriptor_study.stages.regression import regress_dataset
 
 
 def main(smk):
-    regress_dataset(
-        model=smk.wildcards.model,
-        h5=smk.input.h5,
-        ranking_csv=smk.input.ranking,
-        dataset_path=smk.input.data,
-        out_csv=smk.output[0],
-        dataset=smk.wildcards.dataset,
-        representation=smk.wildcards.rep,
-        hyper=smk.params.hyper,
-        search=smk.params.search,
-        split=smk.params.split,
-        n_top=smk.params.n_top,
-        e0=smk.params.e0,
-        targets=smk.params.targets,
-    )
+    regress_dataset(smk.params.job)
 
 
 run_step(snakemake, main)  # noqa: F821

@@ -5,7 +5,7 @@ from descriptor_study.stages.regression import regression_table
 
 
 def main(smk):
-    regression_table(smk.params.sweeps, smk.output.csv, smk.output.md)
+    regression_table(smk.params.job)
 
 
 run_step(snakemake, main)  # noqa: F821

@@ -6,7 +6,7 @@ from descriptor_study.stages.dimensionality import select_features
 
 def main(smk):
     # the matrix read is used only by this job: it is compacted and standardised in place
-    select_features(smk.wildcards.method, smk.input[0], smk.output[0], standardise=smk.params.standardise)
+    select_features(smk.params.job)
 
 
 run_step(snakemake, main)  # noqa: F821

@@ -5,7 +5,7 @@ from descriptor_study.stages.sensitivity import sensitivity_slopes
 
 
 def main(smk):
-    sensitivity_slopes(smk.params.curves, smk.output.csv, smk.output.md, class_entries=smk.params.classes)
+    sensitivity_slopes(smk.params.job)
 
 
 run_step(snakemake, main)  # noqa: F821

@@ -5,7 +5,7 @@ from descriptor_study.stages.tables import table1
 
 
 def main(smk):
-    table1(smk.params.files, smk.output.csv, smk.output.md, class_entries=smk.params.classes)
+    table1(smk.params.job)
 
 
 run_step(snakemake, main)  # noqa: F821

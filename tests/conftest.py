@@ -123,6 +123,14 @@ def published_dir() -> Path:
     return SHARED_PUBLISHED
 
 
+def published_files(directory: Path | None) -> list[str]:
+    """The published result files in ``directory`` as a job spec names them (its
+    ``published`` input; the stage reads their folder), none for None."""
+    from descriptor_study.pins import PUBLISHED_FILES
+
+    return [str(Path(directory) / name) for name in PUBLISHED_FILES] if directory else []
+
+
 @pytest.fixture(scope="session")
 def alnicu_path(shared_datasets: Path) -> Path:
     path = shared_datasets / "AlNiCu" / "dataset_AlNiCu.extxyz"

@@ -162,9 +162,10 @@ def test_ranks_give_one_to_the_smallest_and_share_ties():
 
 
 def test_the_card_part_measures_translation_permutation_and_mirror(tmp_path, monkeypatch):
+    from descriptor_study.jobs import CardPartJob
     from descriptor_study.stages.cards import card_part
 
-    whole = card_part("ACSF", {}, {}, tmp_path / "ACSF.json")
+    whole = card_part(CardPartJob("ACSF", {}, str(tmp_path / "ACSF.json")))
     assert json.loads((tmp_path / "ACSF.json").read_text()) == json.loads(json.dumps(whole))
     part = whole["invariance"]
     assert part["origin"] == "built-in" and part["error"] is None
@@ -174,7 +175,7 @@ def test_the_card_part_measures_translation_permutation_and_mirror(tmp_path, mon
     # a class file of the user's is named as such
     monkeypatch.chdir(REPO)
     entry = {"class": "examples/lmbtr.py:LMBTR", "cutoff": 6.5}
-    lmbtr = card_part("LMBTR", entry, {}, tmp_path / "LMBTR.json")["invariance"]
+    lmbtr = card_part(CardPartJob("LMBTR", {}, str(tmp_path / "LMBTR.json"), entry))["invariance"]
     assert lmbtr["origin"] == "`class:` lmbtr.py:LMBTR"
     assert lmbtr["translation"]["max"] <= verdicts.INVARIANCE_TOL
 
@@ -273,7 +274,7 @@ def test_a_study_that_is_not_configured_is_said_on_every_card(ci_run, tmp_path, 
     config["regression"] = {}
     plan = Plan(config, registry.classes_of(config["representations"]))
     monkeypatch.chdir(ci_run)
-    built = cards(plan.card_inputs, root=tmp_path)
+    built = cards(plan.cards_job(), root=tmp_path)
     for rep, card in built.items():
         rmse = [m for m in card["measures"] if m["measure"] == "test RMSE"]
         assert len(rmse) == 4 and all(m["missing"]["stage"] == "regress" for m in rmse)
@@ -284,7 +285,7 @@ def test_a_study_that_is_not_configured_is_said_on_every_card(ci_run, tmp_path, 
         )
     # an input that is absent is said, not a crash
     inputs = dict(plan.card_inputs, compressibility="results/tables/no-such-table.csv")
-    card = cards(inputs, root=tmp_path)["ACSF"]
+    card = cards(plan.cards_job()._replace(inputs=inputs), root=tmp_path)["ACSF"]
     share = _find(card, "dimensionality", "CUR share", "Si-demo")
     assert share["missing"]["why"] == "input absent: results/tables/no-such-table.csv"
 

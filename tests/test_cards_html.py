@@ -366,7 +366,7 @@ def test_the_pages_in_chromium_load_link_and_sort(chromium_exe, ci_cards, chromi
     (root / CARDS).mkdir(parents=True)
     with monkeypatch.context() as m:
         m.chdir(ci_cards)
-        cards(plan.card_inputs, root=root)
+        cards(plan.cards_job(), root=root)
     shots = Path(os.environ.get("CARDS_SCREENSHOTS") or tmp_path / "screenshots")
     shots.mkdir(parents=True, exist_ok=True)
 

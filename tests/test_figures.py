@@ -6,8 +6,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import published_files
 
 from descriptor_study import facts
+from descriptor_study.jobs import Figure6Job, Figure7Job, Figure8Job, Figure9Job, SensitivityFiguresJob
+from descriptor_study.plan import N_TOP
 from descriptor_study.plotting.style import dataset_colour, readable, representation_colour
 from descriptor_study.published import dimensionality as pub_dim
 from descriptor_study.published import regression as pub_rr
@@ -35,7 +38,14 @@ def lines(ax):
 
 def test_figure6_overlays_the_published_curve_dashed_in_the_dataset_colour(tmp_path, published_dir, captured):
     curves = [our_curve(tmp_path, "cur", "AlNiCu-mine", rep) for rep in ["SOAP", "CHSF"]]
-    dimensionality_stage.figure6(curves, [], [], tmp_path / "figure6.png", published_dir, {"AlNiCu-mine": "AlNiCu"})
+    dimensionality_stage.figure6(
+        Figure6Job(
+            curves,
+            [tmp_path / "figure6.png"],
+            published=published_files(published_dir),
+            compare_as={"AlNiCu-mine": "AlNiCu"},
+        )
+    )
     fig = captured[0]
     for ax, rep in zip(fig.axes, ["SOAP", "CHSF"]):
         expected = pub_dim.curve(published_dir, "cur", rep, "AlNiCu")
@@ -51,8 +61,10 @@ def test_figure6_overlays_the_published_curve_dashed_in_the_dataset_colour(tmp_p
 
 def test_no_overlay_without_published_results_or_counterpart(tmp_path, published_dir, captured):
     curves = [our_curve(tmp_path, "pca", "Si-demo", "SOAP")]
-    dimensionality_stage.figure7(curves, tmp_path / "figure7.png", published_dir, {"Si-demo": None})
-    dimensionality_stage.figure7(curves, tmp_path / "figure7.png")
+    dimensionality_stage.figure7(
+        Figure7Job(curves, [tmp_path / "figure7.png"], published_files(published_dir), {"Si-demo": None})
+    )
+    dimensionality_stage.figure7(Figure7Job(curves, [tmp_path / "figure7.png"]))
     for fig in captured:
         assert not any("published" in l.get_label() for l in fig.axes[0].get_lines())
 
@@ -74,7 +86,15 @@ def test_figure6_panels_follow_the_classes(tmp_path, published_dir, captured):
     std = [our_curve(tmp_path, "cur", "Si", "MBTR")]
     degrees = [our_curve(tmp_path, "cur", "AlNiCu", "ACE", n=10 + d, degree=d) for d in (9, 6)]
     dimensionality_stage.figure6(
-        curves, std, degrees, tmp_path / "figure6.png", published_dir, {"Si": "Si", "AlNiCu": "AlNiCu"}, entries
+        Figure6Job(
+            curves,
+            [tmp_path / "figure6.png"],
+            std,
+            degrees,
+            published_files(published_dir),
+            {"Si": "Si", "AlNiCu": "AlNiCu"},
+            entries,
+        )
     )
     axes = captured[0].axes
     titles = [ax.get_title() for ax in axes[:5]]
@@ -100,7 +120,9 @@ def test_figure6_panels_follow_the_classes(tmp_path, published_dir, captured):
 def test_figures_7_and_8_take_names_and_colours_from_records_and_classes(tmp_path, published_dir, captured):
 
     pca = [our_curve(tmp_path, "pca", "AlNiCu-mine", rep) for rep in ["MBTR", "ACSF"]]
-    dimensionality_stage.figure7(pca, tmp_path / "figure7.png", published_dir, {"AlNiCu-mine": "AlNiCu"})
+    dimensionality_stage.figure7(
+        Figure7Job(pca, [tmp_path / "figure7.png"], published_files(published_dir), {"AlNiCu-mine": "AlNiCu"})
+    )
     axes = captured[0].axes
     assert [ax.get_title() for ax in axes[:2]] == ["(a) ACSF", "(b) MBTR"]
     assert [ax.title.get_color() for ax in axes[:2]] == [representation_colour("ACSF"), representation_colour("MBTR")]
@@ -110,7 +132,9 @@ def test_figures_7_and_8_take_names_and_colours_from_records_and_classes(tmp_pat
 
     cur = [our_curve(tmp_path, "cur", d, "SOAP", n=20 if d == "CHON" else 30) for d in ["CHON", "Si"]]
     fps = [our_curve(tmp_path, "fps", "CHON", "SOAP", n=20)]
-    dimensionality_stage.figure8(cur, fps, "CHON", tmp_path / "figure8.png", published_dir, {"CHON": "CHON"})
+    dimensionality_stage.figure8(
+        Figure8Job(cur, fps, "CHON", [tmp_path / "figure8.png"], published_files(published_dir), {"CHON": "CHON"})
+    )
     ax = captured[1].axes[0]
     assert ax.get_title() == "(a) SOAP (20)"
     got = lines(ax)
@@ -126,10 +150,10 @@ def test_published_curves_are_drawn_in_the_records_dataset_order(tmp_path, publi
     """The published curves of Figures 6 and 7 come in the order of the datasets in the
     records (a set's order, which changes with the hash seed, made two runs draw different
     figures from the same files)."""
-    compare_as = {f"{d}-mine": d for d in order}
+    published = {"published": published_files(published_dir), "compare_as": {f"{d}-mine": d for d in order}}
     for method, draw in (
-        ("cur", lambda r: dimensionality_stage.figure6(r, [], [], tmp_path / "f6.png", published_dir, compare_as)),
-        ("pca", lambda r: dimensionality_stage.figure7(r, tmp_path / "f7.png", published_dir, compare_as)),
+        ("cur", lambda r: dimensionality_stage.figure6(Figure6Job(r, [tmp_path / "f6.png"], **published))),
+        ("pca", lambda r: dimensionality_stage.figure7(Figure7Job(r, [tmp_path / "f7.png"], **published))),
     ):
         captured.clear()
         draw([our_curve(tmp_path, method, f"{d}-mine", "ACSF") for d in order])
@@ -145,7 +169,9 @@ def test_figure5_overlays_the_authors_curves(tmp_path, published_dir, captured):
         path.parent.mkdir(parents=True)
         pd.DataFrame({"t": t, "dV": 1e-14 + 1e-3 * t}).to_csv(path, index=False)
         paths.append({"panel": panel, "rep": "CHSF", "path": path})
-    sensitivity_stage.sensitivity_figures(paths, tmp_path / "figure3.png", published_dir)
+    sensitivity_stage.sensitivity_figures(
+        SensitivityFiguresJob(paths, [tmp_path / "figure3.png"], published_files(published_dir))
+    )
     fig5 = captured[2]
     ax = fig5.axes[0]  # (a) radial
     line = [
@@ -175,7 +201,16 @@ def test_figure9_overlays_the_published_test_rmse(tmp_path, published_dir, monke
             path, index=False
         )
         paths[model] = {"model": model, "dataset": "mine", "rep": "SOAP", "path": path}
-    regression_stage.figure9([paths["rr"], paths["krr"]], "mine", tmp_path / "figure9_mine.png", published_dir, "Si")
+    regression_stage.figure9(
+        Figure9Job(
+            [paths["rr"], paths["krr"]],
+            "mine",
+            [tmp_path / "figure9_mine.png"],
+            N_TOP,
+            published_files(published_dir),
+            "Si",
+        )
+    )
     ax = figures[0].axes[1]  # (b) RR over all features
     dashed = [l for l in ax.get_lines() if l.get_label() == "_published"]
     expected = pub_rr.regression(published_dir, "rr", "Si", "SOAP")
@@ -210,7 +245,7 @@ def test_figure9_draws_what_its_csvs_hold(tmp_path, monkeypatch):
             feature_sweep(P, ranking, model, hyper, sweep_sizes(80, 20, 30)).to_csv(path, index=False)
             sweeps[model, rep] = pd.read_csv(path)
             records.append({"model": model, "dataset": "mine", "rep": rep, "path": path})
-    regression_stage.figure9(records, "mine", tmp_path / "figure9_mine.png")
+    regression_stage.figure9(Figure9Job(records, "mine", [tmp_path / "figure9_mine.png"], N_TOP))
     (fig,) = figures
     for k, (model, full) in enumerate([("rr", False), ("rr", True), ("krr", False), ("krr", True)]):
         ax = fig.axes[k]
@@ -248,7 +283,7 @@ def test_figure9_y_range_is_not_set_by_one_outlier(tmp_path, monkeypatch):
         path, index=False
     )
     records = [{"model": m, "dataset": "mine", "rep": "SOAP", "path": path} for m in ("rr", "krr")]
-    regression_stage.figure9(records, "mine", tmp_path / "figure9_mine.png")
+    regression_stage.figure9(Figure9Job(records, "mine", [tmp_path / "figure9_mine.png"], N_TOP))
     ax = figures[0].axes[1]  # all features: the outlier is there
     lo, hi = ax.get_ylim()
     assert 1e-4 < lo < (0.1 / np.sqrt(200)) and hi > 0.2  # the curves span the range, the outlier does not
@@ -264,6 +299,8 @@ import numpy as np, pandas as pd
 from matplotlib.colors import to_hex
 from descriptor_study.plotting import regression, sensitivity
 from descriptor_study.stages import sensitivity as stages
+from descriptor_study.jobs import Figure9Job, SensitivityFiguresJob
+from descriptor_study.plan import N_TOP
 from descriptor_study.stages.regression import figure9
 
 figure, tmp, reps = sys.argv[1], Path(sys.argv[2]), json.loads(sys.argv[3])
@@ -280,7 +317,7 @@ if figure == "4":
             path = tmp / f"curve-{figure}-{panel}-{k}.csv"
             pd.DataFrame({"t": t, "dV": 1e-14 + (k + 1) * 1e-3 * t}).to_csv(path, index=False)
             records.append({"panel": panel, "rep": rep, "path": path})
-    stages.sensitivity_figures(records, tmp / "figure3.png", None, config)
+    stages.sensitivity_figures(SensitivityFiguresJob(records, [tmp / "figure3.png"], class_entries=config))
     axes = [figures[1].axes[0]]  # Figure 4
 else:
     n = np.arange(1, 41)
@@ -290,7 +327,7 @@ else:
             pd.DataFrame({"n": n, "train_rmse": (k + 1) / n, "test_rmse": (k + 2) / n,
                           "percent": 100 * n / 40}).to_csv(path, index=False)
             records.append({"model": model, "dataset": "mine", "rep": rep, "path": path})
-    figure9(records, "mine", tmp / "figure9_mine.png", None, None, config)
+    figure9(Figure9Job(records, "mine", [tmp / "figure9_mine.png"], N_TOP, class_entries=config))
     axes = figures[0].axes
 colours = {}
 for ax in axes:
@@ -402,7 +439,7 @@ def test_figure5_marks_a_curve_that_is_exactly_zero(tmp_path, captured):
         path.parent.mkdir(parents=True, exist_ok=True)
         pd.DataFrame({"t": t, "dV": 1e-14 + 1e-3 * t}).to_csv(path, index=False)
         records.append({"panel": panel, "rep": "CHSF", "path": path})
-    sensitivity_stage.sensitivity_figures(records, tmp_path / "figure3.png", None)
+    sensitivity_stage.sensitivity_figures(SensitivityFiguresJob(records, [tmp_path / "figure3.png"]))
     fig5 = captured[2]
     a, b = fig5.axes[:2]
     colour = representation_colour("ACSF")

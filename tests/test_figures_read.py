@@ -7,9 +7,12 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import published_files
 from matplotlib.colors import to_hex
 
 from descriptor_study import sensitivity as sens
+from descriptor_study.jobs import Figure6Job, Figure7Job, Figure9Job
+from descriptor_study.plan import N_TOP
 from descriptor_study.plotting import dimensionality, sensitivity
 from descriptor_study.plotting.style import representation_colour
 from descriptor_study.representations import registry
@@ -103,8 +106,8 @@ def _figure6_and_7(tmp_path, captured, n_extra: int):
     ]
     degrees = [curve_record(tmp_path, "cur", "AlNiCu", "ACE", decaying(10 + d, "error"), degree=d) for d in (6, 15)]
     captured.clear()
-    dimensionality_stage.figure6(cur, [], degrees, tmp_path / "figure6.png", class_entries=entries)
-    dimensionality_stage.figure7(pca, tmp_path / "figure7.png", class_entries=entries)
+    dimensionality_stage.figure6(Figure6Job(cur, [tmp_path / "figure6.png"], degrees=degrees, class_entries=entries))
+    dimensionality_stage.figure7(Figure7Job(pca, [tmp_path / "figure7.png"], class_entries=entries))
     return reps, captured[0], captured[1]
 
 
@@ -188,7 +191,9 @@ def test_figure7_legends_cover_no_curve(tmp_path, captured, published_dir):
         for d in datasets:
             df = pub_dim.curve(published_dir, "pca", rep, d)
             records.append(curve_record(tmp_path, "pca", d, rep, df))
-    dimensionality_stage.figure7(records, tmp_path / "figure7.png", published_dir, {d: d for d in datasets})
+    dimensionality_stage.figure7(
+        Figure7Job(records, [tmp_path / "figure7.png"], published_files(published_dir), {d: d for d in datasets})
+    )
     (fig,) = captured
     assert fig.axes[1].get_title() == "(b) ACSF"
     for ax in fig.axes:
@@ -215,7 +220,7 @@ def _sweep_records(tmp_path, reps, n_features=120):
 
 def test_figure9_draws_test_lines_above_training_lines_and_tells_families_apart(tmp_path, captured):
     reps = ["ACSF", "ACSF-X", "SOAP", "SOAPlite", "CHSF", "CHSF-mix", "ACE", "MBTR"]
-    regression_stage.figure9(_sweep_records(tmp_path, reps), "mine", tmp_path / "figure9_mine.png")
+    regression_stage.figure9(Figure9Job(_sweep_records(tmp_path, reps), "mine", [tmp_path / "figure9_mine.png"], N_TOP))
     (fig,) = captured
     for ax in fig.axes:
         train = [line for line in ax.get_lines() if line.get_linestyle() == ":"]
@@ -232,7 +237,9 @@ def test_figure9_draws_test_lines_above_training_lines_and_tells_families_apart(
 
 def test_figure9_top_panels_follow_n_top(tmp_path, captured):
     """``regression.n_top: 20``: panels (a) and (c) are titled "top 20" and stop at n = 20."""
-    regression_stage.figure9(_sweep_records(tmp_path, ["SOAP", "ACE"]), "mine", tmp_path / "f.png", n_top=20)
+    regression_stage.figure9(
+        Figure9Job(_sweep_records(tmp_path, ["SOAP", "ACE"]), "mine", [tmp_path / "f.png"], n_top=20)
+    )
     (fig,) = captured
     for ax, model in ((fig.axes[0], "RR"), (fig.axes[2], "KRR")):
         assert ax.get_title().endswith(f"{model}, top 20")
@@ -246,12 +253,12 @@ def test_the_plan_passes_n_top_from_the_config(repo_root):
     from descriptor_study.plan import N_TOP, Plan
 
     config = yaml.safe_load((repo_root / "config/ci.yaml").read_text())
-    assert Plan(config, registry.classes_of(config["representations"])).n_top == 20
+    plan = Plan(config, registry.classes_of(config["representations"]))
+    assert plan.n_top == 20
+    # the figure9 and regress jobs take it from the plan (each rule's one param is its job)
+    assert plan.figure9_job("Si-demo").n_top == plan.regress_job("rr", "Si-demo", "ACSF").n_top == 20
     config["regression"].pop("n_top")
     assert Plan(config, registry.classes_of(config["representations"])).n_top == N_TOP == 65
-    rules = (repo_root / "workflow/rules/regression.smk").read_text()
-    figure9_rule = rules.split("rule figure9:")[1].split("\nrule ")[0]
-    assert "n_top=PLAN.n_top" in figure9_rule
 
 
 # --- the best-RMSE table ----------------------------------------------------------------------

@@ -20,6 +20,7 @@ import pytest
 
 from descriptor_study.datasets.remote import PINNED_SOURCES
 from descriptor_study.errors import ChecksumError, DatasetError, StudyError
+from descriptor_study.jobs import PublishedFileJob
 from descriptor_study.pins import PUBLISHED_FILES
 from descriptor_study.published import available as pub_available
 from descriptor_study.published import dimensionality as pub_dim
@@ -142,10 +143,11 @@ def test_bad_download_is_removed_and_raises(served, published_dir, tmp_path):
 
 def test_snakemake_script_fetches_from_the_mirror(published_dir, tmp_path):
     out = tmp_path / "data" / "published" / "FPS_results.json"
+    job = PublishedFileJob("FPS_results.json", str(out), str(published_dir), str(tmp_path / "cache"))
     smk = SimpleNamespace(
         wildcards=SimpleNamespace(name="FPS_results.json"),
         output=[str(out)],
-        params=SimpleNamespace(mirror=str(published_dir), cache=str(tmp_path / "cache")),
+        params=SimpleNamespace(job=job),
         log=[str(tmp_path / "published.log")],
     )
     runpy.run_path(str(REPO / "scripts" / "published_file.py"), init_globals={"snakemake": smk})

@@ -8,6 +8,8 @@ import pytest
 from ase import Atoms
 
 from descriptor_study.errors import DatasetError
+from descriptor_study.jobs import RegressionTableJob, RegressJob
+from descriptor_study.plan import N_TOP
 from descriptor_study.regression.models import (
     Problem,
     fit_status,
@@ -195,6 +197,7 @@ def _two_species_study(tmp_path):
         hyper={"rr_lambda": 1e-6},
         split={"train_fraction": 0.5, "seed": 0},
         targets={"file": str(tmp_path / "targets.txt"), "code": 1},
+        n_top=N_TOP,
     )
 
 
@@ -207,7 +210,7 @@ def test_targets_file_route_subtracts_e0_of_every_species(tmp_path, monkeypatch)
     monkeypatch.setattr(sweep, "feature_sweep", lambda problem, *a, **k: seen.append(problem) or real(problem, *a, **k))
     study = _two_species_study(tmp_path)
     e0 = {"Si": -100.0, "C": -7.5}
-    df = stage.regress_dataset(**study, e0=e0)
+    df = stage.regress_dataset(RegressJob(**study, e0=e0))
     # by hand: E − (N_Si·E0_Si + N_C·E0_C) for the code-1 lines (Ge, code 2, left out)
     expected = [
         -215.0 - (2 * -100.0 + 1 * -7.5),  # Si2C  → -7.5
@@ -230,9 +233,9 @@ def test_targets_file_route_names_the_missing_e0(tmp_path):
 
     study = _two_species_study(tmp_path)
     with pytest.raises(ConfigError, match=r"^datasets\.mine\.e0: no isolated-atom energy for C \("):
-        regress_dataset(**study, e0={"Si": -100.0})
+        regress_dataset(RegressJob(**study, e0={"Si": -100.0}))
     with pytest.raises(ConfigError, match=r"^datasets\.mine\.e0: no isolated-atom energy for C, Si \("):
-        regress_dataset(**study, e0=None)
+        regress_dataset(RegressJob(**study, e0=None))
 
 
 # --- issue 12, defect 10: blown-up fits, hyperparameters chosen where they are used -----------
@@ -427,7 +430,7 @@ def test_best_rmse_table_and_figure9_skip_failed_fits(tmp_path, monkeypatch):
         df.to_csv(tmp_path / f"sweep{len(records)}.csv", index=False)
         records.append({"model": model, "dataset": "D", "rep": rep, "path": tmp_path / f"sweep{len(records)}.csv"})
     csv, md = tmp_path / "best.csv", tmp_path / "best.md"
-    written = regression_table(records, csv, md)
+    written = regression_table(RegressionTableJob(records, csv, md))
     pd.testing.assert_frame_equal(written, table)
     assert md.read_text().startswith("Test RMSE at the size chosen by cross-validation on the training set\n\n")
 
@@ -458,7 +461,7 @@ def test_search_route_holds_one_choice_and_records_it(tmp_path, caplog):
     study = _two_species_study(tmp_path)
     study.update(hyper=None, search=True, split={"train_fraction": 0.6, "seed": 0})
     with caplog.at_level(logging.INFO, logger="descriptor_study.regression.search"):
-        df = regress_dataset(**study, e0={"Si": -100.0, "C": -7.5})
+        df = regress_dataset(RegressJob(**study, e0={"Si": -100.0, "C": -7.5}))
     written = pd.read_csv(tmp_path / "out.csv")
     cols = ["n", "train_rmse", "test_rmse", "percent", "rr_lambda", "status", "heldout_rmse", "hyperparameters_from"]
     assert list(written.columns) == cols
@@ -473,7 +476,7 @@ def test_search_route_holds_one_choice_and_records_it(tmp_path, caplog):
     assert float(grid_line.split()[1]) == pytest.approx(written["heldout_rmse"].iloc[-1], rel=1e-3)
 
     study.update(search="every_size")  # the per-size search stays an option
-    regress_dataset(**study, e0={"Si": -100.0, "C": -7.5})
+    regress_dataset(RegressJob(**study, e0={"Si": -100.0, "C": -7.5}))
     per_size = pd.read_csv(tmp_path / "out.csv")
     assert (per_size["hyperparameters_from"] == "cross-validation at every size").all()
     assert np.isfinite(per_size["cv_rmse"]).all() and np.isfinite(per_size["heldout_rmse"]).all()
@@ -498,15 +501,18 @@ def test_alnicu_demo_mbtr_sweep_is_finite(tmp_path):
     run_selection("cur", storage.read(h5), ranking)
     for model in ("rr", "krr"):
         df = regress_dataset(
-            model,
-            h5,
-            ranking,
-            data,
-            tmp_path / f"{model}.csv",
-            "AlNiCu-demo",
-            "MBTR",
-            search=True,
-            split={"train_fraction": 0.8, "seed": 0},
+            RegressJob(
+                model,
+                h5,
+                ranking,
+                data,
+                tmp_path / f"{model}.csv",
+                "AlNiCu-demo",
+                "MBTR",
+                N_TOP,
+                search=True,
+                split={"train_fraction": 0.8, "seed": 0},
+            )
         )
         assert (df["status"] == "ok").all() and df["n"].iloc[-1] > 2000
         zero_model = df["test_rmse"].iloc[0] * 1.5  # one feature barely beats predicting zero

@@ -103,7 +103,7 @@ def test_acsf_x_engine_matches_dscribe(rattled_cell):
     idx = np.array([order[s] for s in rattled_cell.get_chemical_symbols()])
     gauss = lambda eta, r, rs, rc_: eta * (r - rs) ** 2  # noqa: E731
     gsum = lambda eta, r2, rc_: eta * r2  # noqa: E731
-    rad = radial_block(rattled_cell, None, idx, 3, rc, [p[0] for p in g2], [p[1] for p in g2], gauss, "cos")
+    rad = radial_block(rattled_cell, None, idx, 3, rc, g2, gauss, "cos")
     ang = angular_block(rattled_cell, None, idx, 3, rc, g4, gsum, "cos")
     # DScribe per species: [G1, G2 x3]; then G4 x3 per pair
     ref_rad = ref[:, :12].reshape(-1, 3, 4)[:, :, 1:]

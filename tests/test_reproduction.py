@@ -8,7 +8,9 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import published_files
 
+from descriptor_study.jobs import ReproductionJob
 from descriptor_study.reproduction.cells import curve_cells, regression_cells, sensitivity_cells
 from descriptor_study.reproduction.metrics import percent_to_reach, value_at_percent
 from descriptor_study.reproduction.names import is_degree_variant
@@ -214,6 +216,13 @@ def test_read_run_names_each_file_by_its_record_and_figure_6h_takes_the_degree_s
 
     # the rule's stage: the same files read, compared and the report written
     csv, md = tmp_path / "reproduction.csv", tmp_path / "reproduction.md"
-    report = stage.reproduction({"myAlNiCu": "AlNiCu", "mySi": "Si"}, None, [], records, [], csv, md, published_dir)
+    job = ReproductionJob(
+        csv,
+        md,
+        dimensionality=records,
+        published=published_files(published_dir),
+        compare_as={"myAlNiCu": "AlNiCu", "mySi": "Si"},
+    )
+    report = stage.reproduction(job)
     pd.testing.assert_frame_equal(report, compare(run, published_dir))
     assert md.read_text() == markdown(report) + "\n" and len(pd.read_csv(csv)) == len(report)

@@ -14,6 +14,7 @@ import pytest
 from skmatter.feature_selection import CUR, FPS
 
 from descriptor_study import storage
+from descriptor_study.jobs import CompressibilityJob
 from descriptor_study.selection import (
     ZERO_LEVEL,
     compressibility,
@@ -408,7 +409,11 @@ def test_the_compressibility_stage_takes_the_names_from_the_records(tmp_path):
     df.to_csv(path, index=False)
     csv, md = tmp_path / "compressibility.csv", tmp_path / "compressibility.md"
     got = stages.compressibility(
-        [{"rep": "R", "dataset": "D", "path": str(path)}, {"variant": "R-std", "dataset": "D", "path": path}], csv, md
+        CompressibilityJob(
+            [{"rep": "R", "dataset": "D", "path": str(path)}, {"variant": "R-std", "dataset": "D", "path": path}],
+            csv,
+            md,
+        )
     )
     expected = compressibility({("R", "D"): df, ("R-std", "D"): df})
     pd.testing.assert_frame_equal(got, expected)

@@ -275,6 +275,7 @@ def test_authors_radial_variant_off_the_bond_moves_along_1_minus1_minus1():
 
 
 def test_curves_and_slopes_take_their_names_from_the_records(tmp_path):
+    from descriptor_study.jobs import SensitivitySlopesJob
     from descriptor_study.stages.sensitivity import read_curves, sensitivity_slopes
 
     t = log_grid(-8, -1)
@@ -284,7 +285,7 @@ def test_curves_and_slopes_take_their_names_from_the_records(tmp_path):
         pd.DataFrame({"t": t, "dV": 0.5 * t**power}).to_csv(path, index=False)
         records.append({"panel": panel, "rep": rep, "path": path})
     assert set(read_curves(records)) == {("fig4", "A"), ("fig5b", "B")}
-    table = sensitivity_slopes(records, tmp_path / "slopes.csv", tmp_path / "slopes.md")
+    table = sensitivity_slopes(SensitivitySlopesJob(records, tmp_path / "slopes.csv", tmp_path / "slopes.md"))
     assert table["representation"].tolist() == ["A", "B"] and table["panel"].tolist() == ["fig4", "fig5b"]
     assert table["k"].tolist() == pytest.approx([1.0, 2.0], abs=1e-6)
     assert table["expected"].tolist() == [1.0, 2.0]
@@ -420,13 +421,14 @@ def test_the_curve_job_returns_what_its_curves_were_computed_with(tmp_path):
     for the provenance, the declared parameters with their defaults (the config gave only
     n_max and l_max), apart from what the class derives, and each panel's settings with the
     defaults the config left out and the ``authors`` values resolved."""
+    from descriptor_study.jobs import SensitivityCurveJob
     from descriptor_study.sensitivity import SETTING_DEFAULTS, resolve_settings
     from descriptor_study.stages.sensitivity import run_panels, sensitivity_curves
 
     params = {"n_max": 3, "l_max": 3}
     settings = {"seed": 3, "normalisation": "authors"}
     outputs = {"fig4": tmp_path / "a" / "SOAP.csv", "fig5b": tmp_path / "b" / "SOAP.csv"}
-    ran_with = sensitivity_curves("SOAP", params, settings, outputs)
+    ran_with = sensitivity_curves(SensitivityCurveJob("SOAP", outputs, params, settings))
     written = {panel: out.read_bytes() for panel, out in outputs.items()}
     run_panels("SOAP", params, settings, outputs)
     assert {panel: out.read_bytes() for panel, out in outputs.items()} == written
@@ -448,6 +450,7 @@ def test_a_curve_that_is_exactly_zero_is_named_so_in_the_slope_table(tmp_path):
     dV is exactly 0 at every t, and the slope table says so instead of "below noise floor",
     which a curve that changes by less than the floor keeps.  Under rotation an exactly zero
     curve keeps its "max dV" verdict (everything moved; it is exactly invariant)."""
+    from descriptor_study.jobs import SensitivitySlopesJob
     from descriptor_study.stages.sensitivity import run_panels, sensitivity_slopes
 
     zero_csv = tmp_path / "fig5a" / "ACSF.csv"
@@ -464,7 +467,7 @@ def test_a_curve_that_is_exactly_zero_is_named_so_in_the_slope_table(tmp_path):
         {"panel": "fig3", "rep": "ACSF", "path": rotation_csv},
     ]
     csv, md = tmp_path / "slopes.csv", tmp_path / "slopes.md"
-    table = sensitivity_slopes(records, csv, md)  # the rule's stage: the table, written
+    table = sensitivity_slopes(SensitivitySlopesJob(records, csv, md))  # the rule's stage: the table, written
     assert list(table.columns) == [
         "representation",
         "panel",
@@ -549,10 +552,13 @@ def test_a_slope_other_than_the_expected_one_is_flagged_in_the_verdict(tmp_path)
     with nothing saying that 1 is not the 2 every other representation has."""
     import inspect
 
+    from descriptor_study.jobs import SensitivitySlopesJob
     from descriptor_study.slope_report import SLOPE_TOLERANCE
     from descriptor_study.stages.sensitivity import sensitivity_slopes
 
-    table = sensitivity_slopes(_slope_records(tmp_path), tmp_path / "slopes.csv", tmp_path / "slopes.md")
+    table = sensitivity_slopes(
+        SensitivitySlopesJob(_slope_records(tmp_path), tmp_path / "slopes.csv", tmp_path / "slopes.md")
+    )
     rows = table.set_index("panel")
     assert rows.loc["fig5b", "k"] == pytest.approx(1.0, abs=1e-6) and rows.loc["fig5b", "expected"] == 2.0
     assert rows.loc["fig5b", "verdict"] == "differs from expected 2 (by more than 0.15): linearly stable (k ≈ 1)"
@@ -568,10 +574,11 @@ def test_a_slope_other_than_the_expected_one_is_flagged_in_the_verdict(tmp_path)
 def test_figure3_rows_hold_the_rotation_s_largest_dv_not_nan(tmp_path):
     """Before: Figure 3's rows held ``nan`` in k, t_min, t_max and expected, and its number
     (the largest dV, round-off) only inside the verdict's text."""
+    from descriptor_study.jobs import SensitivitySlopesJob
     from descriptor_study.stages.sensitivity import sensitivity_slopes
 
     csv, md = tmp_path / "slopes.csv", tmp_path / "slopes.md"
-    sensitivity_slopes(_slope_records(tmp_path), csv, md)
+    sensitivity_slopes(SensitivitySlopesJob(_slope_records(tmp_path), csv, md))
     text = md.read_text()
     assert "nan" not in text.lower()
     rows = [line for line in text.splitlines() if line.startswith("|")]
@@ -589,10 +596,13 @@ def test_every_column_of_the_slope_table_is_explained_where_a_reader_looks(tmp_p
     (before: ``dip``, ``zero`` and ``noise_floor`` were explained nowhere)."""
     from conftest import REPO
 
+    from descriptor_study.jobs import SensitivitySlopesJob
     from descriptor_study.slope_report import COLUMNS
     from descriptor_study.stages.sensitivity import sensitivity_slopes
 
-    table = sensitivity_slopes(_slope_records(tmp_path), tmp_path / "slopes.csv", tmp_path / "slopes.md")
+    table = sensitivity_slopes(
+        SensitivitySlopesJob(_slope_records(tmp_path), tmp_path / "slopes.csv", tmp_path / "slopes.md")
+    )
     assert list(table.columns) == list(COLUMNS)
     md = (tmp_path / "slopes.md").read_text()
     caption = (REPO / "workflow/report/sensitivity_slopes.rst").read_text()

@@ -11,6 +11,8 @@ from conftest import run_snakemake
 
 from descriptor_study import storage
 from descriptor_study.errors import ConfigError, DatasetError
+from descriptor_study.jobs import RegressJob
+from descriptor_study.plan import N_TOP
 from descriptor_study.splits import random_split, read_split, read_targets
 
 
@@ -154,7 +156,9 @@ def test_regression_stops_before_fitting(tmp_path, split, error, message):
         split = {"file": str(write(tmp_path, split))}
     out = tmp_path / "out.csv"
     with pytest.raises(error) as info:
-        regress_dataset("rr", h5, ranking, data, out, "mine", "ACSF", hyper={"rr_lambda": 1e-6}, split=split)
+        regress_dataset(
+            RegressJob("rr", h5, ranking, data, out, "mine", "ACSF", N_TOP, {"rr_lambda": 1e-6}, split=split)
+        )
     assert message in str(info.value)
     assert not out.exists()
 
@@ -166,7 +170,9 @@ def test_regression_runs_with_a_good_split(tmp_path):
     split_file = write(tmp_path, "6\n0\n1\n2\n3\n4\n5\n6\n7\n8\n9\n")
     out = tmp_path / "out.csv"
     df = regress_dataset(
-        "rr", h5, ranking, data, out, "mine", "ACSF", hyper={"rr_lambda": 1e-6}, split={"file": str(split_file)}
+        RegressJob(
+            "rr", h5, ranking, data, out, "mine", "ACSF", N_TOP, {"rr_lambda": 1e-6}, split={"file": str(split_file)}
+        )
     )
     assert out.exists() and len(df) == 4
     assert np.isfinite(df.select_dtypes("number").to_numpy()).all()

@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 
 from descriptor_study import storage
+from descriptor_study.jobs import Table1Job
 from descriptor_study.representations import registry
 from descriptor_study.stages import tables as stages
 from descriptor_study.stages.tables import read_counts, write_table
@@ -37,7 +38,9 @@ def test_table1_counts_and_layout(tmp_path):
             files.append({"dataset": dataset, "rep": rep, "path": tmp_path / dataset / f"{rep}.h5"})
             _store(files[-1]["path"], rep, dataset, m if rep == "MBTR" else np.ones((2, 5)))
     paths = [f["path"] for f in files]
-    df = stages.table1(files, tmp_path / "t1.csv", tmp_path / "t1.md")  # the rule's stage: read, count, write
+    df = stages.table1(
+        Table1Job(files, tmp_path / "t1.csv", tmp_path / "t1.md")
+    )  # the rule's stage: read, count, write
     assert df.equals(table1(read_counts(files)))
     assert df.equals(pd.read_csv(tmp_path / "t1.csv"))
     assert (tmp_path / "t1.md").read_text() == f"Table I. Number of features\n\n{table1_markdown(df)}\n"

@@ -5,9 +5,10 @@ validated config and the registry's classes, and the rule files read their patte
 records, targets and parameters from it.  The tests build plans from configs directly.
 
 Every output's path is written once, as a pattern below; a *record* is a dict of names
-plus the ``path`` they lead to (``{"panel": "fig4", "rep": "SOAP", "path": ...}``): a rule
-passes the paths as input and the records as params, in the same order, so the library
-learns the names from the records and never parses a path.
+plus the ``path`` they lead to (``{"panel": "fig4", "rep": "SOAP", "path": ...}``), so the
+library learns the names from the records and never parses a path.  For each job a
+``<rule>_job`` method builds its spec (:mod:`descriptor_study.jobs`): the rule's one param,
+and its input.
 """
 
 from __future__ import annotations
@@ -15,6 +16,9 @@ from __future__ import annotations
 import json
 import re
 from functools import cache, cached_property
+
+from . import jobs
+from .jobs import record_paths
 
 # --- path patterns (one place each) --------------------------------------------------------
 DATASET = "data/{dataset}.extxyz"
@@ -25,6 +29,7 @@ SWEEP = "results/regression/{model}/{dataset}/{rep}.csv"
 FIGURE = "results/figures/{stem}.{ext}"
 TABLE = "results/tables/{name}.{ext}"
 PUBLISHED = "data/published/{name}"
+PINNED = "data/{group}/{name}.txt"
 REPORT = "results/reproduction.{ext}"
 BENCHMARK = "benchmarks/rules/{rule}/{job}.tsv"
 CARD = "results/cards/{rep}.{ext}"
@@ -46,11 +51,6 @@ def fill(pattern: str, **names) -> str:
     """``pattern`` with the wildcards in ``names`` filled in and the others left as they are
     (``fill(REPRESENTATION, rep="ACE")`` → ``results/representations/{dataset}/ACE.h5``)."""
     return re.sub(r"\{(\w+)\}", lambda m: str(names[m[1]]) if m[1] in names else m[0], pattern)
-
-
-def record_paths(records: list[dict]) -> list[str]:
-    """The paths of ``records`` (a rule's input), in their order (its params)."""
-    return [e["path"] for e in records]
 
 
 def figure_files(stem: str) -> list[str]:
@@ -489,3 +489,179 @@ class Plan:
             + [fill(REPORT, ext="csv"), fill(REPORT, ext="md")]
             + self.card_files
         )
+
+    # --- job specs: one per rule (descriptor_study.jobs), the rule's one param -------------
+
+    def dataset_job(self, dataset: str) -> jobs.DatasetJob:
+        return jobs.DatasetJob(
+            spec={"name": dataset, **self.dataset_spec(dataset)},
+            out=fill(DATASET, dataset=dataset),
+            source=self.dataset_source(dataset),
+            require_energy=self.requires_energy(dataset),
+            mirror=self.data.get("mirror"),
+            cache=self.data.get("cache", "data/cache"),
+        )
+
+    def pinned_file_job(self, group: str, name: str) -> jobs.PinnedFileJob:
+        return jobs.PinnedFileJob(group, name, fill(PINNED, group=group, name=name), self.data.get("mirror"))
+
+    def published_file_job(self, name: str) -> jobs.PublishedFileJob:
+        return jobs.PublishedFileJob(
+            name, fill(PUBLISHED, name=name), self.published.get("mirror"), self.data.get("cache", "data/cache")
+        )
+
+    def represent_job(self, dataset: str, rep: str) -> jobs.RepresentJob:
+        return jobs.RepresentJob(
+            dataset=dataset,
+            rep=rep,
+            data=fill(DATASET, dataset=dataset),
+            out=fill(REPRESENTATION, dataset=dataset, rep=rep),
+            params=self.rep_params(rep),
+            species=self.species(dataset),
+            code=self.rep_fingerprint(rep),
+        )
+
+    def represent_degree_job(self, dataset: str, degree: int | str) -> jobs.RepresentJob:
+        """The degree-sweep representation at ``degree`` (Figure 6h): written as the variant
+        ``<rep>-degree<degree>``, computed and stored as the representation itself."""
+        return jobs.RepresentJob(
+            dataset=dataset,
+            rep=self.degree_rep,
+            data=fill(DATASET, dataset=dataset),
+            out=fill(REPRESENTATION, dataset=dataset, rep=f"{self.degree_rep}-degree{degree}"),
+            params=self.degree_params(degree),
+            species=self.species(dataset),
+            code=self.rep_fingerprint(self.degree_rep),
+        )
+
+    def table1_job(self) -> jobs.Table1Job:
+        return jobs.Table1Job(self.representation_files, *table_files("table1"), self.class_entries, facts=self.facts)
+
+    def sensitivity_curve_job(self, rep: str) -> jobs.SensitivityCurveJob:
+        return jobs.SensitivityCurveJob(
+            rep=rep,
+            outputs_by_panel={p: fill(CURVE, panel=p, rep=rep) for p in PANELS},
+            params=self.rep_params(rep, "sensitivity"),
+            settings=self.sensitivity_settings,
+            code=self.rep_fingerprint(rep, "sensitivity"),
+            facts=self.sensitivity_facts(rep),
+        )
+
+    def sensitivity_slopes_job(self) -> jobs.SensitivitySlopesJob:
+        return jobs.SensitivitySlopesJob(
+            self.sensitivity_curves, *table_files("sensitivity_slopes"), self.class_entries
+        )
+
+    def sensitivity_figures_job(self) -> jobs.SensitivityFiguresJob:
+        figures = [f for stem in ("figure3", "figure4", "figure5") for f in figure_files(stem)]
+        return jobs.SensitivityFiguresJob(
+            self.sensitivity_curves, figures, self.overlay_input, self.class_entries, facts=self.facts
+        )
+
+    def select_features_job(self, method: str, dataset: str, variant: str) -> jobs.SelectFeaturesJob:
+        return jobs.SelectFeaturesJob(
+            method=method,
+            dataset=dataset,
+            variant=variant,
+            h5=self.selection_input(dataset, variant),
+            out=fill(SELECTION, method=method, dataset=dataset, variant=variant),
+            standardise=self.standardise(variant),
+        )
+
+    def figure6_job(self) -> jobs.Figure6Job:
+        return jobs.Figure6Job(
+            curves=self.dimensionality_records("cur"),
+            figures=figure_files("figure6"),
+            standardised=self.std_records,
+            degrees=self.degree_records,
+            published=self.overlay_input,
+            compare_as=self.compare_as,
+            class_entries=self.class_entries,
+            facts=self.facts,
+        )
+
+    def figure7_job(self) -> jobs.Figure7Job:
+        return jobs.Figure7Job(
+            self.dimensionality_records("pca"),
+            figure_files("figure7"),
+            self.overlay_input,
+            self.compare_as,
+            self.class_entries,
+            facts=self.facts,
+        )
+
+    def figure8_job(self) -> jobs.Figure8Job:
+        return jobs.Figure8Job(
+            cur=self.dimensionality_records("cur", [self.fps_dataset]),
+            fps=self.dimensionality_records("fps", [self.fps_dataset]),
+            dataset=self.fps_dataset,
+            figures=figure_files("figure8"),
+            published=self.overlay_input,
+            compare_as=self.compare_as,
+            class_entries=self.class_entries,
+            facts=self.facts,
+        )
+
+    def compressibility_job(self) -> jobs.CompressibilityJob:
+        return jobs.CompressibilityJob(self.dimensionality_records("cur"), *table_files("compressibility"))
+
+    def regress_job(self, model: str, dataset: str, rep: str) -> jobs.RegressJob:
+        return jobs.RegressJob(
+            model=model,
+            dataset=dataset,
+            representation=rep,
+            h5=fill(REPRESENTATION, dataset=dataset, rep=rep),
+            ranking_csv=fill(SELECTION, method="cur", dataset=dataset, variant=rep),
+            dataset_path=fill(DATASET, dataset=dataset),
+            out_csv=fill(SWEEP, model=model, dataset=dataset, rep=rep),
+            hyper=(self.regression.get("hyperparameters", {}) or {}).get(rep),
+            search=self.regression.get("search", False),
+            split=self.regression.get("split", {}),
+            n_top=self.n_top,
+            e0=self.config["datasets"][dataset].get("e0"),
+            targets=self.regression.get("targets"),
+        )
+
+    def figure9_job(self, dataset: str) -> jobs.Figure9Job:
+        return jobs.Figure9Job(
+            sweeps=self.regression_sweeps([dataset]),
+            dataset=dataset,
+            figures=figure_files(f"figure9_{dataset}"),
+            published=self.overlay_input,
+            compare_as=self.compare_as.get(dataset),
+            class_entries=self.class_entries,
+            n_top=self.n_top,
+            facts=self.facts,
+        )
+
+    def regression_table_job(self) -> jobs.RegressionTableJob:
+        return jobs.RegressionTableJob(
+            self.regression_sweeps(self.regression_datasets), *table_files("regression_best")
+        )
+
+    def reproduction_job(self) -> jobs.ReproductionJob:
+        return jobs.ReproductionJob(
+            csv=fill(REPORT, ext="csv"),
+            md=fill(REPORT, ext="md"),
+            table1=table_files("table1")[0],
+            sensitivity=self.report_sensitivity,
+            dimensionality=self.report_dimensionality,
+            regression=self.report_regression,
+            published=self.published_input,
+            compare_as=self.compare_as,
+            not_run=self.published.get("not_run", {}),
+            class_entries=self.class_entries,
+            facts=self.facts,
+        )
+
+    def card_part_job(self, rep: str) -> jobs.CardPartJob:
+        return jobs.CardPartJob(
+            rep=rep,
+            representations={d: fill(REPRESENTATION, dataset=d, rep=rep) for d in self.datasets},
+            out=fill(CARD_PART, rep=rep),
+            entry=self.config["representations"][rep] or {},
+            code=self.rep_fingerprint(rep),
+        )
+
+    def cards_job(self) -> jobs.CardsJob:
+        return jobs.CardsJob(self.card_inputs, self.card_input_files, self.card_files, facts=self.facts)

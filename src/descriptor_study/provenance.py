@@ -72,7 +72,7 @@ def provenance(
         **extra,
         "rule": getattr(smk, "rule", None),
         "wildcards": _plain(_named(getattr(smk, "wildcards", None))),
-        "params": _plain(_named(getattr(smk, "params", None))),
+        "params": _plain(_params(getattr(smk, "params", None))),
         "inputs": {_relative(p, root): _checksum(Path(root, p)) for p in inputs},
         "output": {"path": _relative(output, root), "sha256": _checksum(Path(root, output))},
         "versions": package_versions(),
@@ -151,6 +151,16 @@ def _named(obj: Any) -> dict[str, Any]:
     if hasattr(obj, "__dict__"):
         return {k: v for k, v in vars(obj).items() if not k.startswith("_")}
     return {"values": list(obj)}
+
+
+def _params(obj: Any) -> dict[str, Any]:
+    """A job's params as its provenance records them: a rule's one ``job`` spec
+    (:mod:`descriptor_study.jobs`) by its fields, other params by their names."""
+    named = _named(obj)
+    job = named.get("job")
+    if len(named) == 1 and isinstance(job, tuple) and hasattr(job, "_asdict"):
+        return job._asdict()
+    return named
 
 
 def _files(obj: Any) -> list[str]:

@@ -273,11 +273,3 @@ def prepare_outputs(outputs: Iterable[str | os.PathLike]) -> None:
         record = provenance_path(output)
         if record is not None:
             record.unlink(missing_ok=True)
-
-
-def published_dir(smk: Any):
-    """The folder of the published result files a rule has as input ``published``, or None."""
-    from pathlib import Path
-
-    files = list(getattr(smk.input, "published", []) or [])
-    return Path(files[0]).parent if files else None

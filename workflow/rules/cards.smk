@@ -5,7 +5,7 @@
 rule card_part:
     input:
         # the representation's file of every dataset, by dataset name
-        unpack(lambda wc: {d: paths.fill(paths.REPRESENTATION, dataset=d, rep=wc.rep) for d in PLAN.datasets}),
+        unpack(lambda wc: PLAN.card_part_job(wc.rep).input),
     output:
         paths.CARD_PART,
     log:
@@ -18,16 +18,14 @@ rule card_part:
         # every dataset's matrix is read, one at a time: the selection jobs' request covers it
         mem_mb=REQUESTS.selection_mem_mb,
     params:
-        rep=lambda wc: wc.rep,
-        entry=lambda wc: PLAN.config["representations"][wc.rep] or {},
-        code=lambda wc: PLAN.rep_fingerprint(wc.rep),
+        job=lambda wc: PLAN.card_part_job(wc.rep),
     script:
         "../../scripts/card_part.py"
 
 
 rule cards:
     input:
-        PLAN.card_input_files,
+        **PLAN.cards_job().input,
     output:
         reported_cards(PLAN.card_files),
     log:
@@ -39,7 +37,6 @@ rule cards:
     # the last job of a run, alone: two processes draw the cards' figures
     threads: 2
     params:
-        inputs=PLAN.card_inputs,
-        facts=PLAN.facts,
+        job=PLAN.cards_job(),
     script:
         "../../scripts/cards.py"

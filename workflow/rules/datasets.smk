@@ -3,7 +3,7 @@
 
 rule dataset:
     input:
-        source=lambda wc: PLAN.dataset_source(wc.dataset),
+        unpack(lambda wc: PLAN.dataset_job(wc.dataset).input),
     output:
         paths.DATASET,
     log:
@@ -16,10 +16,7 @@ rule dataset:
     resources:
         runtime=30,
     params:
-        spec=lambda wc: {"name": wc.dataset, **PLAN.dataset_spec(wc.dataset)},
-        require_energy=lambda wc: PLAN.requires_energy(wc.dataset),
-        mirror=PLAN.data.get("mirror"),
-        cache=PLAN.data.get("cache", "data/cache"),
+        job=lambda wc: PLAN.dataset_job(wc.dataset),
     script:
         "../../scripts/make_dataset.py"
 
@@ -27,7 +24,7 @@ rule dataset:
 rule pinned_file:
     """Single pinned files (the authors' Si regression split and targets), from the mirror."""
     output:
-        "data/{group}/{name}.txt",
+        paths.PINNED,
     log:
         "logs/datasets/{group}-{name}.log",
     wildcard_constraints:
@@ -35,6 +32,6 @@ rule pinned_file:
     conda:
         "../../envs/data.yaml"
     params:
-        mirror=PLAN.data.get("mirror"),
+        job=lambda wc: PLAN.pinned_file_job(wc.group, wc.name),
     script:
         "../../scripts/pinned_file.py"

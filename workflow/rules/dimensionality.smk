@@ -5,7 +5,7 @@
 
 rule select_features:
     input:
-        lambda wc: PLAN.selection_input(wc.dataset, wc.variant),
+        unpack(lambda wc: PLAN.select_features_job(wc.method, wc.dataset, wc.variant).input),
     output:
         paths.SELECTION,
     log:
@@ -24,23 +24,14 @@ rule select_features:
         mem_mb=REQUESTS.selection_mem_mb,
         runtime=REQUESTS.selection_runtime,
     params:
-        standardise=lambda wc: PLAN.standardise(wc.variant),
+        job=lambda wc: PLAN.select_features_job(wc.method, wc.dataset, wc.variant),
     script:
         "../../scripts/select_features.py"
 
 
-CUR = PLAN.dimensionality_records("cur")
-PCA = PLAN.dimensionality_records("pca")
-FIG8_CUR = PLAN.dimensionality_records("cur", [PLAN.fps_dataset])
-FIG8_FPS = PLAN.dimensionality_records("fps", [PLAN.fps_dataset])
-
-
 rule figure6:
     input:
-        curves=paths.record_paths(CUR),
-        standardised=paths.record_paths(PLAN.std_records),
-        degrees=paths.record_paths(PLAN.degree_records),
-        published=PLAN.overlay_input,
+        **PLAN.figure6_job().input,
     output:
         reported_figure("figure6", "Dimensionality"),
     log:
@@ -48,20 +39,14 @@ rule figure6:
     conda:
         "../../envs/analysis.yaml"
     params:
-        curves=CUR,
-        standardised=PLAN.std_records,
-        degrees=PLAN.degree_records,
-        compare_as=PLAN.compare_as,
-        classes=PLAN.class_entries,
-        facts=PLAN.facts,
+        job=PLAN.figure6_job(),
     script:
         "../../scripts/figure6.py"
 
 
 rule figure7:
     input:
-        curves=paths.record_paths(PCA),
-        published=PLAN.overlay_input,
+        **PLAN.figure7_job().input,
     output:
         reported_figure("figure7", "Dimensionality"),
     log:
@@ -69,19 +54,14 @@ rule figure7:
     conda:
         "../../envs/analysis.yaml"
     params:
-        curves=PCA,
-        compare_as=PLAN.compare_as,
-        classes=PLAN.class_entries,
-        facts=PLAN.facts,
+        job=PLAN.figure7_job(),
     script:
         "../../scripts/figure7.py"
 
 
 rule figure8:
     input:
-        cur=paths.record_paths(FIG8_CUR),
-        fps=paths.record_paths(FIG8_FPS),
-        published=PLAN.overlay_input,
+        **PLAN.figure8_job().input,
     output:
         reported_figure("figure8", "Dimensionality"),
     log:
@@ -89,19 +69,14 @@ rule figure8:
     conda:
         "../../envs/analysis.yaml"
     params:
-        cur=FIG8_CUR,
-        fps=FIG8_FPS,
-        dataset=PLAN.fps_dataset,
-        compare_as=PLAN.compare_as,
-        classes=PLAN.class_entries,
-        facts=PLAN.facts,
+        job=PLAN.figure8_job(),
     script:
         "../../scripts/figure8.py"
 
 
 rule compressibility:
     input:
-        paths.record_paths(CUR),
+        **PLAN.compressibility_job().input,
     output:
         **reported_table("compressibility", "Dimensionality"),
     log:
@@ -109,6 +84,6 @@ rule compressibility:
     conda:
         "../../envs/analysis.yaml"
     params:
-        curves=CUR,
+        job=PLAN.compressibility_job(),
     script:
         "../../scripts/compressibility.py"

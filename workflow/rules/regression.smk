@@ -4,11 +4,7 @@
 
 rule regress:
     input:
-        h5=paths.REPRESENTATION,
-        ranking=paths.fill(paths.SELECTION, method="cur", variant="{rep}"),
-        data=paths.DATASET,
-        split=PLAN.regression_file("split"),
-        targets=PLAN.regression_file("targets"),
+        unpack(lambda wc: PLAN.regress_job(wc.model, wc.dataset, wc.rep).input),
     output:
         paths.SWEEP,
     log:
@@ -22,20 +18,14 @@ rule regress:
         mem_mb=REQUESTS.regression_mem_mb,
         runtime=REQUESTS.regression_runtime,
     params:
-        hyper=lambda wc: (PLAN.regression.get("hyperparameters", {}) or {}).get(wc.rep),
-        search=PLAN.regression.get("search", False),
-        split=PLAN.regression.get("split", {}),
-        n_top=PLAN.n_top,
-        e0=lambda wc: PLAN.config["datasets"][wc.dataset].get("e0"),
-        targets=PLAN.regression.get("targets"),
+        job=lambda wc: PLAN.regress_job(wc.model, wc.dataset, wc.rep),
     script:
         "../../scripts/regress.py"
 
 
 rule figure9:
     input:
-        sweeps=lambda wc: paths.record_paths(PLAN.regression_sweeps([wc.dataset])),
-        published=PLAN.overlay_input,
+        unpack(lambda wc: PLAN.figure9_job(wc.dataset).input),
     output:
         reported_figure("figure9_{dataset}", "Regression"),
     log:
@@ -43,18 +33,14 @@ rule figure9:
     conda:
         "../../envs/analysis.yaml"
     params:
-        sweeps=lambda wc: PLAN.regression_sweeps([wc.dataset]),
-        compare_as=lambda wc: PLAN.compare_as.get(wc.dataset),
-        classes=PLAN.class_entries,
-        facts=PLAN.facts,
-        n_top=PLAN.n_top,
+        job=lambda wc: PLAN.figure9_job(wc.dataset),
     script:
         "../../scripts/figure9.py"
 
 
 rule regression_table:
     input:
-        paths.record_paths(PLAN.regression_sweeps(PLAN.regression_datasets)),
+        **PLAN.regression_table_job().input,
     output:
         **reported_table("regression_best", "Regression"),
     log:
@@ -62,6 +48,6 @@ rule regression_table:
     conda:
         "../../envs/analysis.yaml"
     params:
-        sweeps=PLAN.regression_sweeps(PLAN.regression_datasets),
+        job=PLAN.regression_table_job(),
     script:
         "../../scripts/regression_table.py"

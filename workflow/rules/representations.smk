@@ -4,7 +4,7 @@
 
 rule represent:
     input:
-        paths.DATASET,
+        unpack(lambda wc: PLAN.represent_job(wc.dataset, wc.rep).input),
     output:
         paths.REPRESENTATION,
     log:
@@ -19,10 +19,7 @@ rule represent:
         mem_mb=REQUESTS.represent_mem_mb(),
         runtime=REQUESTS.represent_runtime(),
     params:
-        params=lambda wc: PLAN.rep_params(wc.rep),
-        species=lambda wc: PLAN.species(wc.dataset),
-        rep=lambda wc: wc.rep,
-        code=lambda wc: PLAN.rep_fingerprint(wc.rep),
+        job=lambda wc: PLAN.represent_job(wc.dataset, wc.rep),
     script:
         "../../scripts/represent.py"
 
@@ -33,7 +30,7 @@ if PLAN.degree_rep:
         """The degree-sweep representation (its ``degree_parameter`` in facts.yaml) at another
         degree, for Figure 6h."""
         input:
-            paths.DATASET,
+            unpack(lambda wc: PLAN.represent_degree_job(wc.dataset, wc.degree).input),
         output:
             paths.fill(paths.REPRESENTATION, rep=f"{PLAN.degree_rep}-degree{{degree}}"),
         log:
@@ -50,9 +47,6 @@ if PLAN.degree_rep:
             mem_mb=REQUESTS.represent_mem_mb(degree=True),
             runtime=REQUESTS.represent_runtime(degree=True),
         params:
-            params=lambda wc: PLAN.degree_params(wc.degree),
-            species=lambda wc: PLAN.species(wc.dataset),
-            rep=PLAN.degree_rep,
-            code=lambda wc: PLAN.rep_fingerprint(PLAN.degree_rep),
+            job=lambda wc: PLAN.represent_degree_job(wc.dataset, wc.degree),
         script:
             "../../scripts/represent.py"

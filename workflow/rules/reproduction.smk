@@ -13,19 +13,14 @@ rule published_file:
     conda:
         "../../envs/data.yaml"
     params:
-        mirror=PLAN.published.get("mirror"),
-        cache=PLAN.data.get("cache", "data/cache"),
+        job=lambda wc: PLAN.published_file_job(wc.name),
     script:
         "../../scripts/published_file.py"
 
 
 rule reproduction:
     input:
-        table1=paths.table_files("table1")[0],
-        sensitivity=paths.record_paths(PLAN.report_sensitivity),
-        dimensionality=paths.record_paths(PLAN.report_dimensionality),
-        regression=paths.record_paths(PLAN.report_regression),
-        published=PLAN.published_input,
+        **PLAN.reproduction_job().input,
     output:
         csv=report(
             paths.fill(paths.REPORT, ext="csv"), caption="../report/reproduction_table.rst", category="Reproduction"
@@ -36,12 +31,6 @@ rule reproduction:
     conda:
         "../../envs/analysis.yaml"
     params:
-        compare_as=PLAN.compare_as,
-        not_run=PLAN.published.get("not_run", {}),
-        sensitivity=PLAN.report_sensitivity,
-        dimensionality=PLAN.report_dimensionality,
-        regression=PLAN.report_regression,
-        classes=PLAN.class_entries,
-        facts=PLAN.facts,
+        job=PLAN.reproduction_job(),
     script:
         "../../scripts/reproduction.py"

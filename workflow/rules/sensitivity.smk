@@ -19,17 +19,14 @@ rule sensitivity_curve:
         mem_mb=REQUESTS.sensitivity_mem_mb,
         runtime=REQUESTS.sensitivity_runtime,
     params:
-        params=lambda wc: PLAN.rep_params(wc.rep, "sensitivity"),
-        code=lambda wc: PLAN.rep_fingerprint(wc.rep, "sensitivity"),
-        settings=PLAN.sensitivity_settings,
-        facts=lambda wc: PLAN.sensitivity_facts(wc.rep),
+        job=lambda wc: PLAN.sensitivity_curve_job(wc.rep),
     script:
         "../../scripts/sensitivity_curve.py"
 
 
 rule sensitivity_slopes:
     input:
-        paths.record_paths(PLAN.sensitivity_curves),
+        **PLAN.sensitivity_slopes_job().input,
     output:
         **reported_table("sensitivity_slopes", "Sensitivity"),
     log:
@@ -37,16 +34,14 @@ rule sensitivity_slopes:
     conda:
         "../../envs/analysis.yaml"
     params:
-        curves=PLAN.sensitivity_curves,
-        classes=PLAN.class_entries,
+        job=PLAN.sensitivity_slopes_job(),
     script:
         "../../scripts/sensitivity_slopes.py"
 
 
 rule sensitivity_figures:
     input:
-        curves=paths.record_paths(PLAN.sensitivity_curves),
-        published=PLAN.overlay_input,
+        **PLAN.sensitivity_figures_job().input,
     output:
         reported_figure("figure3", "Sensitivity")
         + reported_figure("figure4", "Sensitivity")
@@ -56,8 +51,6 @@ rule sensitivity_figures:
     conda:
         "../../envs/analysis.yaml"
     params:
-        curves=PLAN.sensitivity_curves,
-        classes=PLAN.class_entries,
-        facts=PLAN.facts,
+        job=PLAN.sensitivity_figures_job(),
     script:
         "../../scripts/sensitivity_figures.py"

@@ -3,7 +3,7 @@
 
 rule table1:
     input:
-        paths.record_paths(PLAN.representation_files),
+        **PLAN.table1_job().input,
     output:
         **reported_table("table1", "Table I"),
     log:
@@ -11,8 +11,6 @@ rule table1:
     conda:
         "../../envs/analysis.yaml"
     params:
-        files=PLAN.representation_files,
-        classes=PLAN.class_entries,
-        facts=PLAN.facts,
+        job=PLAN.table1_job(),
     script:
         "../../scripts/table1.py"

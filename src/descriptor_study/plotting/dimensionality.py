@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -258,26 +259,38 @@ def _dataset_curve(ax, df, column: str, dataset: str, lo: float = 1e-17, **kw) -
     )
 
 
+@dataclass(frozen=True)
+class Variants:
+    """Figure 6's two variants: ``standardised`` ({dataset: curve}) of ``standardised_rep``
+    (Figure 6g's Si(STD)) and ``degrees`` ({degree: curve} on ``degree_dataset``) of
+    ``degree_rep`` (Figure 6h).  A representation not named is found through the class
+    attributes ``standardised_variant`` and ``degree_parameter``."""
+
+    standardised: dict[str, pd.DataFrame] | None = None
+    standardised_rep: str | None = None
+    degrees: dict[int, pd.DataFrame] | None = None
+    degree_rep: str | None = None
+    degree_dataset: str | None = None
+
+
 def figure6(
     curves: Curves,
     stem,
-    standardised: dict[str, pd.DataFrame] | None = None,
-    degrees: dict[int, pd.DataFrame] | None = None,
-    degree_dataset: str | None = None,
+    variants: Variants | None = None,
     published: Published | None = None,
     classes: Classes = None,
-    standardised_rep: str | None = None,
-    degree_rep: str | None = None,
 ) -> list[Path]:
     """CUR error curves, one panel per representation.
 
-    ``standardised`` ({dataset: curve}) is drawn dotted on the panel of the representation
-    with a standardised variant (Figure 6g's Si(STD)); ``degrees`` ({degree: curve} on
-    ``degree_dataset``) get a panel of their own for the representation with a degree sweep
-    (Figure 6h).  Both representations are the ones named, else found through their
-    facts ``standardised_variant`` and ``degree_parameter`` (``facts.yaml``).  Panel letters:
+    ``variants.standardised`` is drawn dotted on the panel of the representation with a
+    standardised variant; ``variants.degrees`` get a panel of their own for the
+    representation with a degree sweep (:class:`Variants`; found through their facts
+    ``standardised_variant`` and ``degree_parameter`` in ``facts.yaml`` where not named).  Panel letters:
     :func:`panel_letters`; the grid: :func:`grid_shape`.
     """
+    variants = variants or Variants()
+    standardised, degrees, degree_dataset = variants.standardised, variants.degrees, variants.degree_dataset
+    standardised_rep, degree_rep = variants.standardised_rep, variants.degree_rep
     reps = _panels(curves, classes)
     standardised_rep = standardised_rep or _first_with("standardised_variant", reps, classes)
     degree_rep = degree_rep or _first_with("degree_parameter", reps, classes)

@@ -136,7 +136,6 @@ def cross_validate(
     seed: int = 0,
     lambdas: Sequence[float] | None = None,
     gammas: Sequence[float] | None = None,
-    gamma_factors: Sequence[float] = GAMMA_FACTORS,
 ) -> pd.DataFrame:
     """Hyperparameters chosen where they are used: at each size n, by ``folds``-fold
     cross-validation on the training set only (its own normalisation per fold), the λ (and
@@ -148,7 +147,7 @@ def cross_validate(
     sizes: one SVD per size serves the whole λ grid (of the triangular factor of an
     incrementally updated QR of the training matrix's transpose, so a wide matrix costs as
     a square one; rcond the exact 2-norm one).  KRR: one tridiagonalisation of each fold's
-    kernel per γ serves every λ (:func:`_shifted_solves`); the γ grid is ``gamma_factors`` /
+    kernel per γ serves every λ (:func:`_shifted_solves`); the γ grid is :data:`GAMMA_FACTORS` /
     the median squared distance between training structures at that n, unless ``gammas``
     are given. Candidates that :func:`fit_status` would reject as ill-conditioned in some
     fold, or whose validation error is not finite, are not chosen. Returns n, the
@@ -176,7 +175,7 @@ def cross_validate(
                     }
                 )
         else:
-            for n, grid, errs, valid in _cv_krr(Xtr, scaled, parts, y, n_atoms, sizes, lambdas, gammas, gamma_factors):
+            for n, grid, errs, valid in _cv_krr(Xtr, scaled, parts, y, n_atoms, sizes, lambdas, gammas):
                 flat = _best(errs.ravel(), valid.ravel())  # λ-major order: the smallest λ wins ties
                 i, j = divmod(flat, len(grid)) if flat is not None else (None, None)
                 rows.append(
@@ -231,9 +230,10 @@ def _cv_rr(scaled, parts, y, n_atoms, sizes, lambdas) -> tuple[np.ndarray, np.nd
     return errs, valid
 
 
-def _cv_krr(Xtr, scaled, parts, y, n_atoms, sizes, lambdas, gammas, gamma_factors):
-    """Per size: n, the γ grid, the mean validation RMSE per atom (λ × γ) and whether each
-    candidate passed in every fold."""
+def _cv_krr(Xtr, scaled, parts, y, n_atoms, sizes, lambdas, gammas):
+    """Per size: n, the γ grid (``gammas``, else :data:`GAMMA_FACTORS` / the median squared
+    distance), the mean validation RMSE per atom (λ × γ) and whether each candidate passed
+    in every fold."""
     D = [np.zeros((len(y), len(y))) for _ in parts]
     Dall, Zall = np.zeros((len(y), len(y))), normalise(Xtr, Xtr)[0]
     sq = np.zeros(len(y))
@@ -245,7 +245,7 @@ def _cv_krr(Xtr, scaled, parts, y, n_atoms, sizes, lambdas, gammas, gamma_factor
             _add_squared_distances(Dall, Zall[:, done:n])
             sq += np.einsum("ij,ij->i", Zall[:, done:n], Zall[:, done:n])
             median = _median_positive(Dall, sq)
-            grid = [f / (median if median is not None else float(n)) for f in gamma_factors]
+            grid = [f / (median if median is not None else float(n)) for f in GAMMA_FACTORS]
         else:
             grid = [float(g) for g in gammas]
         done = n

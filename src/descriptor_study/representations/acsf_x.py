@@ -72,13 +72,18 @@ def _pairs(atoms: Atoms, rc: float, centers: np.ndarray | None):
     return i[order], j[order], d[order], D[order]
 
 
-def radial_block(atoms, centers, species_index, n_species, rc, etas, rss, gauss, cutoff):
-    """G2 values, shape (n_centres, n_species, len(etas)); distances in Å.
+#: the neighbour pairs (j, k) of the angular terms taken at a time (bounds the memory)
+PAIR_CHUNK = 200_000
+
+
+def radial_block(atoms, centers, species_index, n_species, rc, params, gauss, cutoff):
+    """G2 values, shape (n_centres, n_species, len(params)); params rows (η, Rs); distances in Å.
 
     ``gauss(eta, r, rs, rc)`` is the exponent's argument convention.
     """
     import scipy.sparse as sp
 
+    etas, rss = [p[0] for p in params], [p[1] for p in params]
     rows = np.arange(len(atoms)) if centers is None else np.asarray(centers)
     pos = -np.ones(len(atoms), dtype=int)
     pos[rows] = np.arange(len(rows))
@@ -90,8 +95,9 @@ def radial_block(atoms, centers, species_index, n_species, rc, etas, rss, gauss,
     return np.asarray(acc @ vals).reshape(len(rows), n_species, len(etas))
 
 
-def angular_block(atoms, centers, species_index, n_species, rc, params, gauss_sum, cutoff, chunk=200_000):
-    """G4 values, shape (n_centres, n_pairs, len(params)); params rows (η, ζ, λ)."""
+def angular_block(atoms, centers, species_index, n_species, rc, params, gauss_sum, cutoff):
+    """G4 values, shape (n_centres, n_pairs, len(params)); params rows (η, ζ, λ); the
+    neighbour pairs are taken :data:`PAIR_CHUNK` at a time."""
     import scipy.sparse as sp
 
     rows = np.arange(len(atoms)) if centers is None else np.asarray(centers)
@@ -123,8 +129,8 @@ def angular_block(atoms, centers, species_index, n_species, rc, params, gauss_su
     if not a_list:
         return out.reshape(len(rows), n_pairs, len(params))
     A, B = np.concatenate(a_list), np.concatenate(b_list)
-    for s in range(0, len(A), chunk):
-        a, b = A[s : s + chunk], B[s : s + chunk]
+    for s in range(0, len(A), PAIR_CHUNK):
+        a, b = A[s : s + PAIR_CHUNK], B[s : s + PAIR_CHUNK]
         rij, rik = d[a], d[b]
         vjk = D[b] - D[a]
         rjk = np.sqrt(np.einsum("ij,ij->i", vjk, vjk))
@@ -216,7 +222,7 @@ class ACSFX(Representation):
         cut = self.params["cutoff_function"]
         radial = np.concatenate(
             [
-                radial_block(atoms, centers, species_index, S, rc, etas, rss, self._gauss, cut)
+                radial_block(atoms, centers, species_index, S, rc, list(zip(etas, rss)), self._gauss, cut)
                 for rc, etas, rss in self._radial
             ],
             axis=2,

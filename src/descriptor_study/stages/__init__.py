@@ -3,11 +3,12 @@
 
 The science modules take arrays and return arrays; each rule's script calls one stage
 function, which reads the stage's input files, calls the science, and writes the outputs
-(atomically).  A stage function takes the job's input, output, params and threads as plain
-values, so the library runs the same without Snakemake.
+(atomically).  A stage function takes the job's spec (:mod:`descriptor_study.jobs`: its
+input and output paths and its parameters, built by :class:`~descriptor_study.plan.Plan`),
+and the threads where it uses them, so the library runs the same without Snakemake.
 
 - ``datasets``: ``make_dataset``, ``pinned_file``
-- ``representations``: ``represent_dataset`` (rules ``represent`` and ``represent_degree``)
+- ``representations``: ``represent`` (rules ``represent`` and ``represent_degree``), ``represent_dataset``
 - ``sensitivity``: ``sensitivity_curves`` (rule ``sensitivity_curve``; ``run_panels`` without the
   record of what the curves were computed with), ``sensitivity_slopes``, ``sensitivity_figures``
 - ``dimensionality``: ``select_features``, ``figure6``, ``figure7``, ``figure8``, ``compressibility``

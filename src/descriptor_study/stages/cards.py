@@ -23,6 +23,7 @@ from ..atomic import atomic_path
 from ..cards import card as cardlib
 from ..cards import html as cardhtml
 from ..cards import verdicts
+from ..jobs import CardPartJob, CardsJob
 
 #: the resolution of a card's figure: a page's width at 100 % zoom (15 in × 100 dpi = 1500 px)
 CARD_DPI = 100
@@ -106,18 +107,16 @@ def invariances(rep: str, entry: Mapping[str, Any] | None) -> dict:
     return part
 
 
-def card_part(
-    rep: str, entry: Mapping[str, Any] | None, representations: Mapping[str, str], out_json: str | os.PathLike
-) -> dict:
-    """Rule ``card_part``: what ``rep``'s card needs that no stage made, in one job (one
-    import of its libraries): :func:`row_norms` of each dataset's file (``representations``:
-    dataset → ``.h5`` path) and :func:`invariances`."""
+def card_part(job: CardPartJob) -> dict:
+    """Rule ``card_part``: what ``job.rep``'s card needs that no stage made, in one job (one
+    import of its libraries): :func:`row_norms` of each dataset's file
+    (``job.representations``: dataset → ``.h5`` path) and :func:`invariances`."""
     part = {
-        "representation": rep,
-        "norms": {dataset: row_norms(h5) for dataset, h5 in representations.items()},
-        "invariance": invariances(rep, entry),
+        "representation": job.rep,
+        "norms": {dataset: row_norms(h5) for dataset, h5 in job.representations.items()},
+        "invariance": invariances(job.rep, job.entry),
     }
-    _write_json(part, out_json)
+    _write_json(part, job.out)
     return part
 
 
@@ -198,17 +197,17 @@ def _draw_figures(run: Mapping[str, Any], pngs: Mapping[str, Path], workers: int
         _RUN.clear()
 
 
-def cards(inputs: Mapping[str, Any], root: str | os.PathLike = ".", workers: int = 1) -> dict[str, dict]:
+def cards(job: CardsJob, root: str | os.PathLike = ".", workers: int = 1) -> dict[str, dict]:
     """Rule ``cards``: every representation's card (``results/cards/<rep>.{json,md,html}``,
     its figure ``<rep>.png``: :mod:`..plotting.card_figure`, shown in the page) and the
     league table (``results/cards/league.{csv,md}``, ``results/cards/index.html``) under
-    ``root`` (the run's directory; ``inputs``' paths are relative to the working directory).
-    ``workers``: processes drawing the figures (the job's threads)."""
+    ``root`` (the run's directory; the paths of ``job.inputs`` are relative to the working
+    directory).  ``workers``: processes drawing the figures (the job's threads)."""
     from ..plan import CARD, INDEX, LEAGUE, fill
     from ..tables import markdown_table
 
     root = Path(root)
-    run = read_run(inputs)
+    run = read_run(job.inputs)
     built = cardlib.build_cards(run)
     pngs = {rep: root / fill(CARD, rep=rep, ext="png") for rep in built}
     _draw_figures(run, pngs, workers)

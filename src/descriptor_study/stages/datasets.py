@@ -4,20 +4,20 @@ checked (rule ``dataset``), and a pinned single file (rule ``pinned_file``)."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 from ..datasets import build_dataset
 from ..datasets.remote import fetch_pinned_file
+from ..jobs import DatasetJob, PinnedFileJob
 
 
-def make_dataset(
-    spec: dict[str, Any], out: str | Path, mirror=None, cache: str | Path = "data/cache", require_energy: bool = False
-) -> None:
-    """Rule ``dataset``: the dataset of config entry ``spec`` (with its ``name``) to ``out``,
-    checked (:func:`.datasets.build_dataset`)."""
-    build_dataset(spec, Path(out), mirror=mirror, cache_dir=Path(cache), require_energy=bool(require_energy))
+def make_dataset(job: DatasetJob) -> None:
+    """Rule ``dataset``: the dataset of config entry ``job.spec`` (with its ``name``) to
+    ``job.out``, checked (:func:`.datasets.build_dataset`)."""
+    build_dataset(
+        job.spec, Path(job.out), mirror=job.mirror, cache_dir=Path(job.cache), require_energy=bool(job.require_energy)
+    )
 
 
-def pinned_file(group: str, name: str, out: str | Path, mirror=None) -> None:
+def pinned_file(job: PinnedFileJob) -> None:
     """Rule ``pinned_file``: the pinned file ``<group>/<name>.txt``, from the mirror, checked."""
-    fetch_pinned_file(f"{group}/{name}.txt", out, mirror)
+    fetch_pinned_file(f"{job.group}/{job.name}.txt", job.out, job.mirror)

@@ -14,6 +14,7 @@ import pandas as pd
 # the selection job (the heavy one) loads selection and storage only: the registry, the table
 # writer and plotting are imported by the stages that use them
 from .. import selection, storage
+from ..jobs import CompressibilityJob, Figure6Job, Figure7Job, Figure8Job, SelectFeaturesJob, folder
 from ..selection import cur_ranking, drop_zero_columns, fps_ranking, pca_spectrum, standardise_columns
 
 if TYPE_CHECKING:
@@ -25,10 +26,10 @@ log = logging.getLogger(__name__)
 Record = Mapping[str, Any]
 
 
-def select_features(method: str, h5: str | Path, out_csv: str | Path, standardise: bool = False) -> pd.DataFrame:
-    """Rule ``select_features``: :func:`run_selection` on the ``.h5`` file ``h5``.  The matrix
-    read here is used by this call only: it is compacted and standardised in place."""
-    return run_selection(method, storage.read(h5), out_csv, standardise=standardise, overwrite=True)
+def select_features(job: SelectFeaturesJob) -> pd.DataFrame:
+    """Rule ``select_features``: :func:`run_selection` on the ``.h5`` file ``job.h5``.  The
+    matrix read here is used by this call only: it is compacted and standardised in place."""
+    return run_selection(job.method, storage.read(job.h5), job.out, standardise=job.standardise, overwrite=True)
 
 
 def run_selection(
@@ -85,7 +86,7 @@ def run_selection(
     return df
 
 
-def compressibility(curves: Iterable[Mapping[str, Any]], csv: str | Path, md: str | Path) -> pd.DataFrame:
+def compressibility(job: CompressibilityJob) -> pd.DataFrame:
     """Rule ``compressibility``: per (representation, dataset), from CUR curve files named by
     records ``{"rep" (or "variant"), "dataset", "path"}`` (no name is read from a path), the
     features needed to bring the CUR error below 1e-3 and the plateau
@@ -93,9 +94,9 @@ def compressibility(curves: Iterable[Mapping[str, Any]], csv: str | Path, md: st
     from .tables import write_table
 
     table = selection.compressibility(
-        {(e["rep"] if "rep" in e else e["variant"], e["dataset"]): pd.read_csv(e["path"]) for e in curves}
+        {(e["rep"] if "rep" in e else e["variant"], e["dataset"]): pd.read_csv(e["path"]) for e in job.curves}
     )
-    write_table(table, csv, md, title="Compressibility (CUR)")
+    write_table(table, job.csv, job.md, title="Compressibility (CUR)")
     return table
 
 
@@ -126,25 +127,18 @@ def published_curves(
     return out
 
 
-def figure6(
-    curves: Iterable[Record],
-    standardised: Iterable[Record],
-    degrees: Iterable[Record],
-    out,
-    published_dir=None,
-    compare_as=None,
-    class_entries=None,
-) -> list[Path]:
-    """Rule ``figure6``: Figure 6 from curve files named by records: ``curves`` {dataset,
-    rep, path}; ``standardised`` {dataset, rep, path} (the standardised variant of ``rep``);
-    ``degrees`` {dataset, rep, degree, path} (one representation on one dataset);
-    ``class_entries``: the config's ``class`` entries (``registry.classes_of``)."""
+def figure6(job: Figure6Job) -> list[Path]:
+    """Rule ``figure6``: Figure 6 from curve files named by records: ``job.curves`` {dataset,
+    rep, path}; ``job.standardised`` {dataset, rep, path} (the standardised variant of
+    ``rep``); ``job.degrees`` {dataset, rep, degree, path} (one representation on one
+    dataset); ``job.class_entries``: the config's ``class`` entries (``registry.classes_of``)."""
     from ..plotting import dimensionality as plots
     from ..representations.registry import classes_of
 
-    classes = classes_of(class_entries)
-    ours = read_curves(curves)
-    standardised, degrees = list(standardised), list(degrees)
+    classes = classes_of(job.class_entries)
+    published_dir, compare_as = folder(job.published), job.compare_as
+    ours = read_curves(job.curves)
+    standardised, degrees = list(job.standardised), list(job.degrees)
     std = {e["dataset"]: pd.read_csv(e["path"]) for e in standardised}
     std_rep = standardised[0]["rep"] if standardised else None
     by_degree = {int(e["degree"]): pd.read_csv(e["path"]) for e in degrees}
@@ -161,44 +155,44 @@ def figure6(
             )
         )
     return plots.figure6(
-        ours, Path(out).with_suffix(""), std, by_degree, dataset, published, classes, std_rep, degree_rep
-    )
-
-
-def figure7(curves: Iterable[Record], out, published_dir=None, compare_as=None, class_entries=None) -> list[Path]:
-    """Rule ``figure7``: Figure 7 from PCA spectrum files named by records {dataset, rep,
-    path}; ``class_entries``: the config's ``class`` entries (``registry.classes_of``)."""
-    from ..plotting import dimensionality as plots
-    from ..representations.registry import classes_of
-
-    classes = classes_of(class_entries)
-    ours = read_curves(curves)
-    datasets = list(dict.fromkeys(d for rep in ours.values() for d in rep))  # in the records' order
-    return plots.figure7(
         ours,
-        Path(out).with_suffix(""),
-        published_curves(published_dir, compare_as, "pca", list(ours), datasets),
+        Path(job.figures[0]).with_suffix(""),
+        plots.Variants(
+            standardised=std, standardised_rep=std_rep, degrees=by_degree, degree_rep=degree_rep, degree_dataset=dataset
+        ),
+        published,
         classes,
     )
 
 
-def figure8(
-    cur: Iterable[Record],
-    fps: Iterable[Record],
-    dataset: str,
-    out,
-    published_dir=None,
-    compare_as=None,
-    class_entries=None,
-) -> list[Path]:
-    """Rule ``figure8``: Figure 8 on ``dataset`` from CUR and FPS curve files named by records
-    {dataset, rep, path}; ``class_entries``: the config's ``class`` entries (``registry.classes_of``)."""
+def figure7(job: Figure7Job) -> list[Path]:
+    """Rule ``figure7``: Figure 7 from PCA spectrum files named by records {dataset, rep,
+    path}; ``job.class_entries``: the config's ``class`` entries (``registry.classes_of``)."""
     from ..plotting import dimensionality as plots
     from ..representations.registry import classes_of
 
-    classes = classes_of(class_entries)
-    c = {rep: d[dataset] for rep, d in read_curves(cur).items() if dataset in d}
-    f = {rep: d[dataset] for rep, d in read_curves(fps).items() if dataset in d}
+    classes = classes_of(job.class_entries)
+    ours = read_curves(job.curves)
+    datasets = list(dict.fromkeys(d for rep in ours.values() for d in rep))  # in the records' order
+    return plots.figure7(
+        ours,
+        Path(job.figures[0]).with_suffix(""),
+        published_curves(folder(job.published), job.compare_as, "pca", list(ours), datasets),
+        classes,
+    )
+
+
+def figure8(job: Figure8Job) -> list[Path]:
+    """Rule ``figure8``: Figure 8 on ``job.dataset`` from CUR and FPS curve files named by
+    records {dataset, rep, path}; ``job.class_entries``: the config's ``class`` entries
+    (``registry.classes_of``)."""
+    from ..plotting import dimensionality as plots
+    from ..representations.registry import classes_of
+
+    classes = classes_of(job.class_entries)
+    dataset, published_dir, compare_as = job.dataset, folder(job.published), job.compare_as
+    c = {rep: d[dataset] for rep, d in read_curves(job.cur).items() if dataset in d}
+    f = {rep: d[dataset] for rep, d in read_curves(job.fps).items() if dataset in d}
     pc = {r: d[dataset] for r, d in published_curves(published_dir, compare_as, "cur", list(c), [dataset]).items()}
     pf = {r: d[dataset] for r, d in published_curves(published_dir, compare_as, "fps", list(c), [dataset]).items()}
-    return plots.figure8(c, f, dataset, Path(out).with_suffix(""), pc, pf, classes)
+    return plots.figure8(c, f, dataset, Path(job.figures[0]).with_suffix(""), pc, pf, classes)

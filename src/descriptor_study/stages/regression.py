@@ -12,25 +12,13 @@ import pandas as pd
 
 from .. import storage
 from ..datasets import read_structures
+from ..jobs import Figure9Job, RegressionTableJob, RegressJob, folder
 from ..regression.table import BEST_RMSE_NOTE, best_rmse_table
 
 
-def regress_dataset(
-    model: str,
-    h5: str | Path,
-    ranking_csv: str | Path,
-    dataset_path: str | Path,
-    out_csv: str | Path,
-    dataset: str,
-    representation: str,
-    hyper: dict[str, float] | None = None,
-    search: bool | str = False,
-    split: dict[str, Any] | None = None,
-    n_top: int = 65,
-    e0: dict[str, float] | None = None,
-    targets: dict[str, Any] | None = None,
-):
-    """RR or KRR RMSE against the number of CUR-ranked features for one (dataset, representation).
+def regress_dataset(job: RegressJob):
+    """Rule ``regress``: RR or KRR RMSE against the number of CUR-ranked features for one
+    (dataset, representation), named with the job's fields (:class:`.jobs.RegressJob`).
 
     Targets are cohesive energies E − Σ_atoms E0[species].  ``e0`` (config
     ``datasets.<dataset>.e0``) gives the isolated-atom energy of each species; without it
@@ -47,6 +35,10 @@ def regress_dataset(
     every size (:func:`.regression.search.cross_validate`).  Every row has heldout_rmse, the
     cross-validation error of its own fit, which the best-RMSE table chooses by.
     """
+    model, dataset, representation = job.model, job.dataset, job.representation
+    h5, ranking_csv, dataset_path, out_csv = job.h5, job.ranking_csv, job.dataset_path, job.out_csv
+    hyper, search, split, n_top = job.hyper, job.search, job.split, job.n_top
+    e0, targets = job.e0, job.targets
     import pandas as pd
 
     from .. import splits
@@ -116,39 +108,33 @@ def read_sweeps(sweeps: Iterable[Mapping[str, Any]]) -> dict[tuple[str, str, str
     return {(str(r["model"]), str(r["dataset"]), str(r["rep"])): pd.read_csv(r["path"]) for r in sweeps}
 
 
-def regression_table(sweeps: Iterable[Mapping[str, Any]], csv: str | Path, md: str | Path) -> pd.DataFrame:
-    """Rule ``regression_table``: the best-RMSE table (:func:`.regression.table.best_rmse_table`) of
-    the sweep records (see :func:`read_sweeps`) as CSV and Markdown."""
+def regression_table(job: RegressionTableJob) -> pd.DataFrame:
+    """Rule ``regression_table``: the best-RMSE table (:func:`.regression.table.best_rmse_table`)
+    of the sweep records ``job.sweeps`` (see :func:`read_sweeps`) as CSV and Markdown."""
     from .tables import write_table
 
-    table = best_rmse_table(read_sweeps(sweeps))
+    table = best_rmse_table(read_sweeps(job.sweeps))
     write_table(
         table,
-        csv,
-        md,
+        job.csv,
+        job.md,
         title="Test RMSE at the size chosen by cross-validation on the training set\n\n" + BEST_RMSE_NOTE,
     )
     return table
 
 
-def figure9(
-    sweeps: Iterable[Mapping[str, Any]],
-    dataset: str,
-    out,
-    published_dir=None,
-    compare_as: str | None = None,
-    class_entries=None,
-    n_top: int = 65,
-) -> list[Path]:
-    """Rule ``figure9``: Figure 9 of ``dataset`` from sweep records ``{"model": "rr"|"krr",
+def figure9(job: Figure9Job) -> list[Path]:
+    """Rule ``figure9``: Figure 9 of ``job.dataset`` from sweep records ``{"model": "rr"|"krr",
     "dataset": ..., "rep": ..., "path": ...}`` (the names come from the records, not the
-    paths); records of other datasets are ignored.  ``class_entries``: the config's ``class``
-    entries (``registry.classes_of``); ``n_top``: config ``regression.n_top``, the sizes
-    panels (a) and (c) show."""
+    paths); records of other datasets are ignored.  ``job.class_entries``: the config's
+    ``class`` entries (``registry.classes_of``); ``job.n_top``: config ``regression.n_top``,
+    the sizes panels (a) and (c) show; ``job.compare_as``: the published dataset drawn beside."""
     from ..plotting import regression as plots
     from ..representations.registry import classes_of
 
-    classes = classes_of(class_entries)
+    classes = classes_of(job.class_entries)
+    sweeps, dataset, compare_as, n_top = job.sweeps, job.dataset, job.compare_as, job.n_top
+    published_dir = folder(job.published)
     by_model: dict[str, dict[str, pd.DataFrame]] = {"rr": {}, "krr": {}}
     for (model, _ds, rep), df in read_sweeps(r for r in sweeps if str(r["dataset"]) == dataset).items():
         by_model.setdefault(model, {})[rep] = df
@@ -162,5 +148,5 @@ def figure9(
                 if df is not None:
                     published.setdefault(model, {})[rep] = df
     return plots.figure9(
-        by_model, Path(out).with_suffix(""), dataset, n_top=n_top, published=published, classes=classes
+        by_model, Path(job.figures[0]).with_suffix(""), dataset, n_top=n_top, published=published, classes=classes
     )

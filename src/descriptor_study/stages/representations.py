@@ -14,9 +14,18 @@ import numpy as np
 
 from .. import __version__, storage
 from ..datasets import dataset_species, read_structures
+from ..jobs import RepresentJob
 from ..representations import build
 
 log = logging.getLogger(__name__)
+
+
+def represent(job: RepresentJob, n_jobs: int = 1, progress: bool = True) -> storage.StoredRepresentation:
+    """Rules ``represent`` and ``represent_degree``: :func:`represent_dataset` of the job's
+    dataset file, representation, parameters and species; ``n_jobs``: the job's threads."""
+    return represent_dataset(
+        job.data, job.out, job.rep, job.dataset, job.params, job.species, n_jobs=n_jobs, progress=progress
+    )
 
 
 def represent_dataset(

@@ -8,15 +8,16 @@ from pathlib import Path
 
 import pandas as pd
 
+from ..jobs import PublishedFileJob, ReproductionJob, folder
 from ..published.fetch import fetch_published
 from ..representations import registry
 from ..reproduction.report import RunResults, compare, markdown
 from .tables import write_table
 
 
-def published_file(name: str, out: str | Path, mirror=None, cache=None) -> None:
-    """Rule ``published_file``: the published file ``name``, pinned and checked, to ``out``."""
-    fetch_published(name, out, mirror=mirror, cache_dir=cache)
+def published_file(job: PublishedFileJob) -> None:
+    """Rule ``published_file``: the published file ``job.name``, pinned and checked, to ``job.out``."""
+    fetch_published(job.name, job.out, mirror=job.mirror, cache_dir=job.cache)
 
 
 def read_run(
@@ -43,24 +44,19 @@ def write_report(df: pd.DataFrame, csv: str | Path, md: str | Path) -> None:
     write_table(df, csv, md, markdown=markdown(df))
 
 
-def reproduction(
-    compare_as: dict[str, str | None],
-    table1: str | Path | None,
-    sensitivity: Iterable[dict[str, str]],
-    dimensionality: Iterable[dict[str, str]],
-    regression: Iterable[dict[str, str]],
-    csv: str | Path,
-    md: str | Path,
-    published_dir: str | Path | None = None,
-    not_run: dict[str, str] | None = None,
-    class_entries=None,
-) -> pd.DataFrame:
+def reproduction(job: ReproductionJob) -> pd.DataFrame:
     """Rule ``reproduction``: this run's files (:func:`read_run`) compared with the published
-    results in ``published_dir`` (:func:`.reproduction.report.compare`), the report written as CSV
-    and Markdown; ``class_entries``: the config's ``class`` entries (``registry.classes_of``)."""
+    results in the folder of ``job.published`` (:func:`.reproduction.report.compare`), the
+    report written as CSV and Markdown; ``job.class_entries``: the config's ``class`` entries
+    (``registry.classes_of``)."""
     run = read_run(
-        compare_as, table1, sensitivity, dimensionality, regression, classes=registry.classes_of(class_entries)
+        job.compare_as or {},
+        job.table1,
+        job.sensitivity,
+        job.dimensionality,
+        job.regression,
+        classes=registry.classes_of(job.class_entries),
     )
-    df = compare(run, published_dir, not_run=not_run)
-    write_report(df, csv, md)
+    df = compare(run, folder(job.published), not_run=job.not_run)
+    write_report(df, job.csv, job.md)
     return df

@@ -13,6 +13,7 @@ import pandas as pd
 
 from .. import storage
 from ..errors import ConfigError
+from ..jobs import SensitivityCurveJob, SensitivityFiguresJob, SensitivitySlopesJob, folder
 from ..representations.registry import classes_of
 from ..sensitivity import (
     PANELS,
@@ -84,17 +85,12 @@ def run_panels(
     return _write_panels(representation, params, settings, outputs)[0]
 
 
-def sensitivity_curves(
-    representation: str,
-    params: dict[str, Any] | None,
-    settings: dict[str, Any] | None,
-    outputs: Mapping[str, str | Path],
-) -> dict[str, Any]:
-    """Rule ``sensitivity_curve``: :func:`run_panels`, returning what the curves were
-    computed with, for the job's provenance: the representation's declared parameters,
-    resolved (defaults included), apart from what it derives from them, and each panel's
-    resolved settings (the config gives only overrides)."""
-    return _write_panels(representation, params, settings, outputs)[1]
+def sensitivity_curves(job: SensitivityCurveJob) -> dict[str, Any]:
+    """Rule ``sensitivity_curve``: :func:`run_panels` of the job's representation, returning
+    what the curves were computed with, for the job's provenance: the representation's
+    declared parameters, resolved (defaults included), apart from what it derives from them,
+    and each panel's resolved settings (the config gives only overrides)."""
+    return _write_panels(job.rep, job.params, job.settings, job.outputs_by_panel)[1]
 
 
 def _write_panels(representation, params, settings, outputs) -> tuple[dict[str, pd.DataFrame], dict[str, Any]]:
@@ -126,18 +122,16 @@ def read_curves(curves: Iterable[Mapping[str, Any]]) -> dict[tuple[str, str], pd
     return {(str(c["panel"]), str(c["rep"])): pd.read_csv(c["path"]) for c in curves}
 
 
-def sensitivity_slopes(
-    curves: Iterable[Mapping[str, Any]], csv: str | Path, md: str | Path, class_entries=None
-) -> pd.DataFrame:
+def sensitivity_slopes(job: SensitivitySlopesJob) -> pd.DataFrame:
     """Rule ``sensitivity_slopes``: the slope table (:func:`.sensitivity.slope_table`) of the
-    curve records (see :func:`read_curves`) as CSV and Markdown, worded for a reader
-    (:func:`.slope_report.slope_report`: a slope other than the expected one flagged, Figure
-    3's largest dV, a legend of the columns); ``class_entries``: the config's ``class``
-    entries (``registry.classes_of``), for each representation's noise floor."""
+    curve records ``job.curves`` (see :func:`read_curves`) as CSV and Markdown, worded for a
+    reader (:func:`.slope_report.slope_report`: a slope other than the expected one flagged,
+    Figure 3's largest dV, a legend of the columns); ``job.class_entries``: the config's
+    ``class`` entries (``registry.classes_of``), for each representation's noise floor."""
     from ..representations.registry import get_class
 
-    classes = classes_of(class_entries)
-    read = read_curves(curves)
+    classes = classes_of(job.class_entries)
+    read = read_curves(job.curves)
     floors = {}
     for _, rep in read:
         cls = (classes or {}).get(rep)
@@ -150,21 +144,20 @@ def sensitivity_slopes(
     from ..slope_report import slope_markdown, slope_report  # here: this module's imports are result-defining
 
     table = slope_report(slope_table(read, floors), read)
-    write_table(table, csv, md, title="Sensitivity slopes", markdown=slope_markdown(table))
+    write_table(table, job.csv, job.md, title="Sensitivity slopes", markdown=slope_markdown(table))
     return table
 
 
-def sensitivity_figures(
-    curves: Iterable[Mapping[str, Any]], out: str | Path, published_dir=None, class_entries=None
-) -> list[Path]:
+def sensitivity_figures(job: SensitivityFiguresJob) -> list[Path]:
     """Rule ``sensitivity_figures``: Figures 3, 4 and 5 from curve records ``{"panel": ...,
     "rep": ..., "path": ...}`` (the names come from the records, not the paths) into the
-    folder of ``out`` (the rule's first output); ``class_entries``: the config's ``class``
-    entries (``registry.classes_of``)."""
+    folder of the job's first figure; ``job.class_entries``: the config's ``class`` entries
+    (``registry.classes_of``); the published curves drawn beside them from ``job.published``."""
     from ..plotting import sensitivity as plots
 
-    classes = classes_of(class_entries)
-    curves = read_curves(curves)
+    classes = classes_of(job.class_entries)
+    curves = read_curves(job.curves)
+    published_dir = folder(job.published)
     published = {}
     if published_dir:
         from ..published import sensitivity as pub
@@ -173,7 +166,7 @@ def sensitivity_figures(
             df = pub.sensitivity(published_dir, panel, rep, missing_ok=True)
             if df is not None:
                 published[(panel, rep)] = df
-    outdir = Path(out).parent
+    outdir = Path(job.figures[0]).parent
     return (
         plots.figure3(curves, outdir / "figure3", published, classes)
         + plots.figure4(curves, outdir / "figure4", published, classes)

@@ -11,6 +11,7 @@ import pandas as pd
 
 from .. import storage, tables
 from ..atomic import atomic_path
+from ..jobs import Table1Job
 from ..representations import registry
 
 
@@ -48,13 +49,11 @@ def read_counts(files: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
     return rows
 
 
-def table1(
-    files: Iterable[Mapping[str, Any]], csv: str | os.PathLike, md: str | os.PathLike, class_entries=None
-) -> pd.DataFrame:
-    """Rule ``table1``: Table I of the ``.h5`` files named by ``files`` (:func:`read_counts`)
-    as CSV and Markdown; ``class_entries``: the config's ``class`` entries
+def table1(job: Table1Job) -> pd.DataFrame:
+    """Rule ``table1``: Table I of the ``.h5`` files named by ``job.files`` (:func:`read_counts`)
+    as CSV and Markdown; ``job.class_entries``: the config's ``class`` entries
     (``registry.classes_of``), for the table order."""
-    classes = registry.classes_of(class_entries)
-    df = tables.table1(read_counts(files), classes)
-    write_table(df, csv, md, title="Table I. Number of features")
+    classes = registry.classes_of(job.class_entries)
+    df = tables.table1(read_counts(job.files), classes)
+    write_table(df, job.csv, job.md, title="Table I. Number of features")
     return df
