@@ -122,7 +122,7 @@ def snakemake():
 def ci_run(tmp_path_factory, snakemake):
     """config/ci.yaml run to its end in a scratch directory (every stage, three
     representations, MBTR outside the sensitivity study), shared by the report cards' tests:
-    none changes its results.  Their modules share one xdist group, so it is made once."""
+    none changes its results.  They share one xdist group ("ci_cards"), so it is made once."""
     workdir = tmp_path_factory.mktemp("ci-cards")
     run = snakemake(workdir, "--cores", "2", "--configfile", str(REPO / "config/ci.yaml"))
     assert run.returncode == 0, run.stderr[-3000:]
