@@ -39,6 +39,32 @@ def pytest_cmdline_main(config):
         # tests marked xdist_group(name) run on one worker, so they share its session fixtures
         # (one real run of config/ci.yaml serves every report-card test)
         config.option.dist = "loadgroup"
+    elif getattr(config, "workerinput", {}).get("loadgroup"):
+        # a worker reads --dist from the command line, not from here: without this it
+        # reports no groups and the controller spreads a group over every worker
+        config.option.loadgroup = True
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node):
+    """Tells each xdist worker that the controller schedules by group (above)."""
+    node.workerinput["loadgroup"] = node.config.option.dist == "loadgroup"
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config, items):
+    """A worker names each test marked ``xdist_group(name)`` ``<nodeid>@<name>``, the name the
+    controller's loadgroup scheduling groups by.  pytest-xdist 3.8 sets it on an attribute
+    that pytest 9 no longer reads (``_nodeid``; the id is ``_id`` now), so without this
+    every test was its own group and each worker made its own copy of a shared run."""
+    if not getattr(config.option, "loadgroup", False):
+        return
+    from _pytest.nodeid import NodeId
+
+    for item in items:
+        names = {m.args[0] if m.args else m.kwargs.get("name", "default") for m in item.iter_markers("xdist_group")}
+        if names and "@" not in item.nodeid:
+            item._id = NodeId.parse(f"{item.nodeid}@{'_'.join(sorted(map(str, names)))}")
 
 
 def snakemake_env(front: str = "", **extra: str) -> dict[str, str]:
@@ -96,7 +122,7 @@ def snakemake():
 def ci_run(tmp_path_factory, snakemake):
     """config/ci.yaml run to its end in a scratch directory (every stage, three
     representations, MBTR outside the sensitivity study), shared by the report cards' tests:
-    none changes its results.  Their modules share one xdist group, so it is made once."""
+    none changes its results.  They share one xdist group ("ci_cards"), so it is made once."""
     workdir = tmp_path_factory.mktemp("ci-cards")
     run = snakemake(workdir, "--cores", "2", "--configfile", str(REPO / "config/ci.yaml"))
     assert run.returncode == 0, run.stderr[-3000:]

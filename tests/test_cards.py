@@ -20,7 +20,9 @@ from descriptor_study.representations import registry
 REPO = Path(__file__).resolve().parents[1]
 CI = REPO / "config/ci.yaml"
 
-pytestmark = pytest.mark.xdist_group("ci_cards")
+#: the tests of the real run share one worker, which makes it once (conftest's ``ci_run``); the
+#: others, the default config's curves among them, go to whichever worker is free
+IN_CI_RUN = pytest.mark.xdist_group("ci_cards")
 
 
 # --- the rules, on real curves and matrices ------------------------------------------------------
@@ -193,6 +195,7 @@ def _find(card: dict, test: str, measure: str, where=None) -> dict:
     return found[0]
 
 
+@IN_CI_RUN
 def test_the_ci_run_writes_every_card_and_the_league_from_its_outputs(ci_run):
     from descriptor_study import storage
 
@@ -267,6 +270,7 @@ def test_the_ci_run_writes_every_card_and_the_league_from_its_outputs(ci_run):
     assert (ci_run / "results/cards/league.md").read_text().startswith("# League table")
 
 
+@IN_CI_RUN
 def test_a_study_that_is_not_configured_is_said_on_every_card(ci_run, tmp_path, monkeypatch):
     from descriptor_study.stages.cards import cards
 
@@ -290,6 +294,7 @@ def test_a_study_that_is_not_configured_is_said_on_every_card(ci_run, tmp_path, 
     assert share["missing"]["why"] == "input absent: results/tables/no-such-table.csv"
 
 
+@IN_CI_RUN
 def test_a_class_added_to_a_finished_run_reruns_only_its_own_jobs_and_the_cards(ci_run, snakemake, tmp_path):
     config = yaml.safe_load(CI.read_text())
     config["representations"]["LMBTR"] = {"class": "examples/lmbtr.py:LMBTR", "cutoff": 6.5}
@@ -357,6 +362,7 @@ def test_the_default_configs_cards_locate_chsfs_and_mbtrs_blind_spots_and_mbtrs_
     assert level["verdict"].startswith(f"{level['value'] / np.median(others):.3g} × the median of the other 2")
 
 
+@IN_CI_RUN
 def test_snakemake_report_holds_the_league_and_every_cards_page_and_figure(ci_run, snakemake, tmp_path):
     import zipfile
 

@@ -121,15 +121,26 @@ def test_duplicates_are_counted_where_round_off_keeps_the_error_above_1e_12(alni
 
 
 @pytest.fixture(scope="session")
-def ci_beyond_run(tmp_path_factory, snakemake):
-    """config/ci-beyond-2020.yaml run to its end in a scratch directory (the `.ci/run` tiny run)."""
+def ci_beyond_run(tmp_path_factory, snakemake, request):
+    """config/ci-beyond-2020.yaml run to its end in a scratch directory (the `.ci/run` tiny
+    run): a copy of config/ci.yaml's finished run (conftest's ``ci_run``, the same config but
+    for the three classes: tests/test_beyond_2020_config.py) completed with it, so that the
+    jobs the two share are made once in the test session, as in `.ci/run`."""
     _need("featomic-SOAP", *LEARNED)
-    workdir = tmp_path_factory.mktemp("ci-beyond-cards")
+    workdir = tmp_path_factory.mktemp("ci-beyond-cards") / "run"
+    shutil.copytree(request.getfixturevalue("ci_run"), workdir, symlinks=True)  # keeps the files' times
     run = snakemake(workdir, "--cores", "2", "--configfile", str(CI_BEYOND), timeout=3600)
     assert run.returncode == 0, run.stderr[-3000:]
+    # only the three classes' jobs and what gathers every representation ran again
+    text = run.stdout + run.stderr
+    stats = dict(re.findall(r"^(\w+)\s+(\d+)$", text.split("Job stats:")[1].split("total")[0], re.M))
+    assert "dataset" not in stats and stats["represent"] == "6", stats
+    named = set(re.findall(r"wildcards: .*?(?:rep|variant)=([\w-]+)", text))
+    assert named == {"featomic-SOAP", *LEARNED}, named
     return workdir
 
 
+@pytest.mark.xdist_group("ci_cards")  # with the report cards' tests, on the worker that made ci_run
 def test_each_learned_models_card_names_the_model_and_its_weight_checksum(ci_beyond_run):
     config = yaml.safe_load(CI_BEYOND.read_text())
     first = next(iter(config["datasets"]))

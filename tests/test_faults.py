@@ -376,6 +376,7 @@ def reference(tmp_path_factory):
     return directory, csvs
 
 
+@pytest.mark.xdist_group("faults_reference")  # one worker makes the reference run for both
 @pytest.mark.slow
 def test_sigkill_mid_job_then_rerun_incomplete_gives_the_same_csvs(reference, tmp_path):
     _, expected = reference
@@ -404,6 +405,7 @@ def test_sigkill_mid_job_then_rerun_incomplete_gives_the_same_csvs(reference, tm
         assert got[name] == expected[name], f"{name} differs from the uninterrupted run"
 
 
+@pytest.mark.xdist_group("faults_reference")
 @pytest.mark.slow
 def test_corrupted_representation_is_detected_then_rebuilt(reference):
     directory, expected = reference
