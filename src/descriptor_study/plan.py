@@ -101,6 +101,10 @@ class Plan:
         """The species a dataset's config entry fixes (None: those found in the data)."""
         return self.config["datasets"][name].get("species")
 
+    def e0(self, name: str) -> dict | None:
+        """A dataset's isolated-atom energies (``datasets.<name>.e0``; None: not given)."""
+        return self.config["datasets"][name].get("e0")
+
     def dataset_source(self, name: str) -> list[str]:
         """A ``file:`` dataset's source file, an input of its dataset job (editing it reruns
         what depends on it); pinned and generated sources have none."""
@@ -111,6 +115,10 @@ class Plan:
         """A dataset whose regression takes the energies from the dataset (no targets file)
         must have an energy in every structure: checked at the dataset step."""
         return name in self.regression_datasets and not (self.regression.get("targets") or {}).get("file")
+
+    def rep_entry(self, rep: str) -> dict:
+        """A representation's main config entry as given (its ``class`` key included)."""
+        return self.config["representations"][rep] or {}
 
     def rep_params(self, rep: str, section: str | None = None) -> dict:
         """Parameters of a representation: the study's section overrides the main ones."""

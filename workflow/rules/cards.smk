@@ -19,7 +19,7 @@ rule card_part:
         mem_mb=REQUESTS.selection_mem_mb,
     params:
         rep=lambda wc: wc.rep,
-        entry=lambda wc: PLAN.config["representations"][wc.rep] or {},
+        entry=lambda wc: PLAN.rep_entry(wc.rep),
         code=lambda wc: PLAN.rep_fingerprint(wc.rep),
     script:
         "../../scripts/card_part.py"

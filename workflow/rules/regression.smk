@@ -26,7 +26,7 @@ rule regress:
         search=PLAN.regression.get("search", False),
         split=PLAN.regression.get("split", {}),
         n_top=PLAN.n_top,
-        e0=lambda wc: PLAN.config["datasets"][wc.dataset].get("e0"),
+        e0=lambda wc: PLAN.e0(wc.dataset),
         targets=PLAN.regression.get("targets"),
     script:
         "../../scripts/regress.py"
