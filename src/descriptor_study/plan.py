@@ -16,6 +16,8 @@ import json
 import re
 from functools import cache, cached_property
 
+from .vocabulary import METHODS, MODELS, N_TOP, PANELS, THREADS, section_params
+
 # --- path patterns (one place each) --------------------------------------------------------
 DATASET = "data/{dataset}.extxyz"
 REPRESENTATION = "results/representations/{dataset}/{rep}.h5"
@@ -31,13 +33,6 @@ CARD = "results/cards/{rep}.{ext}"
 LEAGUE = "results/cards/league.{ext}"
 INDEX = "results/cards/index.html"
 CARD_PART = "results/cards/parts/{rep}.json"
-
-PANELS = ("fig3", "fig4", "fig5a", "fig5b", "fig5c", "fig5d")
-METHODS = ("cur", "fps", "pca")
-MODELS = ("rr", "krr")
-#: the top-n sizes of the regression sweeps and of Figure 9's panels (a) and (c) without
-#: ``regression.n_top`` in the config (the paper's 65)
-N_TOP = 65
 
 
 def fill(pattern: str, **names) -> str:
@@ -80,7 +75,7 @@ class Plan:
         self.classes = classes
         self.datasets = list(config["datasets"])
         self.representations = list(config["representations"])
-        self.threads = int(config.get("threads", 2))
+        self.threads = int(config.get("threads", THREADS))
         self.sensitivity = config.get("sensitivity", {}) or {}
         self.dimensionality = config.get("dimensionality", {}) or {}
         self.regression = config.get("regression", {}) or {}
@@ -125,7 +120,7 @@ class Plan:
         params = dict(self.config["representations"].get(rep) or {})
         if section is not None:
             overrides = (self.config.get(section, {}) or {}).get("representations", {}) or {}
-            params.update(overrides.get(rep) or {})
+            params = section_params(params, overrides.get(rep))
         return params
 
     def rep_fingerprint(self, rep: str, section: str | None = None) -> dict:

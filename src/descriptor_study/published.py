@@ -118,6 +118,7 @@ import numpy as np
 
 from .errors import DatasetError
 from .pins import PUBLISHED_FILES
+from .vocabulary import PUBLISHED_DATASETS
 
 if TYPE_CHECKING:  # pandas is imported where a table is made
     import pandas as pd
@@ -125,7 +126,7 @@ if TYPE_CHECKING:  # pandas is imported where a table is made
 log = logging.getLogger(__name__)
 
 #: the published datasets (Table I's columns; its rows: :func:`published_representations`)
-DATASETS = ("Si", "CHON", "AlNiCu", "TiO2")
+DATASETS = PUBLISHED_DATASETS
 #: our sensitivity panels → (key in figures-3-4-5-datasets.json, index of the Figure 5 panel)
 SENSITIVITY_PANELS: dict[str, tuple[str, int | None]] = {
     "fig3": ("figure3_dataset", None),

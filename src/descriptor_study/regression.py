@@ -37,6 +37,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import DatasetError
+from .vocabulary import HYPERPARAMETERS, MODEL_HYPERPARAMETERS, N_TOP
 
 
 def paper_hyperparameters(names: Iterable[str] | None = None, classes=None) -> dict[str, dict[str, float]]:
@@ -143,7 +144,7 @@ def rmse_per_atom(pred: np.ndarray, true: np.ndarray, n_atoms: np.ndarray) -> fl
     return float(np.sqrt(np.mean(((pred - true) / n_atoms) ** 2)))
 
 
-def sweep_sizes(n_features: int, n_top: int = 65, n_log: int = 60) -> np.ndarray:
+def sweep_sizes(n_features: int, n_top: int = N_TOP, n_log: int = 60) -> np.ndarray:
     """n = 1..n_top, then about ``n_log`` log-spaced sizes up to all features."""
     head = np.arange(1, min(n_top, n_features) + 1)
     if n_features <= n_top:
@@ -260,11 +261,9 @@ def _usable(h: Mapping[str, float]) -> bool:
 
 
 def _hyper_keys(model: str) -> tuple[str, ...]:
-    if model == "rr":
-        return ("rr_lambda",)
-    if model == "krr":
-        return ("krr_lambda", "krr_gamma")
-    raise ValueError(f"unknown model {model!r}")
+    if model not in MODEL_HYPERPARAMETERS:
+        raise ValueError(f"unknown model {model!r}")
+    return MODEL_HYPERPARAMETERS[model]
 
 
 def _per_size(hyper: Mapping[str, float] | pd.DataFrame, keys: Sequence[str], sizes: Sequence[int]) -> list[dict]:
@@ -574,7 +573,7 @@ def best_rmse_table(sweeps: dict[tuple[str, str, str], pd.DataFrame]) -> pd.Data
         usable = df[ok & np.isfinite(held)] if held is not None else df.iloc[:0]
         chosen = usable.loc[usable["heldout_rmse"].idxmin()] if len(usable) else None
         last = df.iloc[-1]
-        keys = [k for k in ("rr_lambda", "krr_lambda", "krr_gamma") if k in df.columns]
+        keys = [k for k in HYPERPARAMETERS if k in df.columns]
         rows.append(
             {
                 "model": model.upper(),

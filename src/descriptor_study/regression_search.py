@@ -42,6 +42,7 @@ from .regression import (
     _RidgePrefixes,
     normalise,
 )
+from .vocabulary import MODELS
 
 log = logging.getLogger(__name__)
 
@@ -165,7 +166,7 @@ def cross_validate(
     P = problem
     sizes = [int(n) for n in sizes]
     lambdas = np.asarray(lambdas if lambdas is not None else LAMBDA_GRID, dtype=float)
-    if model not in ("rr", "krr"):
+    if model not in MODELS:
         raise ValueError(f"unknown model {model!r}")
     Xtr = P.X[P.train][:, ranking]
     y, n_atoms = P.y[P.train], P.n_atoms[P.train]

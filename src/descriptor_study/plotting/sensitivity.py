@@ -8,7 +8,8 @@ from typing import Any
 import numpy as np
 
 from ..representations.registry import label
-from ..sensitivity import NOISE_FLOOR, PANELS, is_zero_curve, local_slopes
+from ..sensitivity import NOISE_FLOOR, is_zero_curve, local_slopes
+from ..vocabulary import PANELS
 from .style import PUBLISHED_STYLE, plt, representation_colour, representation_order, save, with_published_entry
 
 

@@ -15,6 +15,7 @@ import pandas as pd
 # writer and plotting are imported by the stages that use them
 from .. import selection, storage
 from ..selection import cur_ranking, drop_zero_columns, fps_ranking, pca_spectrum, standardise_columns
+from ..vocabulary import METHODS
 
 if TYPE_CHECKING:
     from ..plotting.dimensionality import Curves, Published
@@ -41,7 +42,7 @@ def run_selection(
     With ``overwrite`` the zero columns are dropped and the columns standardised inside
     ``stored.matrix`` itself (which is then no longer valid): no second copy of the matrix.
     """
-    if method not in ("cur", "fps", "pca"):
+    if method not in METHODS:
         raise ValueError(f"unknown selection method {method!r}")
     X, kept = drop_zero_columns(stored.matrix, overwrite=overwrite)
     if standardise:  # Figure 6g's Si(STD)

@@ -15,6 +15,7 @@ from .. import storage
 from ..datasets import dataset_species, read_structures
 from ..regression import BEST_RMSE_NOTE, best_rmse_table
 from ..runlog import LOG_ONLY
+from ..vocabulary import MODELS, N_TOP
 
 log = logging.getLogger(__name__)
 
@@ -30,7 +31,7 @@ def regress_dataset(
     hyper: dict[str, float] | None = None,
     search: bool | str = False,
     split: dict[str, Any] | None = None,
-    n_top: int = 65,
+    n_top: int = N_TOP,
     e0: dict[str, float] | None = None,
     targets: dict[str, Any] | None = None,
 ):
@@ -101,7 +102,7 @@ def regress_dataset(
         )
     problem = rg.Problem(X, y, n_atoms, train, test)
     ranking = pd.read_csv(ranking_csv)["feature"].to_numpy()
-    key = ("rr_lambda",) if model == "rr" else ("krr_lambda", "krr_gamma")
+    key = rg._hyper_keys(model)
     sizes = rg.sweep_sizes(len(ranking), n_top)
     what = f"{model} {dataset}/{representation}"
     if hyper and all(k in hyper for k in key):  # the paper's route: the authors' values
@@ -211,7 +212,7 @@ def figure9(
     published_dir=None,
     compare_as: str | None = None,
     class_entries=None,
-    n_top: int = 65,
+    n_top: int = N_TOP,
 ) -> list[Path]:
     """Rule ``figure9``: Figure 9 of ``dataset`` from sweep records ``{"model": "rr"|"krr",
     "dataset": ..., "rep": ..., "path": ...}`` (the names come from the records, not the
@@ -222,7 +223,7 @@ def figure9(
     from ..representations.registry import classes_of
 
     classes = classes_of(class_entries)
-    by_model: dict[str, dict[str, pd.DataFrame]] = {"rr": {}, "krr": {}}
+    by_model: dict[str, dict[str, pd.DataFrame]] = {m: {} for m in MODELS}
     for (model, _ds, rep), df in read_sweeps(r for r in sweeps if str(r["dataset"]) == dataset).items():
         by_model.setdefault(model, {})[rep] = df
     published: dict[str, dict[str, pd.DataFrame]] = {}

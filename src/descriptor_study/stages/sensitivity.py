@@ -15,7 +15,6 @@ from .. import storage
 from ..errors import ConfigError
 from ..representations.registry import classes_of
 from ..sensitivity import (
-    PANELS,
     SETTING_DEFAULTS,
     build_path,
     noise_floor,
@@ -23,6 +22,7 @@ from ..sensitivity import (
     sensitivity_curve,
     slope_table,
 )
+from ..vocabulary import PANELS
 from .tables import write_table
 
 #: environment variables that set a numerical library's thread count when it is loaded
