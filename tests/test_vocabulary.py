@@ -4,7 +4,6 @@ names have exactly its names, and the plan falls back on its defaults."""
 
 from __future__ import annotations
 
-import ast
 import re
 
 import pytest
@@ -123,17 +122,6 @@ def test_the_plan_and_the_config_check_merge_a_section_through_the_vocabulary(co
     plan = Plan(config, registry.classes_of(config["representations"]))
     assert plan.rep_params("SOAP", "sensitivity") == {"n_max": 4, "l_max": 6}
     assert plan.rep_params("SOAP") == {"n_max": 8, "l_max": 6}
-
-
-def test_the_vocabulary_imports_the_standard_library_only(repo_root):
-    tree = ast.parse((repo_root / "src/descriptor_study/vocabulary.py").read_text())
-    imported = {
-        (node.module if isinstance(node, ast.ImportFrom) else alias.name).split(".")[0]
-        for node in ast.walk(tree)
-        if isinstance(node, (ast.Import, ast.ImportFrom))
-        for alias in node.names
-    }
-    assert imported <= {"__future__", "collections", "typing"}, imported
 
 
 def test_each_name_list_is_written_once_in_the_library(repo_root):
