@@ -5,7 +5,7 @@ workflow's).
     python benchmarks/bench_regression.py [--structures 3337] [--every-size [--cv-sizes 0]]
 
 Rows: one RR solve and one KRR solve with all features (normalisation, distances, factorisation,
-predictions), the sweeps over the workflow's sizes (``sweep_sizes``, n_top 65) with fixed
+predictions), the sweeps over the workflow's sizes (``sweep_sizes``, the default n_top) with fixed
 hyperparameters (each row with its held-out error), and the default route: the cross-validated
 search once at all features (5 folds, 15 λ, for KRR × 6 γ) followed by its sweep.
 ``--every-size`` adds the option of searching again at every size, which does one KRR
@@ -157,11 +157,12 @@ def main() -> None:
     args = ap.parse_args()
     from descriptor_study.regression.search import choose, cross_validate, cv_grid
     from descriptor_study.regression.sweep import feature_sweep, sweep_sizes
+    from descriptor_study.vocabulary import N_TOP
 
     P = problem(args.structures)
     p = P.X.shape[1]
     ranking = np.argsort(-np.sqrt(np.mean(P.X[P.train] ** 2, axis=0)), kind="stable")  # order does not change the work
-    sizes = sweep_sizes(p, 65)
+    sizes = sweep_sizes(p, N_TOP)
     lam, gamma = 1e-6, 1.0 / median_distance(P)
     print(f"{len(P.y)} structures ({len(P.train)} train), {p} features, {len(sizes)} sizes")
     rounding = distance_rounding(P, 3.0 * gamma)  # the largest γ of the CV grid

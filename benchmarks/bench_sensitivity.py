@@ -19,8 +19,9 @@ import json
 import time
 from pathlib import Path
 
+from descriptor_study.vocabulary import PANELS
+
 ROOT = Path(__file__).resolve().parents[1]
-PANELS = ["fig3", "fig4", "fig5a", "fig5b", "fig5c", "fig5d"]
 REPS = ["ACSF", "ACSF-X", "SOAP", "SOAPlite", "CHSF", "CHSF-mix", "ACE", "MBTR"]
 
 
@@ -37,7 +38,7 @@ def default_settings() -> tuple[dict, dict]:
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--reps", nargs="+", default=REPS)
-    ap.add_argument("--panels", nargs="+", default=PANELS)
+    ap.add_argument("--panels", nargs="+", default=list(PANELS))
     ap.add_argument("--repeat", type=int, default=1, help="time each curve this many times, keep the best")
     ap.add_argument("--save", type=Path, default=None)
     ap.add_argument("--compare", type=Path, default=None)

@@ -39,6 +39,8 @@ import sys
 import time
 from pathlib import Path
 
+from descriptor_study.vocabulary import METHODS
+
 ROOT = Path(__file__).resolve().parents[1]
 HERE = ROOT / "benchmarks"
 RECORDS = HERE / "out" / "goals"
@@ -159,7 +161,7 @@ def goal_rows(rec: dict[str, dict]) -> list[tuple[str, str, str, str]]:
     else:
         missing("sensitivity, seconds per curve", "recorded", "sensitivity")
 
-    for method in ("cur", "fps", "pca"):
+    for method in METHODS:
         key = f"memory_{method}"
         if key in dim:
             r = dim[key]

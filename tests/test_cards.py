@@ -318,8 +318,8 @@ def test_the_default_configs_cards_locate_chsfs_and_mbtrs_blind_spots_and_mbtrs_
     sensitivity measures made from them."""
     from descriptor_study import slope_report
     from descriptor_study.cards import card as cardlib
-    from descriptor_study.plan import PANELS
     from descriptor_study.stages.sensitivity import run_panels
+    from descriptor_study.vocabulary import PANELS
 
     config = yaml.safe_load((REPO / "config/config.yaml").read_text())
     plan = Plan(config, registry.classes_of(config["representations"]))

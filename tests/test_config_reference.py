@@ -60,23 +60,20 @@ def _description(schema, dotted: str) -> str:
 
 
 def test_the_defaults_the_descriptions_give_are_the_code_s(schema, repo_root):
-    from descriptor_study import splits
+    from descriptor_study import splits, vocabulary
     from descriptor_study.datasets.generate import GENERATORS
     from descriptor_study.regression.sweep import sweep_sizes
     from descriptor_study.sensitivity import SETTING_DEFAULTS
 
     n_top = inspect.signature(sweep_sizes).parameters["n_top"].default
     assert f"(default {n_top})" in _description(schema, "regression.n_top")
-    from descriptor_study.plan import N_TOP
-
-    assert n_top == N_TOP  # the rules read Plan.n_top, which falls back on N_TOP
+    assert n_top == vocabulary.N_TOP  # the rules read Plan.n_top, which falls back on N_TOP
     assert f"(default {splits.DEFAULT_TRAIN_FRACTION:g})" in _description(schema, "regression.split.train_fraction")
     counts = {name: inspect.signature(f).parameters["n_structures"].default for name, f in GENERATORS.items()}
     assert f"default {counts['si_demo']} for si_demo, {counts['alnicu_demo']} for alnicu_demo" in _description(
         schema, "datasets.<entry>.n_structures"
     )
-    threads = re.search(r'config\.get\("threads", (\d+)\)', (repo_root / "src/descriptor_study/plan.py").read_text())
-    assert f"default {threads[1]} when absent" in _description(schema, "threads")
+    assert f"default {vocabulary.THREADS} when absent" in _description(schema, "threads")
     assert f"default {SETTING_DEFAULTS['seed']}" in _description(schema, "sensitivity.seed")
     assert f"default {SETTING_DEFAULTS['rotation_axis']}" in _description(schema, "sensitivity.rotation_axis")
     for key in ("mixed_direction", "radial_variant", "normalisation", "tangential_direction"):

@@ -29,6 +29,7 @@ from descriptor_study.datasets import dataset_species, read_structures
 from descriptor_study.errors import ConfigError
 from descriptor_study.plotting import style
 from descriptor_study.representations import registry
+from descriptor_study.vocabulary import PANELS
 
 REPO = Path(__file__).resolve().parents[1]
 CONFIG = REPO / "examples" / "lmbtr.yaml"
@@ -156,7 +157,6 @@ def test_example_takes_a_palette_colour_of_its_own(example_config):
 # --- the whole workflow ---------------------------------------------------------------------------
 
 FIGURES = ["figure3", "figure4", "figure5", "figure6", "figure7", "figure8"]
-PANELS = ["fig3", "fig4", "fig5a", "fig5b", "fig5c", "fig5d"]
 
 
 def colour_pixels(png: Path, colour: str) -> int:

@@ -18,6 +18,7 @@ from descriptor_study.published import sensitivity as pub_sens
 from descriptor_study.stages import dimensionality as dimensionality_stage
 from descriptor_study.stages import regression as regression_stage
 from descriptor_study.stages import sensitivity as sensitivity_stage
+from descriptor_study.vocabulary import PANELS
 
 
 def our_curve(tmp_path, method, dataset, rep, n=40, degree=None):
@@ -163,7 +164,7 @@ def test_published_curves_are_drawn_in_the_records_dataset_order(tmp_path, publi
 
 def test_figure5_overlays_the_authors_curves(tmp_path, published_dir, captured):
     paths = []
-    for panel in ["fig3", "fig4", "fig5a", "fig5b", "fig5c", "fig5d"]:
+    for panel in PANELS:
         t = np.arange(0, 91.0) if panel == "fig3" else 10.0 ** np.arange(-8, -0.9, 0.2)
         path = tmp_path / panel / "CHSF.csv"
         path.parent.mkdir(parents=True)
@@ -302,6 +303,7 @@ from descriptor_study.stages import sensitivity as stages
 from descriptor_study.jobs import Figure9Job, SensitivityFiguresJob
 from descriptor_study.plan import N_TOP
 from descriptor_study.stages.regression import figure9
+from descriptor_study.vocabulary import PANELS
 
 figure, tmp, reps = sys.argv[1], Path(sys.argv[2]), json.loads(sys.argv[3])
 # the config's representations (as the scripts read them); "Unregistered" is in no config
@@ -311,7 +313,7 @@ figures = []
 sensitivity.save = regression.save = lambda fig, stem: figures.append(fig) or []
 records = []
 if figure == "4":
-    for panel in ["fig3", "fig4", "fig5a", "fig5b", "fig5c", "fig5d"]:
+    for panel in PANELS:
         t = np.arange(0, 91.0) if panel == "fig3" else 10.0 ** np.arange(-8, -0.9, 0.2)
         for k, rep in enumerate(reps):
             path = tmp / f"curve-{figure}-{panel}-{k}.csv"
@@ -433,7 +435,7 @@ def test_figure5_marks_a_curve_that_is_exactly_zero(tmp_path, captured):
     curves = run_panels("ACSF", {"cutoff": 5.0}, {"seed": 0}, outputs)
     assert np.all(curves["fig5a"]["dV"].to_numpy() == 0.0) and np.all(curves["fig5b"]["dV"].to_numpy() > 0)
     records = [{"panel": panel, "rep": "ACSF", "path": path} for panel, path in outputs.items()]
-    for panel in ["fig3", "fig4", "fig5a", "fig5b", "fig5c", "fig5d"]:
+    for panel in PANELS:
         t = np.arange(0, 91.0) if panel == "fig3" else 10.0 ** np.arange(-8, -0.9, 0.2)
         path = tmp_path / panel / "CHSF.csv"
         path.parent.mkdir(parents=True, exist_ok=True)

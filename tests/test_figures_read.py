@@ -250,7 +250,8 @@ def test_figure9_top_panels_follow_n_top(tmp_path, captured):
 def test_the_plan_passes_n_top_from_the_config(repo_root):
     import yaml
 
-    from descriptor_study.plan import N_TOP, Plan
+    from descriptor_study.plan import Plan
+    from descriptor_study.vocabulary import N_TOP
 
     config = yaml.safe_load((repo_root / "config/ci.yaml").read_text())
     plan = Plan(config, registry.classes_of(config["representations"]))

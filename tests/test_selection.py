@@ -27,6 +27,7 @@ from descriptor_study.selection import (
 )
 from descriptor_study.stages import dimensionality as stages
 from descriptor_study.stages.dimensionality import run_selection
+from descriptor_study.vocabulary import METHODS
 
 
 def _random(shape, seed):
@@ -558,7 +559,7 @@ def test_selection_from_a_stored_matrix_changed_in_place_gives_the_same_csv(tmp_
             versions={},
         )
 
-    for method in ("cur", "fps", "pca"):
+    for method in METHODS:
         for standardise in (False, True):
             a = run_selection(method, stored(), tmp_path / "a.csv", standardise=standardise)
             b = run_selection(method, stored(), tmp_path / "b.csv", standardise=standardise, overwrite=True)

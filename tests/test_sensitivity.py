@@ -353,8 +353,9 @@ def test_the_jobs_curves_equal_a_direct_unbatched_computation_with_the_offline_r
 
     Tolerance, fixed before comparing: 1e-7 of dV plus 1e-12 of ‖V(0)‖ (relative: 1e-12),
     round-off of rows from other neighbour enumerations; 1e-12 is 1e-4 of the 1e-8 noise floor."""
-    from descriptor_study.sensitivity import PANELS, resolve_settings
+    from descriptor_study.sensitivity import resolve_settings
     from descriptor_study.stages.sensitivity import run_panels
+    from descriptor_study.vocabulary import PANELS
 
     outputs = {panel: tmp_path / f"{panel}.csv" for panel in PANELS}
     curves = run_panels(name, OFFLINE_PARAMS[name], OFFLINE_SETTINGS, outputs)

@@ -35,10 +35,13 @@ The files and the run (what the rules' scripts call):
 - ``runlog``: a step run as a supervised job, bad input ending in one line; ``joblog``:
   its messages on the console and in its log; ``provenance``: the record of each output
 - ``errors``: the exceptions that end a run with one line
+- ``vocabulary``: the names and defaults every layer shares (panels, selection methods,
+  models, hyperparameter keys, published datasets, the defaults of ``threads`` and
+  ``n_top``), each written once
 - ``pins``: where each pinned input (dataset, authors' file, published result) lives
   and its checksums; ``checksums``: a file's sha256 and git blob sha1; ``versions``:
-  installed package versions (these three: the standard library only, nothing of the
-  package imported)
+  installed package versions (these four: the standard library only; nothing of the
+  package imported but the vocabulary)
 
 The workflow's glue (read by ``workflow/rules/common.smk``, no Snakemake imported):
 

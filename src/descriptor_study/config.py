@@ -26,6 +26,7 @@ import yaml
 from .config_text import coerce_text
 from .errors import ConfigError
 from .representations import registry
+from .vocabulary import HYPERPARAMETERS, section_params
 
 #: the largest cutoff radius (Å) a representation may have (``cutoff``, ``radial_cutoff``,
 #: ``angular_cutoff``, in ``multi_species`` too).  The representations are local: the
@@ -33,10 +34,6 @@ from .representations import registry
 #: in a solid (about 0.1 atoms/Å³) already holds about 3400 neighbours, 30 times the
 #: paper's 115; beyond it a job runs for hours on what is not a local environment any more.
 MAX_CUTOFF = 20.0
-
-
-#: the hyperparameters of the two models every regression dataset runs (RR and KRR)
-HYPERPARAMETERS = ("rr_lambda", "krr_lambda", "krr_gamma")
 
 
 def _key(path) -> str:
@@ -283,11 +280,10 @@ def check_representations(config: dict[str, Any]) -> dict[str, type]:
             if section == "representations":
                 cls.resolve_params(own, where)
             else:
-                merged = {k: v for k, v in base.items() if k != registry.CLASS_KEY}
                 from .representations.spec import resolve
 
                 resolve(cls.parameters, own, where)  # the override's own keys, named in its section
-                merged.update(own)
+                merged = {k: v for k, v in section_params(base, own).items() if k != registry.CLASS_KEY}
                 cls.resolve_params(merged, where)
             _check_cutoffs(own, where)
         except ConfigError as exc:

@@ -2,8 +2,9 @@
 
 One place for these facts, read by the modules that fetch and check the files
 (``datasets.remote`` for the datasets and the authors' single files, ``published`` for
-the authors' result files).  The standard library only, and no import of this package:
-any module may read the pins without importing the code that uses them.
+the authors' result files).  The standard library only, and of this package only the
+names of :mod:`.vocabulary`: any module may read the pins without importing the code that
+uses them.
 
 A file is checked by its git blob sha1 (``sha1(b"blob <len>\\0" + data)``, which the
 hosting repository publishes implicitly) and by sha256 where one is known.
@@ -12,6 +13,8 @@ hosting repository publishes implicitly) and by sha256 where one is known.
 from __future__ import annotations
 
 from typing import Any
+
+from .vocabulary import PUBLISHED_DATASETS
 
 _RAW = "https://raw.githubusercontent.com/{owner}/{repo}/{commit}/{path}"
 
@@ -25,37 +28,44 @@ _owner, _repo = PUBLISHED_REPOSITORY.split("/")
 _RESULTS = dict(owner=_owner, repo=_repo, commit=PUBLISHED_COMMIT)
 _MATERIALS = dict(owner="DescriptorZoo", repo="Materials-Datasets", commit="9c9040fde2a4e8f7c720a2937e7e478bdd54910d")
 
-#: the paper's datasets (docs/paper-settings.md): name → where and how to check
-PINNED_SOURCES: dict[str, dict[str, Any]] = {
-    "Si": {
-        "url": _RAW.format(**_RESULTS, path="datasets/Si/Si.extxyz.7z"),
-        "git_sha1": "aa52dd9750db3acc4580392d429242cac9e93a3a",
-        "sha256": None,
-        "archive": "7z",
-        "energy_key": None,
-    },
-    "CHON": {
-        "url": _RAW.format(**_MATERIALS, path="CHON/dataset_CHON.extxyz"),
-        "git_sha1": "ce44176dcc39f4bb6767f6893f68b848b3a04a1f",
-        "sha256": None,
-        "archive": None,
-        "energy_key": None,
-    },
-    "AlNiCu": {
-        "url": _RAW.format(**_MATERIALS, path="AlNiCu/dataset_AlNiCu.extxyz"),
-        "git_sha1": "b590657c69c41b12ce6ac7e6bdf1647677a1fda4",
-        "sha256": "7859e0156f599ab9de9bec6bf633f1c36d98737510b3d16c224e520e79908638",
-        "archive": None,
-        "energy_key": "nomad_total_energy",
-    },
-    "TiO2": {
-        "url": _RAW.format(**_RESULTS, path="datasets/TiO2/TiO2.extxyz.7z"),
-        "git_sha1": "851458da6c6f43b58d3db541a4cb1879e838b68c",
-        "sha256": None,
-        "archive": "7z",
-        "energy_key": None,
-    },
-}
+#: the paper's datasets (docs/paper-settings.md): name → where and how to check, in the
+#: order of :data:`PUBLISHED_DATASETS` (Si, CHON, AlNiCu, TiO2: each URL names its dataset)
+PINNED_SOURCES: dict[str, dict[str, Any]] = dict(
+    zip(
+        PUBLISHED_DATASETS,
+        (
+            {
+                "url": _RAW.format(**_RESULTS, path="datasets/Si/Si.extxyz.7z"),
+                "git_sha1": "aa52dd9750db3acc4580392d429242cac9e93a3a",
+                "sha256": None,
+                "archive": "7z",
+                "energy_key": None,
+            },
+            {
+                "url": _RAW.format(**_MATERIALS, path="CHON/dataset_CHON.extxyz"),
+                "git_sha1": "ce44176dcc39f4bb6767f6893f68b848b3a04a1f",
+                "sha256": None,
+                "archive": None,
+                "energy_key": None,
+            },
+            {
+                "url": _RAW.format(**_MATERIALS, path="AlNiCu/dataset_AlNiCu.extxyz"),
+                "git_sha1": "b590657c69c41b12ce6ac7e6bdf1647677a1fda4",
+                "sha256": "7859e0156f599ab9de9bec6bf633f1c36d98737510b3d16c224e520e79908638",
+                "archive": None,
+                "energy_key": "nomad_total_energy",
+            },
+            {
+                "url": _RAW.format(**_RESULTS, path="datasets/TiO2/TiO2.extxyz.7z"),
+                "git_sha1": "851458da6c6f43b58d3db541a4cb1879e838b68c",
+                "sha256": None,
+                "archive": "7z",
+                "energy_key": None,
+            },
+        ),
+        strict=True,
+    )
+)
 
 
 #: single files the paper's regression needs (the authors' Si split and targets); no public

@@ -19,6 +19,7 @@ from functools import cache, cached_property
 
 from . import jobs
 from .jobs import record_paths
+from .vocabulary import METHODS, MODELS, N_TOP, PANELS, THREADS, section_params
 
 # --- path patterns (one place each) --------------------------------------------------------
 DATASET = "data/{dataset}.extxyz"
@@ -37,14 +38,8 @@ LEAGUE = "results/cards/league.{ext}"
 INDEX = "results/cards/index.html"
 CARD_PART = "results/cards/parts/{rep}.json"
 
-PANELS = ("fig3", "fig4", "fig5a", "fig5b", "fig5c", "fig5d")
-METHODS = ("cur", "fps", "pca")
-MODELS = ("rr", "krr")
 #: the facts (``facts.yaml``) a sensitivity curve is computed with (:meth:`Plan.sensitivity_facts`)
 SENSITIVITY_FACTS = ("authors_code", "authors_python_run")
-#: the top-n sizes of the regression sweeps and of Figure 9's panels (a) and (c) without
-#: ``regression.n_top`` in the config (the paper's 65)
-N_TOP = 65
 
 
 def fill(pattern: str, **names) -> str:
@@ -82,7 +77,7 @@ class Plan:
         self.classes = classes
         self.datasets = list(config["datasets"])
         self.representations = list(config["representations"])
-        self.threads = int(config.get("threads", 2))
+        self.threads = int(config.get("threads", THREADS))
         self.sensitivity = config.get("sensitivity", {}) or {}
         self.dimensionality = config.get("dimensionality", {}) or {}
         self.regression = config.get("regression", {}) or {}
@@ -103,6 +98,10 @@ class Plan:
         """The species a dataset's config entry fixes (None: those found in the data)."""
         return self.config["datasets"][name].get("species")
 
+    def e0(self, name: str) -> dict | None:
+        """A dataset's isolated-atom energies (``datasets.<name>.e0``; None: not given)."""
+        return self.config["datasets"][name].get("e0")
+
     def dataset_source(self, name: str) -> list[str]:
         """A ``file:`` dataset's source file, an input of its dataset job (editing it reruns
         what depends on it); pinned and generated sources have none."""
@@ -114,12 +113,16 @@ class Plan:
         must have an energy in every structure: checked at the dataset step."""
         return name in self.regression_datasets and not (self.regression.get("targets") or {}).get("file")
 
+    def rep_entry(self, rep: str) -> dict:
+        """A representation's main config entry as given (its ``class`` key included)."""
+        return self.config["representations"][rep] or {}
+
     def rep_params(self, rep: str, section: str | None = None) -> dict:
         """Parameters of a representation: the study's section overrides the main ones."""
         params = dict(self.config["representations"].get(rep) or {})
         if section is not None:
             overrides = (self.config.get(section, {}) or {}).get("representations", {}) or {}
-            params.update(overrides.get(rep) or {})
+            params = section_params(params, overrides.get(rep))
         return params
 
     def rep_fingerprint(self, rep: str, section: str | None = None) -> dict:

@@ -29,7 +29,8 @@ from functools import cache, lru_cache
 from pathlib import Path
 
 from descriptor_study.pins import PINNED_SOURCES
-from descriptor_study.plan import DATASET, PANELS, fill
+from descriptor_study.plan import DATASET, fill
+from descriptor_study.vocabulary import N_TOP, PANELS
 
 #: MB of float64 data: bytes / 1e6 (Snakemake's mem_mb is in 10⁶ bytes)
 MB = 1e6
@@ -168,7 +169,7 @@ def regression_mem_mb(
 def regression_runtime(
     n_structures: int,
     n_features: int,
-    n_top: int = 65,
+    n_top: int = N_TOP,
     search: bool | str = True,
     flops: float = 1e9,
     factor: float = 10.0,
@@ -342,7 +343,7 @@ class Requests:
             return self.RUNTIME_FALLBACK["regress"]
         rows, p, n_structures = shape
         reg = self.plan.regression
-        return regression_runtime(n_structures, p, n_top=int(reg.get("n_top", 65)), search=reg.get("search", False))
+        return regression_runtime(n_structures, p, n_top=self.plan.n_top, search=reg.get("search", False))
 
     # --- priorities: the longest jobs first ------------------------------------------------
 

@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import RepresentationError
+from .vocabulary import PANELS
 
 if TYPE_CHECKING:
     from ase import Atoms
@@ -38,14 +39,6 @@ AUTHORS_DIRECTION = (0.079, 1.396, 0.1999)
 #: where the change is zero, and Figure 3 stays below 1e-10 for every representation.
 NOISE_FLOOR = 1e-12
 
-PANELS = {
-    "fig3": "rotation",
-    "fig4": "mixed",
-    "fig5a": "radial (4th shell)",
-    "fig5b": "tangential, high symmetry (1st shell)",
-    "fig5c": "tangential, random (1st shell, pre-perturbed)",
-    "fig5d": "tangential, random (2nd shell, pre-perturbed)",
-}
 #: the slope the paper reports as t → 0
 EXPECTED_SLOPE = {"fig4": 1.0, "fig5a": 1.0, "fig5b": 2.0, "fig5c": 1.0, "fig5d": 1.0}
 

@@ -22,7 +22,7 @@ from typing import Any
 
 import pandas as pd
 
-from ..plan import PANELS
+from ..vocabulary import PANELS
 from . import verdicts as v
 
 TESTS = ("identity", "sensitivity", "invariance", "dimensionality", "regression", "cost", "numerical range")

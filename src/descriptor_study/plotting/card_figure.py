@@ -31,7 +31,8 @@ from ..plan import CURVE, SELECTION, SWEEP, fill
 from ..regression.models import ok_rows
 from ..representations.registry import label
 from ..selection import ZERO_LEVEL
-from ..sensitivity import NOISE_FLOOR, PANELS, is_zero_curve
+from ..sensitivity import NOISE_FLOOR, is_zero_curve
+from ..vocabulary import PANELS
 from . import dimensionality as dim
 from .regression import robust_ylim
 from .sensitivity import _guide, rescaled

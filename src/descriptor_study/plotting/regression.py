@@ -11,6 +11,7 @@ from matplotlib.ticker import MaxNLocator
 
 from ..regression.models import ok_rows
 from ..representations.registry import label
+from ..vocabulary import MODELS, N_TOP
 from .style import (
     PUBLISHED_STYLE,
     dataset_label,
@@ -50,7 +51,7 @@ def figure9(
     sweeps: dict[str, dict[str, pd.DataFrame]],
     stem,
     dataset: str,
-    n_top: int = 65,
+    n_top: int = N_TOP,
     published: dict[str, dict[str, pd.DataFrame]] | None = None,
     classes=None,
 ) -> list[Path]:
@@ -67,7 +68,7 @@ def figure9(
     fig, axes = plt.subplots(2, 2, figsize=(11, 8.5))
     every = representation_order({r for m in sweeps.values() for r in m}, classes)
     marker = {rep: MARKERS[k % len(MARKERS)] for k, rep in enumerate(every)}
-    for row, model in enumerate(["rr", "krr"]):
+    for row, model in enumerate(MODELS):
         reps = representation_order(sweeps.get(model, {}), classes)
         for col, full in enumerate([False, True]):
             ax = axes[row, col]

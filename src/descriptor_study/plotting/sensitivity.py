@@ -8,7 +8,8 @@ from typing import Any
 import numpy as np
 
 from ..representations.registry import label
-from ..sensitivity import NOISE_FLOOR, PANELS, is_zero_curve, local_slopes
+from ..sensitivity import NOISE_FLOOR, is_zero_curve, local_slopes
+from ..vocabulary import PANELS
 from .style import PUBLISHED_STYLE, plt, representation_colour, representation_order, save, with_published_entry
 
 
@@ -221,7 +222,7 @@ FIGURE5_YLABEL = (
 
 
 def figure5(curves: dict, stem, published: dict | None = None, classes=None) -> list[Path]:
-    panels = ["fig5a", "fig5b", "fig5c", "fig5d"]
+    panels = [p for p in PANELS if p.startswith("fig5")]
     fig, axes = plt.subplots(2, 2, figsize=(10, 8))
     for ax, panel, letter in zip(axes.ravel(), panels, "abcd"):
         reps = representation_order((r for (p, r) in curves if p == panel), classes)

@@ -15,11 +15,12 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 
+from ..vocabulary import PUBLISHED_DATASETS
+
+#: dataset → colour: the published datasets (in :data:`PUBLISHED_DATASETS`' order), and the
+#: demo datasets of ``config/config.yaml`` in the colour of the one each stands for
 DATASET_COLOURS = {
-    "Si": "#1f77b4",
-    "CHON": "#d62728",
-    "AlNiCu": "#2ca02c",
-    "TiO2": "#ff7f0e",
+    **dict(zip(PUBLISHED_DATASETS, ("#1f77b4", "#d62728", "#2ca02c", "#ff7f0e"), strict=True)),
     "Si-demo": "#1f77b4",
     "AlNiCu-demo": "#2ca02c",
 }

@@ -8,10 +8,11 @@ import re
 from functools import lru_cache
 from typing import Any
 
+from ..vocabulary import PUBLISHED_DATASETS
 from .files import PublishedDataError, Source, _load
 
 #: the published datasets (Table I's columns; its rows: :func:`published_representations`)
-DATASETS = ("Si", "CHON", "AlNiCu", "TiO2")
+DATASETS = PUBLISHED_DATASETS
 
 
 _DEGREE = re.compile(r"(\d+)\s*(?:st|nd|rd|th)?\s+Degree", re.IGNORECASE)

@@ -8,6 +8,8 @@ from collections.abc import Iterable, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
+from ..vocabulary import MODEL_HYPERPARAMETERS
+
 
 def paper_hyperparameters(names: Iterable[str] | None = None, classes=None) -> dict[str, dict[str, float]]:
     """The authors' Si hyperparameters (rr_lambda, krr_lambda, krr_gamma) per representation,
@@ -30,11 +32,9 @@ def _usable(h: Mapping[str, float]) -> bool:
 
 
 def _hyper_keys(model: str) -> tuple[str, ...]:
-    if model == "rr":
-        return ("rr_lambda",)
-    if model == "krr":
-        return ("krr_lambda", "krr_gamma")
-    raise ValueError(f"unknown model {model!r}")
+    if model not in MODEL_HYPERPARAMETERS:
+        raise ValueError(f"unknown model {model!r}")
+    return MODEL_HYPERPARAMETERS[model]
 
 
 def _per_size(hyper: Mapping[str, float] | pd.DataFrame, keys: Sequence[str], sizes: Sequence[int]) -> list[dict]:

@@ -30,6 +30,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import DatasetError
+from ..vocabulary import MODELS
 from .folds import CV_FOLDS, _folds, _RidgePrefixes
 from .hyperparameters import _hyper_keys
 from .models import EPS, Problem, _add_squared_distances, _blas_threads, _block_solve, normalise
@@ -155,7 +156,7 @@ def cross_validate(
     P = problem
     sizes = [int(n) for n in sizes]
     lambdas = np.asarray(lambdas if lambdas is not None else LAMBDA_GRID, dtype=float)
-    if model not in ("rr", "krr"):
+    if model not in MODELS:
         raise ValueError(f"unknown model {model!r}")
     Xtr = P.X[P.train][:, ranking]
     y, n_atoms = P.y[P.train], P.n_atoms[P.train]
@@ -392,7 +393,7 @@ def choose_hyperparameters(
     from ..errors import ConfigError
     from ..joblog import LOG_ONLY
 
-    key = ("rr_lambda",) if model == "rr" else ("krr_lambda", "krr_gamma")
+    key = _hyper_keys(model)
     if hyper and all(k in hyper for k in key):  # the paper's route: the authors' values
         chosen, how = {k: float(hyper[k]) for k in key}, "config"
         log.info("%s: %s from config; %d train, %d test", what, chosen, len(problem.train), len(problem.test))

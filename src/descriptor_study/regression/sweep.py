@@ -9,6 +9,7 @@ from collections.abc import Iterable, Mapping
 import numpy as np
 import pandas as pd
 
+from ..vocabulary import N_TOP
 from .folds import CV_FOLDS, _folds, _RidgePrefixes
 from .hyperparameters import NO_HYPERPARAMETERS, _hyper_keys, _per_size, _usable
 from .models import (
@@ -26,7 +27,7 @@ from .models import (
 log = logging.getLogger(__name__)
 
 
-def sweep_sizes(n_features: int, n_top: int = 65, n_log: int = 60) -> np.ndarray:
+def sweep_sizes(n_features: int, n_top: int = N_TOP, n_log: int = 60) -> np.ndarray:
     """n = 1..n_top, then about ``n_log`` log-spaced sizes up to all features."""
     head = np.arange(1, min(n_top, n_features) + 1)
     if n_features <= n_top:

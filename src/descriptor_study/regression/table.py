@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..vocabulary import HYPERPARAMETERS
 from .models import ok_rows
 
 
@@ -26,7 +27,7 @@ def best_rmse_table(sweeps: dict[tuple[str, str, str], pd.DataFrame]) -> pd.Data
         usable = df[ok & np.isfinite(held)] if held is not None else df.iloc[:0]
         chosen = usable.loc[usable["heldout_rmse"].idxmin()] if len(usable) else None
         last = df.iloc[-1]
-        keys = [k for k in ("rr_lambda", "krr_lambda", "krr_gamma") if k in df.columns]
+        keys = [k for k in HYPERPARAMETERS if k in df.columns]
         rows.append(
             {
                 "model": model.upper(),

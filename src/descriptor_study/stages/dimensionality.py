@@ -16,6 +16,7 @@ import pandas as pd
 from .. import selection, storage
 from ..jobs import CompressibilityJob, Figure6Job, Figure7Job, Figure8Job, SelectFeaturesJob, folder
 from ..selection import cur_ranking, drop_zero_columns, fps_ranking, pca_spectrum, standardise_columns
+from ..vocabulary import METHODS
 
 if TYPE_CHECKING:
     from ..plotting.dimensionality import Curves, Published
@@ -42,7 +43,7 @@ def run_selection(
     With ``overwrite`` the zero columns are dropped and the columns standardised inside
     ``stored.matrix`` itself (which is then no longer valid): no second copy of the matrix.
     """
-    if method not in ("cur", "fps", "pca"):
+    if method not in METHODS:
         raise ValueError(f"unknown selection method {method!r}")
     X, kept = drop_zero_columns(stored.matrix, overwrite=overwrite)
     if standardise:  # Figure 6g's Si(STD)

@@ -14,6 +14,7 @@ from .. import storage
 from ..datasets import read_structures
 from ..jobs import Figure9Job, RegressionTableJob, RegressJob, folder
 from ..regression.table import BEST_RMSE_NOTE, best_rmse_table
+from ..vocabulary import MODELS
 
 
 def regress_dataset(job: RegressJob):
@@ -135,7 +136,7 @@ def figure9(job: Figure9Job) -> list[Path]:
     classes = classes_of(job.class_entries)
     sweeps, dataset, compare_as, n_top = job.sweeps, job.dataset, job.compare_as, job.n_top
     published_dir = folder(job.published)
-    by_model: dict[str, dict[str, pd.DataFrame]] = {"rr": {}, "krr": {}}
+    by_model: dict[str, dict[str, pd.DataFrame]] = {m: {} for m in MODELS}
     for (model, _ds, rep), df in read_sweeps(r for r in sweeps if str(r["dataset"]) == dataset).items():
         by_model.setdefault(model, {})[rep] = df
     published: dict[str, dict[str, pd.DataFrame]] = {}

@@ -16,7 +16,6 @@ from ..errors import ConfigError
 from ..jobs import SensitivityCurveJob, SensitivityFiguresJob, SensitivitySlopesJob, folder
 from ..representations.registry import classes_of
 from ..sensitivity import (
-    PANELS,
     SETTING_DEFAULTS,
     build_path,
     noise_floor,
@@ -24,6 +23,7 @@ from ..sensitivity import (
     sensitivity_curve,
     slope_table,
 )
+from ..vocabulary import PANELS
 from .tables import write_table
 
 #: environment variables that set a numerical library's thread count when it is loaded
