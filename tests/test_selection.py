@@ -564,3 +564,21 @@ def test_selection_from_a_stored_matrix_changed_in_place_gives_the_same_csv(tmp_
             a = run_selection(method, stored(), tmp_path / "a.csv", standardise=standardise)
             b = run_selection(method, stored(), tmp_path / "b.csv", standardise=standardise, overwrite=True)
             pd.testing.assert_frame_equal(a, b, rtol=1e-12)
+
+
+@pytest.mark.parametrize("order", ["C", "F"])
+@pytest.mark.parametrize("shape", [(150, 20), (40, 1)])
+def test_rankings_leave_the_callers_matrix_unchanged(order, shape):
+    # the QR factor overwrites the block of rows it is given; a Fortran-ordered X (or a
+    # single column) used to be that block itself, so the caller's array was changed
+    X = np.asarray(_random(shape, 11), order=order)
+    before = X.copy()
+    cur = cur_ranking(X)
+    np.testing.assert_array_equal(X, before)
+    fps = fps_ranking(X)
+    np.testing.assert_array_equal(X, before)
+    # with overwrite the caller gives X up as scratch space; the rankings are the same
+    mine = np.array(before, order=order)
+    np.testing.assert_array_equal(cur_ranking(mine, overwrite=True).selected, cur.selected)
+    mine = np.array(before, order=order)
+    np.testing.assert_array_equal(fps_ranking(mine, overwrite=True).errors, fps.errors)

@@ -180,12 +180,14 @@ def gram(X: np.ndarray, centre: np.ndarray | None = None) -> np.ndarray:
     return G
 
 
-def _compact(X: np.ndarray) -> np.ndarray:
+def _compact(X: np.ndarray, overwrite: bool = False) -> np.ndarray:
     """A matrix with the same Gram matrix and at most as many rows as columns.
 
     For n > d: the triangular factor of a Householder QR, computed block of rows by block
     of rows (LAPACK dtpqrt folds each block into the d × d factor), so that only one block
-    of X is ever copied.
+    of X is ever copied.  dtpqrt overwrites the block it is given: X is left unchanged
+    unless ``overwrite`` (then a block that is already a Fortran float64 array, e.g. all
+    of a Fortran-ordered X, is used as it is, and X is no longer valid).
     """
     from scipy.linalg.lapack import dtpqrt
 
@@ -197,7 +199,7 @@ def _compact(X: np.ndarray) -> np.ndarray:
     starts, rows = _row_blocks(n, d)
     rows = max(rows, min(n, 2 * d))
     for i in range(0, n, rows):
-        block = np.asfortranarray(X[i : i + rows], dtype=np.float64)
+        block = np.array(X[i : i + rows], dtype=np.float64, order="F", copy=None if overwrite else True)
         R, _, _, info = dtpqrt(0, min(64, d), R, block, overwrite_a=1, overwrite_b=1)
         if info != 0:
             raise RuntimeError(f"LAPACK dtpqrt failed (info {info})")
@@ -230,13 +232,13 @@ class Ranking:
     n_exact: int  # selections made before the residual reached the round-off floor
 
 
-def _rank_reduced(X: np.ndarray, norm0: float) -> np.ndarray:
+def _rank_reduced(X: np.ndarray, norm0: float, overwrite: bool = False) -> np.ndarray:
     """Rows with the Gram matrix of X, reduced to its numerical rank: diag(s) Vᵀ.
 
     Singular values below 1e-15·‖X‖_F are dropped; they change the error curve only
-    below the round-off floor.
+    below the round-off floor.  X is left unchanged unless ``overwrite``.
     """
-    R = _compact(X)
+    R = _compact(X, overwrite)
     if X.shape[0] <= X.shape[1] or R.shape[0] <= 64:
         # no fewer rows to gain from the SVD than the rank deficiency, which for a wide X
         # is rarely large: its zero directions cost the loop less than the SVD would
@@ -401,9 +403,17 @@ class _CarriedSubspace:
 
 
 def cur_ranking(
-    X: np.ndarray, floor: float = 1e-13, progress: bool = False, dense_below: int = 300, block: int = 64
+    X: np.ndarray,
+    floor: float = 1e-13,
+    progress: bool = False,
+    dense_below: int = 300,
+    block: int = 64,
+    overwrite: bool = False,
 ) -> Ranking:
-    """CUR feature ranking with k = 1 over every column, and its error curve."""
+    """CUR feature ranking with k = 1 over every column, and its error curve.
+
+    X is left unchanged unless ``overwrite`` (then X may be used as scratch space).
+    """
     from threadpoolctl import threadpool_limits
 
     X = np.asarray(X)
@@ -411,7 +421,7 @@ def cur_ranking(
     norm0 = float(np.sqrt(np.sum(col_norms**2)))
     if norm0 == 0:
         raise ValueError("CUR of an all-zero matrix")
-    R = _rank_reduced(X, norm0)  # Fortran-ordered m × d, m ≤ rank
+    R = _rank_reduced(X, norm0, overwrite)  # Fortran-ordered m × d, m ≤ rank
     K = np.asfortranarray(R @ R.T)  # Gram matrix of R's rows; only its lower triangle is kept up to date
     state = [R, K]  # handed over: the loop replaces both as they shrink, nothing here keeps the first ones
     del R, K
@@ -651,17 +661,18 @@ def _errors_in_order(R: np.ndarray, order: np.ndarray, col_norms: np.ndarray, no
     return np.sqrt(tail[pivots]) / norm0
 
 
-def fps_ranking(X: np.ndarray, first: int = 0) -> Ranking:
+def fps_ranking(X: np.ndarray, first: int = 0, overwrite: bool = False) -> Ranking:
     """Farthest point sampling over features (columns), and the CUR-formula error curve.
 
     The order needs only the Gram matrix XᵀX (one blocked product); the curve is the
     blocked Householder reduction of the exact triangular factor of X in that order.
+    X is left unchanged unless ``overwrite``.
     """
     X = np.asarray(X)
     col_norms = column_norms(X)
     norm0 = float(np.sqrt(np.sum(col_norms**2)))
     selected = _fps_order(gram(X), first)
-    errors = _errors_in_order(_compact(X), selected, col_norms, norm0)
+    errors = _errors_in_order(_compact(X, overwrite), selected, col_norms, norm0)
     return Ranking(selected, errors, len(selected))
 
 

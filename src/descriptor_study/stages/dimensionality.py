@@ -51,7 +51,7 @@ def run_selection(
     n = X.shape[1]
     log.info("%s on %s/%s: %d x %d (non-zero columns)", method, stored.dataset, stored.representation, *X.shape)
     if method == "cur":
-        ranking = cur_ranking(X, progress=True)
+        ranking = cur_ranking(X, progress=True, overwrite=overwrite)
         df = pd.DataFrame(
             {
                 "rank": np.arange(1, n + 1),
@@ -62,7 +62,7 @@ def run_selection(
         )
         log.info("exact selections before the round-off floor: %d of %d", ranking.n_exact, n)
     elif method == "fps":
-        ranking = fps_ranking(X)
+        ranking = fps_ranking(X, overwrite=overwrite)
         df = pd.DataFrame(
             {
                 "rank": np.arange(1, n + 1),
