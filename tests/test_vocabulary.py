@@ -82,14 +82,16 @@ def test_the_plan_falls_back_on_the_vocabulary_s_defaults(config):
 
 
 def test_every_table_keyed_by_a_vocabulary_name_has_exactly_its_names():
-    from descriptor_study import pins, published, sensitivity
+    from descriptor_study import pins, sensitivity
     from descriptor_study.plotting.style import DATASET_COLOURS
+    from descriptor_study.published import files, names, regression
+    from descriptor_study.published import sensitivity as published_sensitivity
 
-    assert list(published.SENSITIVITY_PANELS) == list(v.PANELS)
+    assert list(published_sensitivity.SENSITIVITY_PANELS) == list(v.PANELS)
     assert set(sensitivity.EXPECTED_SLOPE) == set(v.PANELS) - {"fig3"}  # Figure 3 has no slope
-    assert tuple(published.METHOD_FILES) == v.METHODS
-    assert tuple(published.MODEL_KEYS) == v.MODELS
-    assert published.DATASETS == v.PUBLISHED_DATASETS
+    assert tuple(files.METHOD_FILES) == v.METHODS
+    assert tuple(regression.MODEL_KEYS) == v.MODELS
+    assert names.DATASETS == v.PUBLISHED_DATASETS
     assert tuple(pins.PINNED_SOURCES) == v.PUBLISHED_DATASETS
     for name, source in pins.PINNED_SOURCES.items():  # each URL names its dataset
         assert f"{name}/" in source["url"], name

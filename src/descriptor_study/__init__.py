@@ -30,6 +30,8 @@ The science (arrays in, arrays out):
 The files and the run (what the rules' scripts call):
 
 - ``stages``: one module per file of ``workflow/rules/``, one stage function per rule
+- ``jobs``: one typed job spec per rule (what a job reads, writes and is parameterised
+  by), built by ``plan.Plan`` and passed to the rule's stage
 - ``storage``: the ``.h5`` file of one (dataset, representation)
 - ``atomic``: writes to a temporary name and renames; ``finite``: non-finite values named
 - ``runlog``: a step run as a supervised job, bad input ending in one line; ``joblog``:
