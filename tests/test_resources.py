@@ -372,6 +372,9 @@ def test_the_offline_reproduction_starts_its_longest_jobs_first(shared_datasets,
 
 
 def test_a_representation_without_a_measured_rate_starts_early():
-    slowest = max(est.REPRESENT_SECONDS_PER_1000_ATOMS.values())
-    assert est.represent_seconds("MyRep", 10_000) == pytest.approx(10 * slowest)
-    assert est.represent_seconds("SOAP", 10_000) == pytest.approx(10 * est.REPRESENT_SECONDS_PER_1000_ATOMS["SOAP"])
+    from descriptor_study import facts
+
+    measured = [facts.of(registry.get_class(n), "seconds_per_1000_atoms") for n in registry.names()]
+    assert max(r for r in measured if r is not None) < est.UNMEASURED_SECONDS_PER_1000_ATOMS
+    assert est.represent_seconds(None, 10_000) == pytest.approx(10 * est.UNMEASURED_SECONDS_PER_1000_ATOMS)
+    assert est.represent_seconds(2.2, 10_000) == pytest.approx(22.0)

@@ -45,6 +45,7 @@ DEFAULTS: MappingProxyType = MappingProxyType(
         "authors_python_run": (),
         "degree_parameter": None,
         "standardised_variant": False,
+        "seconds_per_1000_atoms": None,
     }
 )
 
@@ -78,6 +79,7 @@ _KINDS = {
     "authors_python_run": ("a list of panels", lambda v: isinstance(v, list) and all(isinstance(x, str) for x in v)),
     "degree_parameter": ("a parameter name", lambda v: isinstance(v, str)),
     "standardised_variant": ("true or false", lambda v: isinstance(v, bool)),
+    "seconds_per_1000_atoms": ("a number", _number),
 }
 
 

@@ -216,19 +216,9 @@ def sensitivity_runtime(
 
 # --- the order of the jobs: the longest first -----------------------------------------------
 
-#: seconds per 1000 atoms of a representation job with one thread, measured: the offline
-#: reproduction's TiO2 jobs (165,229 atoms, docs/records/benchmark-runs.md, 2026-11-26).  Only
-#: their order matters; a representation not listed counts as the slowest (it starts early).
-REPRESENT_SECONDS_PER_1000_ATOMS = {
-    "ACSF": 2.9,
-    "SOAP": 2.2,
-    "ACSF-X": 1.9,
-    "MBTR": 1.5,
-    "ACE": 0.94,
-    "CHSF-mix": 0.83,
-    "CHSF": 0.42,
-    "SOAPlite": 0.27,
-}
+#: seconds per 1000 atoms of a representation job without a measured cost (``facts.yaml``'s
+#: ``seconds_per_1000_atoms``): above the slowest measured (ACSF's 2.9), so it starts early
+UNMEASURED_SECONDS_PER_1000_ATOMS = 3.0
 #: the selection methods' seconds per floating-point operation of the floor (one Gram
 #: product and one eigendecomposition: 2·n·p² + 4·p³), one thread, measured the same way
 SELECTION_SECONDS_PER_FLOP = {"cur": 8e-11, "fps": 3e-11, "pca": 1.5e-11}
@@ -238,9 +228,10 @@ SENSITIVITY_PRIORITY = 60
 DATASET_PRIORITY = 10**6
 
 
-def represent_seconds(rep: str, n_atoms: int) -> float:
-    """Expected seconds of the representation job of ``rep`` on ``n_atoms`` atoms."""
-    rate = REPRESENT_SECONDS_PER_1000_ATOMS.get(rep, max(REPRESENT_SECONDS_PER_1000_ATOMS.values()))
+def represent_seconds(seconds_per_1000_atoms: float | None, n_atoms: int) -> float:
+    """Expected seconds of a representation job on ``n_atoms`` atoms at its measured rate
+    (None: :data:`UNMEASURED_SECONDS_PER_1000_ATOMS`)."""
+    rate = seconds_per_1000_atoms if seconds_per_1000_atoms is not None else UNMEASURED_SECONDS_PER_1000_ATOMS
     return rate * n_atoms / 1000
 
 
@@ -367,12 +358,15 @@ class Requests:
         return None
 
     def represent_priority(self, degree: bool = False):
-        """priority of a represent job: its expected seconds (:func:`represent_seconds`)."""
+        """priority of a represent job: its expected seconds (:func:`represent_seconds`, the
+        class's measured ``seconds_per_1000_atoms`` from ``facts.yaml``)."""
+
+        from descriptor_study import facts
 
         def priority(wildcards):
             size = self.dataset_size(wildcards.dataset)
-            rep = self.plan.degree_rep if degree else wildcards.rep
-            return _ceil(represent_seconds(rep, size[1] if size else 1000))
+            cls = self.plan.classes.get(self.plan.degree_rep if degree else wildcards.rep)
+            return _ceil(represent_seconds(facts.of(cls, "seconds_per_1000_atoms"), size[1] if size else 1000))
 
         return priority
 
