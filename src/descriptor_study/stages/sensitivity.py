@@ -64,13 +64,6 @@ def one_thread():
                 os.environ[k] = v
 
 
-def run_panel(
-    panel: str, representation: str, params: dict[str, Any] | None, settings: dict[str, Any] | None, out_csv: str | Path
-) -> pd.DataFrame:
-    """One (panel, representation) curve written to CSV (columns t, dV)."""
-    return run_panels(representation, params, settings, {panel: out_csv})[panel]
-
-
 def run_panels(
     representation: str,
     params: dict[str, Any] | None,
