@@ -378,8 +378,8 @@ class Requests:
         rep, params = variant, None
         if self.plan.degree_rep and variant.startswith(f"{self.plan.degree_rep}-degree"):
             rep, params = self.plan.degree_rep, self.plan.degree_params(variant.rsplit("-degree", 1)[1])
-        elif variant.endswith("-std"):
-            rep = variant[: -len("-std")]
+        elif self.plan.standardise(variant):
+            rep = self.plan.std_rep
         if size is None or rep not in self.plan.representations:
             return 0
         try:
