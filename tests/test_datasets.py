@@ -238,6 +238,18 @@ def test_overlap_across_periodic_boundary(tmp_path):
         read_structures(path)
 
 
+def test_a_checked_file_is_read_without_any_neighbour_list(tmp_path, monkeypatch):
+    """The workflow's jobs read the file its dataset step wrote, which that step scanned for
+    overlaps (the error above): they build no neighbour list, the most of a read's time."""
+    from descriptor_study.datasets import io
+
+    path = tmp_path / "wrap.extxyz"
+    path.write_text(GOOD_FRAME.replace("1.2 1.2 1.2", "4.98 0.0 0.0"))
+    monkeypatch.setattr(io, "_neighbor_list", lambda: pytest.fail("a neighbour list was built"))
+    structures = read_structures(path, warn_close_atoms=False)
+    assert len(structures) == 1 and structures[0].get_distance(0, 1, mic=True) < io.MIN_DISTANCE
+
+
 def test_species_outside_the_list(tmp_path):
     path = tmp_path / "si.extxyz"
     path.write_text(GOOD_FRAME + GOOD_FRAME.replace("Si 1.2", "Ge 1.2"))

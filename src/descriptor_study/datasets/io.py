@@ -78,9 +78,11 @@ def read_structures(
     A source file is scanned for what only makes it suspicious or slow: atoms closer than
     ``SUSPICIOUS_DISTANCE`` (a warning naming the structures with the closest pairs) and
     structures denser than ``MAX_DENSITY`` (an error naming the densest, unless
-    ``allow_dense``: config ``datasets.<dataset>.allow_dense``).  ``warn_close_atoms=False``
-    skips both scans: the workflow's jobs read the dataset file its dataset step wrote,
-    which that step scanned (with the dataset's ``allow_dense``).
+    ``allow_dense``: config ``datasets.<dataset>.allow_dense``); atoms closer than
+    ``MIN_DISTANCE`` are an error.  ``warn_close_atoms=False`` skips all three scans: the
+    workflow's jobs read the dataset file its dataset step wrote, which that step scanned
+    (with the dataset's ``allow_dense``).  The distance scan is most of a read's time (a
+    neighbour list per structure: on TiO2's 7815 structures several times ASE's parse).
     """
     from ase.io import read
 
@@ -102,12 +104,18 @@ def read_structures(
             f"in the file: {_energy_like_keys(structures)}"
         )
     out = [_check(a, k, shown, energy_key, require_energy, key_name, needed_by) for k, a in enumerate(structures)]
-    if warn_close_atoms:  # before any neighbour list: a structure this dense makes those slow too
+    if warn_close_atoms:  # the density before any neighbour list: a structure this dense makes those slow too
         _check_density(out, shown, f"datasets.{dataset}.allow_dense" if dataset else "allow_dense", allow_dense)
-    scan = SUSPICIOUS_DISTANCE if warn_close_atoms else MIN_DISTANCE
+        _check_distances(out, shown)
+    return out
+
+
+def _check_distances(structures: Sequence[Atoms], shown) -> None:
+    """Stop on atoms closer than ``MIN_DISTANCE``; warn once on structures with atoms closer
+    than ``SUSPICIOUS_DISTANCE``, naming the closest."""
     close = []  # (closest distance, structure) below SUSPICIOUS_DISTANCE
-    for index, atoms in enumerate(out):
-        pair = _closest_pair(atoms, scan)
+    for index, atoms in enumerate(structures):
+        pair = _closest_pair(atoms, SUSPICIOUS_DISTANCE)
         if pair is None:
             continue
         distance, i, j = pair
@@ -129,7 +137,6 @@ def read_structures(
             close[0][0],
             f"; then {then}" if then else "",
         )
-    return out
 
 
 def number_density(atoms: Atoms) -> tuple[float, float, str]:
