@@ -206,6 +206,13 @@ class LMBTR(Representation):
     def library_versions(self) -> dict[str, str]:
         return package_versions("dscribe", "ase")
 
+    def reach(self) -> float:
+        """``cutoff``: a pair farther than it weighs less than ``weight_threshold`` and is
+        dropped, and so is a triangle with a side longer than it (its perimeter is then
+        above 2 ``cutoff``).  The sensitivity study then computes only the rows of the atoms
+        within it of a moved atom; the contract's reach check holds it."""
+        return float(self.params["cutoff"])
+
 
 def _per_structure(output: Any, structures: list[Atoms]) -> list[np.ndarray]:
     """DScribe's output for several structures → one (n_atoms, n_features) block per structure
