@@ -133,3 +133,34 @@ def test_alnicu_acsf_x_full_count():
     # ACSF-X: Table I's full count (its non-zero count differs, see docs/reproduction.md); the
     # row length the class announces is checked against computed rows by the contract suite
     assert build("ACSF-X", ALNICU).n_features == 1017
+
+
+# --- DScribe's worker processes ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["ACSF", "SOAPlite", "MBTR"])
+def test_few_atoms_start_no_dscribe_worker_process_and_give_the_same_rows(name):
+    """Below DSCRIBE_PARALLEL_ATOMS a job's threads do not become DScribe worker processes
+    (each would import DScribe again, seconds for a demo set); the rows are those of one
+    process.  Run in a fresh interpreter, where no earlier call has left workers."""
+    import subprocess
+    import sys
+
+    script = f"""
+import numpy as np, psutil
+from ase.build import bulk
+from descriptor_study.representations import build
+from descriptor_study.representations._common import DSCRIBE_PARALLEL_ATOMS
+cells = [bulk("Cu", "fcc", a=3.6, cubic=True).repeat((2, 2, 2)) for _ in range(3)]
+for k, atoms in enumerate(cells):
+    atoms.symbols[k] = "Al"
+    atoms.rattle(0.05, seed=k)
+assert sum(len(a) for a in cells) < DSCRIBE_PARALLEL_ATOMS
+rep = build({name!r}, ["Al", "Ni", "Cu"])
+one, _ = rep.compute_many(cells, n_jobs=1, progress=False)
+two, _ = rep.compute_many(cells, n_jobs=2, progress=False)
+print(len(psutil.Process().children(recursive=True)), np.array_equal(one, two))
+"""
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.split() == ["0", "True"]

@@ -32,7 +32,7 @@ from ase import Atoms
 from ase.data import atomic_numbers
 
 from ..versions import package_versions
-from ._common import group_by_periodicity
+from ._common import dscribe_n_jobs, group_by_periodicity
 from .base import Representation
 from .spec import Param
 
@@ -163,6 +163,7 @@ class ACSF(Representation):
             for k in idx:
                 groups.setdefault((self._scope_species(structures[k]), periodic), []).append(k)
         blocks = {}
+        n_jobs = dscribe_n_jobs(structures, n_jobs)
         for (species, periodic), idx in groups.items():
             res = self._descriptor(periodic, species).create([structures[k] for k in idx], n_jobs=n_jobs, verbose=False)
             if len(idx) == 1:

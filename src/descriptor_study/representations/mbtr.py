@@ -20,7 +20,7 @@ import numpy as np
 from ase import Atoms
 
 from ..versions import package_versions
-from ._common import group_by_periodicity
+from ._common import dscribe_n_jobs, group_by_periodicity
 from .base import Representation
 from .spec import Param
 
@@ -121,6 +121,7 @@ class MBTR(Representation):
 
     def _compute_many(self, structures, n_jobs, progress):
         blocks = {}
+        n_jobs = dscribe_n_jobs(structures, n_jobs)
         for periodic, idx in group_by_periodicity(structures).items():
             if not idx:
                 continue

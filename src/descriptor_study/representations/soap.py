@@ -36,7 +36,7 @@ from ase import Atoms
 from ase.data import atomic_numbers
 
 from ..versions import package_versions
-from ._common import group_by_periodicity
+from ._common import dscribe_n_jobs, group_by_periodicity
 from .base import Representation
 from .spec import Param
 
@@ -241,6 +241,7 @@ class SOAPlite(Representation):
         # with a column selection, compute in chunks so that the full-width blocks of
         # only one chunk are held at a time
         chunk = len(structures) if cols is None else 2000
+        n_jobs = dscribe_n_jobs(structures, n_jobs)
         for periodic, idx in groups.items():
             for start in range(0, len(idx), max(chunk, 1)):
                 part = idx[start : start + chunk]
