@@ -33,6 +33,21 @@ def test_feature_counts(name, counts):
     assert [build(name, species[:s]).n_features for s in range(1, 5)] == counts
 
 
+@pytest.mark.parametrize("n_species", [1, 2, 3, 4])
+@pytest.mark.parametrize("n_grid", [7, 100])
+def test_mbtr_counts_its_features_as_dscribe_does(n_species, n_grid):
+    rep = build("MBTR", ["H", "C", "N", "O"][:n_species], {"n_grid": n_grid})
+    k2, k3 = rep._pair(False)
+    assert rep.n_features == k2.get_number_of_features() + k3.get_number_of_features()
+
+
+@pytest.mark.parametrize("n_species", [1, 2, 3, 4])
+@pytest.mark.parametrize("n_max, l_max", [(2, 0), (3, 5), (9, 9)])
+def test_soaplite_counts_its_features_as_dscribe_does(n_species, n_max, l_max):
+    rep = build("SOAPlite", ["H", "C", "N", "O"][:n_species], {"n_max": n_max, "l_max": l_max})
+    assert rep.n_features == rep._descriptor(False).get_number_of_features()
+
+
 # --- hand-computed values ---------------------------------------------------------------
 
 

@@ -112,8 +112,13 @@ class MBTR(Representation):
 
     @property
     def n_features(self) -> int:
-        k2, k3 = self._pair(False)
-        return int(k2.get_number_of_features() + k3.get_number_of_features())
+        """DScribe's count, without importing DScribe (the plan asks it of every job): one
+        ``n_grid`` distribution per species pair for k = 2, per pair of end species and
+        middle species for k = 3 (tests/test_representations_library.py holds it to
+        DScribe's ``get_number_of_features``)."""
+        s = len(self.species)
+        pairs = s * (s + 1) // 2
+        return int(self.params["n_grid"]) * (pairs + s * pairs)
 
     def _compute(self, atoms: Atoms, centers: np.ndarray | None) -> np.ndarray:
         k2, k3 = self._pair(bool(np.any(atoms.pbc)))

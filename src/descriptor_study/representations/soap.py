@@ -189,10 +189,10 @@ class SOAPlite(Representation):
         s, n, lp1 = len(self.species), self.params["n_max"], self.params["l_max"] + 1
         if self.params["pair_layout"] == "n_le_nprime":
             return s * (s + 1) // 2 * n * (n + 1) // 2 * lp1
-        # the count does not depend on periodicity: ask whichever descriptor exists
-        # (building one costs a noticeable fraction of a second)
-        desc = next(iter(self._descriptors.values()), None) or self._descriptor(False)
-        return int(desc.get_number_of_features())
+        # DScribe 2.x's count, without importing DScribe (the plan asks it of every job):
+        # n ≤ n' for a like pair, all n, n' for an unlike one, each for every l
+        # (tests/test_representations_library.py holds it to get_number_of_features)
+        return (s * n * (n + 1) // 2 + s * (s - 1) // 2 * n * n) * lp1
 
     def kept_columns(self) -> np.ndarray | None:
         """Columns of DScribe's output that the layout keeps (None: all of them).
