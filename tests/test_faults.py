@@ -9,13 +9,16 @@
   ACSF and MBTR, CUR, RR/KRR with the cross-validated search), run into temporary folders:
   killed with SIGKILL in the middle of jobs and rerun with ``--rerun-incomplete``, and with
   a representation file damaged after a finished run, it ends with the CSVs of an
-  uninterrupted run, byte for byte, and no temporary file anywhere.
+  uninterrupted run, byte for byte, and no temporary file anywhere.  One uninterrupted run
+  is made; each of the two tests starts from a copy of it (file times and Snakemake's
+  records kept), the killed run with MBTR's matrix and everything made from it taken out.
 """
 
 from __future__ import annotations
 
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -258,6 +261,32 @@ def _workdir(base: Path, name: str) -> Path:
     return directory
 
 
+def _copy(finished: Path, base: Path, name: str) -> Path:
+    """The finished run ``finished`` copied to ``base/name``, with the config beside it: file
+    times, symlinks and Snakemake's records in ``.snakemake/`` kept, so that the copy is as
+    up to date as the run it was made from."""
+    directory = base / name
+    shutil.copytree(finished, directory, symlinks=True)
+    (base / f"{name}.yaml").write_text(TINY_CONFIG)
+    return directory
+
+
+def _take_out(directory: Path, target: str) -> list[str]:
+    """Removes ``target`` and everything made from it (the jobs a dry run with ``--forcerun
+    target`` plans: their outputs, logs, benchmarks and provenance records), leaving the
+    folder as a run that has not reached them yet leaves it. Returns the planned rules."""
+    res = run_snakemake(directory, *_study(directory), "-n", "--forcerun", target)
+    assert res.returncode == 0, res.stderr[-4000:]
+    text = res.stdout + res.stderr
+    for kind, names in re.findall(r"^ +(output|log|benchmark): (.+)$", text, re.M):
+        for name in names.split(", "):
+            records = [directory / "provenance" / f"{name}.json"] if kind == "output" else []
+            for path in [directory / name, *records]:
+                path.unlink(missing_ok=True)
+    assert not (directory / target).exists(), text[-3000:]
+    return re.findall(r"^(?:local)?rule (\w+):$", text, re.M)
+
+
 def _csvs(directory: Path) -> dict[str, bytes]:
     """Every CSV under results/; of the cards' league table, every column but the measured
     cost (a job's seconds and memory differ from run to run: docs/report-card.md)."""
@@ -361,7 +390,8 @@ def _partial_file(directory: Path):
 
 @pytest.fixture(scope="module")
 def reference(tmp_path_factory):
-    """An uninterrupted run: its folder and the bytes of every CSV under results/."""
+    """An uninterrupted run: its folder and the bytes of every CSV under results/ (the tests
+    work on copies: the folder stays as the run left it)."""
     directory = _workdir(tmp_path_factory.mktemp("faults"), "reference")
     res = run_snakemake(directory, *_study(directory))
     assert res.returncode == 0, res.stderr[-4000:]
@@ -379,11 +409,20 @@ def reference(tmp_path_factory):
 @pytest.mark.xdist_group("faults_reference")  # one worker makes the reference run for both
 @pytest.mark.slow
 def test_sigkill_mid_job_then_rerun_incomplete_gives_the_same_csvs(reference, tmp_path):
-    _, expected = reference
-    directory = _workdir(tmp_path, "killed")
+    """The study from MBTR's representation on, killed twice and resumed, ends with the CSVs
+    of the uninterrupted run. It starts from a copy of that run with MBTR's matrix and every
+    job made from it taken out (MBTR's CUR ranking and regressions, the tables, figures,
+    report and cards: 12 of its 19 jobs), as a run that has made the dataset and ACSF's
+    results leaves it; the jobs it kills and all after them run in it."""
+    finished, expected = reference
+    directory = _copy(finished, tmp_path, "killed")
+    rerun = _take_out(directory, "results/representations/Si-demo/MBTR.h5")
+    assert {"represent", "select_features", "regress", "table1", "regression_table", "cards"} <= set(rerun), rerun
+    assert "dataset" not in rerun
 
     # 1. killed while MBTR's representation job computes (its log has just been opened)
     mbtr_log = directory / "logs/representations/Si-demo/MBTR.log"
+    assert not mbtr_log.exists()
     _run_and_kill(directory, lambda: mbtr_log if mbtr_log.exists() else None)
     assert not (directory / "results/representations/Si-demo/MBTR.h5").exists()  # nothing half-written
     assert (directory / ".snakemake/locks").is_dir() and any((directory / ".snakemake/locks").iterdir())
@@ -407,8 +446,9 @@ def test_sigkill_mid_job_then_rerun_incomplete_gives_the_same_csvs(reference, tm
 
 @pytest.mark.xdist_group("faults_reference")
 @pytest.mark.slow
-def test_corrupted_representation_is_detected_then_rebuilt(reference):
-    directory, expected = reference
+def test_corrupted_representation_is_detected_then_rebuilt(reference, tmp_path):
+    finished, expected = reference
+    directory = _copy(finished, tmp_path, "damaged")
     h5 = directory / "results/representations/Si-demo/MBTR.h5"
     before = storage.read(h5).matrix
     _damage_matrix(h5)

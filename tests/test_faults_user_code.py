@@ -17,6 +17,13 @@ atom that Si-demo holds, so that row is 0/0 = NaN.
   (a comment or docstring edit reruns nothing);
 * SIGINT (Ctrl-C) stops a job at once, even one whose code holds signals off as a long
   library call does, with one line, no traceback, no process left and nothing written.
+
+The tests that run the workflow start from a copy of one folder where it has generated
+Si-demo (the ``si_demo`` fixture: file times and Snakemake's records kept, so the dataset
+is up to date there and no test generates it again), the three edit tests from a copy of
+one where it has also made the built-ins' jobs they share (``first_run``); what each test
+checks starts after that.
+They share one xdist group ("faults_user_code"), so one worker makes each fixture once.
 """
 
 from __future__ import annotations
@@ -104,11 +111,27 @@ def _study(work: Path) -> tuple[str, ...]:
     return ("--configfile", str(work / "config.yaml"), "--cores", "1")  # targets may follow
 
 
-def _work(tmp_path: Path, source: str = GRDF_SOURCE, config: str = CONFIG) -> Path:
+def _work(tmp_path: Path, source: str = GRDF_SOURCE, config: str = CONFIG, start: Path | None = None) -> Path:
+    """``tmp_path/work`` with the class file and the config: a copy of the folder ``start``
+    (file times, symlinks and Snakemake's records in ``.snakemake/`` kept), or empty."""
     work = tmp_path / "work"
-    work.mkdir()
+    if start is None:
+        work.mkdir()
+    else:
+        shutil.copytree(start, work, symlinks=True)
     (work / "grdf.py").write_text(source)
     (work / "config.yaml").write_text(config)
+    return work
+
+
+@pytest.fixture(scope="module")
+def si_demo(tmp_path_factory) -> Path:
+    """A folder where the workflow has generated CONFIG's Si-demo and nothing else (the
+    dataset's job depends on none of the representations the tests change)."""
+    work = _work(tmp_path_factory.mktemp("si-demo"), FIXED)
+    res = run_snakemake(work, *_study(work), "data/Si-demo.extxyz")
+    assert res.returncode == 0, res.stderr[-3000:]
+    assert (work / "data/Si-demo.extxyz").is_file() and not (work / "results").exists()
     return work
 
 
@@ -139,9 +162,10 @@ def _isolated_atom_index(work: Path) -> int:
     return single[0]
 
 
+@pytest.mark.xdist_group("faults_user_code")
 @pytest.mark.slow
-def test_nan_rows_stop_the_represent_job_with_one_line_and_no_file(tmp_path):
-    work = _work(tmp_path)
+def test_nan_rows_stop_the_represent_job_with_one_line_and_no_file(tmp_path, si_demo):
+    work = _work(tmp_path, start=si_demo)
     res = run_snakemake(work, *_study(work), REPRESENT_GRDF)
     assert res.returncode != 0
     k = _isolated_atom_index(work)
@@ -319,13 +343,14 @@ def test_a_config_naming_a_missing_class_stops_before_any_job(tmp_path):
 # --- a bug's traceback in the job's log ------------------------------------------------------
 
 
+@pytest.mark.xdist_group("faults_user_code")
 @pytest.mark.slow
-def test_a_bug_is_one_line_on_the_console_and_its_traceback_in_the_log(tmp_path):
+def test_a_bug_is_one_line_on_the_console_and_its_traceback_in_the_log(tmp_path, si_demo):
     buggy = GRDF_SOURCE.replace(
         "        cutoff, n = self.params",
         "        assert len(atoms) > 1, 'no neighbours'\n        cutoff, n = self.params",
     )
-    work = _work(tmp_path, buggy)
+    work = _work(tmp_path, buggy, start=si_demo)
     res = run_snakemake(work, *_study(work), REPRESENT_GRDF)
     assert res.returncode != 0
     log_path = "logs/representations/Si-demo/GRDF.log"
@@ -345,8 +370,9 @@ def test_a_bug_is_one_line_on_the_console_and_its_traceback_in_the_log(tmp_path)
     assert not (work / REPRESENT_GRDF).exists()
 
 
+@pytest.mark.xdist_group("faults_user_code")
 @pytest.mark.slow
-def test_an_exception_of_a_users_class_names_the_structure_and_frame(tmp_path):
+def test_an_exception_of_a_users_class_names_the_structure_and_frame(tmp_path, si_demo):
     """A class raising on one structure of the dataset (the 15-atom cell of Si-demo's extxyz):
     the job's one line names the structure and its frame, as the NaN and shape checks do."""
     toy = FIXED.replace(
@@ -354,7 +380,7 @@ def test_an_exception_of_a_users_class_names_the_structure_and_frame(tmp_path):
         "        if len(atoms) == 15:\n            raise ValueError('toy failure on this cell')\n"
         "        cutoff, n = self.params",
     )
-    work = _work(tmp_path, toy)
+    work = _work(tmp_path, toy, start=si_demo)
     res = run_snakemake(work, *_study(work), REPRESENT_GRDF)
     assert res.returncode != 0
     from ase.io import read
@@ -398,16 +424,34 @@ def test_a_failure_in_the_base_loop_is_named_and_in_a_loop_of_its_own_is_not(tmp
 
 # --- code edits rerun what they change -------------------------------------------------------
 
+#: ACSF's sensitivity curves computed too (a built-in beside the user's class)
+ACSF_CURVES_CONFIG = CONFIG.replace("GRDF: {}", "GRDF: {}, ACSF: {}")
 
+
+@pytest.fixture(scope="module")
+def first_run(si_demo, tmp_path_factory) -> Path:
+    """``si_demo`` with the built-ins' jobs that the three edit tests below run first, made
+    once: the matrices of ACSF and MBTR and ACSF's sensitivity curves (ACSF_CURVES_CONFIG).
+    Each test writes its class file and config over a copy and runs its targets to the end
+    first, where those are up to date; GRDF's jobs run in each copy (the class file's path
+    is one of their parameters, and each copy has its own)."""
+    work = _work(tmp_path_factory.mktemp("first-run"), FIXED, ACSF_CURVES_CONFIG, start=si_demo)
+    targets = [f"results/representations/Si-demo/{r}.h5" for r in ("ACSF", "MBTR")]
+    res = run_snakemake(work, *_study(work), *targets, "results/sensitivity/fig4/ACSF.csv")
+    assert res.returncode == 0, res.stderr[-3000:]
+    return work
+
+
+@pytest.mark.xdist_group("faults_user_code")
 @pytest.mark.slow
-def test_editing_a_plugin_or_a_parameter_reruns_exactly_the_jobs_it_affects(tmp_path):
+def test_editing_a_plugin_or_a_parameter_reruns_exactly_the_jobs_it_affects(tmp_path, first_run):
     """A plugin's code edit reruns its jobs and what reads them; scripts get every parameter
     through params, so Snakemake's params trigger sees a changed one: a sensitivity override
     reruns that representation's curves only, a main parameter its matrix and what reads
     it, not the curves the override fixes."""
     config = CONFIG.replace("GRDF: {class: grdf.py:GRDF}", "GRDF: {class: grdf.py:GRDF, n_grid: 8}")
     config = config.replace("representations: {GRDF: {}}", "representations: {GRDF: {n_grid: 6}}")
-    work = _work(tmp_path, FIXED, config)
+    work = _work(tmp_path, FIXED, config, start=first_run)
     targets = [
         REPRESENT_GRDF,
         "results/representations/Si-demo/ACSF.h5",
@@ -455,13 +499,14 @@ HELPER_SOURCE = '"""Settings of the GRDF class beside it."""\n\nWIDTH = 0.5  # �
 WITH_HELPER = FIXED.replace("WIDTH = 0.5  # Å², the Gaussians' variance", "from grdf_settings import WIDTH")
 
 
+@pytest.mark.xdist_group("faults_user_code")
 @pytest.mark.slow
-def test_a_class_file_imports_a_module_beside_it_and_editing_that_module_reruns_its_jobs(tmp_path):
+def test_a_class_file_imports_a_module_beside_it_and_editing_that_module_reruns_its_jobs(tmp_path, first_run):
     """``class: grdf.py:GRDF`` whose file does ``from grdf_settings import WIDTH``: the file's
     folder is importable, so the jobs run; the helper is part of the class's code, so an edit
     of it reruns GRDF's jobs and only them (a comment edit reruns nothing)."""
     assert "from grdf_settings import WIDTH" in WITH_HELPER
-    work = _work(tmp_path, WITH_HELPER, CONFIG.replace("GRDF: {}", "GRDF: {}, ACSF: {}"))
+    work = _work(tmp_path, WITH_HELPER, ACSF_CURVES_CONFIG, start=first_run)
     (work / "grdf_settings.py").write_text(HELPER_SOURCE)
     targets = [REPRESENT_GRDF, "results/representations/Si-demo/ACSF.h5"]
     targets += ["results/sensitivity/fig4/GRDF.csv", "results/sensitivity/fig4/ACSF.csv"]
@@ -511,8 +556,9 @@ def test_a_class_file_beside_its_helper_leaves_the_built_ins_fingerprints_as_the
     assert "grdf_settings.py" in loaded["mine"]["modules"] and "grdf.py" in loaded["mine"]["modules"]
 
 
+@pytest.mark.xdist_group("faults_user_code")
 @pytest.mark.slow
-def test_editing_a_built_in_reruns_the_jobs_of_that_representation_only(tmp_path):
+def test_editing_a_built_in_reruns_the_jobs_of_that_representation_only(tmp_path, first_run):
     """The package copied aside and put first on the path: ACSF's module edited, ACSF's
     jobs (Si-demo's matrix and the sensitivity curves) rerun, MBTR's and GRDF's do not."""
     copy = tmp_path / "src"
@@ -520,7 +566,7 @@ def test_editing_a_built_in_reruns_the_jobs_of_that_representation_only(tmp_path
         REPO / "src/descriptor_study", copy / "descriptor_study", ignore=shutil.ignore_patterns("__pycache__")
     )
     env = snakemake_env(front=str(copy))
-    work = _work(tmp_path, FIXED, CONFIG.replace("GRDF: {}", "GRDF: {}, ACSF: {}"))
+    work = _work(tmp_path, FIXED, ACSF_CURVES_CONFIG, start=first_run)
     targets = [f"results/representations/Si-demo/{r}.h5" for r in ("ACSF", "MBTR", "GRDF")]
     targets += ["results/sensitivity/fig4/ACSF.csv"]
     res = run_snakemake(work, *_study(work), *targets, env=env)
@@ -576,13 +622,13 @@ def _alive(pid: int) -> bool:
     return True
 
 
+@pytest.mark.xdist_group("faults_user_code")
 @pytest.mark.slow
-def test_ctrl_c_stops_a_job_at_once_with_one_line_and_leaves_no_process(tmp_path):
-    work = tmp_path / "work"
-    work.mkdir()
-    (work / "slow.py").write_text(SLOW_SOURCE)
+def test_ctrl_c_stops_a_job_at_once_with_one_line_and_leaves_no_process(tmp_path, si_demo):
     config = CONFIG.replace("GRDF: {class: grdf.py:GRDF}", "Slow: {class: slow.py:Slow}").replace("GRDF", "Slow")
-    (work / "config.yaml").write_text(config)
+    work = _work(tmp_path, config=config, start=si_demo)
+    (work / "grdf.py").unlink()
+    (work / "slow.py").write_text(SLOW_SOURCE)
     out = tmp_path / "console.txt"
     command = snakemake_command(work, *_study(work), "results/representations/Si-demo/Slow.h5")
     with open(out, "w") as console:
@@ -676,8 +722,9 @@ def test_a_long_computation_logs_its_progress(tmp_path, monkeypatch, caplog):
     assert [re.sub(r" in \d+ s$", "", line) for line in lines] == [f"GRDF: {k} of 3 structures" for k in (1, 2, 3)]
 
 
+@pytest.mark.xdist_group("faults_user_code")
 @pytest.mark.slow
-def test_a_process_a_finished_job_left_running_is_stopped(tmp_path):
+def test_a_process_a_finished_job_left_running_is_stopped(tmp_path, si_demo):
     """A class that starts a process and does not wait for it: when its job ends, the
     process is stopped (one warning in the log), not left running without a parent."""
     source = FIXED.replace(
@@ -687,7 +734,7 @@ def test_a_process_a_finished_job_left_running_is_stopped(tmp_path):
         "        if len(atoms) == 1:  # started and forgotten\n"
         "            print('started', subprocess.Popen(['sleep', '600']).pid, flush=True)\n",
     )
-    work = _work(tmp_path, source)
+    work = _work(tmp_path, source, start=si_demo)
     res = run_snakemake(work, *_study(work), REPRESENT_GRDF)
     assert res.returncode == 0, res.stderr[-3000:]
     left = int(re.search(r"started (\d+)", res.stdout + res.stderr).group(1))
