@@ -130,6 +130,16 @@ def ci_run(tmp_path_factory, snakemake):
 
 
 @pytest.fixture(scope="session")
+def sensitivity_jobs(tmp_path_factory):
+    """The sensitivity job's curves, each computed once in the session
+    (``sensitivity_jobs.SensitivityJobs``): tests that read the same curve share one xdist
+    group ("sensitivity_jobs"), so one worker computes it."""
+    from sensitivity_jobs import SensitivityJobs
+
+    return SensitivityJobs(tmp_path_factory.mktemp("sensitivity-jobs"))
+
+
+@pytest.fixture(scope="session")
 def repo_root() -> Path:
     return REPO
 

@@ -312,23 +312,22 @@ def test_a_class_added_to_a_finished_run_reruns_only_its_own_jobs_and_the_cards(
     assert named and set(named) == {"LMBTR"}
 
 
-def test_the_default_configs_cards_locate_chsfs_and_mbtrs_blind_spots_and_mbtrs_slope_2(tmp_path):
+@pytest.mark.xdist_group("sensitivity_jobs")
+def test_the_default_configs_cards_locate_chsfs_and_mbtrs_blind_spots_and_mbtrs_slope_2(sensitivity_jobs):
     """The curves as the default run's sensitivity jobs compute them (config/config.yaml,
     stages.sensitivity.run_panels), their slope table as the run writes it, and the cards'
-    sensitivity measures made from them."""
+    sensitivity measures made from them.  The curves come from the session's
+    ``sensitivity_jobs``: MBTR's Figure 5b-d, whose paths and normalisation the offline
+    reproduction's settings share, are computed once for this test and test_sensitivity's."""
     from descriptor_study import slope_report
     from descriptor_study.cards import card as cardlib
-    from descriptor_study.stages.sensitivity import run_panels
-    from descriptor_study.vocabulary import PANELS
 
     config = yaml.safe_load((REPO / "config/config.yaml").read_text())
     plan = Plan(config, registry.classes_of(config["representations"]))
     curves = {}
     for rep in ("CHSF", "MBTR", "ACSF"):
-        outputs = {p: tmp_path / f"{p}-{rep}.csv" for p in PANELS}
-        for panel, curve in run_panels(
-            rep, plan.rep_params(rep, "sensitivity"), plan.sensitivity_settings, outputs
-        ).items():
+        job = sensitivity_jobs(rep, plan.rep_params(rep, "sensitivity"), plan.sensitivity_settings)
+        for panel, (_, curve) in job.items():
             curves[(panel, rep)] = curve
     slopes = slope_report.slope_report(sensitivity.slope_table(curves), curves)
     run = {"gaps": {}, "slopes": slopes, "curves": curves, "absent": {}}

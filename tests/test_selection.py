@@ -227,19 +227,24 @@ def test_the_comparison_rejects_a_selection_that_differs_in_a_class():
 
 def _direct_cur(X: np.ndarray, n: int) -> np.ndarray:
     """The textbook greedy CUR (k = 1): the top right singular vector of the residual,
-    projected explicitly (twice, for orthogonality) at every step."""
+    projected explicitly (twice, for orthogonality) at every step.  On one BLAS thread: two
+    threads per test worker on a busy two-core machine made its hundreds of small SVDs and
+    products 15 times slower (the selections it returns do not depend on the thread count)."""
+    from threadpoolctl import threadpool_limits
+
     selected, Q = [], np.zeros((X.shape[0], 0))
     available = np.ones(X.shape[1], dtype=bool)
-    for _ in range(n):
-        residual = X - Q @ (Q.T @ X)
-        residual -= Q @ (Q.T @ residual)
-        score = np.linalg.svd(residual, full_matrices=False)[2][0] ** 2
-        score[~available] = -np.inf
-        c = int(np.argmax(score))
-        selected.append(c)
-        available[c] = False
-        q = residual[:, c] - Q @ (Q.T @ residual[:, c])
-        Q = np.column_stack([Q, q / np.linalg.norm(q)])
+    with threadpool_limits(limits=1):
+        for _ in range(n):
+            residual = X - Q @ (Q.T @ X)
+            residual -= Q @ (Q.T @ residual)
+            score = np.linalg.svd(residual, full_matrices=False)[2][0] ** 2
+            score[~available] = -np.inf
+            c = int(np.argmax(score))
+            selected.append(c)
+            available[c] = False
+            q = residual[:, c] - Q @ (Q.T @ residual[:, c])
+            Q = np.column_stack([Q, q / np.linalg.norm(q)])
     return np.array(selected)
 
 
