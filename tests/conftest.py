@@ -5,7 +5,10 @@ tests that need it skip cleanly where it is absent.
 
 Test workers: where pytest-xdist is loaded and no ``-n`` is given, the suite runs on
 ``-n auto`` workers, at most four (``pytest_cmdline_main`` below); ``-n 0`` or
-``-p no:xdist`` runs it in one process.
+``-p no:xdist`` runs it in one process.  Each worker's own BLAS runs on one thread (the
+workers already fill the cores; two BLAS threads in each of two workers on two cores made
+the textbook CUR reference 10-15 times slower); the workflow runs the tests start are not
+limited, and a test that needs more threads sets them itself (``threadpool_limits``).
 """
 
 from __future__ import annotations
@@ -43,6 +46,14 @@ def pytest_cmdline_main(config):
         # a worker reads --dist from the command line, not from here: without this it
         # reports no groups and the controller spreads a group over every worker
         config.option.loadgroup = True
+
+
+def pytest_configure(config):
+    """One BLAS thread in each xdist worker (module docstring); kept for the session."""
+    if "PYTEST_XDIST_WORKER" in os.environ:
+        from threadpoolctl import threadpool_limits
+
+        config._blas_one_thread = threadpool_limits(limits=1, user_api="blas")
 
 
 @pytest.hookimpl(optionalhook=True)
