@@ -87,16 +87,31 @@ def test_the_worked_example_keeps_the_contract():
         "resolved parameters recorded",
         "a misspelt parameter",
         "a bad value of n_grid",
+        "reach() in a periodic box",  # LMBTR states its reach (the cutoff): checked, and it holds
+        "reach() in a cluster",
     ):
         assert title in titles, res.stdout
-    # LMBTR states no reach(): the check says why it does not apply
+    assert not _lines(res.stdout, "FAILED|skipped")
+    n = len(passed)
+    assert all(re.match(rf"^\s*\d+/{n} ", line) for line in passed)
+    assert res.stdout.splitlines()[-1] == f"LMBTR: {n} passed, 0 failed"
+    assert "Warning" not in res.stderr, res.stderr  # DScribe's known FutureWarning is left out, as in a job
+
+
+@pytest.mark.slow
+def test_a_class_without_reach_is_told_why_its_reach_check_does_not_apply(tmp_path):
+    source = RADIAL_SOURCE.split("    def reach(self):")[0]
+    assert "reach" not in source
+    (tmp_path / "radial.py").write_text(source)
+    res = _check(str(tmp_path / "radial.py") + ":Radial")
+    assert res.returncode == 0, res.stdout[-3000:] + res.stderr[-3000:]
     skipped = _lines(res.stdout, "skipped")
     assert len(skipped) == 2 and all("reach() is None" in line for line in skipped), res.stdout
+    passed = _lines(res.stdout, "passed")
     assert not _lines(res.stdout, "FAILED")
     n = len(passed) + len(skipped)
     assert all(re.match(rf"^\s*\d+/{n} ", line) for line in passed + skipped)
-    assert res.stdout.splitlines()[-1] == f"LMBTR: {len(passed)} passed, 0 failed, 2 not applicable"
-    assert "Warning" not in res.stderr, res.stderr  # DScribe's known FutureWarning is left out, as in a job
+    assert res.stdout.splitlines()[-1] == f"Radial: {len(passed)} passed, 0 failed, 2 not applicable"
 
 
 @pytest.mark.slow
