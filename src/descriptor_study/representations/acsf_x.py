@@ -76,10 +76,11 @@ def _pairs(atoms: Atoms, rc: float, centers: np.ndarray | None):
 PAIR_CHUNK = 200_000
 
 
-def radial_block(atoms, centers, species_index, n_species, rc, params, gauss, cutoff):
+def radial_block(atoms, centers, species_index, n_species, rc, params, gauss, cutoff, pairs=None):
     """G2 values, shape (n_centres, n_species, len(params)); params rows (η, Rs); distances in Å.
 
-    ``gauss(eta, r, rs, rc)`` is the exponent's argument convention.
+    ``gauss(eta, r, rs, rc)`` is the exponent's argument convention.  ``pairs``: the
+    neighbour pairs within ``rc``, if the caller has them (:func:`_pairs`).
     """
     import scipy.sparse as sp
 
@@ -87,7 +88,7 @@ def radial_block(atoms, centers, species_index, n_species, rc, params, gauss, cu
     rows = np.arange(len(atoms)) if centers is None else np.asarray(centers)
     pos = -np.ones(len(atoms), dtype=int)
     pos[rows] = np.arange(len(rows))
-    i, j, d, _ = _pairs(atoms, rc, centers)
+    i, j, d, _ = _pairs(atoms, rc, centers) if pairs is None else pairs
     fc = cutoff_function(d, rc, cutoff)
     vals = np.exp(-gauss(np.asarray(etas)[None, :], d[:, None], np.asarray(rss)[None, :], rc)) * fc[:, None]
     key = pos[i] * n_species + species_index[j]
@@ -95,9 +96,9 @@ def radial_block(atoms, centers, species_index, n_species, rc, params, gauss, cu
     return np.asarray(acc @ vals).reshape(len(rows), n_species, len(etas))
 
 
-def angular_block(atoms, centers, species_index, n_species, rc, params, gauss_sum, cutoff):
+def angular_block(atoms, centers, species_index, n_species, rc, params, gauss_sum, cutoff, pairs=None):
     """G4 values, shape (n_centres, n_pairs, len(params)); params rows (η, ζ, λ); the
-    neighbour pairs are taken :data:`PAIR_CHUNK` at a time."""
+    neighbour pairs (``pairs``, or found here) are taken :data:`PAIR_CHUNK` at a time."""
     import scipy.sparse as sp
 
     rows = np.arange(len(atoms)) if centers is None else np.asarray(centers)
@@ -111,7 +112,7 @@ def angular_block(atoms, centers, species_index, n_species, rc, params, gauss_su
     params = np.asarray(params, dtype=float)
     eta, zeta, lam = params[:, 0], params[:, 1], params[:, 2]
     out = np.zeros((len(rows) * n_pairs, len(params)))
-    i, j, d, D = _pairs(atoms, rc, centers)
+    i, j, d, D = _pairs(atoms, rc, centers) if pairs is None else pairs
     if len(i) == 0:
         return out.reshape(len(rows), n_pairs, len(params))
     fc = cutoff_function(d, rc, cutoff)
@@ -220,16 +221,23 @@ class ACSFX(Representation):
         species_index = np.array([index[s] for s in atoms.get_chemical_symbols()])
         S = len(self.species)
         cut = self.params["cutoff_function"]
+        found: dict[float, tuple] = {}  # the radial and angular sets share two radii: one search each
+
+        def pairs(rc: float) -> tuple:
+            if rc not in found:
+                found[rc] = _pairs(atoms, rc, centers)
+            return found[rc]
+
         radial = np.concatenate(
             [
-                radial_block(atoms, centers, species_index, S, rc, list(zip(etas, rss)), self._gauss, cut)
+                radial_block(atoms, centers, species_index, S, rc, list(zip(etas, rss)), self._gauss, cut, pairs(rc))
                 for rc, etas, rss in self._radial
             ],
             axis=2,
         )
         angular = np.concatenate(
             [
-                angular_block(atoms, centers, species_index, S, rc, params, self._gauss_sum, cut)
+                angular_block(atoms, centers, species_index, S, rc, params, self._gauss_sum, cut, pairs(rc))
                 for rc, params in self._angular
             ],
             axis=2,

@@ -2,7 +2,9 @@
 
 Two searches, both following ``atoms.pbc`` and listing periodic images:
 
-* :func:`pairs_all`: ASE's ``neighbor_list`` of every atom of the cell (binned);
+* :func:`pairs_all`: ASE's ``neighbor_list`` of every atom of the cell (binned), as
+  :func:`ase_neighbor_list` computes it: ASE's arrays bit for bit, in ASE's order, about
+  twice as fast on the small periodic cells of the datasets;
 * :func:`pairs_for_centres`: the images around the requested centres only, enumerated
   here (cost proportional to the number of centres times the atoms of the cell, no full
   list): tens of times faster than ASE's list on small periodic cells, and what lets the
@@ -103,16 +105,107 @@ def centre_pairs(
 
 
 def pairs_all(atoms: Atoms, cutoff: float, *, distances: bool = False) -> tuple[np.ndarray, ...]:
-    """(centre index, neighbour index, vector centre->neighbour[, distance]) for every atom,
-    from ASE's ``neighbor_list`` (which computes the same vectors and distances whichever it
-    returns)."""
-    from ase.neighborlist import neighbor_list
-
+    """(centre index, neighbour index, vector centre->neighbour[, distance]) for every atom:
+    ASE's ``neighbor_list``, as computed by :func:`ase_neighbor_list`."""
+    i, j, d, vec = ase_neighbor_list(atoms, cutoff)
     if distances:
-        i, j, d, vec = neighbor_list("ijdD", atoms, cutoff)
         return i, j, vec, d
-    i, j, vec = neighbor_list("ijD", atoms, cutoff)
     return i, j, vec
+
+
+#: candidate pairs (offsets × bins × slot pairs) :func:`ase_neighbor_list` forms at a time
+CANDIDATE_CHUNK = 1 << 21
+
+
+def ase_neighbor_list(atoms: Atoms, cutoff: float) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """``ase.neighborlist.neighbor_list("ijdD", atoms, cutoff)``, the same arrays bit for bit,
+    in the same order, in a fraction of the time on small periodic cells.
+
+    ASE's binned search (``primitive_neighbor_list``, ASE 3.26) forms its candidate pairs
+    one neighbouring-bin offset at a time, in a Python loop with three ``np.resize`` calls
+    per offset: on a cell much smaller than the cutoff (one bin, 5³ offsets at 6.35 Å for
+    a 24-atom TiO2 cell) that loop is most of the time.  Here the same candidates are formed
+    for many offsets at once, in the loop's order, and every later step (the shifts, the
+    self-pair and non-periodic filters, the unstable sort by centre that fixes the order of
+    a centre's neighbours, the vectors and the distance cut) is ASE's, on the same arrays.
+    The order matters: the representations sum over neighbours in it, so another order
+    changes their rows at round-off.  A test holds the result equal to ASE's on the
+    datasets' and on random cells.
+    """
+    from ase.geometry import complete_cell
+
+    pbc = np.asarray(atoms.pbc, dtype=bool)
+    cell = np.asarray(atoms.get_cell(complete=True))
+    positions = atoms.positions
+    if len(positions) == 0:
+        return np.zeros(0, int), np.zeros(0, int), np.zeros(0), np.zeros((0, 3))
+    b_c = np.linalg.pinv(cell).T
+    lengths = np.linalg.norm(b_c, axis=1)
+    face_dist_c = np.array([1 / ln if ln > 0 else 1 for ln in lengths])
+    max_cutoff = cutoff
+    bin_size = max(max_cutoff, 3)
+    nbins_c = np.maximum((face_dist_c / bin_size).astype(int), [1, 1, 1])
+    nbins = np.prod(nbins_c)
+    while nbins > 1e6:
+        nbins_c = np.maximum(nbins_c // 2, [1, 1, 1])
+        nbins = np.prod(nbins_c)
+    search = np.ceil(bin_size * nbins_c / face_dist_c).astype(int)
+    search = [0 if nbins_c[c] == 1 and not pbc[c] else search[c] for c in range(3)]
+
+    scaled_positions_ic = np.linalg.solve(complete_cell(cell).T, positions.T).T
+    bin_index_ic = np.floor(scaled_positions_ic * nbins_c).astype(int)
+    cell_shift_ic = np.zeros_like(bin_index_ic)
+    for c in range(3):
+        if pbc[c]:
+            cell_shift_ic[:, c], bin_index_ic[:, c] = divmod(bin_index_ic[:, c], nbins_c[c])
+        else:
+            bin_index_ic[:, c] = np.clip(bin_index_ic[:, c], 0, nbins_c[c] - 1)
+    bin_index_i = bin_index_ic[:, 0] + nbins_c[0] * (bin_index_ic[:, 1] + nbins_c[1] * bin_index_ic[:, 2])
+    atom_i = np.argsort(bin_index_i)
+    bin_index_i = bin_index_i[atom_i]
+    max_per_bin = np.bincount(bin_index_i).max()
+    atoms_in_bin_ba = -np.ones([nbins, max_per_bin], dtype=int)
+    for k in range(max_per_bin):
+        mask = np.append([True], bin_index_i[:-1] != bin_index_i[1:])
+        atoms_in_bin_ba[bin_index_i[mask], k] = atom_i[mask]
+        mask = np.logical_not(mask)
+        atom_i = atom_i[mask]
+        bin_index_i = bin_index_i[mask]
+    slot_pairs = np.indices((max_per_bin, max_per_bin), dtype=int).reshape(2, -1)
+    binz, biny, binx = np.meshgrid(np.arange(nbins_c[2]), np.arange(nbins_c[1]), np.arange(nbins_c[0]), indexing="ij")
+    bins_xyz = np.stack([binx.ravel(), biny.ravel(), binz.ravel()], axis=1)  # (bins, 3), ASE's bin order
+    first_bn = atoms_in_bin_ba[:, slot_pairs[0]]  # (bins, slot pairs)
+    # the offsets in ASE's loop order: dz outer, then dy, dx inner
+    dz, dy, dx = np.meshgrid(*(np.arange(-search[c], search[c] + 1) for c in (2, 1, 0)), indexing="ij")
+    offsets = np.stack([dx.ravel(), dy.ravel(), dz.ravel()], axis=1)
+    per_offset = max(1, first_bn.size)
+    firsts, seconds, shifts = [], [], []
+    for start in range(0, len(offsets), max(1, CANDIDATE_CHUNK // per_offset)):
+        off = offsets[start : start + max(1, CANDIDATE_CHUNK // per_offset)]
+        shift_obc, neigh_obc = np.divmod(bins_xyz[None, :, :] + off[:, None, :], nbins_c)
+        neighbin_ob = neigh_obc[..., 0] + nbins_c[0] * (neigh_obc[..., 1] + nbins_c[1] * neigh_obc[..., 2])
+        second_obn = atoms_in_bin_ba[neighbin_ob][:, :, slot_pairs[1]]
+        mask = (first_bn[None] != -1) & (second_obn != -1)
+        o, b, _ = np.nonzero(mask)  # C order: offset, then bin, then slot pair, as ASE concatenates
+        firsts.append(np.broadcast_to(first_bn[None], mask.shape)[mask])
+        seconds.append(second_obn[mask])
+        shifts.append(shift_obc[o, b])
+    first = np.concatenate(firsts)
+    second = np.concatenate(seconds)
+    shift = np.concatenate(shifts)
+    shift += cell_shift_ic[first] - cell_shift_ic[second]
+    m = np.logical_not(np.logical_and(first == second, (shift == 0).all(axis=1)))
+    first, second, shift = first[m], second[m], shift[m]
+    for c in range(3):
+        if not pbc[c]:
+            m = shift[:, c] == 0
+            first, second, shift = first[m], second[m], shift[m]
+    order = np.argsort(first)
+    first, second, shift = first[order], second[order], shift[order]
+    vec = positions[second] - positions[first] + shift.dot(cell)
+    dist = np.sqrt(np.sum(vec * vec, axis=1))
+    m = dist < max_cutoff
+    return first[m], second[m], dist[m], vec[m]
 
 
 def pairs_for_centres(atoms: Atoms, centres: np.ndarray, cutoff: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
