@@ -204,7 +204,7 @@ def _closest_pair(atoms: Atoms, cutoff: float) -> tuple[float, int, int] | None:
     included), or None."""
     if len(atoms) < 2:
         return None
-    i, j, d = _neighbor_list()("ijd", atoms, cutoff, self_interaction=False)
+    i, j, d, _ = _neighbor_list()(atoms, cutoff)
     if not len(d):
         return None
     k = int(np.argmin(d))
@@ -212,10 +212,11 @@ def _closest_pair(atoms: Atoms, cutoff: float) -> tuple[float, int, int] | None:
 
 
 def _neighbor_list():
-    """ASE's neighbour list, imported when a structure is checked (it pulls in scipy)."""
-    from ase.neighborlist import neighbor_list
+    """ASE's neighbour list (as the representations compute it, ``ase_neighbor_list``),
+    imported when a structure is checked."""
+    from ..representations.neighbours import ase_neighbor_list
 
-    return neighbor_list
+    return ase_neighbor_list
 
 
 def _energy_of(atoms: Atoms, energy_key: str | None) -> float | None:
