@@ -111,6 +111,10 @@ def angular_block(atoms, centers, species_index, n_species, rc, params, gauss_su
     n_pairs = n_species * (n_species + 1) // 2
     params = np.asarray(params, dtype=float)
     eta, zeta, lam = params[:, 0], params[:, 1], params[:, 2]
+    etas, eta_of = np.unique(eta, return_inverse=True)
+    zl, zl_of = np.unique(params[:, 1:], axis=0, return_inverse=True)
+    zl_of = zl_of.reshape(-1)
+    zetas, lams = np.ascontiguousarray(zl[:, 0]), np.ascontiguousarray(zl[:, 1])
     out = np.zeros((len(rows) * n_pairs, len(params)))
     i, j, d, D = _pairs(atoms, rc, centers) if pairs is None else pairs
     if len(i) == 0:
@@ -142,12 +146,11 @@ def angular_block(atoms, centers, species_index, n_species, rc, params, gauss_su
             continue
         a, b, rij, rik, rjk, cos, fprod = a[live], b[live], rij[live], rik[live], rjk[live], cos[live], fprod[live]
         r2 = (rij**2 + rik**2 + rjk**2)[:, None]
-        vals = (
-            2.0 ** (1.0 - zeta)[None, :]
-            * (1.0 + lam[None, :] * cos[:, None]) ** zeta[None, :]
-            * np.exp(-gauss_sum(eta[None, :], r2, rc))
-            * fprod[:, None]
-        )
+        # each distinct (ζ, λ) power and each distinct η exponential once, then spread over
+        # the parameter list: the same numbers, multiplied in the same order, as per column
+        angle = ((1.0 + lams[None, :] * cos[:, None]) ** zetas[None, :])[:, zl_of]
+        radial = np.exp(-gauss_sum(etas[None, :], r2, rc))[:, eta_of]
+        vals = 2.0 ** (1.0 - zeta)[None, :] * angle * radial * fprod[:, None]
         key = pos[i[a]] * n_pairs + pair_index[species_index[j[a]], species_index[j[b]]]
         acc = sp.csr_matrix((np.ones(len(key)), (key, np.arange(len(key)))), shape=(out.shape[0], len(key)))
         out += acc @ vals
