@@ -13,7 +13,7 @@ from ase import Atoms
 
 from descriptor_study.representations import build
 from descriptor_study.representations.acsf import BOHR, G4_SET
-from descriptor_study.representations.acsf_x import angular_block, radial_block
+from descriptor_study.representations.acsf_x import angular_block, neighbours, radial_block
 
 ALNICU = ["Al", "Ni", "Cu"]
 
@@ -118,8 +118,9 @@ def test_acsf_x_engine_matches_dscribe(rattled_cell):
     idx = np.array([order[s] for s in rattled_cell.get_chemical_symbols()])
     gauss = lambda eta, r, rs, rc_: eta * (r - rs) ** 2  # noqa: E731
     gsum = lambda eta, r2, rc_: eta * r2  # noqa: E731
-    rad = radial_block(rattled_cell, None, idx, 3, rc, g2, gauss, "cos")
-    ang = angular_block(rattled_cell, None, idx, 3, rc, g4, gsum, "cos")
+    pairs = neighbours(rattled_cell, rc, None)
+    rad = radial_block(pairs, None, idx, 3, g2, gauss, "cos")
+    ang = angular_block(pairs, None, idx, 3, g4, gsum, "cos")
     # DScribe per species: [G1, G2 x3]; then G4 x3 per pair
     ref_rad = ref[:, :12].reshape(-1, 3, 4)[:, :, 1:]
     ref_ang = ref[:, 12:].reshape(-1, 6, 3)

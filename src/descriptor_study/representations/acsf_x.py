@@ -24,6 +24,8 @@ blocks per neighbour species, then angular blocks per species pair in DScribe's 
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 from ase import Atoms
 
@@ -59,7 +61,19 @@ def cutoff_function(r: np.ndarray, rc: float, kind: str) -> np.ndarray:
     return np.where(inside, out, 0.0)
 
 
-def _pairs(atoms: Atoms, rc: float, centers: np.ndarray | None):
+class Neighbours(NamedTuple):
+    """The neighbour pairs within ``rc`` of a structure's centres (every atom when None),
+    sorted by centre, then neighbour: centre i, neighbour j, distance d, vector D."""
+
+    rc: float
+    n_atoms: int
+    i: np.ndarray
+    j: np.ndarray
+    d: np.ndarray
+    D: np.ndarray
+
+
+def neighbours(atoms: Atoms, rc: float, centers: np.ndarray | None) -> Neighbours:
     # a few centres of a large cell (the sensitivity paths): each distinct centre atom's
     # neighbours, gathered by atom index; otherwise ASE's list, restricted to the centres
     i, j, D, listed, d = centre_pairs(atoms, rc, centers, unique=True, distances=True)
@@ -69,26 +83,26 @@ def _pairs(atoms: Atoms, rc: float, centers: np.ndarray | None):
         keep = np.isin(i, centers)
         i, j, d, D = i[keep], j[keep], d[keep], D[keep]
     order = np.lexsort((j, i))
-    return i[order], j[order], d[order], D[order]
+    return Neighbours(rc, len(atoms), i[order], j[order], d[order], D[order])
 
 
 #: the neighbour pairs (j, k) of the angular terms taken at a time (bounds the memory)
 PAIR_CHUNK = 200_000
 
 
-def radial_block(atoms, centers, species_index, n_species, rc, params, gauss, cutoff, pairs=None):
-    """G2 values, shape (n_centres, n_species, len(params)); params rows (η, Rs); distances in Å.
+def radial_block(pairs: Neighbours, centers, species_index, n_species, params, gauss, cutoff):
+    """G2 values, shape (n_centres, n_species, len(params)); params rows (η, Rs); distances in Å;
+    ``pairs``: the :func:`neighbours` of the same ``centers`` within the radius.
 
-    ``gauss(eta, r, rs, rc)`` is the exponent's argument convention.  ``pairs``: the
-    neighbour pairs within ``rc``, if the caller has them (:func:`_pairs`).
+    ``gauss(eta, r, rs, rc)`` is the exponent's argument convention.
     """
     import scipy.sparse as sp
 
     etas, rss = [p[0] for p in params], [p[1] for p in params]
-    rows = np.arange(len(atoms)) if centers is None else np.asarray(centers)
-    pos = -np.ones(len(atoms), dtype=int)
+    rc, n_atoms, i, j, d, _ = pairs
+    rows = np.arange(n_atoms) if centers is None else np.asarray(centers)
+    pos = -np.ones(n_atoms, dtype=int)
     pos[rows] = np.arange(len(rows))
-    i, j, d, _ = _pairs(atoms, rc, centers) if pairs is None else pairs
     fc = cutoff_function(d, rc, cutoff)
     vals = np.exp(-gauss(np.asarray(etas)[None, :], d[:, None], np.asarray(rss)[None, :], rc)) * fc[:, None]
     key = pos[i] * n_species + species_index[j]
@@ -96,13 +110,15 @@ def radial_block(atoms, centers, species_index, n_species, rc, params, gauss, cu
     return np.asarray(acc @ vals).reshape(len(rows), n_species, len(etas))
 
 
-def angular_block(atoms, centers, species_index, n_species, rc, params, gauss_sum, cutoff, pairs=None):
-    """G4 values, shape (n_centres, n_pairs, len(params)); params rows (η, ζ, λ); the
-    neighbour pairs (``pairs``, or found here) are taken :data:`PAIR_CHUNK` at a time."""
+def angular_block(pairs: Neighbours, centers, species_index, n_species, params, gauss_sum, cutoff):
+    """G4 values, shape (n_centres, n_pairs, len(params)); params rows (η, ζ, λ); ``pairs``:
+    the :func:`neighbours` of the same ``centers`` within the radius, taken
+    :data:`PAIR_CHUNK` pairs of them at a time."""
     import scipy.sparse as sp
 
-    rows = np.arange(len(atoms)) if centers is None else np.asarray(centers)
-    pos = -np.ones(len(atoms), dtype=int)
+    rc, n_atoms, i, j, d, D = pairs
+    rows = np.arange(n_atoms) if centers is None else np.asarray(centers)
+    pos = -np.ones(n_atoms, dtype=int)
     pos[rows] = np.arange(len(rows))
     pair_index = np.full((n_species, n_species), -1)
     # DScribe's order of species pairs: (0,0), (0,1), (1,1), (0,2), (1,2), (2,2), ...
@@ -110,13 +126,12 @@ def angular_block(atoms, centers, species_index, n_species, rc, params, gauss_su
         pair_index[a, b] = pair_index[b, a] = p
     n_pairs = n_species * (n_species + 1) // 2
     params = np.asarray(params, dtype=float)
-    eta, zeta, lam = params[:, 0], params[:, 1], params[:, 2]
+    eta, zeta = params[:, 0], params[:, 1]
     etas, eta_of = np.unique(eta, return_inverse=True)
     zl, zl_of = np.unique(params[:, 1:], axis=0, return_inverse=True)
     zl_of = zl_of.reshape(-1)
     zetas, lams = np.ascontiguousarray(zl[:, 0]), np.ascontiguousarray(zl[:, 1])
     out = np.zeros((len(rows) * n_pairs, len(params)))
-    i, j, d, D = _pairs(atoms, rc, centers) if pairs is None else pairs
     if len(i) == 0:
         return out.reshape(len(rows), n_pairs, len(params))
     fc = cutoff_function(d, rc, cutoff)
@@ -224,23 +239,23 @@ class ACSFX(Representation):
         species_index = np.array([index[s] for s in atoms.get_chemical_symbols()])
         S = len(self.species)
         cut = self.params["cutoff_function"]
-        found: dict[float, tuple] = {}  # the radial and angular sets share two radii: one search each
+        found: dict[float, Neighbours] = {}  # the radial and angular sets share two radii: one search each
 
-        def pairs(rc: float) -> tuple:
+        def pairs(rc: float) -> Neighbours:
             if rc not in found:
-                found[rc] = _pairs(atoms, rc, centers)
+                found[rc] = neighbours(atoms, rc, centers)
             return found[rc]
 
         radial = np.concatenate(
             [
-                radial_block(atoms, centers, species_index, S, rc, list(zip(etas, rss)), self._gauss, cut, pairs(rc))
+                radial_block(pairs(rc), centers, species_index, S, list(zip(etas, rss)), self._gauss, cut)
                 for rc, etas, rss in self._radial
             ],
             axis=2,
         )
         angular = np.concatenate(
             [
-                angular_block(atoms, centers, species_index, S, rc, params, self._gauss_sum, cut, pairs(rc))
+                angular_block(pairs(rc), centers, species_index, S, params, self._gauss_sum, cut)
                 for rc, params in self._angular
             ],
             axis=2,
