@@ -123,8 +123,8 @@ def ase_neighbor_list(atoms: Atoms, cutoff: float) -> tuple[np.ndarray, np.ndarr
 
     ASE's binned search (``primitive_neighbor_list``, ASE 3.26) forms its candidate pairs
     one neighbouring-bin offset at a time, in a Python loop with three ``np.resize`` calls
-    per offset: on a cell much smaller than the cutoff (one bin, 5³ offsets at 6.35 Å for
-    a 24-atom TiO2 cell) that loop is most of the time.  Here the same candidates are formed
+    per offset: on a cell much smaller than the cutoff (one bin, 75 offsets at 6.35 Å for
+    the first, 24-atom TiO2 cell) that loop is most of the time.  Here the same candidates are formed
     for many offsets at once, in the loop's order, and every later step (the shifts, the
     self-pair and non-periodic filters, the unstable sort by centre that fixes the order of
     a centre's neighbours, the vectors and the distance cut) is ASE's, on the same arrays.
