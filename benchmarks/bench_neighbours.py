@@ -28,8 +28,6 @@ DATASETS = {
     "AlNiCu": (ROOT.parent / "shared/datasets/AlNiCu/dataset_AlNiCu.extxyz", ["Al", "Ni", "Cu"]),
     "TiO2": (ROOT.parent / "shared/datasets/TiO2-aenet/TiO2-aenet.extxyz", ["O", "Ti"]),
 }
-BOHR = 0.52917721067
-RADII = {"dataset check": 0.5, "4 bohr": 4 * BOHR, "8 bohr": 8 * BOHR, "12 bohr": 12 * BOHR, "ACE 6.5 Å": 6.5}
 
 
 def main() -> None:
@@ -37,8 +35,16 @@ def main() -> None:
     from ase.neighborlist import neighbor_list
     from threadpoolctl import threadpool_limits
 
-    from descriptor_study.representations import build
+    from descriptor_study.datasets.io import SUSPICIOUS_DISTANCE
+    from descriptor_study.representations import build, get_class
+    from descriptor_study.representations.acsf_x import ANGULAR_SETS, BOHR, RADIAL_RC_BOHR
     from descriptor_study.representations.neighbours import ase_neighbor_list
+
+    # the radii searched: the dataset check's, ACSF-X's (radial and angular sets) and ACE's default
+    ace_cutoff = next(p.default for p in get_class("ACE").parameters if p.name == "cutoff")
+    bohr = sorted(set(RADIAL_RC_BOHR) | {rc for rc, _ in ANGULAR_SETS})
+    radii = {"dataset check": SUSPICIOUS_DISTANCE, **{f"{rc:g} bohr": rc * BOHR for rc in bohr}}
+    radii[f"ACE {ace_cutoff:g} Å"] = ace_cutoff
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--every", type=int, default=10, help="take every n-th structure")
@@ -54,7 +60,7 @@ def main() -> None:
             print(f"{name}: {path} not found, skipped")
             continue
         structures = read(path, index=f"::{args.every}")
-        for what, rc in RADII.items():
+        for what, rc in radii.items():
             t = time.perf_counter()
             ref = [neighbor_list("ijdD", a, rc) for a in structures]
             t_ase = time.perf_counter() - t

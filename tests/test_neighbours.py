@@ -11,10 +11,14 @@ from ase.build import bulk
 from ase.io import read
 from ase.neighborlist import neighbor_list
 
-from descriptor_study.representations import neighbours
+from descriptor_study.representations import get_class, neighbours
+from descriptor_study.representations.acsf_x import BOHR, RADIAL_RC_BOHR
 from descriptor_study.representations.neighbours import ase_neighbor_list
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "datasets"
+#: the radii ACSF-X (4, 8, 12 bohr) and ACE (its default cutoff) search
+ACE_CUTOFF = next(p.default for p in get_class("ACE").parameters if p.name == "cutoff")
+RADII = [rc * BOHR for rc in RADIAL_RC_BOHR] + [ACE_CUTOFF]
 
 
 def _assert_same_as_ase(atoms: Atoms, cutoff: float) -> None:
@@ -38,7 +42,7 @@ def _random_cell(rng, n_atoms: int, pbc) -> Atoms:
 def test_random_cells_match_ase(pbc, n_atoms):
     rng = np.random.default_rng(n_atoms)
     atoms = _random_cell(rng, n_atoms, pbc)
-    for cutoff in (1.5, 2.1167, 4.2334, 6.35, 9.0):
+    for cutoff in (1.5, *RADII, 9.0):
         _assert_same_as_ase(atoms, cutoff)
 
 
@@ -70,5 +74,5 @@ def test_dataset_structures_match_ase(path):
     if not path.exists():
         pytest.skip(f"needs ../shared/datasets ({path.name} not found)")
     for atoms in read(path, index="::120"):
-        for cutoff in (2.1167, 4.2334, 5.5, 6.35):
+        for cutoff in RADII:
             _assert_same_as_ase(atoms, cutoff)
