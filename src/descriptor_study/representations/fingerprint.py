@@ -28,7 +28,7 @@ import sysconfig
 from collections.abc import Mapping
 from functools import cache, lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from .base import Representation
 
@@ -83,22 +83,21 @@ def _modules(cls: type[Representation]) -> dict[str, str]:
 
 def _imported(name: str, file: str) -> list[tuple[str, str | None]]:
     """(name, file) of the modules that ``file`` (module ``name``) imports anywhere in it."""
-    try:
-        tree = ast.parse(Path(file).read_text(encoding="utf-8"))
-    except (OSError, SyntaxError, ValueError):
+    source = _source(file)
+    if source is None:
         return []
     package = name if Path(file).name == "__init__.py" else name.rpartition(".")[0]
     targets = []
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            targets += [alias.name for alias in node.names]
-        elif isinstance(node, ast.ImportFrom):
-            base = node.module or ""
-            if node.level:
-                parts = package.split(".") if package else []
-                parts = parts[: len(parts) - (node.level - 1)] if node.level > 1 else parts
-                base = ".".join([*parts, base] if base else parts)
-            targets += _from_import(base, [alias.name for alias in node.names])
+    for module, level, names in source.imports:
+        if names is None:  # import a, b
+            targets.append(module)
+            continue
+        base = module
+        if level:
+            parts = package.split(".") if package else []
+            parts = parts[: len(parts) - (level - 1)] if level > 1 else parts
+            base = ".".join([*parts, base] if base else parts)
+        targets += _from_import(base, list(names))
     out = []
     for target in dict.fromkeys(t for t in targets if t):
         origin = _origin(target)
@@ -171,10 +170,41 @@ def _tracked(name: str, file: str | None) -> bool:
 
 def _normalised(name: str, file: str) -> str:
     """The module's syntax tree without docstrings (comments and layout are not in it)."""
+    source = _source(file)
+    return f"<unreadable {name}>" if source is None else source.tree
+
+
+class _Source(NamedTuple):
+    """What the fingerprint reads of one source file: its syntax tree without docstrings
+    (``ast.dump``) and its import statements, ``(module, level, names)`` (``names`` None
+    for ``import module``, one entry per name imported)."""
+
+    tree: str
+    imports: tuple[tuple[str, int, tuple[str, ...] | None], ...]
+
+
+def _source(file: str) -> _Source | None:
+    """:class:`_Source` of ``file``, None where it cannot be read or parsed.  Parsed once
+    per process and text: planning a run fingerprints every representation for several
+    jobs, and their modules overlap."""
     try:
-        tree = ast.parse(Path(file).read_text(encoding="utf-8"))
-    except (OSError, SyntaxError, ValueError):
-        return f"<unreadable {name}>"
+        return _parsed(Path(file).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+@lru_cache(maxsize=256)
+def _parsed(text: str) -> _Source | None:
+    try:
+        tree = ast.parse(text)
+    except (SyntaxError, ValueError):
+        return None
+    imports: list[tuple[str, int, tuple[str, ...] | None]] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            imports += [(alias.name, 0, None) for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            imports.append((node.module or "", node.level, tuple(alias.name for alias in node.names)))
     for node in ast.walk(tree):
         body = getattr(node, "body", None)
         if (
@@ -185,7 +215,7 @@ def _normalised(name: str, file: str) -> str:
             and isinstance(body[0].value.value, str)
         ):
             node.body = body[1:] or [ast.Pass()]
-    return ast.dump(tree)
+    return _Source(ast.dump(tree), tuple(imports))
 
 
 def _display(name: str, file: str) -> str:
