@@ -4,6 +4,7 @@ the per-rule benchmark table (benchmarks/rule_table.py)."""
 from __future__ import annotations
 
 import importlib.util
+import json
 import subprocess
 import sys
 
@@ -74,6 +75,88 @@ def test_feature_count_matches_the_matrix_the_representation_computes(tiny_datas
     assert matrix.shape == (n_atoms, p)
     # 21 rows x p features x 8 B x 3 on top of the 800 MB base
     assert est.represent_mem_mb(n_atoms, p) == int(np.ceil(800 + 3 * matrix.nbytes / 1e6))
+
+
+# --- feature counts kept between runs (descriptor_study.feature_counts) -------------------------
+
+
+def test_a_kept_feature_count_is_read_back_without_building_and_follows_what_defines_it(tmp_path):
+    from descriptor_study.feature_counts import feature_count, key
+
+    store = tmp_path / "counts"
+    built = []
+
+    def count(rep, species, params):
+        def build():
+            built.append(rep)
+            return registry.build(rep, species, params).n_features
+
+        return feature_count(rep, species, params, build, directory=store)
+
+    acsf_si = registry.build("ACSF", ["Si"]).n_features
+    assert count("ACSF", ["Si"], {}) == acsf_si and len(built) == 1
+    assert count("ACSF", ["Si"], {}) == acsf_si and len(built) == 1  # read back, not built
+    # another species set, other parameters, another representation: each built once
+    assert count("ACSF", ["O", "Si"], {}) == registry.build("ACSF", ["O", "Si"]).n_features != acsf_si
+    small = registry.build("SOAPlite", ["Si"], {"n_max": 2, "l_max": 2}).n_features
+    assert count("SOAPlite", ["Si"], {"n_max": 2, "l_max": 2}) == small
+    assert count("SOAPlite", ["Si"], {"n_max": 3, "l_max": 2}) > small
+    assert len(built) == 4 and len(list(store.glob("*.json"))) == 4
+
+    # a damaged file is built again and rewritten; a file holding another key's count is not read
+    mine = store / f"{key('ACSF', ['Si'], {})[:32]}.json"
+    other = store / f"{key('ACSF', ['O', 'Si'], {})[:32]}.json"
+    mine.write_text("{")
+    assert count("ACSF", ["Si"], {}) == acsf_si and len(built) == 5
+    assert json.loads(mine.read_text()) == {"key": key("ACSF", ["Si"], {}), "n_features": acsf_si}
+    mine.write_text(other.read_text())
+    assert count("ACSF", ["Si"], {}) == acsf_si and len(built) == 6
+
+    # a folder that cannot be written: built every time, no error
+    blocked = tmp_path / "blocked"
+    blocked.write_text("a file where the folder would be")
+    calls = []
+    for _ in range(2):
+        assert feature_count("ACSF", ["Si"], {}, lambda: calls.append(1) or acsf_si, directory=blocked / "x") == acsf_si
+    assert len(calls) == 2
+
+
+def test_planning_builds_a_count_once_and_reads_it_in_the_next_run(tmp_path, monkeypatch):
+    """The requests' count (``resources._n_features``, per process) goes through the kept
+    counts under ``$XDG_CACHE_HOME``: a second process (the cache cleared) builds nothing."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    real, calls = est.n_features, []
+    monkeypatch.setattr(est, "n_features", lambda *a: calls.append(a) or real(*a))
+    params = json.dumps({"n_max": 2, "l_max": 2})
+    try:
+        for _ in range(2):
+            est._n_features.cache_clear()
+            assert (
+                est._n_features("SOAPlite", ("Si",), params)
+                == registry.build("SOAPlite", ["Si"], json.loads(params)).n_features
+            )
+    finally:
+        est._n_features.cache_clear()
+    assert len(calls) == 1
+    assert len(list((tmp_path / "descriptor-study" / "feature-counts").glob("*.json"))) == 1
+
+
+def test_a_kept_feature_count_is_not_read_after_the_class_file_changes(tmp_path):
+    """The key holds the code fingerprint: an edit of a plugin's code is a new key, an edit
+    of a comment is not."""
+    from descriptor_study.feature_counts import key
+
+    plugin = tmp_path / "lmbtr.py"
+    plugin.write_text((REPO / "examples" / "lmbtr.py").read_text())
+    entry = {"class": f"{plugin}:LMBTR", "n_grid": 10}
+    first = key("LMBTR", ["Si"], entry)
+    assert key("LMBTR", ["Si"], entry) == first
+    assert key("LMBTR", ["O", "Si"], entry) != first
+    assert key("LMBTR", ["Si"], {**entry, "n_grid": 11}) != first
+    plugin.write_text(plugin.read_text() + "\n# a comment\n")
+    assert key("LMBTR", ["Si"], entry) == first
+    plugin.write_text(plugin.read_text() + "\nUNUSED = 1\n")
+    assert key("LMBTR", ["Si"], entry) != first
 
 
 # --- the formulas, numbers computed by hand ----------------------------------------------------

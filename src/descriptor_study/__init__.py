@@ -51,7 +51,8 @@ The workflow's glue (read by ``workflow/rules/common.smk``, no Snakemake importe
   that stands for numbers read as numbers; ``config_reference``: the reference of every
   config key, generated from the schema
 - ``plan``: what a config asks for: path patterns, records, targets, parameters
-- ``resources``: memory and runtime requests of the heavy rules from their input
+- ``resources``: memory and runtime requests of the heavy rules from their input;
+  ``feature_counts``: the representations' feature counts it needs, kept between runs
 
 The command line: ``cli`` (``descriptor-study check`` and ``shares``).
 

@@ -408,8 +408,11 @@ class Requests:
 
 @cache
 def _n_features(rep: str, species: tuple[str, ...], params_json: str) -> int:
-    """:func:`n_features` of a config entry (its ``class`` key included), cached."""
+    """:func:`n_features` of a config entry (its ``class`` key included), cached in the
+    process and between runs (:mod:`.feature_counts`)."""
+    from descriptor_study.feature_counts import feature_count
     from descriptor_study.representations import registry
 
-    cls, params = registry.split_params(rep, json.loads(params_json))
-    return n_features(cls, species, params)
+    entry = json.loads(params_json)
+    cls, params = registry.split_params(rep, entry)
+    return feature_count(rep, species, entry, lambda: n_features(cls, species, params))
