@@ -4,11 +4,12 @@ for a curve that several tests read (conftest's ``sensitivity_jobs`` fixture).
 A curve is a function of what the job hands ``sensitivity_curve``: the representation with
 its parameters, the panel's path (its t and the structure at each t, the reference, the rows
 the metric reads) and the normalisation.  Two tests whose configs resolve to the same of
-these for a panel read one job's curve of it: the default config and the offline
-reproduction's settings differ in MBTR's Figure 3, 4 and 5a (rotation axis, normalisation,
-radial direction) and agree in Figure 5b-d, 15 s of a 512-atom crystal each.  The panels not
-computed yet in the session are computed by the job itself, in one ``run_panels`` call (one
-representation object), its CSVs written.
+these for a panel read one job's curve of it: the default config's MBTR curves, about 10 s
+of a 512-atom crystal each, serve the default config's cards test and the direct check of
+test_sensitivity; and a config whose settings differ only where a panel does not read them
+(the default config and the offline reproduction's agree in Figures 5b-d) shares that
+panel.  The panels not computed yet in the session are computed by the job itself, in one
+``run_panels`` call (one representation object), its CSVs written.
 """
 
 from __future__ import annotations

@@ -317,8 +317,8 @@ def test_the_default_configs_cards_locate_chsfs_and_mbtrs_blind_spots_and_mbtrs_
     """The curves as the default run's sensitivity jobs compute them (config/config.yaml,
     stages.sensitivity.run_panels), their slope table as the run writes it, and the cards'
     sensitivity measures made from them.  The curves come from the session's
-    ``sensitivity_jobs``: MBTR's Figure 5b-d, whose paths and normalisation the offline
-    reproduction's settings share, are computed once for this test and test_sensitivity's."""
+    ``sensitivity_jobs``: MBTR's are computed once for this test and test_sensitivity's direct
+    check."""
     from descriptor_study import slope_report
     from descriptor_study.cards import card as cardlib
 
