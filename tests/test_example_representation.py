@@ -11,6 +11,8 @@ from __future__ import annotations
 import json
 import math
 import os
+import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -168,19 +170,52 @@ def colour_pixels(png: Path, colour: str) -> int:
     return int(np.all(np.abs(image - np.array(to_rgb(colour))) < 1.5 / 255, axis=-1).sum())
 
 
+#: the study of config/ci.yaml (conftest's ``ci_run``), which the example's is but for LMBTR
+CI = REPO / "config" / "ci.yaml"
+
+
+def test_the_example_is_the_ci_study_with_lmbtr_in_place_of_mbtr():
+    """The premise of ``example_run``: every key of the example config is config/ci.yaml's,
+    but LMBTR in place of MBTR (and the standardised MBTR variant, which needs MBTR)."""
+    example, ci = yaml.safe_load(CONFIG.read_text()), yaml.safe_load(CI.read_text())
+    for key in ("data", "datasets", "regression", "threads"):
+        assert example[key] == ci[key], key
+    assert list(example["representations"]) == ["ACSF", "SOAPlite", "LMBTR"]
+    assert list(ci["representations"]) == ["ACSF", "SOAPlite", "MBTR"]
+    for name in ("ACSF", "SOAPlite"):
+        assert example["representations"][name] == ci["representations"][name]
+    mine, theirs = dict(example["sensitivity"]), dict(ci["sensitivity"])
+    assert mine.pop("representations") == {**theirs.pop("representations"), "LMBTR": {}}
+    assert mine == theirs
+    assert example["dimensionality"] == {
+        k: v for k, v in ci["dimensionality"].items() if k not in ("standardised_mbtr_dataset", "ace_degree_dataset")
+    }
+
+
 @pytest.fixture(scope="module")
-def example_run(tmp_path_factory):
+def example_run(tmp_path_factory, request):
     """The example config through the repository's Snakefile, as the README calls it
     (``snakemake --cores 2 --configfile examples/lmbtr.yaml`` from the repository), with the
     results in a scratch working directory (``--directory``): the relative ``class:`` path,
-    not in that directory, is found in the workflow's directory."""
-    work = tmp_path_factory.mktemp("lmbtr-run")
+    not in that directory, is found in the workflow's directory.
+
+    The directory is a copy of config/ci.yaml's finished run (conftest's ``ci_run``; the
+    example's study is that one with LMBTR in place of MBTR), as docs/adding-a-representation.md
+    tells a user who adds a class to a finished run: only LMBTR's jobs and those that gather
+    every representation run (the datasets, ACSF's and SOAPlite's jobs are the ci run's)."""
+    work = tmp_path_factory.mktemp("lmbtr-run") / "run"
+    shutil.copytree(request.getfixturevalue("ci_run"), work, symlinks=True)  # keeps the files' times
     res = run_snakemake(work, "--cores", "2", "--configfile", "examples/lmbtr.yaml", timeout=3600)
     assert res.returncode == 0, (res.stdout + res.stderr)[-4000:]
+    text = res.stdout + res.stderr
+    stats = dict(re.findall(r"^(\w+)\s+(\d+)$", text.split("Job stats:")[1].split("total")[0], re.M))
+    assert "dataset" not in stats and stats["represent"] == "2", stats
+    assert set(re.findall(r"wildcards: .*?(?:rep|variant)=([\w-]+)", text)) == {"LMBTR"}
     config = yaml.safe_load(CONFIG.read_text())
     return work, config
 
 
+@pytest.mark.xdist_group("ci_cards")  # on the worker that made ci_run, which example_run copies
 @pytest.mark.slow
 def test_example_runs_through_the_whole_workflow(example_run, monkeypatch):
     work, config = example_run
