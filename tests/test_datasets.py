@@ -271,11 +271,11 @@ def test_stillinger_weber_diamond_energy():
 @pytest.mark.slow
 def test_si_demo_is_deterministic_and_complete(tmp_path):
     a, b = tmp_path / "a.extxyz", tmp_path / "b.extxyz"
-    build_dataset({"name": "Si-demo", "generator": "si_demo", "seed": 3, "n_structures": 60}, a)
-    build_dataset({"name": "Si-demo", "generator": "si_demo", "seed": 3, "n_structures": 60}, b)
+    build_dataset({"name": "Si-demo", "generator": "si_demo", "seed": 3, "n_structures": 16}, a)
+    build_dataset({"name": "Si-demo", "generator": "si_demo", "seed": 3, "n_structures": 16}, b)
     assert a.read_bytes() == b.read_bytes()
     structures = read_structures(a)
-    assert len(structures) == 60
+    assert len(structures) == 16
     types = {s.info["config_type"] for s in structures}
     assert types == {"isolated_atom", "diamond", "vacancy", "beta_sn", "surface_100", "liquid"}
     isolated = [s for s in structures if s.info["config_type"] == "isolated_atom"]
