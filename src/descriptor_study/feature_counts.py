@@ -14,6 +14,11 @@ is made of and the versions of the libraries that compute it,
 :func:`.representations.fingerprint.fingerprint`).  A file that cannot be read or names
 another key is ignored and written again; a folder that cannot be written leaves every
 count built afresh, never an error.  Deleting the folder is always safe.
+
+The counts feed only the requests and the order of the jobs: no number a job computes is
+read from here (each job builds its representation and takes the count from it), so a
+count that a class takes from something outside its key (a file it reads, say) can at
+worst misjudge a request.
 """
 
 from __future__ import annotations
