@@ -102,6 +102,7 @@ def test_a_kept_feature_count_is_read_back_without_building_and_follows_what_def
     assert count("SOAPlite", ["Si"], {"n_max": 2, "l_max": 2}) == small
     assert count("SOAPlite", ["Si"], {"n_max": 3, "l_max": 2}) > small
     assert len(built) == 4 and len(list(store.glob("*.json"))) == 4
+    assert len(list(store.iterdir())) == 4  # no temporary file left beside them
 
     # a damaged file is built again and rewritten; a file holding another key's count is not read
     mine = store / f"{key('ACSF', ['Si'], {})[:32]}.json"

@@ -26,7 +26,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -83,16 +82,12 @@ def _read(path: Path, name: str) -> int | None:
 
 
 def _write(path: Path, name: str, count: int) -> None:
-    """Written whole or not at all (a temporary file renamed), so that two runs planning at
-    once never read half a file."""
+    """Written whole or not at all (:func:`.atomic.atomic_path`), so that two runs planning
+    at once never read half a file."""
+    from descriptor_study.atomic import atomic_path
+
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-        try:
-            with os.fdopen(fd, "w") as fh:
-                json.dump({"key": name, "n_features": count}, fh)
-            os.replace(tmp, path)
-        finally:
-            Path(tmp).unlink(missing_ok=True)
+        with atomic_path(path) as tmp:
+            tmp.write_text(json.dumps({"key": name, "n_features": count}))
     except OSError:
         pass
