@@ -41,7 +41,7 @@ def main() -> None:
     from descriptor_study.representations.neighbours import ase_neighbor_list
 
     # the radii searched: the dataset check's, ACSF-X's (radial and angular sets) and ACE's default
-    ace_cutoff = next(p.default for p in get_class("ACE").parameters if p.name == "cutoff")
+    ace_cutoff = get_class("ACE").defaults()["cutoff"]
     bohr = sorted(set(RADIAL_RC_BOHR) | {rc for rc, _ in ANGULAR_SETS})
     radii = {"dataset check": SUSPICIOUS_DISTANCE, **{f"{rc:g} bohr": rc * BOHR for rc in bohr}}
     radii[f"ACE {ace_cutoff:g} Å"] = ace_cutoff

@@ -17,7 +17,7 @@ from descriptor_study.representations.neighbours import ase_neighbor_list
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "datasets"
 #: the radii ACSF-X (4, 8, 12 bohr) and ACE (its default cutoff) search
-ACE_CUTOFF = next(p.default for p in get_class("ACE").parameters if p.name == "cutoff")
+ACE_CUTOFF = get_class("ACE").defaults()["cutoff"]
 RADII = [rc * BOHR for rc in RADIAL_RC_BOHR] + [ACE_CUTOFF]
 
 
